@@ -1,0 +1,875 @@
+//! Compact JWS verification (RFC 7515, `EdDSA` per RFC 8037) of approval tokens.
+//!
+//! Checks run in a fixed order and the first failure is reported, each with a stable code:
+//! `invalid_token`, `algorithm_not_allowed`, `unknown_key`, `bad_signature`,
+//! `audience_mismatch`, `case_mismatch`, `token_expired`, `token_not_yet_valid`,
+//! `token_lifetime_too_long`. Times come only from [`VerifyContext::at`], never the system clock.
+
+use super::token::Claims;
+use super::trust::Trust;
+use super::{AnyApproval, Verified};
+use crate::ids::{CaseId, KeyId, PrincipalId};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+
+/// The only accepted `aud`.
+pub const AUDIENCE: &str = "authority-lane";
+/// Largest accepted compact token, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// Clock-skew allowance for `iat` in the future, in seconds.
+pub const NOT_BEFORE_LEEWAY_SECS: i64 = 60;
+
+/// What a token is verified against, besides the trust registry.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyContext<'a> {
+    /// The case the token must be about; `None` for the declaration that opens a case (any
+    /// `sub` accepted).
+    pub case_id: Option<&'a CaseId>,
+    /// The time of verification.
+    pub at: DateTime<Utc>,
+    /// Largest allowed `exp - iat`, in seconds.
+    pub max_lifetime_secs: i64,
+}
+
+/// Why a token was refused. [`TokenError::code`] gives the stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// `invalid_token`: not a well-formed compact JWS carrying the expected claims.
+    #[error("invalid token: {reason}")]
+    Invalid {
+        /// What was wrong.
+        reason: String,
+    },
+    /// `algorithm_not_allowed`: header `alg` is not `EdDSA`.
+    #[error("algorithm {alg} is not allowed; only EdDSA is accepted")]
+    AlgorithmNotAllowed {
+        /// The header's `alg` as JSON (`<missing>` if absent).
+        alg: String,
+    },
+    /// `unknown_key`: no `kid`, a `kid` not in the trust file, or a key of another principal.
+    #[error("{}", unknown_key_message(kid.as_ref(), issuer, owner.as_ref()))]
+    UnknownKey {
+        /// The header's `kid`, if any.
+        kid: Option<KeyId>,
+        /// The token's `iss`.
+        issuer: PrincipalId,
+        /// The principal that actually owns `kid`, if it is known but not the issuer's.
+        owner: Option<PrincipalId>,
+    },
+    /// `bad_signature`: the signature does not verify under the named key.
+    #[error("signature does not verify under key {kid} of {issuer}")]
+    BadSignature {
+        /// The key tried.
+        kid: KeyId,
+        /// The token's `iss`.
+        issuer: PrincipalId,
+    },
+    /// `audience_mismatch`: `aud` is not [`AUDIENCE`].
+    #[error("token from {issuer} has audience {found:?}, expected {AUDIENCE:?}")]
+    AudienceMismatch {
+        /// The token's `aud`.
+        found: String,
+        /// The token's `iss`.
+        issuer: PrincipalId,
+    },
+    /// `case_mismatch`: `sub` is not the case being decided.
+    #[error("token from {issuer} is for case {found}, expected case {expected}")]
+    CaseMismatch {
+        /// The case being decided.
+        expected: CaseId,
+        /// The token's `sub`.
+        found: CaseId,
+        /// The token's `iss`.
+        issuer: PrincipalId,
+    },
+    /// `token_expired`: verification time is at or after `exp`.
+    #[error("token {jti} from {issuer} expired at {exp}; checked at {at}")]
+    Expired {
+        /// The token's `exp`.
+        exp: DateTime<Utc>,
+        /// The verification time.
+        at: DateTime<Utc>,
+        /// The token's `iss`.
+        issuer: PrincipalId,
+        /// The token's `jti`.
+        jti: String,
+    },
+    /// `token_not_yet_valid`: `iat` is more than the leeway after the verification time.
+    #[error(
+        "token {jti} from {issuer} is issued at {iat}, more than {leeway_secs}s after the check time {at}"
+    )]
+    NotYetValid {
+        /// The token's `iat`.
+        iat: DateTime<Utc>,
+        /// The verification time.
+        at: DateTime<Utc>,
+        /// The allowed skew.
+        leeway_secs: i64,
+        /// The token's `iss`.
+        issuer: PrincipalId,
+        /// The token's `jti`.
+        jti: String,
+    },
+    /// `token_lifetime_too_long`: `exp - iat` exceeds the allowed maximum.
+    #[error(
+        "token {jti} from {issuer} lives {lifetime_secs}s (iat {iat}, exp {exp}); at most {max_secs}s allowed"
+    )]
+    LifetimeTooLong {
+        /// The token's `iat`.
+        iat: DateTime<Utc>,
+        /// The token's `exp`.
+        exp: DateTime<Utc>,
+        /// `exp - iat`.
+        lifetime_secs: i64,
+        /// The allowed maximum.
+        max_secs: i64,
+        /// The token's `iss`.
+        issuer: PrincipalId,
+        /// The token's `jti`.
+        jti: String,
+    },
+}
+
+fn unknown_key_message(
+    kid: Option<&KeyId>,
+    issuer: &PrincipalId,
+    owner: Option<&PrincipalId>,
+) -> String {
+    match (kid, owner) {
+        (None, _) => format!("token from {issuer} names no kid"),
+        (Some(kid), None) => format!("kid {kid} (claimed by {issuer}) is not in the trust file"),
+        (Some(kid), Some(owner)) => {
+            format!("kid {kid} belongs to {owner}, not to the token's issuer {issuer}")
+        }
+    }
+}
+
+impl TokenError {
+    /// Stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::Invalid { .. } => "invalid_token",
+            TokenError::AlgorithmNotAllowed { .. } => "algorithm_not_allowed",
+            TokenError::UnknownKey { .. } => "unknown_key",
+            TokenError::BadSignature { .. } => "bad_signature",
+            TokenError::AudienceMismatch { .. } => "audience_mismatch",
+            TokenError::CaseMismatch { .. } => "case_mismatch",
+            TokenError::Expired { .. } => "token_expired",
+            TokenError::NotYetValid { .. } => "token_not_yet_valid",
+            TokenError::LifetimeTooLong { .. } => "token_lifetime_too_long",
+        }
+    }
+}
+
+fn invalid(reason: impl Into<String>) -> TokenError {
+    TokenError::Invalid {
+        reason: reason.into(),
+    }
+}
+
+/// The protected header fields we look at. Kept loose (`Value`) so that a wrong `alg` is
+/// reported as `algorithm_not_allowed` rather than a parse failure; serde still rejects
+/// duplicate members.
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: Option<serde_json::Value>,
+    kid: Option<serde_json::Value>,
+    crit: Option<serde_json::Value>,
+}
+
+/// Checks an Ed25519 signature over a JWS signing input. This is the signature layer [`verify`]
+/// uses; the crypto is `jsonwebtoken`'s.
+pub(crate) fn signature_verifies(
+    signing_input: &[u8],
+    signature_b64: &str,
+    key: &DecodingKey,
+) -> bool {
+    jsonwebtoken::crypto::verify(signature_b64, signing_input, key, Algorithm::EdDSA)
+        .unwrap_or(false)
+}
+
+fn b64_part(part: &str, name: &str) -> Result<Vec<u8>, TokenError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|e| invalid(format!("{name} is not base64url: {e}")))
+}
+
+fn timestamp(secs: i64, name: &str) -> Result<DateTime<Utc>, TokenError> {
+    DateTime::from_timestamp(secs, 0)
+        .ok_or_else(|| invalid(format!("{name} {secs} is out of range")))
+}
+
+/// Verifies a compact JWS approval token against `trust` and `ctx`.
+pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyApproval, TokenError> {
+    // 1. Shape.
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(invalid(format!(
+            "token is {} bytes, over the {MAX_TOKEN_BYTES}-byte limit",
+            token.len()
+        )));
+    }
+    let mut parts = token.split('.');
+    let (Some(h64), Some(p64), Some(s64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid("not three dot-separated parts"));
+    };
+    let header_bytes = b64_part(h64, "header")?;
+    let payload_bytes = b64_part(p64, "payload")?;
+    b64_part(s64, "signature")?;
+    let header: RawHeader = serde_json::from_slice(&header_bytes)
+        .map_err(|e| invalid(format!("header is not a JSON object: {e}")))?;
+    if header.crit.is_some() {
+        return Err(invalid("header has crit; no JWS extensions are supported"));
+    }
+    let kid = match header.kid {
+        None => None,
+        Some(serde_json::Value::String(k)) => Some(KeyId::new(k)),
+        Some(other) => return Err(invalid(format!("header kid is not a string: {other}"))),
+    };
+    let claims: Claims = serde_json::from_slice(&payload_bytes)
+        .map_err(|e| invalid(format!("claims do not have the expected shape: {e}")))?;
+    for (name, value) in [
+        ("iss", claims.iss.as_str()),
+        ("sub", claims.sub.as_str()),
+        ("jti", claims.jti.as_str()),
+    ] {
+        if value.is_empty() {
+            return Err(invalid(format!("claim {name} is empty")));
+        }
+    }
+    let iat = timestamp(claims.iat, "iat")?;
+    let exp = timestamp(claims.exp, "exp")?;
+    if claims.exp <= claims.iat {
+        return Err(invalid(format!(
+            "exp {} is not after iat {}",
+            claims.exp, claims.iat
+        )));
+    }
+
+    // 2. Algorithm.
+    match &header.alg {
+        Some(serde_json::Value::String(a)) if a == "EdDSA" => {}
+        Some(other) => {
+            return Err(TokenError::AlgorithmNotAllowed {
+                alg: other.to_string(),
+            });
+        }
+        None => {
+            return Err(TokenError::AlgorithmNotAllowed {
+                alg: "<missing>".to_owned(),
+            });
+        }
+    }
+
+    // 3. Key.
+    let issuer = claims.iss.clone();
+    let Some(kid) = kid else {
+        return Err(TokenError::UnknownKey {
+            kid: None,
+            issuer,
+            owner: None,
+        });
+    };
+    let key = match trust.key(kid.as_str()) {
+        None => {
+            return Err(TokenError::UnknownKey {
+                kid: Some(kid),
+                issuer,
+                owner: None,
+            });
+        }
+        Some((owner, _)) if *owner != issuer => {
+            return Err(TokenError::UnknownKey {
+                kid: Some(kid),
+                issuer,
+                owner: Some(owner.clone()),
+            });
+        }
+        Some((_, key)) => key,
+    };
+
+    // 4. Signature, over the header and payload exactly as received.
+    let signing_input_len = h64.len() + 1 + p64.len();
+    if !signature_verifies(&token.as_bytes()[..signing_input_len], s64, key) {
+        return Err(TokenError::BadSignature { kid, issuer });
+    }
+
+    // 5. Audience and case.
+    if claims.aud != AUDIENCE {
+        return Err(TokenError::AudienceMismatch {
+            found: claims.aud,
+            issuer,
+        });
+    }
+    if let Some(expected) = ctx.case_id
+        && *expected != claims.sub
+    {
+        return Err(TokenError::CaseMismatch {
+            expected: expected.clone(),
+            found: claims.sub,
+            issuer,
+        });
+    }
+
+    // 6. Time, from the context only. Whole-second comparisons are exact here because
+    // `timestamp()` floors and `iat`/`exp` are whole seconds.
+    let at = ctx.at.timestamp();
+    if at >= claims.exp {
+        return Err(TokenError::Expired {
+            exp,
+            at: ctx.at,
+            issuer,
+            jti: claims.jti,
+        });
+    }
+    if claims.iat > at.saturating_add(NOT_BEFORE_LEEWAY_SECS) {
+        return Err(TokenError::NotYetValid {
+            iat,
+            at: ctx.at,
+            leeway_secs: NOT_BEFORE_LEEWAY_SECS,
+            issuer,
+            jti: claims.jti,
+        });
+    }
+    // Both are within chrono's range (about ±8.3e12 s), so this cannot overflow.
+    let lifetime = claims.exp - claims.iat;
+    if lifetime > ctx.max_lifetime_secs {
+        return Err(TokenError::LifetimeTooLong {
+            iat,
+            exp,
+            lifetime_secs: lifetime,
+            max_secs: ctx.max_lifetime_secs,
+            issuer,
+            jti: claims.jti,
+        });
+    }
+
+    Ok(AnyApproval::from_verified(
+        Verified {
+            issuer,
+            kid,
+            issued_at: iat,
+            expires_at: exp,
+            jti: claims.jti,
+            token: token.to_owned(),
+            case_id: claims.sub,
+        },
+        claims.decision,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::approval::signer::Signer;
+    use crate::approval::token::{DecisionKind, RedirectAction};
+    use crate::approval::trust::{KeyEntry, PrincipalEntry, TrustFile};
+    use crate::digest::Digest;
+    use serde_json::{Value, json};
+
+    const A4_TOKEN: &str = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+    /// RFC 8037 A.1 public key. (The brief quoted `...hcvPc1FhHVDg-T5pKvxY`, which is not the
+    /// RFC's key: the A.1 seed derives this one, and the A.4 signature verifies only under it.)
+    const A4_X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+    const A4_D: &str = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+
+    const T0: i64 = 1_795_860_000;
+    const MAX: i64 = 3600;
+    const CASE: &str = "case-2026-11-28";
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    struct Fx {
+        trust: Trust,
+        dana: Signer,
+        sam: Signer,
+        case: CaseId,
+    }
+
+    fn fx() -> Fx {
+        let dana = Signer::from_seed(KeyId::from("dana-2026"), [1; 32]);
+        let sam = Signer::from_seed(KeyId::from("sam-2026"), [2; 32]);
+        let entry = |id: &str, role: &str, s: &Signer| PrincipalEntry {
+            id: id.into(),
+            roles: vec![role.into()],
+            keys: vec![KeyEntry {
+                kid: s.kid().clone(),
+                jwk: s.public_jwk(),
+            }],
+        };
+        let trust = Trust::from_file(TrustFile {
+            principals: vec![
+                entry("dana.okafor", "legal-trust-office", &dana),
+                entry("sam.lee", "security-leadership", &sam),
+            ],
+        })
+        .unwrap();
+        Fx {
+            trust,
+            dana,
+            sam,
+            case: CaseId::from(CASE),
+        }
+    }
+
+    fn ctx(case: &CaseId, at: i64) -> VerifyContext<'_> {
+        VerifyContext {
+            case_id: Some(case),
+            at: DateTime::from_timestamp(at, 0).unwrap(),
+            max_lifetime_secs: MAX,
+        }
+    }
+
+    fn header(kid: &str) -> Value {
+        json!({"alg": "EdDSA", "kid": kid, "typ": "JWT"})
+    }
+
+    fn claims_with(decision: Value) -> Value {
+        json!({"iss": "dana.okafor", "aud": "authority-lane", "sub": CASE,
+               "iat": T0, "exp": T0 + 3600, "jti": "jti-1", "decision": decision})
+    }
+
+    fn stand_down() -> Value {
+        claims_with(json!({"kind": "stand_down", "reason": "contained"}))
+    }
+
+    /// A token signed by `signer` with the given header and claims, assembled by `sign_raw`.
+    fn tok(signer: &Signer, header: &Value, claims: &Value) -> String {
+        signer.sign_raw(header, claims.to_string().as_bytes())
+    }
+
+    fn err(f: &Fx, token: &str, at: i64) -> TokenError {
+        verify(token, &f.trust, &ctx(&f.case, at)).unwrap_err()
+    }
+
+    // ---- RFC 8037 Appendix A.4 ----
+
+    #[test]
+    fn rfc8037_a4_signature_verifies_and_one_flipped_byte_fails() {
+        let key = DecodingKey::from_ed_components(A4_X).unwrap();
+        let (input, sig) = A4_TOKEN.rsplit_once('.').unwrap();
+        assert!(signature_verifies(input.as_bytes(), sig, &key));
+
+        let mut raw = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        raw[10] ^= 0x01;
+        assert!(!signature_verifies(input.as_bytes(), &b64(&raw), &key));
+        let mut tampered_input = input.as_bytes().to_vec();
+        let last = tampered_input.len() - 1;
+        tampered_input[last] = b'h';
+        assert!(!signature_verifies(&tampered_input, sig, &key));
+    }
+
+    #[test]
+    fn signer_reproduces_the_a4_signature_from_the_private_seed() {
+        let seed: [u8; 32] = URL_SAFE_NO_PAD.decode(A4_D).unwrap().try_into().unwrap();
+        let s = Signer::from_seed(KeyId::from("a4"), seed);
+        assert_eq!(s.public_jwk().x, A4_X);
+        let token = s.sign_raw(&json!({"alg": "EdDSA"}), b"Example of Ed25519 signing");
+        assert_eq!(token, A4_TOKEN);
+    }
+
+    // ---- happy paths, one per decision kind ----
+
+    #[test]
+    fn every_decision_kind_verifies() {
+        let f = fx();
+        let d = format!("sha256:{}", "c".repeat(64));
+        let decisions = [
+            (
+                DecisionKind::Declare,
+                json!({"kind": "declare", "scope": "release key", "severity": "sev1"}),
+            ),
+            (
+                DecisionKind::Delegate,
+                json!({"kind": "delegate", "lane": "platform-security-command", "to": "sam.lee", "until": "2026-11-29T00:00:00Z"}),
+            ),
+            (
+                DecisionKind::Review,
+                json!({"kind": "review", "packet_digest": d, "attests": ["blocked_paths_surfaced", "irreversibility_surfaced", "evidence_lineage_checked"]}),
+            ),
+            (
+                DecisionKind::Accept,
+                json!({"kind": "accept", "lane": "executive-cyber-command", "packet_digest": d}),
+            ),
+            (
+                DecisionKind::Redirect,
+                json!({"kind": "redirect", "action": "set_lane", "lane": "executive-cyber-command", "reason": "scope"}),
+            ),
+            (
+                DecisionKind::StandDown,
+                json!({"kind": "stand_down", "reason": "contained"}),
+            ),
+        ];
+        for (kind, decision) in decisions {
+            let mut claims = claims_with(decision);
+            claims["nbf"] = json!(T0); // unknown top-level claims are ignored
+            let token = tok(&f.dana, &header("dana-2026"), &claims);
+            let a = verify(&token, &f.trust, &ctx(&f.case, T0 + 10)).unwrap();
+            assert_eq!(a.kind(), kind);
+            assert_eq!(a.issuer().as_str(), "dana.okafor");
+            assert_eq!(a.kid().as_str(), "dana-2026");
+            assert_eq!(a.case_id(), &f.case);
+            assert_eq!(a.jti(), "jti-1");
+            assert_eq!(a.issued_at().timestamp(), T0);
+            assert_eq!(a.expires_at().timestamp(), T0 + 3600);
+            assert_eq!(a.token(), token);
+            assert_eq!(a.token_digest(), &Digest::of_bytes(token.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn typed_payload_is_reachable() {
+        let f = fx();
+        let claims = claims_with(json!({"kind": "redirect", "action": "request_evidence",
+                                         "facts": ["custody.exposure"], "reason": "thin"}));
+        let token = tok(&f.dana, &header("dana-2026"), &claims);
+        let AnyApproval::Redirect(a) = verify(&token, &f.trust, &ctx(&f.case, T0)).unwrap() else {
+            panic!("not a redirect");
+        };
+        assert_eq!(
+            a.decision().action,
+            RedirectAction::RequestEvidence {
+                facts: vec!["custody.exposure".into()]
+            }
+        );
+        assert_eq!(a.decision().reason, "thin");
+    }
+
+    #[test]
+    fn declaration_context_accepts_any_case() {
+        let f = fx();
+        let claims = claims_with(json!({"kind": "declare", "scope": "s", "severity": "sev1"}));
+        let token = tok(&f.dana, &header("dana-2026"), &claims);
+        let open = VerifyContext {
+            case_id: None,
+            ..ctx(&f.case, T0)
+        };
+        assert_eq!(
+            verify(&token, &f.trust, &open).unwrap().case_id().as_str(),
+            CASE
+        );
+    }
+
+    // ---- one test per error code ----
+
+    #[test]
+    fn invalid_token() {
+        let f = fx();
+        let good = tok(&f.dana, &header("dana-2026"), &stand_down());
+        let (h, rest) = good.split_once('.').unwrap();
+        let (p, s) = rest.split_once('.').unwrap();
+        let signed = |header: &Value, payload: &[u8]| f.dana.sign_raw(header, payload);
+        let mut cases: Vec<(String, String)> = vec![
+            ("empty".into(), String::new()),
+            ("two parts".into(), format!("{h}.{p}")),
+            ("four parts".into(), format!("{good}.{s}")),
+            ("padding".into(), format!("{h}=.{p}.{s}")),
+            (
+                "std alphabet".into(),
+                format!("{h}.{p}.{}", s.replace(['-', '_'], "+")),
+            ),
+            ("whitespace".into(), format!(" {good}")),
+            (
+                "header not json".into(),
+                format!("{}.{p}.{s}", b64(b"{alg")),
+            ),
+            (
+                "header not object".into(),
+                signed(&json!(["EdDSA"]), stand_down().to_string().as_bytes()),
+            ),
+            (
+                "payload not json".into(),
+                signed(&header("dana-2026"), b"hello"),
+            ),
+            (
+                "kid not string".into(),
+                signed(
+                    &json!({"alg": "EdDSA", "kid": 7}),
+                    stand_down().to_string().as_bytes(),
+                ),
+            ),
+            (
+                "crit".into(),
+                signed(
+                    &json!({"alg": "EdDSA", "kid": "dana-2026", "crit": ["b64"], "b64": false}),
+                    stand_down().to_string().as_bytes(),
+                ),
+            ),
+            (
+                "duplicate alg".into(),
+                format!(
+                    "{}.{p}.{s}",
+                    b64(br#"{"alg":"EdDSA","alg":"none","kid":"dana-2026"}"#)
+                ),
+            ),
+            (
+                "oversized".into(),
+                format!("{good}{}", "A".repeat(MAX_TOKEN_BYTES)),
+            ),
+        ];
+        let mut shape = |name: &str, edit: &dyn Fn(&mut Value)| {
+            let mut c = stand_down();
+            edit(&mut c);
+            cases.push((name.into(), tok(&f.dana, &header("dana-2026"), &c)));
+        };
+        shape("missing jti", &|c| {
+            c.as_object_mut().unwrap().remove("jti");
+        });
+        shape("aud array", &|c| c["aud"] = json!(["authority-lane"]));
+        shape("iat float", &|c| c["iat"] = json!(1.5));
+        shape("exp string", &|c| c["exp"] = json!("soon"));
+        shape("empty jti", &|c| c["jti"] = json!(""));
+        shape("empty sub", &|c| c["sub"] = json!(""));
+        shape("exp before iat", &|c| c["exp"] = json!(T0 - 1));
+        shape("exp out of range", &|c| c["exp"] = json!(i64::MAX));
+        shape("unknown decision kind", &|c| {
+            c["decision"] = json!({"kind": "approve_all"})
+        });
+        shape("unknown decision field", &|c| {
+            c["decision"]["lane"] = json!("x")
+        });
+        shape(
+            "bad packet digest",
+            &|c| {
+                c["decision"] =
+                    json!({"kind": "accept", "lane": "l", "packet_digest": "sha256:xyz"})
+            },
+        );
+        shape(
+            "bad until",
+            &|c| {
+                c["decision"] =
+                    json!({"kind": "delegate", "lane": "l", "to": "p", "until": "tomorrow"})
+            },
+        );
+        for (name, token) in cases {
+            let e = err(&f, &token, T0);
+            assert_eq!(e.code(), "invalid_token", "{name}: {e}");
+            assert!(matches!(e, TokenError::Invalid { .. }));
+        }
+    }
+
+    #[test]
+    fn algorithm_not_allowed() {
+        let f = fx();
+        let payload = stand_down().to_string();
+        let unsigned = format!(
+            "{}.{}.",
+            b64(br#"{"alg":"none","kid":"dana-2026"}"#),
+            b64(payload.as_bytes())
+        );
+        let e = err(&f, &unsigned, T0);
+        assert_eq!(e.code(), "algorithm_not_allowed");
+        assert!(e.to_string().contains("none"), "{e}");
+        for alg in [
+            json!("none"),
+            json!("HS256"),
+            json!("ES256"),
+            json!("RS256"),
+            json!("eddsa"),
+            json!("Ed25519"),
+            json!(null),
+            json!(1),
+        ] {
+            let t = tok(
+                &f.dana,
+                &json!({"alg": alg, "kid": "dana-2026"}),
+                &stand_down(),
+            );
+            let e = err(&f, &t, T0);
+            assert_eq!(e.code(), "algorithm_not_allowed", "alg {alg}");
+        }
+        let t = tok(&f.dana, &json!({"kid": "dana-2026"}), &stand_down());
+        assert!(
+            matches!(err(&f, &t, T0), TokenError::AlgorithmNotAllowed { alg } if alg == "<missing>")
+        );
+    }
+
+    #[test]
+    fn unknown_key() {
+        let f = fx();
+        let no_kid = tok(&f.dana, &json!({"alg": "EdDSA"}), &stand_down());
+        assert!(matches!(
+            err(&f, &no_kid, T0),
+            TokenError::UnknownKey { kid: None, .. }
+        ));
+
+        let rogue = Signer::from_seed(KeyId::from("rogue-1"), [9; 32]);
+        let unknown = tok(&rogue, &header("rogue-1"), &stand_down());
+        let e = err(&f, &unknown, T0);
+        assert_eq!(e.code(), "unknown_key");
+        assert!(e.to_string().contains("rogue-1"));
+
+        // Sam signs with his own real key but claims to be Dana.
+        let borrowed = tok(&f.sam, &header("sam-2026"), &stand_down());
+        let e = err(&f, &borrowed, T0);
+        assert_eq!(e.code(), "unknown_key");
+        assert!(
+            matches!(&e, TokenError::UnknownKey { owner: Some(o), .. } if o.as_str() == "sam.lee")
+        );
+        assert!(e.to_string().contains("sam.lee") && e.to_string().contains("dana.okafor"));
+    }
+
+    #[test]
+    fn bad_signature() {
+        let f = fx();
+        // Signed by a key that is not Dana's, under Dana's kid.
+        let forged = tok(&f.sam, &header("dana-2026"), &stand_down());
+        let e = err(&f, &forged, T0);
+        assert_eq!(e.code(), "bad_signature");
+        assert!(
+            matches!(&e, TokenError::BadSignature { kid, issuer } if kid.as_str() == "dana-2026" && issuer.as_str() == "dana.okafor")
+        );
+
+        let good = tok(&f.dana, &header("dana-2026"), &stand_down());
+        let (h, rest) = good.split_once('.').unwrap();
+        let (_, s) = rest.split_once('.').unwrap();
+        // Payload swapped after signing.
+        let mut other = stand_down();
+        other["decision"]["reason"] = json!("changed");
+        let swapped = format!("{h}.{}.{s}", b64(other.to_string().as_bytes()));
+        assert_eq!(err(&f, &swapped, T0).code(), "bad_signature");
+        // One signature byte flipped.
+        let mut raw = URL_SAFE_NO_PAD.decode(s).unwrap();
+        raw[0] ^= 0x80;
+        let flipped = format!("{}.{}", good.rsplit_once('.').unwrap().0, b64(&raw));
+        assert_eq!(err(&f, &flipped, T0).code(), "bad_signature");
+        // Empty and short signatures.
+        let input = good.rsplit_once('.').unwrap().0;
+        assert_eq!(err(&f, &format!("{input}."), T0).code(), "bad_signature");
+        assert_eq!(
+            err(&f, &format!("{input}.AAAA"), T0).code(),
+            "bad_signature"
+        );
+    }
+
+    #[test]
+    fn audience_mismatch() {
+        let f = fx();
+        let mut c = stand_down();
+        c["aud"] = json!("someone-else");
+        let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
+        assert_eq!(e.code(), "audience_mismatch");
+        assert!(e.to_string().contains("someone-else"));
+    }
+
+    #[test]
+    fn case_mismatch() {
+        let f = fx();
+        let mut c = stand_down();
+        c["sub"] = json!("case-other");
+        let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
+        assert_eq!(e.code(), "case_mismatch");
+        assert!(
+            matches!(&e, TokenError::CaseMismatch { expected, found, .. } if expected.as_str() == CASE && found.as_str() == "case-other")
+        );
+    }
+
+    #[test]
+    fn token_expired() {
+        let f = fx();
+        let t = tok(&f.dana, &header("dana-2026"), &stand_down());
+        let exp = T0 + 3600;
+        assert!(verify(&t, &f.trust, &ctx(&f.case, exp - 1)).is_ok());
+        let almost = VerifyContext {
+            at: DateTime::from_timestamp(exp - 1, 999_999_999).unwrap(),
+            ..ctx(&f.case, 0)
+        };
+        assert!(verify(&t, &f.trust, &almost).is_ok());
+        for at in [exp, exp + 1, exp + 86_400] {
+            let e = err(&f, &t, at);
+            assert_eq!(e.code(), "token_expired");
+            assert!(matches!(e, TokenError::Expired { exp: x, .. } if x.timestamp() == exp));
+        }
+    }
+
+    #[test]
+    fn token_not_yet_valid() {
+        let f = fx();
+        let t = tok(&f.dana, &header("dana-2026"), &stand_down());
+        assert!(verify(&t, &f.trust, &ctx(&f.case, T0 - 60)).is_ok());
+        let e = err(&f, &t, T0 - 61);
+        assert_eq!(e.code(), "token_not_yet_valid");
+        assert!(matches!(
+            e,
+            TokenError::NotYetValid {
+                leeway_secs: 60,
+                ..
+            }
+        ));
+        let just_under = VerifyContext {
+            at: DateTime::from_timestamp(T0 - 61, 500_000_000).unwrap(),
+            ..ctx(&f.case, 0)
+        };
+        assert_eq!(
+            verify(&t, &f.trust, &just_under).unwrap_err().code(),
+            "token_not_yet_valid"
+        );
+    }
+
+    #[test]
+    fn token_lifetime_too_long() {
+        let f = fx();
+        let mut c = stand_down();
+        c["exp"] = json!(T0 + MAX);
+        assert!(
+            verify(
+                &tok(&f.dana, &header("dana-2026"), &c),
+                &f.trust,
+                &ctx(&f.case, T0)
+            )
+            .is_ok()
+        );
+        c["exp"] = json!(T0 + MAX + 1);
+        let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
+        assert_eq!(e.code(), "token_lifetime_too_long");
+        assert!(
+            matches!(e, TokenError::LifetimeTooLong { lifetime_secs, max_secs: MAX, .. } if lifetime_secs == MAX + 1)
+        );
+    }
+
+    #[test]
+    fn checks_run_in_the_documented_order() {
+        let f = fx();
+        let mut c = stand_down();
+        c["aud"] = json!("x");
+        c["sub"] = json!("other");
+        c["exp"] = json!(T0 + 10 * MAX);
+        // alg before kid
+        let t = tok(&f.dana, &json!({"alg": "HS256", "kid": "nope"}), &c);
+        assert_eq!(err(&f, &t, T0).code(), "algorithm_not_allowed");
+        // kid before signature
+        let t = tok(&f.sam, &header("nope"), &c);
+        assert_eq!(err(&f, &t, T0).code(), "unknown_key");
+        // signature before claims
+        let t = tok(&f.sam, &header("dana-2026"), &c);
+        assert_eq!(err(&f, &t, T0).code(), "bad_signature");
+        // audience before case before time
+        let t = tok(&f.dana, &header("dana-2026"), &c);
+        assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), "audience_mismatch");
+        c["aud"] = json!(AUDIENCE);
+        let t = tok(&f.dana, &header("dana-2026"), &c);
+        assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), "case_mismatch");
+        c["sub"] = json!(CASE);
+        let t = tok(&f.dana, &header("dana-2026"), &c);
+        assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), "token_expired");
+        assert_eq!(err(&f, &t, T0 - 100).code(), "token_not_yet_valid");
+        assert_eq!(err(&f, &t, T0).code(), "token_lifetime_too_long");
+    }
+
+    #[test]
+    fn sign_claims_output_verifies() {
+        let f = fx();
+        let claims: Claims = serde_json::from_value(stand_down()).unwrap();
+        let token = f.dana.sign_claims(&claims);
+        let a = verify(&token, &f.trust, &ctx(&f.case, T0)).unwrap();
+        assert_eq!(a.kind(), DecisionKind::StandDown);
+    }
+}

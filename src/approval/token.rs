@@ -1,0 +1,301 @@
+//! Token claims and decision payloads, with the exact JSON shapes external signers produce.
+//!
+//! Unknown top-level claims (e.g. `nbf`) are ignored; unknown fields inside `decision` are
+//! rejected.
+
+use crate::digest::Digest;
+use crate::ids::{Attestation, CaseId, FactKey, LaneId, OptionId, PrincipalId};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The claims of an approval token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Claims {
+    /// The approving principal.
+    pub iss: PrincipalId,
+    /// Must be [`AUDIENCE`](super::AUDIENCE).
+    pub aud: String,
+    /// The case id.
+    pub sub: CaseId,
+    /// Issued-at, seconds since the Unix epoch.
+    pub iat: i64,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: i64,
+    /// Unique token id.
+    pub jti: String,
+    /// What the principal decides.
+    pub decision: Decision,
+}
+
+/// The decision a token carries, tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Decision {
+    /// Open a severe case.
+    Declare(Declare),
+    /// Delegate a lane to another principal until a time.
+    Delegate(Delegate),
+    /// Review a decision packet.
+    Review(Review),
+    /// Accept a decision packet for a lane.
+    Accept(Accept),
+    /// Redirect the process.
+    Redirect(Redirect),
+    /// Stand the case down.
+    StandDown(StandDown),
+}
+
+impl Decision {
+    /// The decision's kind.
+    pub fn kind(&self) -> DecisionKind {
+        match self {
+            Decision::Declare(_) => DecisionKind::Declare,
+            Decision::Delegate(_) => DecisionKind::Delegate,
+            Decision::Review(_) => DecisionKind::Review,
+            Decision::Accept(_) => DecisionKind::Accept,
+            Decision::Redirect(_) => DecisionKind::Redirect,
+            Decision::StandDown(_) => DecisionKind::StandDown,
+        }
+    }
+}
+
+/// The kind of a [`Decision`], without its payload.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// `declare`
+    Declare,
+    /// `delegate`
+    Delegate,
+    /// `review`
+    Review,
+    /// `accept`
+    Accept,
+    /// `redirect`
+    Redirect,
+    /// `stand_down`
+    StandDown,
+}
+
+impl DecisionKind {
+    /// The `kind` tag as written in tokens.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Declare => "declare",
+            DecisionKind::Delegate => "delegate",
+            DecisionKind::Review => "review",
+            DecisionKind::Accept => "accept",
+            DecisionKind::Redirect => "redirect",
+            DecisionKind::StandDown => "stand_down",
+        }
+    }
+}
+
+impl std::fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `declare`: open a severe case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Declare {
+    /// What the case covers.
+    pub scope: String,
+    /// Declared severity.
+    pub severity: String,
+}
+
+/// `delegate`: hand a lane to another principal until a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Delegate {
+    /// The lane delegated.
+    pub lane: LaneId,
+    /// The delegate.
+    pub to: PrincipalId,
+    /// End of the delegation (RFC 3339).
+    pub until: DateTime<Utc>,
+}
+
+/// `review`: sign off a decision packet, with attestations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// Digest of the reviewed packet.
+    pub packet_digest: Digest,
+    /// What the reviewer attests to.
+    pub attests: Vec<Attestation>,
+}
+
+/// `accept`: accept a decision packet for a lane.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Accept {
+    /// The lane accepting.
+    pub lane: LaneId,
+    /// Digest of the accepted packet.
+    pub packet_digest: Digest,
+}
+
+/// `redirect`: change course, with a reason. The action's fields sit beside `action` and
+/// `reason` in the same JSON object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+// `flatten` cannot be combined with `deny_unknown_fields`, so deserialise (and describe) via a
+// closed wire form that has one struct per action.
+#[serde(from = "RedirectWire")]
+#[schemars(with = "RedirectWire")]
+pub struct Redirect {
+    /// What to do.
+    #[serde(flatten)]
+    pub action: RedirectAction,
+    /// Why.
+    pub reason: String,
+}
+
+/// The action of a [`Redirect`], tagged by `action`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RedirectAction {
+    /// Ask for more evidence on these facts.
+    RequestEvidence {
+        /// The facts wanted.
+        facts: Vec<FactKey>,
+    },
+    /// Move the decision to another lane.
+    SetLane {
+        /// The new lane.
+        lane: LaneId,
+    },
+    /// Take an option off the table.
+    ExcludeOption {
+        /// The excluded option.
+        option: OptionId,
+    },
+}
+
+/// Closed wire form of [`Redirect`].
+#[derive(Deserialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+enum RedirectWire {
+    RequestEvidence { facts: Vec<FactKey>, reason: String },
+    SetLane { lane: LaneId, reason: String },
+    ExcludeOption { option: OptionId, reason: String },
+}
+
+impl From<RedirectWire> for Redirect {
+    fn from(w: RedirectWire) -> Self {
+        match w {
+            RedirectWire::RequestEvidence { facts, reason } => Redirect {
+                action: RedirectAction::RequestEvidence { facts },
+                reason,
+            },
+            RedirectWire::SetLane { lane, reason } => Redirect {
+                action: RedirectAction::SetLane { lane },
+                reason,
+            },
+            RedirectWire::ExcludeOption { option, reason } => Redirect {
+                action: RedirectAction::ExcludeOption { option },
+                reason,
+            },
+        }
+    }
+}
+
+/// `stand_down`: close the case without further action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandDown {
+    /// Why.
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims_json(decision: serde_json::Value) -> serde_json::Value {
+        json!({"iss": "dana.okafor", "aud": "authority-lane", "sub": "case-1",
+               "iat": 1795860000, "exp": 1795863600, "jti": "j1", "decision": decision})
+    }
+
+    #[test]
+    fn contract_example_parses_and_round_trips() {
+        let v = claims_json(
+            json!({"kind": "review", "packet_digest": format!("sha256:{}", "a".repeat(64)),
+            "attests": ["blocked_paths_surfaced", "irreversibility_surfaced", "evidence_lineage_checked"]}),
+        );
+        let c: Claims = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(c.decision.kind(), DecisionKind::Review);
+        assert_eq!(serde_json::to_value(&c).unwrap(), v);
+    }
+
+    #[test]
+    fn every_decision_shape_round_trips() {
+        let d = format!("sha256:{}", "b".repeat(64));
+        let cases = [
+            json!({"kind": "declare", "scope": "release signing key", "severity": "sev1"}),
+            json!({"kind": "delegate", "lane": "platform-security-command", "to": "sam.lee", "until": "2026-11-28T18:00:00Z"}),
+            json!({"kind": "accept", "lane": "executive-cyber-command", "packet_digest": d}),
+            json!({"kind": "redirect", "action": "request_evidence", "facts": ["custody.exposure"], "reason": "r"}),
+            json!({"kind": "redirect", "action": "set_lane", "lane": "executive-cyber-command", "reason": "r"}),
+            json!({"kind": "redirect", "action": "exclude_option", "option": "broad-package-invalidation", "reason": "r"}),
+            json!({"kind": "stand_down", "reason": "false alarm"}),
+        ];
+        for v in cases {
+            let dec: Decision = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(dec.kind().as_str(), v["kind"].as_str().unwrap());
+            assert_eq!(serde_json::to_value(&dec).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn unknown_top_level_claims_are_ignored() {
+        let mut v = claims_json(json!({"kind": "stand_down", "reason": "x"}));
+        v["nbf"] = json!(1);
+        assert!(serde_json::from_value::<Claims>(v).is_ok());
+    }
+
+    #[test]
+    fn unknown_fields_inside_decision_are_rejected() {
+        for d in [
+            json!({"kind": "stand_down", "reason": "x", "extra": 1}),
+            json!({"kind": "declare", "scope": "s", "severity": "x", "lane": "l"}),
+            json!({"kind": "redirect", "action": "set_lane", "lane": "l", "reason": "r", "facts": []}),
+            json!({"kind": "redirect", "action": "set_lane", "lane": "l", "reason": "r", "extra": 1}),
+            json!({"kind": "redirect", "action": "launch", "reason": "r"}),
+            json!({"kind": "redirect", "action": "set_lane", "lane": "l"}),
+            json!({"kind": "approve_everything"}),
+        ] {
+            assert!(
+                serde_json::from_value::<Claims>(claims_json(d.clone())).is_err(),
+                "accepted {d}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_claims_are_rejected() {
+        let raw = r#"{"iss":"a","iss":"b","aud":"authority-lane","sub":"c","iat":1,"exp":2,"jti":"j","decision":{"kind":"stand_down","reason":"r"}}"#;
+        assert!(serde_json::from_str::<Claims>(raw).is_err());
+    }
+
+    #[test]
+    fn schema_generation_works() {
+        let schema = schemars::schema_for!(Claims);
+        let text = serde_json::to_string(&schema).unwrap();
+        for needle in [
+            "stand_down",
+            "request_evidence",
+            "packet_digest",
+            "decision",
+        ] {
+            assert!(text.contains(needle), "schema lacks {needle}");
+        }
+    }
+}

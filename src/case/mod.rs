@@ -1,0 +1,1202 @@
+//! The severe case: `decide` (pure, never mutates) and `evolve` (infallible, deterministic).
+//!
+//! A [`Command`] is untrusted JSON. [`Case::decide`] validates it against the workflow, the trust
+//! registry and the current state and returns the [`Event`]s it causes, or a [`Rejection`] that
+//! changed nothing. [`Case::evolve`] applies an event. Events can only be made by `decide`
+//! (their constructor is private), and a decision event carries the verified
+//! [`AnyApproval`] that `decide` obtained from the verifier, so `evolve` can only ever apply
+//! human decisions that were verified. Events serialise for the journal but do not deserialise:
+//! replay turns each recorded event back into its command and runs it through `decide` again,
+//! which re-verifies every token at its recorded time ([`Case::replay_event`]).
+
+pub mod machine;
+mod rejection;
+
+use crate::approval::{
+    AnyApproval, Approval, DecisionKind, Redirect, RedirectAction, Trust, VerifyContext, verify,
+};
+use crate::assess::{Assessment, Floor, LaneContext, LaneStatus, Reason, assess_in};
+use crate::digest::Digest;
+use crate::evidence::{Agent, Evidence, Finding, FindingInput};
+use crate::ids::{CaseId, FactKey, LaneId, PrincipalId, RoleId};
+use crate::packet::{
+    ApprovalRecord, DecisionOwner, Declared, DelegationRecord, DraftContent, DraftPacket,
+    FactEntry, LaneCause, LaneChange, LineageEntry, RecommendationPacket, RedirectRecord, Timings,
+    WorkflowRef,
+};
+use crate::workflow::{Lane, Truth, Workflow};
+use chrono::{DateTime, Utc};
+use machine::{Chart, Input, Leaf};
+pub use rejection::Rejection;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// A command, as integrations send it (one JSON object per line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// An agent's finding.
+    Finding {
+        /// When it was submitted.
+        at: DateTime<Utc>,
+        /// The submitting agent.
+        agent: Agent,
+        /// The finding.
+        finding: FindingInput,
+    },
+    /// A human decision: a compact JWS token.
+    Decision {
+        /// When it was submitted.
+        at: DateTime<Utc>,
+        /// The token.
+        token: String,
+    },
+}
+
+impl Command {
+    /// Parses one command line; malformed JSON is `invalid_json`.
+    pub fn from_json(line: &str) -> Result<Command, Rejection> {
+        serde_json::from_str(line).map_err(|e| Rejection::InvalidJson {
+            message: e.to_string(),
+        })
+    }
+
+    /// The command's time.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Command::Finding { at, .. } | Command::Decision { at, .. } => *at,
+        }
+    }
+}
+
+/// Something that happened to the case. Only [`Case::decide`] makes events.
+#[derive(Debug)]
+pub struct Event(EventKind);
+
+#[derive(Debug)]
+enum EventKind {
+    Finding(Finding),
+    Decision {
+        at: DateTime<Utc>,
+        approval: AnyApproval,
+    },
+}
+
+impl Event {
+    /// When it happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match &self.0 {
+            EventKind::Finding(f) => f.at,
+            EventKind::Decision { at, .. } => *at,
+        }
+    }
+}
+
+/// The journal form of an event: a finding mirrors its command; a decision keeps the raw token
+/// (so replay re-verifies it) plus its kind, issuer and digest for readers.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventRecord<'a> {
+    /// A finding.
+    Finding {
+        /// When.
+        at: DateTime<Utc>,
+        /// Who.
+        agent: &'a Agent,
+        /// What.
+        finding: FindingRecordBody<'a>,
+    },
+    /// A verified decision.
+    Decision {
+        /// When.
+        at: DateTime<Utc>,
+        /// Decision kind.
+        kind: DecisionKind,
+        /// Issuer.
+        issuer: &'a PrincipalId,
+        /// SHA-256 of the token.
+        token_digest: &'a Digest,
+        /// The compact JWS.
+        token: &'a str,
+    },
+}
+
+/// The `finding` part of a finding event.
+#[derive(Serialize, JsonSchema)]
+pub struct FindingRecordBody<'a> {
+    /// The fact.
+    pub fact: &'a FactKey,
+    /// Its value.
+    pub value: &'a crate::workflow::FactValue,
+    /// Provenance.
+    pub source: &'a crate::evidence::Source,
+    /// Note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: &'a Option<String>,
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            EventKind::Finding(f) => EventRecord::Finding {
+                at: f.at,
+                agent: &f.agent,
+                finding: FindingRecordBody {
+                    fact: &f.fact,
+                    value: &f.value,
+                    source: &f.source,
+                    note: &f.note,
+                },
+            },
+            EventKind::Decision { at, approval } => EventRecord::Decision {
+                at: *at,
+                kind: approval.kind(),
+                issuer: approval.issuer(),
+                token_digest: approval.token_digest(),
+                token: approval.token(),
+            },
+        }
+        .serialize(s)
+    }
+}
+
+/// Record 0 of a journal: what the case was opened with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// Always `declaration`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The case id (the declaration token's `sub`).
+    pub case_id: CaseId,
+    /// The workflow id.
+    pub workflow_id: String,
+    /// Digest the workflow must have on replay.
+    pub workflow_digest: Digest,
+    /// Digest the trust file must have on replay.
+    pub trust_digest: Digest,
+    /// The declaration's time.
+    pub at: DateTime<Utc>,
+    /// The declaring principal.
+    pub issuer: PrincipalId,
+    /// The declaration token (re-verified on replay).
+    pub token: String,
+    /// Its digest.
+    pub token_digest: Digest,
+}
+
+/// Why a recorded event does not replay.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The journal was written under a different workflow or trust file.
+    #[error("{what} digest mismatch: journal pinned {pinned}, given {given}")]
+    PinMismatch {
+        /// `workflow` or `trust`.
+        what: &'static str,
+        /// Digest in the journal.
+        pinned: Digest,
+        /// Digest of the file given now.
+        given: Digest,
+    },
+    /// A recorded event is not a command the case can parse.
+    #[error("recorded event is malformed: {0}")]
+    Malformed(String),
+    /// The case refuses the recorded command now (e.g. a token that no longer verifies).
+    #[error("recorded command is refused on replay: {0}")]
+    Refused(Rejection),
+    /// Re-deciding the command produced a different event than the one recorded.
+    #[error("recorded event differs from the event its command produces on replay")]
+    Diverged,
+}
+
+/// Read-only summary for `status`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Status {
+    /// The case id.
+    pub case_id: CaseId,
+    /// Leaf state name.
+    pub state: Leaf,
+    /// Hierarchical path, e.g. `open/deciding/in_review`.
+    pub path: String,
+    /// Current draft revision (0 before the first draft).
+    pub revision: u64,
+    /// Recommended lane.
+    pub recommended_lane: LaneId,
+    /// Digest of the current draft, when one exists.
+    pub draft_digest: Option<Digest>,
+    /// Who owns the decision.
+    pub decision_owner: DecisionOwner,
+    /// Valid sign-offs on the current draft.
+    pub signoffs: usize,
+    /// True when nothing pending.
+    pub stable: bool,
+    /// Required facts still unknown.
+    pub missing_required: Vec<FactKey>,
+    /// Facts a redirect asked for that have not arrived.
+    pub requested_evidence: Vec<FactKey>,
+    /// Findings recorded.
+    pub findings: usize,
+}
+
+/// A review sign-off as the case keeps it.
+#[derive(Debug, Clone, PartialEq)]
+struct SignOff {
+    issuer: PrincipalId,
+    kid: crate::ids::KeyId,
+    revision: u64,
+}
+
+/// One severe case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    workflow: Arc<Workflow>,
+    trust: Arc<Trust>,
+    genesis: Genesis,
+    declared: Declared,
+    chart: Chart,
+    evidence: Evidence,
+    lanes: LaneContext,
+    lane_history: Vec<LaneChange>,
+    delegations: Vec<DelegationRecord>,
+    redirects: Vec<RedirectRecord>,
+    requested: BTreeSet<FactKey>,
+    revision: u64,
+    approvals: Vec<ApprovalRecord>,
+    signoffs: Vec<SignOff>,
+    seen_jti: BTreeSet<String>,
+    last_at: DateTime<Utc>,
+    first_draft_at: Option<DateTime<Utc>>,
+    reviewed_at: Option<DateTime<Utc>>,
+    accepted: Option<(PrincipalId, DateTime<Utc>)>,
+}
+
+impl Case {
+    /// Opens a case from a `declare` token signed by a holder of the workflow's command role.
+    /// The case id is the token's `sub`; `at` is the declaration's time.
+    pub fn open(
+        workflow: Arc<Workflow>,
+        trust: Arc<Trust>,
+        token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Case, Rejection> {
+        let ctx = VerifyContext {
+            case_id: None,
+            at,
+            max_lifetime_secs: workflow.review().max_token_lifetime_secs,
+        };
+        let approval = match verify(token, &trust, &ctx)? {
+            AnyApproval::Declare(a) => a,
+            other => {
+                return Err(Rejection::NotAllowedInState {
+                    state: Leaf::Gathering,
+                    path: "(no case yet)".into(),
+                    command: format!(
+                        "{} (a case is opened by a declare token)",
+                        other.kind().as_str()
+                    ),
+                });
+            }
+        };
+        let command_role = &workflow.review().command_role;
+        if !trust.has_role(approval.issuer(), command_role) {
+            return Err(Rejection::NotAuthorized {
+                issuer: approval.issuer().clone(),
+                action: "declare a severe case".into(),
+                needed: format!("the `{command_role}` role"),
+            });
+        }
+        let genesis = Genesis {
+            kind: "declaration".into(),
+            case_id: approval.case_id().clone(),
+            workflow_id: workflow.id().to_owned(),
+            workflow_digest: workflow.digest().clone(),
+            trust_digest: trust.digest().clone(),
+            at,
+            issuer: approval.issuer().clone(),
+            token: token.to_owned(),
+            token_digest: approval.token_digest().clone(),
+        };
+        let d = approval.decision();
+        let declared = Declared {
+            scope: d.scope.clone(),
+            severity: d.severity.clone(),
+            by: approval.issuer().clone(),
+            at,
+        };
+        let lowest = workflow.lanes()[0].id.clone();
+        let mut case = Case {
+            genesis,
+            declared,
+            chart: Chart::default(),
+            evidence: Evidence::default(),
+            lanes: LaneContext::default(),
+            lane_history: vec![LaneChange {
+                at,
+                from: None,
+                to: lowest,
+                cause: LaneCause::Declared {
+                    by: approval.issuer().clone(),
+                },
+            }],
+            delegations: Vec::new(),
+            redirects: Vec::new(),
+            requested: BTreeSet::new(),
+            revision: 0,
+            approvals: vec![record(&approval, DecisionKind::Declare, at, None)],
+            signoffs: Vec::new(),
+            seen_jti: [approval.jti().to_owned()].into(),
+            last_at: at,
+            first_draft_at: None,
+            reviewed_at: None,
+            accepted: None,
+            workflow,
+            trust,
+        };
+        // A workflow with nothing required is reviewable at once.
+        case.settle(at);
+        Ok(case)
+    }
+
+    /// Rebuilds a case from its genesis record, checking the pinned digests.
+    pub fn from_genesis(
+        workflow: Arc<Workflow>,
+        trust: Arc<Trust>,
+        genesis: &Genesis,
+    ) -> Result<Case, ReplayError> {
+        if workflow.digest() != &genesis.workflow_digest {
+            return Err(ReplayError::PinMismatch {
+                what: "workflow",
+                pinned: genesis.workflow_digest.clone(),
+                given: workflow.digest().clone(),
+            });
+        }
+        if trust.digest() != &genesis.trust_digest {
+            return Err(ReplayError::PinMismatch {
+                what: "trust",
+                pinned: genesis.trust_digest.clone(),
+                given: trust.digest().clone(),
+            });
+        }
+        let case = Case::open(workflow, trust, &genesis.token, genesis.at)
+            .map_err(ReplayError::Refused)?;
+        if &case.genesis != genesis {
+            return Err(ReplayError::Diverged);
+        }
+        Ok(case)
+    }
+
+    /// Replays one recorded event: parses it back into its command, decides it again (which
+    /// re-verifies any token at its recorded time), checks the result matches the record, and
+    /// evolves.
+    pub fn replay_event(&mut self, recorded: &serde_json::Value) -> Result<(), ReplayError> {
+        let command = command_of_record(recorded)?;
+        let events = self.decide(&command).map_err(ReplayError::Refused)?;
+        for event in &events {
+            let again =
+                serde_json::to_value(event).map_err(|e| ReplayError::Malformed(e.to_string()))?;
+            if &again != recorded {
+                return Err(ReplayError::Diverged);
+            }
+        }
+        for event in &events {
+            self.evolve(event);
+        }
+        Ok(())
+    }
+
+    // ----- reading -----
+
+    /// The case id.
+    pub fn id(&self) -> &CaseId {
+        &self.genesis.case_id
+    }
+    /// Record 0 of the case's journal.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+    /// The workflow.
+    pub fn workflow(&self) -> &Workflow {
+        &self.workflow
+    }
+    /// The current leaf state.
+    pub fn state(&self) -> Leaf {
+        self.chart.leaf()
+    }
+    /// The current state's path, e.g. `open/deciding/drafted`.
+    pub fn path(&self) -> String {
+        self.state().path()
+    }
+    /// The current draft revision (0 before the first draft).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+    /// The time of the last event.
+    pub fn last_at(&self) -> DateTime<Utc> {
+        self.last_at
+    }
+    /// The evidence so far.
+    pub fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+    /// Every lane change.
+    pub fn lane_history(&self) -> &[LaneChange] {
+        &self.lane_history
+    }
+
+    /// The assessment under the case's lane context.
+    pub fn assessment(&self) -> Assessment {
+        assess_in(&self.workflow, &self.evidence, &self.lanes)
+    }
+
+    /// The lane the case currently recommends.
+    pub fn recommended_lane(&self) -> &LaneId {
+        // The last lane change is the current lane: every change is recorded.
+        &self.lane_history[self.lane_history.len() - 1].to
+    }
+
+    /// The current draft, in any `open/deciding/*` state.
+    pub fn draft(&self) -> Option<DraftPacket> {
+        if !self.state().is_deciding() && self.state() != Leaf::Accepted {
+            return None;
+        }
+        Some(self.build_draft())
+    }
+
+    /// The current draft's digest, in any `open/deciding/*` state.
+    pub fn draft_digest(&self) -> Option<Digest> {
+        self.draft().map(|d| d.packet_digest)
+    }
+
+    /// The accepted recommendation: `Some` only in `closed/accepted`.
+    pub fn packet(&self) -> Option<RecommendationPacket> {
+        let (by, _) = self.accepted.as_ref()?;
+        (self.state() == Leaf::Accepted)
+            .then(|| RecommendationPacket::new(self.build_draft(), by.clone()))
+    }
+
+    /// A summary for `status`.
+    pub fn status(&self) -> Status {
+        let a = self.assessment();
+        Status {
+            case_id: self.id().clone(),
+            state: self.state(),
+            path: self.path(),
+            revision: self.revision,
+            recommended_lane: self.recommended_lane().clone(),
+            draft_digest: self.draft_digest(),
+            decision_owner: self.decision_owner(),
+            signoffs: self.current_signoffs().count(),
+            stable: a.stable,
+            missing_required: a.missing_required,
+            requested_evidence: self.requested.iter().cloned().collect(),
+            findings: self.evidence.findings().len(),
+        }
+    }
+
+    // ----- deciding -----
+
+    /// Validates a command and returns the events it causes. Pure: reads no clock, no disk,
+    /// changes nothing.
+    pub fn decide(&self, command: &Command) -> Result<Vec<Event>, Rejection> {
+        if self.state().is_closed() {
+            return Err(Rejection::CaseClosed {
+                state: self.state(),
+            });
+        }
+        let at = command.at();
+        if at < self.last_at {
+            return Err(Rejection::TimeRegression {
+                at,
+                last: self.last_at,
+            });
+        }
+        match command {
+            Command::Finding { at, agent, finding } => self
+                .decide_finding(*at, agent, finding)
+                .map(|f| vec![Event(EventKind::Finding(f))]),
+            Command::Decision { at, token } => self
+                .decide_decision(*at, token)
+                .map(|approval| vec![Event(EventKind::Decision { at: *at, approval })]),
+        }
+    }
+
+    fn allowed(&self, input: Input, command: &str) -> Result<(), Rejection> {
+        match self.chart.probe(input) {
+            Some(_) => Ok(()),
+            None => Err(Rejection::NotAllowedInState {
+                state: self.state(),
+                path: self.path(),
+                command: command.to_owned(),
+            }),
+        }
+    }
+
+    fn decide_finding(
+        &self,
+        at: DateTime<Utc>,
+        agent: &Agent,
+        input: &FindingInput,
+    ) -> Result<Finding, Rejection> {
+        let def = self.workflow.fact(&input.fact).ok_or_else(|| {
+            crate::workflow::FactError::UnknownFact {
+                fact: input.fact.clone(),
+            }
+        })?;
+        if agent.role != def.submitted_by {
+            return Err(Rejection::RoleNotPermitted {
+                role: agent.role.clone(),
+                fact: input.fact.clone(),
+                allowed: def.submitted_by.clone(),
+            });
+        }
+        let value = self.workflow.parse_fact(&input.fact, &input.value)?;
+        self.allowed(Input::Evidence { ready: true }, "finding")?;
+        Ok(Finding {
+            fact: input.fact.clone(),
+            value,
+            agent: agent.clone(),
+            source: input.source.clone(),
+            note: input.note.clone(),
+            at,
+            sensitivity: def.sensitivity,
+        })
+    }
+
+    fn decide_decision(&self, at: DateTime<Utc>, token: &str) -> Result<AnyApproval, Rejection> {
+        let ctx = VerifyContext {
+            case_id: Some(self.id()),
+            at,
+            max_lifetime_secs: self.workflow.review().max_token_lifetime_secs,
+        };
+        let approval = verify(token, &self.trust, &ctx)?;
+        if self.seen_jti.contains(approval.jti()) {
+            return Err(Rejection::ReplayedToken {
+                jti: approval.jti().to_owned(),
+            });
+        }
+        match &approval {
+            AnyApproval::Declare(_) => self.allowed(Input::Declare, "declare")?,
+            AnyApproval::Delegate(a) => self.check_delegate(a, at)?,
+            AnyApproval::Review(a) => self.check_review(a)?,
+            AnyApproval::Accept(a) => self.check_accept(a, at)?,
+            AnyApproval::Redirect(a) => self.check_redirect(a, at)?,
+            AnyApproval::StandDown(a) => {
+                self.allowed(Input::StandDown, "stand_down")?;
+                let role = &self.workflow.review().command_role;
+                if !self.trust.has_role(a.issuer(), role) {
+                    return Err(Rejection::NotAuthorized {
+                        issuer: a.issuer().clone(),
+                        action: "stand the case down".into(),
+                        needed: format!("the `{role}` role"),
+                    });
+                }
+            }
+        }
+        Ok(approval)
+    }
+
+    fn lane(&self, id: &LaneId) -> Option<&Lane> {
+        self.workflow.lane(id)
+    }
+
+    fn rank(&self, id: &LaneId) -> u32 {
+        self.lane(id).map_or(0, |l| l.rank)
+    }
+
+    /// True when `who` holds `lane` or has a delegation of it unexpired at `at`.
+    fn owns(&self, who: &PrincipalId, lane: &LaneId, at: DateTime<Utc>) -> bool {
+        let holds = self
+            .lane(lane)
+            .is_some_and(|l| self.trust.has_role(who, &l.holder_role));
+        holds
+            || self
+                .delegations
+                .iter()
+                .any(|d| &d.lane == lane && &d.to == who && at < d.until)
+    }
+
+    /// The highest lane the case has reached.
+    fn max_lane(&self) -> &LaneId {
+        self.lane_history
+            .iter()
+            .map(|c| &c.to)
+            .max_by_key(|l| self.rank(l))
+            .unwrap_or_else(|| self.recommended_lane())
+    }
+
+    fn check_delegate(
+        &self,
+        a: &Approval<crate::approval::Delegate>,
+        at: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
+        self.allowed(Input::Evidence { ready: true }, "delegate")?;
+        let d = a.decision();
+        let deny = |needed: String| Rejection::NotAuthorized {
+            issuer: a.issuer().clone(),
+            action: format!("delegate `{}` to {}", d.lane, d.to),
+            needed,
+        };
+        let lane = self
+            .lane(&d.lane)
+            .ok_or_else(|| deny(format!("`{}` is not a lane of this workflow", d.lane)))?;
+        if !self.trust.has_role(a.issuer(), &lane.holder_role) {
+            return Err(deny(format!(
+                "only a holder of `{}` may lend it (delegates cannot re-delegate)",
+                lane.holder_role
+            )));
+        }
+        if self.trust.principal(&d.to).is_none() {
+            return Err(deny(format!(
+                "`{}` is not a principal in the trust file",
+                d.to
+            )));
+        }
+        if d.until <= at {
+            return Err(deny(format!(
+                "a delegation must end after it is given; `until` {} is not after {at}",
+                d.until
+            )));
+        }
+        Ok(())
+    }
+
+    fn current_signoffs(&self) -> impl Iterator<Item = &SignOff> {
+        self.signoffs
+            .iter()
+            .filter(move |s| s.revision == self.revision)
+    }
+
+    fn check_review(&self, a: &Approval<crate::approval::Review>) -> Result<(), Rejection> {
+        self.allowed(Input::SignOff { quorum: false }, "review")?;
+        let policy = self.workflow.review();
+        if !policy
+            .required_roles
+            .iter()
+            .any(|r| self.trust.has_role(a.issuer(), r))
+        {
+            return Err(Rejection::NotAuthorized {
+                issuer: a.issuer().clone(),
+                action: "sign off the draft".into(),
+                needed: format!("one of the reviewer roles {:?}", policy.required_roles),
+            });
+        }
+        self.check_digest(&a.decision().packet_digest)?;
+        let missing: Vec<String> = policy
+            .attestations
+            .iter()
+            .filter(|att| !a.decision().attests.contains(att))
+            .map(|att| att.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Rejection::MissingAttestation {
+                issuer: a.issuer().clone(),
+                missing,
+            });
+        }
+        if self
+            .current_signoffs()
+            .any(|s| &s.issuer == a.issuer() || &s.kid == a.kid())
+        {
+            return Err(Rejection::DuplicateApprover {
+                issuer: a.issuer().clone(),
+                kid: a.kid().clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_digest(&self, got: &Digest) -> Result<(), Rejection> {
+        let expected = self
+            .draft_digest()
+            .ok_or_else(|| Rejection::NotAllowedInState {
+                state: self.state(),
+                path: self.path(),
+                command: "an approval of a draft".into(),
+            })?;
+        if &expected != got {
+            return Err(Rejection::StaleApproval {
+                expected,
+                got: got.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_accept(
+        &self,
+        a: &Approval<crate::approval::Accept>,
+        at: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
+        self.allowed(Input::Accept, "accept")?;
+        let d = a.decision();
+        let recommended = self.recommended_lane();
+        if &d.lane != recommended {
+            return Err(Rejection::NotAuthorized {
+                issuer: a.issuer().clone(),
+                action: format!("accept for `{}`", d.lane),
+                needed: format!(
+                    "the packet recommends `{recommended}`; only its owner may accept, for that lane"
+                ),
+            });
+        }
+        if !self.owns(a.issuer(), recommended, at) {
+            return Err(Rejection::NotAuthorized {
+                issuer: a.issuer().clone(),
+                action: format!("accept for `{recommended}`"),
+                needed: format!(
+                    "a holder of `{recommended}` or a delegate whose delegation is unexpired at {at}"
+                ),
+            });
+        }
+        self.check_digest(&d.packet_digest)?;
+        if self.workflow.review().separation_of_duties
+            && self.current_signoffs().any(|s| &s.issuer == a.issuer())
+        {
+            return Err(Rejection::SeparationOfDuties {
+                issuer: a.issuer().clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_redirect(&self, a: &Approval<Redirect>, at: DateTime<Utc>) -> Result<(), Rejection> {
+        self.allowed(Input::Evidence { ready: true }, "redirect")?;
+        let r = a.decision();
+        let deny = |action: &str, needed: String| Rejection::NotAuthorized {
+            issuer: a.issuer().clone(),
+            action: action.to_owned(),
+            needed,
+        };
+        // Owners of the recommended lane or any higher one, and the command role, may ask for
+        // evidence or exclude an option.
+        let owner_at_or_above = || {
+            let rank = self.rank(self.recommended_lane());
+            self.workflow
+                .lanes()
+                .iter()
+                .filter(|l| l.rank >= rank)
+                .any(|l| self.owns(a.issuer(), &l.id, at))
+                || self
+                    .trust
+                    .has_role(a.issuer(), &self.workflow.review().command_role)
+        };
+        match &r.action {
+            RedirectAction::RequestEvidence { facts } => {
+                if let Some(f) = facts.iter().find(|f| self.workflow.fact(f).is_none()) {
+                    return Err(crate::workflow::FactError::UnknownFact { fact: f.clone() }.into());
+                }
+                if !owner_at_or_above() {
+                    return Err(deny(
+                        "request evidence",
+                        "an owner of the recommended lane or a higher one, or the command role"
+                            .into(),
+                    ));
+                }
+            }
+            RedirectAction::ExcludeOption { option } => {
+                if !self.workflow.options().iter().any(|o| &o.id == option) {
+                    return Err(deny(
+                        "exclude an option",
+                        format!("`{option}` is not an option of this workflow"),
+                    ));
+                }
+                if !owner_at_or_above() {
+                    return Err(deny(
+                        "exclude an option",
+                        "an owner of the recommended lane or a higher one, or the command role"
+                            .into(),
+                    ));
+                }
+            }
+            RedirectAction::SetLane { lane } => {
+                if self.lane(lane).is_none() {
+                    return Err(deny(
+                        "set the lane",
+                        format!("`{lane}` is not a lane of this workflow"),
+                    ));
+                }
+                let max = self.max_lane();
+                if !self.owns(a.issuer(), max, at) {
+                    return Err(deny(
+                        "set the lane",
+                        format!("a holder or valid delegate of the case's maximum lane `{max}`"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ----- evolving -----
+
+    /// Applies an event made by [`decide`](Case::decide). Infallible and deterministic.
+    pub fn evolve(&mut self, event: &Event) {
+        let at = event.at();
+        self.last_at = at;
+        match &event.0 {
+            EventKind::Finding(f) => {
+                let before = self.assessment();
+                if let Some(def) = self.workflow.fact(&f.fact) {
+                    self.evidence.record(def, f.clone());
+                }
+                self.requested.remove(&f.fact);
+                let index = self.evidence.findings().len() - 1;
+                self.ratchet(at, &before, |rules| LaneCause::Finding {
+                    index,
+                    fact: f.fact.clone(),
+                    agent: f.agent.id.clone(),
+                    rules,
+                });
+                self.settle(at);
+            }
+            EventKind::Decision { approval, .. } => self.apply_decision(at, approval),
+        }
+    }
+
+    fn apply_decision(&mut self, at: DateTime<Utc>, approval: &AnyApproval) {
+        self.seen_jti.insert(approval.jti().to_owned());
+        match approval {
+            AnyApproval::Declare(_) => {}
+            AnyApproval::Delegate(a) => {
+                self.approvals
+                    .push(record(a, DecisionKind::Delegate, at, None));
+                let d = a.decision();
+                self.delegations.push(DelegationRecord {
+                    lane: d.lane.clone(),
+                    to: d.to.clone(),
+                    until: d.until,
+                    by: a.issuer().clone(),
+                    at,
+                });
+                self.settle(at);
+            }
+            AnyApproval::Redirect(a) => {
+                self.approvals
+                    .push(record(a, DecisionKind::Redirect, at, None));
+                self.apply_redirect(at, a);
+                self.settle(at);
+            }
+            AnyApproval::Review(a) => {
+                self.approvals
+                    .push(record(a, DecisionKind::Review, at, Some(self.revision)));
+                self.signoffs.push(SignOff {
+                    issuer: a.issuer().clone(),
+                    kid: a.kid().clone(),
+                    revision: self.revision,
+                });
+                let quorum = self.quorum_met();
+                self.chart.dispatch(Input::SignOff { quorum });
+                if quorum {
+                    self.reviewed_at = Some(at);
+                }
+            }
+            AnyApproval::Accept(a) => {
+                self.approvals
+                    .push(record(a, DecisionKind::Accept, at, Some(self.revision)));
+                self.chart.dispatch(Input::Accept);
+                self.accepted = Some((a.issuer().clone(), at));
+            }
+            AnyApproval::StandDown(a) => {
+                self.approvals
+                    .push(record(a, DecisionKind::StandDown, at, None));
+                self.chart.dispatch(Input::StandDown);
+            }
+        }
+    }
+
+    fn apply_redirect(&mut self, at: DateTime<Utc>, a: &Approval<Redirect>) {
+        let r = a.decision();
+        self.redirects.push(RedirectRecord {
+            by: a.issuer().clone(),
+            at,
+            redirect: r.clone(),
+            token_digest: a.token_digest().clone(),
+        });
+        match &r.action {
+            RedirectAction::RequestEvidence { facts } => {
+                self.requested.extend(facts.iter().cloned());
+            }
+            RedirectAction::ExcludeOption { option } => {
+                self.lanes.excluded.insert(option.clone());
+            }
+            RedirectAction::SetLane { lane } => {
+                let rank = self.rank(lane);
+                // Triggers now true on lanes above the chosen one were weighed by the redirecting
+                // owner: they no longer raise the lane. New triggers still do.
+                let assessment_facts = &self.evidence;
+                let acknowledged: Vec<_> = self
+                    .workflow
+                    .lanes()
+                    .iter()
+                    .filter(|l| l.rank > rank)
+                    .flat_map(|l| l.triggers.iter())
+                    .filter(|t| t.rule.eval(assessment_facts) == Truth::True)
+                    .map(|t| t.id.clone())
+                    .collect();
+                self.lanes.acknowledged.extend(acknowledged);
+                self.lanes.floor = Some(Floor {
+                    lane: lane.clone(),
+                    reasons: vec![Reason {
+                        rule: "redirect".into(),
+                        lane: lane.clone(),
+                        facts: Vec::new(),
+                    }],
+                });
+                let from = self.recommended_lane().clone();
+                let to = self.assessment().recommended_lane;
+                if to != from {
+                    self.lane_history.push(LaneChange {
+                        at,
+                        from: Some(from),
+                        to,
+                        cause: LaneCause::Redirect {
+                            by: a.issuer().clone(),
+                            token_digest: a.token_digest().clone(),
+                            reason: r.reason.clone(),
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    /// The escalation ratchet: when the assessment's lane rises, the floor follows it, so that
+    /// findings can never lower the lane later.
+    fn ratchet(
+        &mut self,
+        at: DateTime<Utc>,
+        before: &Assessment,
+        cause: impl FnOnce(Vec<crate::ids::RuleId>) -> LaneCause,
+    ) {
+        let after = self.assessment();
+        let from = self.recommended_lane().clone();
+        if self.rank(&after.recommended_lane) <= self.rank(&from) {
+            return;
+        }
+        let reasons: Vec<Reason> = after
+            .lanes
+            .iter()
+            .find(|l| l.status == LaneStatus::Recommended)
+            .map(|l| l.reasons.clone())
+            .unwrap_or_default();
+        let was_true: BTreeSet<&crate::ids::RuleId> = before
+            .lanes
+            .iter()
+            .filter(|l| l.status == LaneStatus::Recommended)
+            .flat_map(|l| l.reasons.iter().map(|r| &r.rule))
+            .collect();
+        let rules = reasons
+            .iter()
+            .map(|r| r.rule.clone())
+            .filter(|r| !was_true.contains(r))
+            .collect();
+        self.lanes.floor = Some(Floor {
+            lane: after.recommended_lane.clone(),
+            reasons,
+        });
+        self.lane_history.push(LaneChange {
+            at,
+            from: Some(from),
+            to: after.recommended_lane,
+            cause: cause(rules),
+        });
+    }
+
+    /// After the draft's content changed: a new revision (voiding sign-offs on the old one) when
+    /// a reviewable draft exists, else back to gathering.
+    fn settle(&mut self, at: DateTime<Utc>) {
+        let ready = self.assessment().ready_for_review && self.requested.is_empty();
+        self.chart.dispatch(Input::Evidence { ready });
+        if ready {
+            self.revision += 1;
+            self.first_draft_at.get_or_insert(at);
+            self.reviewed_at = None;
+        }
+    }
+
+    /// Quorum on the current revision: enough distinct principals, and every required role
+    /// covered by a different signer.
+    fn quorum_met(&self) -> bool {
+        let policy = self.workflow.review();
+        let signers: Vec<&PrincipalId> = {
+            let mut seen = BTreeSet::new();
+            self.current_signoffs()
+                .map(|s| &s.issuer)
+                .filter(|p| seen.insert(*p))
+                .collect()
+        };
+        signers.len() >= policy.quorum as usize
+            && roles_coverable(&policy.required_roles, &signers, &self.trust)
+    }
+
+    fn decision_owner(&self) -> DecisionOwner {
+        let lane = self.recommended_lane().clone();
+        let holders = self
+            .lane(&lane)
+            .map(|l| {
+                self.trust
+                    .file()
+                    .principals
+                    .iter()
+                    .filter(|p| p.roles.contains(&l.holder_role))
+                    .map(|p| p.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let delegates = self
+            .delegations
+            .iter()
+            .filter(|d| d.lane == lane)
+            .cloned()
+            .collect();
+        DecisionOwner {
+            lane,
+            holders,
+            delegates,
+        }
+    }
+
+    fn build_draft(&self) -> DraftPacket {
+        let facts = self
+            .evidence
+            .resolved()
+            .iter()
+            .map(|(k, r)| {
+                let sensitivity = self
+                    .workflow
+                    .fact(k)
+                    .map_or(crate::workflow::Sensitivity::General, |d| d.sensitivity);
+                (
+                    k.clone(),
+                    FactEntry {
+                        value: r.value.clone(),
+                        disputed: r.disputed,
+                        sensitivity,
+                    },
+                )
+            })
+            .collect();
+        let content = DraftContent {
+            case_id: self.id().clone(),
+            revision: self.revision,
+            workflow: WorkflowRef {
+                id: self.workflow.id().to_owned(),
+                digest: self.workflow.digest().clone(),
+            },
+            declared: self.declared.clone(),
+            recommended_lane: self.recommended_lane().clone(),
+            lanes: Vec::new(),
+            options: Vec::new(),
+            pending: Vec::new(),
+            stable: true,
+            missing_required: Vec::new(),
+            decision_owner: self.decision_owner(),
+            lane_history: self.lane_history.clone(),
+            facts,
+            evidence: self
+                .evidence
+                .findings()
+                .iter()
+                .map(LineageEntry::from)
+                .collect(),
+            delegations: self.delegations.clone(),
+            redirects: self.redirects.clone(),
+            excluded_options: self.lanes.excluded.iter().cloned().collect(),
+        }
+        .with_assessment(self.assessment());
+        let packet_digest = content
+            .digest()
+            .unwrap_or_else(|_| Digest::of_bytes(b"uncanonicalisable draft"));
+        let approvals = self
+            .approvals
+            .iter()
+            .map(|r| ApprovalRecord {
+                voided: r.kind == "review" && r.revision != Some(self.revision),
+                ..r.clone()
+            })
+            .collect();
+        DraftPacket {
+            content,
+            approvals,
+            timings: Timings {
+                declared_at: self.declared.at,
+                first_draft_at: self.first_draft_at,
+                reviewed_at: self.reviewed_at,
+                accepted_at: self.accepted.as_ref().map(|(_, at)| *at),
+            },
+            packet_digest,
+        }
+    }
+}
+
+fn record<D>(
+    a: &Approval<D>,
+    kind: DecisionKind,
+    at: DateTime<Utc>,
+    revision: Option<u64>,
+) -> ApprovalRecord {
+    ApprovalRecord {
+        issuer: a.issuer().clone(),
+        kind: kind.as_str().to_owned(),
+        at,
+        token_digest: a.token_digest().clone(),
+        revision,
+        voided: false,
+    }
+}
+
+/// Whether each required role can be assigned a different signer holding it.
+fn roles_coverable(roles: &[RoleId], signers: &[&PrincipalId], trust: &Trust) -> bool {
+    fn assign(
+        roles: &[RoleId],
+        signers: &[&PrincipalId],
+        used: &mut Vec<bool>,
+        trust: &Trust,
+    ) -> bool {
+        let Some((role, rest)) = roles.split_first() else {
+            return true;
+        };
+        for (i, s) in signers.iter().enumerate() {
+            if !used[i] && trust.has_role(s, role) {
+                used[i] = true;
+                if assign(rest, signers, used, trust) {
+                    return true;
+                }
+                used[i] = false;
+            }
+        }
+        false
+    }
+    assign(roles, signers, &mut vec![false; signers.len()], trust)
+}
+
+/// Turns a recorded event back into the command that produced it.
+fn command_of_record(recorded: &serde_json::Value) -> Result<Command, ReplayError> {
+    let malformed = |m: String| ReplayError::Malformed(m);
+    match recorded.get("type").and_then(|t| t.as_str()) {
+        Some("finding") => {
+            serde_json::from_value(recorded.clone()).map_err(|e| malformed(e.to_string()))
+        }
+        Some("decision") => {
+            let at = recorded
+                .get("at")
+                .cloned()
+                .ok_or_else(|| malformed("decision without `at`".into()))?;
+            let token = recorded
+                .get("token")
+                .cloned()
+                .ok_or_else(|| malformed("decision without `token`".into()))?;
+            serde_json::from_value(
+                serde_json::json!({"type": "decision", "at": at, "token": token}),
+            )
+            .map_err(|e| malformed(e.to_string()))
+        }
+        other => Err(malformed(format!("unknown event type {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,752 @@
+//! Case unit tests: lifecycle, evidence semantics, and one test per rejection code showing that
+//! a rejected command changes nothing.
+
+use super::*;
+use crate::approval::{Accept, Declare, Delegate, Review, StandDown};
+use crate::cast::Cast;
+use crate::digest::Digest;
+use crate::workflow::Workflow;
+use chrono::Duration;
+use serde_json::{Value, json};
+
+const ATTESTS: [&str; 3] = [
+    "blocked_paths_surfaced",
+    "irreversibility_surfaced",
+    "evidence_lineage_checked",
+];
+
+struct World {
+    cast: Cast,
+    case: Case,
+    now: DateTime<Utc>,
+}
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-28T09:00:00Z".parse().unwrap()
+}
+
+fn workflow() -> Arc<Workflow> {
+    Arc::new(
+        Workflow::from_json(include_bytes!(
+            "../../workflows/signing-key-compromise.json"
+        ))
+        .unwrap(),
+    )
+}
+
+fn case_id() -> CaseId {
+    "case-7".into()
+}
+
+fn world() -> World {
+    let cast = Cast::fixed();
+    let token = cast.token(
+        "sam.rivera",
+        &case_id(),
+        t0(),
+        Decision::Declare(Declare {
+            scope: "prod signing key".into(),
+            severity: "sev1".into(),
+        }),
+    );
+    let case = Case::open(workflow(), Arc::new(cast.trust().clone()), &token, t0()).unwrap();
+    World {
+        cast,
+        case,
+        now: t0(),
+    }
+}
+
+use crate::approval::Decision;
+
+/// Everything observable about a case, to show a rejection changed nothing.
+fn snapshot(c: &Case) -> Value {
+    json!({
+        "status": c.status(),
+        "draft": c.draft(),
+        "history": c.lane_history(),
+        "findings": c.evidence().findings().len(),
+        "last_at": c.last_at(),
+    })
+}
+
+impl World {
+    fn tick(&mut self) -> DateTime<Utc> {
+        self.now += Duration::seconds(10);
+        self.now
+    }
+
+    fn finding(&mut self, fact: &str, value: Value) -> Command {
+        let role = self
+            .case
+            .workflow()
+            .fact(&fact.into())
+            .unwrap()
+            .submitted_by
+            .clone();
+        Command::Finding {
+            at: self.tick(),
+            agent: Agent {
+                role,
+                id: "agent-1".into(),
+            },
+            finding: FindingInput {
+                fact: fact.into(),
+                value,
+                source: crate::evidence::Source {
+                    system: "hsm-audit-log".into(),
+                    record: format!("rec-{fact}"),
+                    digest: Digest::of_bytes(fact.as_bytes()),
+                },
+                note: Some("seen in audit".into()),
+            },
+        }
+    }
+
+    fn decision(&mut self, who: &str, d: Decision) -> Command {
+        let at = self.tick();
+        Command::Decision {
+            at,
+            token: self.cast.token(who, &case_id(), at, d),
+        }
+    }
+
+    fn apply(&mut self, cmd: &Command) -> Result<(), Rejection> {
+        let events = self.case.decide(cmd)?;
+        for e in &events {
+            self.case.evolve(e);
+        }
+        Ok(())
+    }
+
+    fn must(&mut self, cmd: Command) {
+        if let Err(e) = self.apply(&cmd) {
+            panic!("{cmd:?} rejected: {e}");
+        }
+    }
+
+    /// Applies a command that must be rejected with `code`, and checks nothing changed.
+    fn refuse(&mut self, cmd: Command, code: &str) -> Rejection {
+        let before = snapshot(&self.case);
+        let err = self.apply(&cmd).expect_err("command should be rejected");
+        assert_eq!(err.code(), code, "{err}");
+        assert_eq!(snapshot(&self.case), before, "rejection changed the case");
+        err
+    }
+
+    fn ready(&mut self) {
+        for (f, v) in [
+            ("custody.exposure", json!("suspected")),
+            ("lineage.desktop_agent_artifacts_in_window", json!(0)),
+            ("authority.platform_delegation", json!("active")),
+        ] {
+            let c = self.finding(f, v);
+            self.must(c);
+        }
+        assert_eq!(self.case.state(), Leaf::Drafted);
+    }
+
+    fn review(&mut self, who: &str) -> Command {
+        let digest = self.case.draft_digest().unwrap();
+        self.decision(
+            who,
+            Decision::Review(Review {
+                packet_digest: digest,
+                attests: ATTESTS.iter().map(|a| (*a).into()).collect(),
+            }),
+        )
+    }
+
+    fn accept(&mut self, who: &str) -> Command {
+        let digest = self.case.draft_digest().unwrap();
+        let lane = self.case.recommended_lane().clone();
+        self.decision(
+            who,
+            Decision::Accept(Accept {
+                lane,
+                packet_digest: digest,
+            }),
+        )
+    }
+
+    fn quorum(&mut self) {
+        let c = self.review("lee.park");
+        self.must(c);
+        assert_eq!(self.case.state(), Leaf::InReview);
+        let c = self.review("ines.duarte");
+        self.must(c);
+        assert_eq!(self.case.state(), Leaf::AwaitingAcceptance);
+    }
+}
+
+#[test]
+fn happy_path_reaches_accepted_with_a_packet() {
+    let mut w = world();
+    assert_eq!(w.case.state(), Leaf::Gathering);
+    assert!(w.case.packet().is_none());
+    w.ready();
+    assert_eq!(w.case.revision(), 1);
+    w.quorum();
+    assert!(w.case.packet().is_none(), "no packet before acceptance");
+    let c = w.accept("priya.natarajan");
+    w.must(c);
+    assert_eq!(w.case.path(), "closed/accepted");
+    let p = w.case.packet().expect("packet in closed/accepted");
+    assert_eq!(p.accepted_by().as_str(), "priya.natarajan");
+    assert_eq!(p.draft().content.revision, 1);
+    assert_eq!(
+        p.draft()
+            .approvals
+            .iter()
+            .filter(|a| a.kind == "review")
+            .count(),
+        2
+    );
+    assert!(p.draft().timings.accepted_at.is_some());
+}
+
+#[test]
+fn new_evidence_voids_signoffs_and_sends_the_draft_back() {
+    let mut w = world();
+    w.ready();
+    let first = w.case.draft_digest().unwrap();
+    let c = w.review("lee.park");
+    w.must(c);
+    let stale = w.review("ines.duarte"); // minted on the old digest
+    let c = w.finding("lineage.internal_packages_in_window", json!(3));
+    w.must(c);
+    assert_eq!(w.case.state(), Leaf::Drafted);
+    assert_eq!(w.case.revision(), 2);
+    assert_ne!(w.case.draft_digest().unwrap(), first);
+    let Command::Decision { token, .. } = stale else {
+        unreachable!()
+    };
+    let at = w.tick();
+    w.refuse(Command::Decision { at, token }, "stale_approval");
+    let draft = w.case.draft().unwrap();
+    let voided: Vec<_> = draft.approvals.iter().filter(|a| a.voided).collect();
+    assert_eq!(
+        voided.len(),
+        1,
+        "the old sign-off is recorded as void, not deleted"
+    );
+    assert_eq!(voided[0].issuer.as_str(), "lee.park");
+}
+
+#[test]
+fn findings_only_raise_the_lane_and_history_keeps_the_cause() {
+    let mut w = world();
+    w.ready();
+    let c = w.finding("custody.exposure", json!("confirmed"));
+    w.must(c);
+    assert_eq!(
+        w.case.recommended_lane().as_str(),
+        "executive-cyber-command"
+    );
+    // A less severe finding disputes the fact but cannot lower the lane.
+    let c = w.finding("custody.exposure", json!("not_indicated"));
+    w.must(c);
+    assert_eq!(
+        w.case.recommended_lane().as_str(),
+        "executive-cyber-command"
+    );
+    let draft = w.case.draft().unwrap();
+    let fact = &draft.content.facts[&FactKey::from("custody.exposure")];
+    assert!(fact.disputed);
+    assert_eq!(fact.value.to_string(), "confirmed");
+    assert_eq!(draft.content.evidence.len(), 5, "every finding is kept");
+    let change = w.case.lane_history().last().unwrap();
+    assert_eq!(change.to.as_str(), "executive-cyber-command");
+    match &change.cause {
+        LaneCause::Finding { fact, rules, .. } => {
+            assert_eq!(fact.as_str(), "custody.exposure");
+            assert_eq!(rules, &vec![crate::ids::RuleId::from("E3")]);
+        }
+        other => panic!("unexpected cause {other:?}"),
+    }
+    let c = w.finding("impact.contractual_disclosure_required", json!(true));
+    w.must(c);
+    assert_eq!(w.case.recommended_lane().as_str(), "legal-trust-office");
+    assert_eq!(w.case.lane_history().len(), 3);
+}
+
+#[test]
+fn set_lane_redirect_by_the_maximum_lane_owner_lowers_the_lane() {
+    let mut w = world();
+    w.ready();
+    let c = w.finding("custody.exposure", json!("confirmed"));
+    w.must(c);
+    let redirect = |lane: &str| {
+        Decision::Redirect(Redirect {
+            action: RedirectAction::SetLane { lane: lane.into() },
+            reason: "custody evidence retracted by HSM vendor".into(),
+        })
+    };
+    // A lower authority cannot pull the lane down.
+    let c = w.decision("priya.natarajan", redirect("platform-security-command"));
+    w.refuse(c, "not_authorized");
+    let c = w.decision("marcus.chen", redirect("platform-security-command"));
+    w.must(c);
+    assert_eq!(
+        w.case.recommended_lane().as_str(),
+        "platform-security-command"
+    );
+    assert!(matches!(
+        w.case.lane_history().last().unwrap().cause,
+        LaneCause::Redirect { .. }
+    ));
+    // The acknowledged trigger no longer raises it; a new one does.
+    let c = w.finding("impact.customers_affected", json!(40));
+    w.must(c);
+    assert_eq!(
+        w.case.recommended_lane().as_str(),
+        "executive-cyber-command"
+    );
+}
+
+#[test]
+fn request_evidence_holds_the_case_in_gathering_until_it_arrives() {
+    let mut w = world();
+    w.ready();
+    let c = w.decision(
+        "sam.rivera",
+        Decision::Redirect(Redirect {
+            action: RedirectAction::RequestEvidence {
+                facts: vec!["impact.customers_affected".into()],
+            },
+            reason: "need customer numbers".into(),
+        }),
+    );
+    w.must(c);
+    assert_eq!(w.case.state(), Leaf::Gathering);
+    let c = w.review_in_gathering();
+    w.refuse(c, "not_allowed_in_state");
+    let c = w.finding("impact.customers_affected", json!(0));
+    w.must(c);
+    assert_eq!(w.case.state(), Leaf::Drafted);
+}
+
+impl World {
+    fn review_in_gathering(&mut self) -> Command {
+        self.decision(
+            "lee.park",
+            Decision::Review(Review {
+                packet_digest: Digest::of_bytes(b"none"),
+                attests: ATTESTS.iter().map(|a| (*a).into()).collect(),
+            }),
+        )
+    }
+}
+
+#[test]
+fn delegate_may_accept_while_the_delegation_is_unexpired() {
+    let mut w = world();
+    w.ready();
+    let until = w.now + Duration::seconds(100);
+    let c = w.decision(
+        "priya.natarajan",
+        Decision::Delegate(Delegate {
+            lane: "platform-security-command".into(),
+            to: "marcus.chen".into(),
+            until,
+        }),
+    );
+    w.must(c);
+    w.quorum();
+    let c = w.accept("marcus.chen");
+    w.must(c);
+    assert_eq!(w.case.state(), Leaf::Accepted);
+}
+
+#[test]
+fn expired_delegation_does_not_authorise_acceptance() {
+    let mut w = world();
+    w.ready();
+    let until = w.now + Duration::seconds(15);
+    let c = w.decision(
+        "priya.natarajan",
+        Decision::Delegate(Delegate {
+            lane: "platform-security-command".into(),
+            to: "marcus.chen".into(),
+            until,
+        }),
+    );
+    w.must(c);
+    w.quorum();
+    let c = w.accept("marcus.chen");
+    w.refuse(c, "not_authorized");
+}
+
+#[test]
+fn stand_down_closes_without_a_packet() {
+    let mut w = world();
+    let c = w.decision(
+        "sam.rivera",
+        Decision::StandDown(StandDown {
+            reason: "false alarm".into(),
+        }),
+    );
+    w.must(c);
+    assert_eq!(w.case.path(), "closed/stood_down");
+    assert!(w.case.packet().is_none());
+    assert!(w.case.draft().is_none());
+}
+
+#[test]
+fn replay_rebuilds_the_same_case() {
+    let mut w = world();
+    let mut log: Vec<Value> = Vec::new();
+    let mut run = |w: &mut World, cmd: Command| {
+        let events = w.case.decide(&cmd).unwrap();
+        for e in &events {
+            log.push(serde_json::to_value(e).unwrap());
+            w.case.evolve(e);
+        }
+    };
+    for (f, v) in [
+        ("custody.exposure", json!("confirmed")),
+        ("lineage.desktop_agent_artifacts_in_window", json!(2)),
+        ("authority.platform_delegation", json!("active")),
+    ] {
+        let c = w.finding(f, v);
+        run(&mut w, c);
+    }
+    let c = w.review("lee.park");
+    run(&mut w, c);
+    let c = w.review("ines.duarte");
+    run(&mut w, c);
+    let c = w.accept("marcus.chen");
+    run(&mut w, c);
+    assert_eq!(w.case.state(), Leaf::Accepted);
+
+    let mut again = Case::from_genesis(
+        workflow(),
+        Arc::new(w.cast.trust().clone()),
+        w.case.genesis(),
+    )
+    .unwrap();
+    for e in &log {
+        again.replay_event(e).unwrap();
+    }
+    assert_eq!(snapshot(&again), snapshot(&w.case));
+    assert_eq!(
+        again.packet().unwrap().packet_digest(),
+        w.case.packet().unwrap().packet_digest()
+    );
+
+    // A recorded event whose token was swapped for one from a key outside the trust fails.
+    let outsider = Cast::generate().unwrap();
+    let mut forged = log[3].clone();
+    let at: DateTime<Utc> = serde_json::from_value(forged["at"].clone()).unwrap();
+    forged["token"] = json!(outsider.token(
+        "lee.park",
+        &case_id(),
+        at,
+        Decision::StandDown(StandDown { reason: "x".into() })
+    ));
+    let mut replayed = Case::from_genesis(
+        workflow(),
+        Arc::new(w.cast.trust().clone()),
+        w.case.genesis(),
+    )
+    .unwrap();
+    for e in &log[..3] {
+        replayed.replay_event(e).unwrap();
+    }
+    assert!(matches!(
+        replayed.replay_event(&forged),
+        Err(ReplayError::Refused(Rejection::Token(_)))
+    ));
+}
+
+// ----- one test per rejection code -----
+
+#[test]
+fn rejects_invalid_json() {
+    assert_eq!(
+        Command::from_json("{not json").unwrap_err().code(),
+        "invalid_json"
+    );
+    assert_eq!(
+        Command::from_json(r#"{"type": "finding", "at": "2026-11-28T09:00:00Z"}"#)
+            .unwrap_err()
+            .code(),
+        "invalid_json"
+    );
+}
+
+#[test]
+fn rejects_token_failures_with_the_verifier_codes() {
+    let mut w = world();
+    w.ready();
+    let at = w.tick();
+    let garbage = Command::Decision {
+        at,
+        token: "a.b".into(),
+    };
+    w.refuse(garbage, "invalid_token");
+    // Signed for another case.
+    let other = w.cast.token(
+        "lee.park",
+        &"case-other".into(),
+        at,
+        Decision::StandDown(StandDown { reason: "x".into() }),
+    );
+    w.refuse(Command::Decision { at, token: other }, "case_mismatch");
+    // Expired at the command's time.
+    let old = w.cast.token_with(
+        "sam.rivera",
+        &case_id(),
+        at.timestamp() - 700,
+        at.timestamp() - 100,
+        Decision::StandDown(StandDown { reason: "x".into() }),
+    );
+    w.refuse(Command::Decision { at, token: old }, "token_expired");
+    let long = w.cast.token_with(
+        "sam.rivera",
+        &case_id(),
+        at.timestamp(),
+        at.timestamp() + 7200,
+        Decision::StandDown(StandDown { reason: "x".into() }),
+    );
+    w.refuse(
+        Command::Decision { at, token: long },
+        "token_lifetime_too_long",
+    );
+    let early = w.cast.token_with(
+        "sam.rivera",
+        &case_id(),
+        at.timestamp() + 600,
+        at.timestamp() + 900,
+        Decision::StandDown(StandDown { reason: "x".into() }),
+    );
+    w.refuse(
+        Command::Decision { at, token: early },
+        "token_not_yet_valid",
+    );
+}
+
+#[test]
+fn rejects_replayed_token() {
+    let mut w = world();
+    w.ready();
+    let c = w.review("lee.park");
+    w.must(c.clone());
+    let Command::Decision { token, .. } = c else {
+        unreachable!()
+    };
+    let at = w.tick();
+    w.refuse(Command::Decision { at, token }, "replayed_token");
+}
+
+#[test]
+fn rejects_stale_approval() {
+    let mut w = world();
+    w.ready();
+    let c = w.decision(
+        "lee.park",
+        Decision::Review(Review {
+            packet_digest: Digest::of_bytes(b"some other draft"),
+            attests: ATTESTS.iter().map(|a| (*a).into()).collect(),
+        }),
+    );
+    w.refuse(c, "stale_approval");
+}
+
+#[test]
+fn rejects_not_authorized() {
+    let mut w = world();
+    w.ready();
+    let c = w.review("victor.outsider");
+    w.refuse(c, "not_authorized");
+    let c = w.decision(
+        "lee.park",
+        Decision::StandDown(StandDown { reason: "x".into() }),
+    );
+    w.refuse(c, "not_authorized");
+}
+
+#[test]
+fn lower_authority_cannot_accept() {
+    let mut w = world();
+    w.ready();
+    let c = w.finding("impact.contractual_disclosure_required", json!(true));
+    w.must(c);
+    w.quorum();
+    let digest = w.case.draft_digest().unwrap();
+    let c = w.decision(
+        "priya.natarajan",
+        Decision::Accept(Accept {
+            lane: "platform-security-command".into(),
+            packet_digest: digest.clone(),
+        }),
+    );
+    w.refuse(c, "not_authorized");
+    let c = w.decision(
+        "priya.natarajan",
+        Decision::Accept(Accept {
+            lane: "legal-trust-office".into(),
+            packet_digest: digest,
+        }),
+    );
+    w.refuse(c, "not_authorized");
+    let c = w.accept("dana.okafor");
+    w.must(c);
+}
+
+#[test]
+fn rejects_duplicate_approver() {
+    let mut w = world();
+    w.ready();
+    let c = w.review("lee.park");
+    w.must(c);
+    let c = w.review("lee.park");
+    w.refuse(c, "duplicate_approver");
+}
+
+#[test]
+fn quorum_needs_every_required_role() {
+    let mut w = world();
+    w.ready();
+    let c = w.review("lee.park");
+    w.must(c);
+    let c = w.review("omar.haddad");
+    w.must(c);
+    assert_eq!(
+        w.case.state(),
+        Leaf::InReview,
+        "two product-security reviewers are not a quorum"
+    );
+    let c = w.review("ines.duarte");
+    w.must(c);
+    assert_eq!(w.case.state(), Leaf::AwaitingAcceptance);
+}
+
+#[test]
+fn rejects_separation_of_duties() {
+    let mut w = world();
+    w.ready();
+    let c = w.finding("impact.contractual_disclosure_required", json!(true));
+    w.must(c);
+    let c = w.review("lee.park");
+    w.must(c);
+    let c = w.review("ruth.mensah"); // trust reviewer who also holds legal-trust-office
+    w.must(c);
+    assert_eq!(w.case.state(), Leaf::AwaitingAcceptance);
+    let c = w.accept("ruth.mensah");
+    w.refuse(c, "separation_of_duties");
+    let c = w.accept("dana.okafor");
+    w.must(c);
+}
+
+#[test]
+fn rejects_missing_attestation() {
+    let mut w = world();
+    w.ready();
+    let digest = w.case.draft_digest().unwrap();
+    let c = w.decision(
+        "lee.park",
+        Decision::Review(Review {
+            packet_digest: digest,
+            attests: vec!["blocked_paths_surfaced".into()],
+        }),
+    );
+    let e = w.refuse(c, "missing_attestation");
+    assert!(e.to_string().contains("irreversibility_surfaced"));
+}
+
+#[test]
+fn rejects_not_allowed_in_state() {
+    let mut w = world();
+    let c = w.accept_without_draft();
+    w.refuse(c, "not_allowed_in_state");
+    w.ready();
+    let c = w.accept("priya.natarajan");
+    w.refuse(c, "not_allowed_in_state");
+    let c = w.decision(
+        "sam.rivera",
+        Decision::Declare(Declare {
+            scope: "again".into(),
+            severity: "sev1".into(),
+        }),
+    );
+    w.refuse(c, "not_allowed_in_state");
+    w.quorum();
+    let c = w.review("omar.haddad");
+    w.refuse(c, "not_allowed_in_state");
+}
+
+impl World {
+    fn accept_without_draft(&mut self) -> Command {
+        self.decision(
+            "priya.natarajan",
+            Decision::Accept(Accept {
+                lane: "platform-security-command".into(),
+                packet_digest: Digest::of_bytes(b"x"),
+            }),
+        )
+    }
+}
+
+#[test]
+fn rejects_time_regression() {
+    let mut w = world();
+    let mut c = w.finding("custody.exposure", json!("suspected"));
+    w.must(c.clone());
+    if let Command::Finding { at, .. } = &mut c {
+        *at -= Duration::seconds(1);
+    }
+    w.refuse(c, "time_regression");
+}
+
+#[test]
+fn rejects_role_not_permitted() {
+    let mut w = world();
+    let mut c = w.finding("custody.exposure", json!("confirmed"));
+    if let Command::Finding { agent, .. } = &mut c {
+        agent.role = "impact-assessment".into();
+    }
+    w.refuse(c, "role_not_permitted");
+}
+
+#[test]
+fn rejects_unknown_fact_and_invalid_value() {
+    let mut w = world();
+    let mut c = w.finding("custody.exposure", json!("confirmed"));
+    if let Command::Finding { finding, .. } = &mut c {
+        finding.fact = "custody.vibes".into();
+    }
+    w.refuse(c, "unknown_fact");
+    let c = w.finding("custody.exposure", json!("leaked"));
+    w.refuse(c, "invalid_value");
+    let c = w.finding("impact.customers_affected", json!(-3));
+    w.refuse(c, "invalid_value");
+}
+
+#[test]
+fn rejects_case_closed() {
+    let mut w = world();
+    let c = w.decision(
+        "sam.rivera",
+        Decision::StandDown(StandDown { reason: "x".into() }),
+    );
+    w.must(c);
+    let c = w.finding("custody.exposure", json!("confirmed"));
+    w.refuse(c, "case_closed");
+}
+
+#[test]
+fn only_security_leadership_declares() {
+    let cast = Cast::fixed();
+    let token = cast.token(
+        "dana.okafor",
+        &case_id(),
+        t0(),
+        Decision::Declare(Declare {
+            scope: "x".into(),
+            severity: "sev1".into(),
+        }),
+    );
+    let e = Case::open(workflow(), Arc::new(cast.trust().clone()), &token, t0()).unwrap_err();
+    assert_eq!(e.code(), "not_authorized");
+}

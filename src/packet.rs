@@ -1,0 +1,400 @@
+//! Packets: the draft reviewers sign, the recommendation the chosen authority accepted, and the
+//! channel views that share them.
+//!
+//! Reviewers sign `packet_digest` = `sha256:` + SHA-256 of the RFC 8785 canonical JSON of the
+//! draft **content** ([`DraftContent`]): everything that describes the recommendation, and
+//! nothing that the review itself adds (approvals, timings), so that signing cannot change what
+//! was signed.
+//!
+//! [`RecommendationPacket`] has private fields and no public constructor: the only way to get one
+//! is [`Case::packet`](crate::case::Case::packet) on a case in `closed/accepted`. It serialises
+//! (for output) but does not deserialise, so no JSON can become one.
+
+use crate::assess::{Assessment, LaneAssessment, OptionAssessment, Pending};
+use crate::digest::{CanonicalError, Digest};
+use crate::evidence::{Agent, Finding, Source};
+use crate::ids::{CaseId, FactKey, LaneId, OptionId, PrincipalId};
+use crate::workflow::{ChannelDef, ChannelScope, FactValue, Sensitivity};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The workflow a packet was assessed under.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct WorkflowRef {
+    /// Workflow id.
+    pub id: String,
+    /// Digest of its canonical JSON.
+    pub digest: Digest,
+}
+
+/// The declaration that opened the case.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Declared {
+    /// Declared scope.
+    pub scope: String,
+    /// Declared severity.
+    pub severity: String,
+    /// Who declared it.
+    pub by: PrincipalId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Who owns the decision now.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct DecisionOwner {
+    /// The recommended lane.
+    pub lane: LaneId,
+    /// Principals holding the lane's role.
+    pub holders: Vec<PrincipalId>,
+    /// Delegations of the lane (valid for acceptance while unexpired at the acceptance time).
+    pub delegates: Vec<DelegationRecord>,
+}
+
+/// A delegation of a lane.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct DelegationRecord {
+    /// The lane lent.
+    pub lane: LaneId,
+    /// To whom.
+    pub to: PrincipalId,
+    /// Until when.
+    pub until: DateTime<Utc>,
+    /// Who lent it.
+    pub by: PrincipalId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// What caused a lane change.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LaneCause {
+    /// The case was declared (the lane starts at the lowest one).
+    Declared {
+        /// The declaring principal.
+        by: PrincipalId,
+    },
+    /// A finding raised the lane.
+    Finding {
+        /// Position of the finding in the evidence lineage.
+        index: usize,
+        /// The fact.
+        fact: FactKey,
+        /// The submitting agent's id.
+        agent: String,
+        /// The triggers that became true.
+        rules: Vec<crate::ids::RuleId>,
+    },
+    /// A signed `set_lane` redirect set the lane.
+    Redirect {
+        /// The redirecting principal.
+        by: PrincipalId,
+        /// Digest of the redirect token.
+        token_digest: Digest,
+        /// The stated reason.
+        reason: String,
+    },
+}
+
+/// One lane change.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct LaneChange {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The lane before (none at declaration).
+    pub from: Option<LaneId>,
+    /// The lane after.
+    pub to: LaneId,
+    /// Why.
+    pub cause: LaneCause,
+}
+
+/// A redirect, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RedirectRecord {
+    /// Who redirected.
+    pub by: PrincipalId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The redirect (action and reason) as signed.
+    pub redirect: crate::approval::Redirect,
+    /// Digest of the token.
+    pub token_digest: Digest,
+}
+
+/// An accepted human decision, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ApprovalRecord {
+    /// The principal.
+    pub issuer: PrincipalId,
+    /// Decision kind (`declare`, `delegate`, `review`, `accept`, `redirect`, `stand_down`).
+    pub kind: String,
+    /// When it was applied (the command's `at`).
+    pub at: DateTime<Utc>,
+    /// SHA-256 of the compact token.
+    pub token_digest: Digest,
+    /// For reviews and acceptances: the draft revision it approved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+    /// For reviews: true when a later draft revision voided it.
+    pub voided: bool,
+}
+
+/// When things happened.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Timings {
+    /// The declaration.
+    pub declared_at: DateTime<Utc>,
+    /// The first draft.
+    pub first_draft_at: Option<DateTime<Utc>>,
+    /// The review quorum on the current draft.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// The acceptance.
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+/// A finding in the evidence lineage, in full.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct LineageEntry {
+    /// The fact.
+    pub fact: FactKey,
+    /// The value.
+    pub value: FactValue,
+    /// Who submitted it.
+    pub agent: Agent,
+    /// Source system, record and digest.
+    pub source: Source,
+    /// Reviewer note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Sensitivity.
+    pub sensitivity: Sensitivity,
+}
+
+impl From<&Finding> for LineageEntry {
+    fn from(f: &Finding) -> Self {
+        LineageEntry {
+            fact: f.fact.clone(),
+            value: f.value.clone(),
+            agent: f.agent.clone(),
+            source: f.source.clone(),
+            note: f.note.clone(),
+            at: f.at,
+            sensitivity: f.sensitivity,
+        }
+    }
+}
+
+/// A fact's resolved value in the packet.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct FactEntry {
+    /// The most severe value any finding gave.
+    pub value: FactValue,
+    /// True when findings disagree.
+    pub disputed: bool,
+    /// Sensitivity.
+    pub sensitivity: Sensitivity,
+}
+
+/// What reviewers sign: the recommendation and everything it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct DraftContent {
+    /// The case.
+    pub case_id: CaseId,
+    /// Draft revision; changes whenever the content does.
+    pub revision: u64,
+    /// The workflow.
+    pub workflow: WorkflowRef,
+    /// The declaration.
+    pub declared: Declared,
+    /// The lane that should own the decision.
+    pub recommended_lane: LaneId,
+    /// Lane statuses with reasons.
+    pub lanes: Vec<LaneAssessment>,
+    /// Options inside and outside the boundary, with reversibility.
+    pub options: Vec<OptionAssessment>,
+    /// Unknown triggers that could still raise the lane.
+    pub pending: Vec<Pending>,
+    /// True when nothing pending.
+    pub stable: bool,
+    /// Required facts still unknown (empty for a reviewable draft).
+    pub missing_required: Vec<FactKey>,
+    /// Who owns the decision.
+    pub decision_owner: DecisionOwner,
+    /// Every lane change and its cause.
+    pub lane_history: Vec<LaneChange>,
+    /// Resolved facts.
+    pub facts: BTreeMap<FactKey, FactEntry>,
+    /// Every finding, in order.
+    pub evidence: Vec<LineageEntry>,
+    /// Delegation state.
+    pub delegations: Vec<DelegationRecord>,
+    /// Human redirects.
+    pub redirects: Vec<RedirectRecord>,
+    /// Options excluded by redirects.
+    pub excluded_options: Vec<OptionId>,
+}
+
+impl DraftContent {
+    /// Copies the assessment fields into place.
+    pub(crate) fn with_assessment(mut self, a: Assessment) -> Self {
+        self.recommended_lane = a.recommended_lane;
+        self.lanes = a.lanes;
+        self.options = a.options;
+        self.pending = a.pending;
+        self.stable = a.stable;
+        self.missing_required = a.missing_required;
+        self
+    }
+
+    /// The digest reviewers sign.
+    pub fn digest(&self) -> Result<Digest, CanonicalError> {
+        Digest::of_canonical(self)
+    }
+}
+
+/// The draft of a case in `open/deciding/*`: content, its digest, and the review so far.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct DraftPacket {
+    /// The signed content.
+    #[serde(flatten)]
+    pub content: DraftContent,
+    /// Every human decision applied so far.
+    pub approvals: Vec<ApprovalRecord>,
+    /// Timings.
+    pub timings: Timings,
+    /// `sha256:` of the canonical JSON of `content`.
+    pub packet_digest: Digest,
+}
+
+/// The accepted recommendation. Exists only for a case in `closed/accepted`; see the module docs.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RecommendationPacket {
+    #[serde(flatten)]
+    draft: DraftPacket,
+    accepted_by: PrincipalId,
+}
+
+impl RecommendationPacket {
+    /// Built by the case when it reaches `closed/accepted`, and nowhere else.
+    pub(crate) fn new(draft: DraftPacket, accepted_by: PrincipalId) -> Self {
+        RecommendationPacket { draft, accepted_by }
+    }
+    /// The accepted draft.
+    pub fn draft(&self) -> &DraftPacket {
+        &self.draft
+    }
+    /// The digest the reviewers and the acceptor signed.
+    pub fn packet_digest(&self) -> &Digest {
+        &self.draft.packet_digest
+    }
+    /// Who accepted it.
+    pub fn accepted_by(&self) -> &PrincipalId {
+        &self.accepted_by
+    }
+    /// The view of the packet for a channel.
+    pub fn view(&self, channel: &ChannelDef) -> serde_json::Value {
+        let mut v = view_of(&self.draft, channel);
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("accepted_by".into(), serde_json::json!(self.accepted_by));
+        }
+        v
+    }
+}
+
+impl DraftPacket {
+    /// The view of the draft for a channel.
+    pub fn view(&self, channel: &ChannelDef) -> serde_json::Value {
+        view_of(self, channel)
+    }
+}
+
+/// A finding with its value, record and note withheld.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RedactedFinding {
+    /// The fact.
+    pub fact: FactKey,
+    /// Its sensitivity.
+    pub sensitivity: Sensitivity,
+    /// Digest of the full lineage entry, so a reader with access can match it.
+    pub digest: Digest,
+    /// Always true.
+    pub redacted: bool,
+}
+
+fn redact(entry: &LineageEntry) -> serde_json::Value {
+    let digest = Digest::of_canonical(entry).unwrap_or_else(|_| Digest::of_bytes(b""));
+    serde_json::json!(RedactedFinding {
+        fact: entry.fact.clone(),
+        sensitivity: entry.sensitivity,
+        digest,
+        redacted: true,
+    })
+}
+
+fn view_of(draft: &DraftPacket, channel: &ChannelDef) -> serde_json::Value {
+    let carries = |s: Sensitivity| channel.carries.contains(&s);
+    let c = &draft.content;
+    let evidence: Vec<serde_json::Value> = c
+        .evidence
+        .iter()
+        .map(|e| {
+            if carries(e.sensitivity) {
+                serde_json::json!(e)
+            } else {
+                redact(e)
+            }
+        })
+        .collect();
+    let facts: BTreeMap<&FactKey, serde_json::Value> = c
+        .facts
+        .iter()
+        .map(|(k, f)| {
+            let v = if carries(f.sensitivity) {
+                serde_json::json!(f)
+            } else {
+                serde_json::json!({"sensitivity": f.sensitivity, "disputed": f.disputed, "redacted": true})
+            };
+            (k, v)
+        })
+        .collect();
+    match channel.scope {
+        ChannelScope::Full => {
+            let mut v = serde_json::json!(draft);
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("evidence".into(), serde_json::json!(evidence));
+                obj.insert("facts".into(), serde_json::json!(facts));
+                obj.insert("channel".into(), serde_json::json!(channel.id));
+            }
+            v
+        }
+        ChannelScope::AuthoritySelection => {
+            let deadlines: BTreeMap<&FactKey, &FactValue> = c
+                .facts
+                .iter()
+                .filter(|(_, f)| matches!(f.value, FactValue::Timestamp(_)))
+                .filter(|(k, _)| k.as_str().contains("deadline"))
+                .map(|(k, f)| (k, &f.value))
+                .collect();
+            serde_json::json!({
+                "channel": channel.id,
+                "case_id": c.case_id,
+                "revision": c.revision,
+                "recommended_lane": c.recommended_lane,
+                "lanes": c.lanes,
+                "options": c.options,
+                "pending": c.pending,
+                "stable": c.stable,
+                "decision_owner": c.decision_owner,
+                "deadlines": deadlines,
+                "evidence": evidence,
+                "packet_digest": draft.packet_digest,
+            })
+        }
+    }
+}
