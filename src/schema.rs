@@ -10,19 +10,32 @@ fn schema_of<T: JsonSchema>() -> Schema {
 
 /// Every schema as (file name, pretty JSON with a trailing newline), in a stable order.
 pub fn all() -> Vec<(&'static str, String)> {
+    use crate::{approval, assess, case, journal, packet, store, workflow};
     let schemas: Vec<(&'static str, Schema)> = vec![
         (
             "workflow.schema.json",
-            schema_of::<crate::workflow::WorkflowSpec>(),
+            schema_of::<workflow::WorkflowSpec>(),
+        ),
+        ("facts.schema.json", schema_of::<workflow::FactsInput>()),
+        ("assessment.schema.json", schema_of::<assess::Assessment>()),
+        ("command.schema.json", schema_of::<case::Command>()),
+        (
+            "event.schema.json",
+            schema_of::<case::EventRecord<'static>>(),
+        ),
+        ("genesis.schema.json", schema_of::<case::Genesis>()),
+        ("journal-record.schema.json", schema_of::<journal::Record>()),
+        ("status.schema.json", schema_of::<store::JournalStatus>()),
+        (
+            "draft-packet.schema.json",
+            schema_of::<packet::DraftPacket>(),
         ),
         (
-            "facts.schema.json",
-            schema_of::<crate::workflow::FactsInput>(),
+            "packet.schema.json",
+            schema_of::<packet::RecommendationPacket>(),
         ),
-        (
-            "assessment.schema.json",
-            schema_of::<crate::assess::Assessment>(),
-        ),
+        ("trust.schema.json", schema_of::<approval::TrustFile>()),
+        ("token-claims.schema.json", schema_of::<approval::Claims>()),
     ];
     schemas
         .into_iter()

@@ -4,11 +4,20 @@
 //! 3 command rejected · 4 journal integrity failure · 5 not ready.
 //! Errors go to stderr as `{"error": {"code": "...", "message": "..."}}`.
 
+use authority_lane::approval::Trust;
 use authority_lane::assess::assess;
+use authority_lane::case::{Command as CaseCommand, Rejection};
+use authority_lane::ids::ChannelId;
+use authority_lane::journal::{FileJournal, MemoryJournal, Store};
+use authority_lane::render;
+use authority_lane::store::{CaseStore, JournalStatus, StoreError, replay};
 use authority_lane::workflow::{FactsInput, Workflow};
-use clap::{Parser, Subcommand};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +41,82 @@ enum Command {
         #[arg(long)]
         facts: PathBuf,
     },
+    /// Run the shipped scenario end to end (keys generated at run time).
+    Demo {
+        /// Keep the case's journal at PATH (for `verify` and `packet`).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DemoFormat::Markdown)]
+        format: DemoFormat,
+    },
+    /// Open a case from a `declare` token and create its journal.
+    Init {
+        /// Workflow definition (JSON).
+        #[arg(long)]
+        workflow: PathBuf,
+        /// Trust file (JSON).
+        #[arg(long)]
+        trust: PathBuf,
+        /// Journal to create.
+        #[arg(long)]
+        journal: PathBuf,
+        /// File holding the declaration token, or `-` for stdin.
+        #[arg(long)]
+        token: String,
+        /// The declaration's time (RFC 3339); default: now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Apply commands (one JSON object per line) from FILE or stdin; one result line each.
+    Apply {
+        /// The case's journal.
+        #[arg(long)]
+        journal: PathBuf,
+        #[command(flatten)]
+        pins: Pins,
+        /// Commands file, or `-` (default) for stdin.
+        input: Option<String>,
+    },
+    /// Show the case's state, lane, draft digest, owner and journal head.
+    Status {
+        /// The case's journal.
+        #[arg(long)]
+        journal: PathBuf,
+        #[command(flatten)]
+        pins: Pins,
+    },
+    /// Print the accepted packet (or, with --draft, the current draft).
+    Packet {
+        /// The case's journal.
+        #[arg(long)]
+        journal: PathBuf,
+        /// Print the current draft instead of the accepted packet.
+        #[arg(long)]
+        draft: bool,
+        /// Channel view (default: security-trust-review, which carries everything).
+        #[arg(long)]
+        channel: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PacketFormat::Json)]
+        format: PacketFormat,
+        #[command(flatten)]
+        pins: Pins,
+    },
+    /// Re-check the hash chain and replay every event, re-verifying tokens at their recorded time.
+    Verify {
+        /// The case's journal.
+        #[arg(long)]
+        journal: PathBuf,
+        #[command(flatten)]
+        pins: Pins,
+    },
+    /// Draw the statechart from the machine's transition table.
+    Diagram {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiagramFormat::Mermaid)]
+        format: DiagramFormat,
+    },
     /// Write the JSON Schemas to a directory, or check a directory against them.
     Schema {
         /// Write every schema into DIR.
@@ -41,6 +126,36 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         check: Option<PathBuf>,
     },
+}
+
+/// Optional copies of the workflow and trust file; when given, their digests must match the
+/// journal's pins (otherwise the copies embedded in record 0 are used).
+#[derive(clap::Args)]
+struct Pins {
+    /// Workflow the journal must have been written under.
+    #[arg(long)]
+    workflow: Option<PathBuf>,
+    /// Trust file the journal must have been written under.
+    #[arg(long)]
+    trust: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DemoFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PacketFormat {
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiagramFormat {
+    Mermaid,
+    Dot,
 }
 
 /// An error for stderr, with its stable code and exit status.
@@ -94,6 +209,38 @@ fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Evaluate { workflow, facts } => evaluate(&workflow, &facts),
         Command::Schema { out, check } => schema(out.as_deref(), check.as_deref()),
+        Command::Demo { journal, format } => demo(journal.as_deref(), format),
+        Command::Init {
+            workflow,
+            trust,
+            journal,
+            token,
+            at,
+        } => init(&workflow, &trust, &journal, &token, at.as_deref()),
+        Command::Apply {
+            journal,
+            pins,
+            input,
+        } => apply(&journal, &pins, input.as_deref()),
+        Command::Status { journal, pins } => status(&journal, &pins),
+        Command::Packet {
+            journal,
+            draft,
+            channel,
+            format,
+            pins,
+        } => packet(&journal, draft, channel.as_deref(), format, &pins),
+        Command::Verify { journal, pins } => verify(&journal, &pins),
+        Command::Diagram { format } => {
+            print!(
+                "{}",
+                match format {
+                    DiagramFormat::Mermaid => render::mermaid(),
+                    DiagramFormat::Dot => render::dot(),
+                }
+            );
+            Ok(())
+        }
     }
 }
 
@@ -194,5 +341,326 @@ fn schema(out: Option<&Path>, check: Option<&Path>) -> Result<(), Failure> {
             "usage",
             "give exactly one of --out DIR or --check DIR",
         )),
+    }
+}
+
+// ----- case commands -----
+
+const EXIT_REJECTED: u8 = 3;
+const EXIT_INTEGRITY: u8 = 4;
+const EXIT_NOT_READY: u8 = 5;
+
+fn store_failure(e: StoreError) -> Failure {
+    let exit = if e.is_integrity() {
+        EXIT_INTEGRITY
+    } else if matches!(e, StoreError::Rejected(_)) {
+        EXIT_REJECTED
+    } else {
+        2
+    };
+    Failure::new(e.code(), e.to_string(), exit)
+}
+
+fn load_trust(path: &Path) -> Result<Trust, Failure> {
+    let value = read_json(path, "trust file")?;
+    let bytes =
+        serde_json::to_vec(&value).map_err(|e| Failure::input("invalid_json", e.to_string()))?;
+    Trust::from_json(&bytes)
+        .map_err(|e| Failure::input(e.code(), format!("{e} (file {})", path.display())))
+}
+
+fn load_pins(pins: &Pins) -> Result<(Option<Arc<Workflow>>, Option<Arc<Trust>>), Failure> {
+    let workflow = pins.workflow.as_deref().map(load_workflow).transpose()?;
+    let trust = pins.trust.as_deref().map(load_trust).transpose()?;
+    Ok((workflow.map(Arc::new), trust.map(Arc::new)))
+}
+
+fn read_text(source: &str, what: &str) -> Result<String, Failure> {
+    let mut text = String::new();
+    if source == "-" {
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            Failure::input(
+                "invalid_input",
+                format!("cannot read {what} from stdin: {e}"),
+            )
+        })?;
+    } else {
+        text = std::fs::read_to_string(source).map_err(|e| {
+            Failure::input("invalid_input", format!("cannot read {what} {source}: {e}"))
+        })?;
+    }
+    Ok(text)
+}
+
+fn init(
+    workflow: &Path,
+    trust: &Path,
+    journal: &Path,
+    token: &str,
+    at: Option<&str>,
+) -> Result<(), Failure> {
+    let workflow = Arc::new(load_workflow(workflow)?);
+    let trust = Arc::new(load_trust(trust)?);
+    let token = read_text(token, "token")?;
+    let at: DateTime<Utc> = match at {
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map_err(|e| Failure::input("usage", format!("--at {text:?} is not RFC 3339: {e}")))?
+            .with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    let store =
+        CaseStore::init(journal, workflow, trust, token.trim(), at).map_err(store_failure)?;
+    let case = store.case();
+    print_json(&serde_json::json!({
+        "case_id": case.id(),
+        "seq": 0,
+        "state": case.state(),
+        "path": case.path(),
+        "recommended_lane": case.recommended_lane(),
+        "head": store.head(),
+    }))
+}
+
+fn apply(journal: &Path, pins: &Pins, input: Option<&str>) -> Result<(), Failure> {
+    let (workflow, trust) = load_pins(pins)?;
+    let (mut store, _torn) = CaseStore::open(journal, workflow, trust).map_err(store_failure)?;
+    let reader: Box<dyn Read> = match input {
+        None | Some("-") => Box::new(std::io::stdin()),
+        Some(path) => Box::new(std::fs::File::open(path).map_err(|e| {
+            Failure::input("invalid_input", format!("cannot read commands {path}: {e}"))
+        })?),
+    };
+    // Group commit: decide every line already read, append them with one fsync, then
+    // acknowledge them together; never wait for more input while holding unacknowledged lines.
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut batch = Batch::default();
+    let mut line = String::new();
+    let mut line_no = 0usize;
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| Failure::input("invalid_input", format!("cannot read commands: {e}")))?;
+        let eof = n == 0;
+        if !eof {
+            line_no += 1;
+            let text = line.trim();
+            if !text.is_empty() {
+                match CaseCommand::from_json(text) {
+                    Ok(cmd) => {
+                        batch.commands.push(cmd);
+                        batch.lines.push(line_no);
+                    }
+                    Err(rejection) => {
+                        commit(&mut store, &mut batch)?;
+                        return Err(rejected(rejection, line_no));
+                    }
+                }
+            }
+        }
+        if eof || reader.buffer().is_empty() || batch.commands.len() >= 4096 {
+            commit(&mut store, &mut batch)?;
+        }
+        if eof {
+            return Ok(());
+        }
+    }
+}
+
+fn rejected(r: Rejection, line: usize) -> Failure {
+    Failure::new(
+        r.code(),
+        format!("line {line}: {r} (nothing was written for it; later lines were not read)"),
+        EXIT_REJECTED,
+    )
+}
+
+/// Commands read but not yet committed, with their input line numbers.
+#[derive(Default)]
+struct Batch {
+    commands: Vec<CaseCommand>,
+    lines: Vec<usize>,
+}
+
+/// Submits a batch, prints one result line per accepted command (after the fsync), and turns a
+/// rejection into the failure that stops `apply`.
+fn commit(store: &mut CaseStore<FileJournal>, batch: &mut Batch) -> Result<(), Failure> {
+    if batch.commands.is_empty() {
+        return Ok(());
+    }
+    let (result, rejection) = store.submit(&batch.commands);
+    let accepted = result.map_err(store_failure)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for a in &accepted {
+        let line = serde_json::json!({"seq": a.seq, "events": a.events});
+        writeln!(out, "{line}").map_err(|e| Failure::new("io", e.to_string(), 2))?;
+    }
+    out.flush()
+        .map_err(|e| Failure::new("io", e.to_string(), 2))?;
+    let lines = std::mem::take(&mut batch.lines);
+    batch.commands.clear();
+    match rejection {
+        Some((index, r)) => Err(rejected(r, lines.get(index).copied().unwrap_or(0))),
+        None => Ok(()),
+    }
+}
+
+fn read_case(
+    journal: &Path,
+    pins: &Pins,
+) -> Result<
+    (
+        authority_lane::case::Case,
+        authority_lane::journal::ReadReport,
+    ),
+    Failure,
+> {
+    let (workflow, trust) = load_pins(pins)?;
+    let report = FileJournal::read(journal).map_err(|e| store_failure(e.into()))?;
+    let case = replay(&report.records, workflow, trust).map_err(store_failure)?;
+    Ok((case, report))
+}
+
+fn status(journal: &Path, pins: &Pins) -> Result<(), Failure> {
+    let (case, report) = read_case(journal, pins)?;
+    let status = JournalStatus::of(&case, &report.records).ok_or_else(|| {
+        Failure::new(
+            "journal_empty",
+            "the journal has no records",
+            EXIT_INTEGRITY,
+        )
+    })?;
+    print_json(&status)
+}
+
+fn packet(
+    journal: &Path,
+    draft: bool,
+    channel: Option<&str>,
+    format: PacketFormat,
+    pins: &Pins,
+) -> Result<(), Failure> {
+    let (case, _) = read_case(journal, pins)?;
+    let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
+    let channel = case.workflow().channel(&channel_id).ok_or_else(|| {
+        Failure::input(
+            "usage",
+            format!(
+                "unknown channel `{channel_id}`; the workflow defines {:?}",
+                case.workflow()
+                    .spec()
+                    .channels
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        )
+    })?;
+    let (view, title) = if draft {
+        let d = case.draft().ok_or_else(|| {
+            Failure::new("not_ready", format!("no draft yet: the case is in {} (required facts missing or evidence requested)", case.path()), EXIT_NOT_READY)
+        })?;
+        (
+            d.view(channel),
+            format!(
+                "Draft recommendation packet (revision {})",
+                d.content.revision
+            ),
+        )
+    } else {
+        let p = case.packet().ok_or_else(|| {
+            Failure::new("not_ready", format!("no recommendation packet: the case is in {}; a packet exists only in closed/accepted (use --draft for the current draft)", case.path()), EXIT_NOT_READY)
+        })?;
+        (p.view(channel), "Recommendation packet".to_owned())
+    };
+    match format {
+        PacketFormat::Json => print_json(&view),
+        PacketFormat::Markdown => {
+            print!("{}", render::packet_markdown(&view, &title));
+            Ok(())
+        }
+    }
+}
+
+fn verify(journal: &Path, pins: &Pins) -> Result<(), Failure> {
+    let (case, report) = read_case(journal, pins)?;
+    let head = report.records.last();
+    print_json(&serde_json::json!({
+        "ok": true,
+        "records": report.records.len(),
+        "head": head.map(|r| &r.hash),
+        "torn_tail": report.torn_tail.map(|t| serde_json::json!({"offset": t.offset, "len": t.len})),
+        "state": case.state(),
+        "path": case.path(),
+        "draft_digest": case.draft_digest(),
+        "packet_digest": case.packet().map(|p| p.packet_digest().clone()),
+    }))
+}
+
+fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
+    let declared_at = Utc::now();
+    let fail = |e: authority_lane::demo::DemoError| match e {
+        authority_lane::demo::DemoError::Store(s) => store_failure(s),
+        other => Failure::new("demo_failed", other.to_string(), 2),
+    };
+    match journal {
+        Some(path) => {
+            let run = authority_lane::demo::run(declared_at, |w, t, token| {
+                CaseStore::init(path, w, t, token, declared_at)
+            })
+            .map_err(fail)?;
+            print_demo(&run, format)
+        }
+        None => {
+            let run = authority_lane::demo::run(declared_at, |w, t, token| {
+                CaseStore::<MemoryJournal>::in_memory(w, t, token, declared_at)
+            })
+            .map_err(fail)?;
+            print_demo(&run, format)
+        }
+    }
+}
+
+fn print_demo<S: Store>(
+    run: &authority_lane::demo::DemoRun<S>,
+    format: DemoFormat,
+) -> Result<(), Failure> {
+    let packet = run
+        .packet()
+        .ok_or_else(|| Failure::new("demo_failed", "the demo did not reach closed/accepted", 2))?;
+    let channel = run
+        .store
+        .case()
+        .workflow()
+        .channel(&ChannelId::from("security-trust-review"))
+        .ok_or_else(|| {
+            Failure::new(
+                "demo_failed",
+                "the shipped workflow lacks the security-trust-review channel",
+                2,
+            )
+        })?;
+    let view = packet.view(channel);
+    match format {
+        DemoFormat::Json => print_json(&serde_json::json!({"steps": run.steps, "packet": view})),
+        DemoFormat::Markdown => {
+            for (i, s) in run.steps.iter().enumerate() {
+                println!(
+                    "{:>2}. [{}] lane={} rev={} — {}",
+                    i + 1,
+                    s.path,
+                    s.lane,
+                    s.revision,
+                    s.what
+                );
+            }
+            println!();
+            print!(
+                "{}",
+                render::packet_markdown(&view, "Recommendation packet")
+            );
+            Ok(())
+        }
     }
 }

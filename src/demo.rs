@@ -1,0 +1,409 @@
+//! The shipped scenario end to end, with keys generated at run time.
+//!
+//! Security leadership declares the case; custody evidence arrives as *suspected*, lineage shows
+//! desktop-agent artifacts signed in the window (executive cyber command); a product-security
+//! reviewer signs off, then custody is *confirmed* and the sign-off goes stale and is voided;
+//! a sign-off minted on the old draft is refused; impact assessment finds contractual
+//! disclosure required (legal and trust office); both reviewers sign the new draft; executive
+//! cyber command — now a lower authority — tries to accept and is refused; the legal and trust
+//! office accepts. Every step goes through the same [`CaseStore`] an integration uses.
+
+use crate::approval::{Accept, Decision, Declare, Review};
+use crate::case::{Command, Rejection};
+use crate::cast::Cast;
+use crate::digest::Digest;
+use crate::evidence::{Agent, FindingInput, Source};
+use crate::ids::{CaseId, FactKey};
+use crate::journal::Store;
+use crate::packet::RecommendationPacket;
+use crate::store::{CaseStore, StoreError};
+use crate::workflow::Workflow;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The shipped workflow, compiled into the binary.
+pub const WORKFLOW_JSON: &str = include_str!("../workflows/signing-key-compromise.json");
+
+/// One line of the demo's narrative.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoStep {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The state path after the step.
+    pub path: String,
+    /// The recommended lane after the step.
+    pub lane: String,
+    /// Draft revision after the step.
+    pub revision: u64,
+    /// What happened.
+    pub what: String,
+    /// For a refused step, the rejection code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<String>,
+}
+
+/// The result of a demo run.
+#[derive(Debug)]
+pub struct DemoRun<S: Store> {
+    /// The narrative.
+    pub steps: Vec<DemoStep>,
+    /// The case and its journal, at the end.
+    pub store: CaseStore<S>,
+}
+
+impl<S: Store> DemoRun<S> {
+    /// The accepted packet.
+    pub fn packet(&self) -> Option<RecommendationPacket> {
+        self.store.case().packet()
+    }
+}
+
+/// Why the demo could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// Keys could not be generated.
+    #[error("cannot generate demo keys: {0}")]
+    Keys(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The shipped scenario is inconsistent with the shipped workflow (a bug).
+    #[error("demo scenario error: {0}")]
+    Scenario(String),
+    /// A step the scenario expects to succeed was refused (a bug).
+    #[error("demo step `{step}` was refused: {rejection}")]
+    Unexpected {
+        /// The step.
+        step: String,
+        /// Why.
+        rejection: Rejection,
+    },
+}
+
+struct Script<'a, S: Store> {
+    cast: &'a Cast,
+    store: CaseStore<S>,
+    now: DateTime<Utc>,
+    steps: Vec<DemoStep>,
+}
+
+impl<S: Store> Script<'_, S> {
+    fn advance(&mut self, minutes: i64) -> DateTime<Utc> {
+        self.now += Duration::minutes(minutes);
+        self.now
+    }
+
+    fn note(&mut self, what: String, rejected: Option<String>) {
+        let case = self.store.case();
+        self.steps.push(DemoStep {
+            at: self.now,
+            path: case.path(),
+            lane: case.recommended_lane().to_string(),
+            revision: case.revision(),
+            what,
+            rejected,
+        });
+    }
+
+    /// Submits a command that must be accepted.
+    fn ok(&mut self, what: &str, command: Command) -> Result<(), DemoError> {
+        let (result, rejected) = self.store.submit(std::slice::from_ref(&command));
+        result?;
+        if let Some((_, rejection)) = rejected {
+            return Err(DemoError::Unexpected {
+                step: what.to_owned(),
+                rejection,
+            });
+        }
+        self.note(what.to_owned(), None);
+        Ok(())
+    }
+
+    /// Submits a command the scenario expects to be refused.
+    fn refused(&mut self, what: &str, command: Command) -> Result<(), DemoError> {
+        let (result, rejected) = self.store.submit(std::slice::from_ref(&command));
+        result?;
+        match rejected {
+            Some((_, rejection)) => {
+                self.note(
+                    format!("{what} — refused: {rejection}"),
+                    Some(rejection.code().to_owned()),
+                );
+                Ok(())
+            }
+            None => Err(DemoError::Scenario(format!(
+                "`{what}` was accepted but the scenario expects a refusal"
+            ))),
+        }
+    }
+
+    fn finding(
+        &mut self,
+        agent: &str,
+        fact: &str,
+        value: Value,
+        system: &str,
+        record: &str,
+        note: &str,
+    ) -> Command {
+        let role = self
+            .store
+            .case()
+            .workflow()
+            .fact(&FactKey::from(fact))
+            .map(|d| d.submitted_by.clone())
+            .unwrap_or_else(|| agent.into());
+        Command::Finding {
+            at: self.advance(2),
+            agent: Agent {
+                role,
+                id: agent.to_owned(),
+            },
+            finding: FindingInput {
+                fact: fact.into(),
+                value,
+                source: Source {
+                    system: system.to_owned(),
+                    record: record.to_owned(),
+                    digest: Digest::of_bytes(record.as_bytes()),
+                },
+                note: Some(note.to_owned()),
+            },
+        }
+    }
+
+    fn decision(&mut self, who: &str, decision: Decision) -> Command {
+        let at = self.advance(1);
+        let case_id = self.store.case().id().clone();
+        Command::Decision {
+            at,
+            token: self.cast.token(who, &case_id, at, decision),
+        }
+    }
+
+    fn review(&mut self, who: &str) -> Command {
+        let digest = self
+            .store
+            .case()
+            .draft_digest()
+            .unwrap_or_else(|| Digest::of_bytes(b""));
+        self.decision(
+            who,
+            Decision::Review(Review {
+                packet_digest: digest,
+                attests: self.store.case().workflow().review().attestations.clone(),
+            }),
+        )
+    }
+
+    fn accept(&mut self, who: &str, lane: &str) -> Command {
+        let digest = self
+            .store
+            .case()
+            .draft_digest()
+            .unwrap_or_else(|| Digest::of_bytes(b""));
+        self.decision(
+            who,
+            Decision::Accept(Accept {
+                lane: lane.into(),
+                packet_digest: digest,
+            }),
+        )
+    }
+}
+
+/// Runs the scenario against a store opened by `open` (in memory, or a journal file).
+pub fn run<S: Store>(
+    declared_at: DateTime<Utc>,
+    open: impl FnOnce(
+        Arc<Workflow>,
+        Arc<crate::approval::Trust>,
+        &str,
+    ) -> Result<CaseStore<S>, StoreError>,
+) -> Result<DemoRun<S>, DemoError> {
+    let cast = Cast::generate().map_err(DemoError::Keys)?;
+    let workflow = Arc::new(
+        Workflow::from_json(WORKFLOW_JSON.as_bytes())
+            .map_err(|e| DemoError::Scenario(format!("shipped workflow does not load: {e}")))?,
+    );
+    let case_id = CaseId::from("sev1-signing-key-2026-11-28");
+    let declaration = cast.token(
+        "sam.rivera",
+        &case_id,
+        declared_at,
+        Decision::Declare(Declare {
+            scope: "production artifact-signing key (desktop agents, internal service packages)"
+                .into(),
+            severity: "sev1".into(),
+        }),
+    );
+    let store = open(workflow, Arc::new(cast.trust().clone()), &declaration)?;
+    let mut s = Script {
+        cast: &cast,
+        store,
+        now: declared_at,
+        steps: Vec::new(),
+    };
+    s.note(
+        "security leadership (sam.rivera) declares a sev1 case".into(),
+        None,
+    );
+
+    let c = s.finding(
+        "custody-agent-1",
+        "custody.exposure",
+        json!("suspected"),
+        "hsm-audit-log",
+        "hsm-eu1/audit/88121",
+        "HSM audit shows an export attempt on the signing partition",
+    );
+    s.ok("custody: exposure suspected", c)?;
+    let c = s.finding(
+        "authority-agent-1",
+        "authority.platform_delegation",
+        json!("active"),
+        "emergency-delegation-state",
+        "delegations/platform-sec/2026-q4",
+        "platform security command delegation is active",
+    );
+    s.ok("authority matrix: platform delegation active", c)?;
+    let c = s.finding(
+        "lineage-agent-1",
+        "lineage.internal_packages_in_window",
+        json!(14),
+        "artifact-lineage-inventory",
+        "lineage/internal/window-2026-11-26",
+        "14 internal service packages signed in the window",
+    );
+    s.ok("lineage: 14 internal packages signed in the window", c)?;
+    let c = s.finding(
+        "lineage-agent-1",
+        "lineage.desktop_agent_artifacts_in_window",
+        json!(3),
+        "software-release-catalog",
+        "releases/desktop-agent/5.14.0..5.14.2",
+        "desktop agent 5.14.0-5.14.2 were signed in the window and shipped to customers",
+    );
+    s.ok(
+        "lineage: 3 desktop-agent releases signed in the window (E1)",
+        c,
+    )?;
+    let c = s.finding(
+        "lineage-agent-1",
+        "release.freeze_within_policy",
+        json!(false),
+        "release-hold-policies",
+        "policy/release-hold/v7",
+        "customer-facing trains need executive approval to freeze",
+    );
+    s.ok(
+        "release policy: freezing customer trains is outside platform policy",
+        c,
+    )?;
+
+    let c = s.review("lee.park");
+    s.ok("product security (lee.park) signs off the draft", c)?;
+    let stale = s.review("ines.duarte");
+
+    let c = s.finding(
+        "custody-agent-2",
+        "custody.exposure",
+        json!("confirmed"),
+        "key-custody-records",
+        "custody/ticket/SEC-4471",
+        "key material found on a build host outside the HSM boundary",
+    );
+    s.ok(
+        "custody: exposure confirmed — the draft changes, lee.park's sign-off is voided",
+        c,
+    )?;
+    let c = s.finding(
+        "custody-agent-2",
+        "custody.rogue_signatures_observed",
+        json!(2),
+        "signing-service-telemetry",
+        "telemetry/sign/2026-11-27",
+        "2 signatures verify against the key but are absent from signing telemetry",
+    );
+    s.ok("custody: 2 rogue signatures observed (E4)", c)?;
+    // The trust reviewer's token was minted on the old draft.
+    let Command::Decision { token, .. } = stale else {
+        return Err(DemoError::Scenario("a review is a decision command".into()));
+    };
+    let at = s.advance(1);
+    s.refused(
+        "trust review (ines.duarte) signed on the superseded draft",
+        Command::Decision { at, token },
+    )?;
+
+    let c = s.finding(
+        "impact-agent-1",
+        "impact.customers_affected",
+        json!(1840),
+        "customer-impact-estimates",
+        "impact/estimate/rev3",
+        "1,840 customers run 5.14.x",
+    );
+    s.ok("impact: 1,840 customers affected (E2)", c)?;
+    let c = s.finding(
+        "impact-agent-1",
+        "impact.contractual_disclosure_required",
+        json!(true),
+        "support-obligation-notes",
+        "contracts/enterprise-msa/s9.2",
+        "enterprise MSA s9.2 requires notice of signing-key compromise",
+    );
+    s.ok(
+        "impact: contractual disclosure required (L1) — legal and trust office",
+        c,
+    )?;
+    let c = s.finding(
+        "impact-agent-1",
+        "impact.disclosure_deadline",
+        json!("2026-11-30T17:00:00Z"),
+        "approved-disclosure-constraints",
+        "contracts/enterprise-msa/s9.2/deadline",
+        "72 hours from confirmation",
+    );
+    s.ok("impact: disclosure deadline 2026-11-30T17:00Z", c)?;
+    let c = s.finding(
+        "impact-agent-1",
+        "impact.broad_invalidation_required",
+        json!(false),
+        "emergency-revocation-runbooks",
+        "runbook/revocation/v12",
+        "targeted invalidation of 5.14.x suffices",
+    );
+    s.ok("impact: broad invalidation not required", c)?;
+    let c = s.finding(
+        "lineage-agent-1",
+        "lineage.third_party_redistribution",
+        json!(false),
+        "package-publication-history",
+        "publication/mirrors/2026-11",
+        "no partner mirror carried 5.14.x",
+    );
+    s.ok(
+        "lineage: no third-party redistribution — the lane is stable",
+        c,
+    )?;
+
+    let c = s.review("lee.park");
+    s.ok("product security (lee.park) signs off the current draft", c)?;
+    let c = s.review("ines.duarte");
+    s.ok("trust review (ines.duarte) signs off — quorum reached", c)?;
+    let c = s.accept("marcus.chen", "executive-cyber-command");
+    s.refused(
+        "executive cyber command (marcus.chen) tries to accept for its own, lower lane",
+        c,
+    )?;
+    let c = s.accept("dana.okafor", "legal-trust-office");
+    s.ok("legal and trust office (dana.okafor) accepts the packet", c)?;
+
+    Ok(DemoRun {
+        steps: s.steps,
+        store: s.store,
+    })
+}

@@ -1,0 +1,314 @@
+//! A case bound to its journal: opening a case writes record 0; submitting commands decides them
+//! against the in-memory case, appends the resulting events with one `fsync` per batch, and only
+//! then reports them; opening an existing journal replays it.
+//!
+//! Record 0 carries the case id, the declaration token, the workflow and trust digests, and the
+//! workflow and trust documents themselves, so that a journal is self-contained. Callers that
+//! hold their own copies of the workflow and trust pass them in: their digests must match the
+//! pins, which protects against a journal whose embedded documents were rewritten.
+
+use crate::approval::{Trust, TrustFile};
+use crate::case::{Case, Command, Event, Genesis, Rejection, ReplayError};
+use crate::digest::Digest;
+use crate::journal::{Entry, FileJournal, JournalError, MemoryJournal, Record, Store, TornTail};
+use crate::workflow::{Workflow, WorkflowSpec};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Why a case could not be stored or restored.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The journal could not be read or written, or failed its chain check.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The declaration was refused.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// A record does not replay (tampered content, a token that no longer verifies, a pin
+    /// mismatch).
+    #[error("record {seq} does not replay: {error}")]
+    Replay {
+        /// The record's seq.
+        seq: u64,
+        /// Why.
+        error: ReplayError,
+    },
+    /// Record 0 is not a declaration this crate wrote.
+    #[error("record 0 is not a valid declaration: {0}")]
+    Genesis(String),
+}
+
+impl StoreError {
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Journal(e) => e.code(),
+            StoreError::Rejected(r) => r.code(),
+            StoreError::Replay { .. } => "journal_tampered",
+            StoreError::Genesis(_) => "journal_tampered",
+        }
+    }
+
+    /// True when the journal's integrity is in question (exit 4), as opposed to I/O trouble or
+    /// a refused declaration.
+    pub fn is_integrity(&self) -> bool {
+        match self {
+            StoreError::Journal(e) => matches!(
+                e,
+                JournalError::Tampered { .. }
+                    | JournalError::Empty
+                    | JournalError::Modified { .. }
+                    | JournalError::InvalidEvent { .. }
+            ),
+            StoreError::Rejected(_) => false,
+            StoreError::Replay { .. } | StoreError::Genesis(_) => true,
+        }
+    }
+}
+
+/// The result of one accepted command: the seq of its last record and its events as recorded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Accepted {
+    /// Journal seq of the command's (last) record.
+    pub seq: u64,
+    /// The events, as written to the journal.
+    pub events: Vec<serde_json::Value>,
+}
+
+/// What `authority-lane status` prints: the case's status plus the journal head, so that an
+/// integration can anchor the head hash outside the journal.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct JournalStatus {
+    /// The case's status.
+    #[serde(flatten)]
+    pub status: crate::case::Status,
+    /// Seq of the last record.
+    pub seq: u64,
+    /// Hash of the last record.
+    pub head: Digest,
+}
+
+impl JournalStatus {
+    /// The status of a case replayed from `records` (which must be non-empty).
+    pub fn of(case: &Case, records: &[Record]) -> Option<JournalStatus> {
+        let last = records.last()?;
+        Some(JournalStatus {
+            status: case.status(),
+            seq: last.seq,
+            head: last.hash.clone(),
+        })
+    }
+}
+
+/// A case and its journal.
+#[derive(Debug)]
+pub struct CaseStore<S: Store> {
+    case: Case,
+    journal: S,
+}
+
+fn genesis_event(
+    case: &Case,
+    workflow: &Workflow,
+    trust: &Trust,
+) -> Result<serde_json::Value, StoreError> {
+    let mut v =
+        serde_json::to_value(case.genesis()).map_err(|e| StoreError::Genesis(e.to_string()))?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "workflow".into(),
+            serde_json::to_value(workflow.spec())
+                .map_err(|e| StoreError::Genesis(e.to_string()))?,
+        );
+        obj.insert(
+            "trust".into(),
+            serde_json::to_value(trust.file()).map_err(|e| StoreError::Genesis(e.to_string()))?,
+        );
+    }
+    Ok(v)
+}
+
+/// The pinned documents and declaration of record 0.
+struct Pinned {
+    genesis: Genesis,
+    workflow: Arc<Workflow>,
+    trust: Arc<Trust>,
+}
+
+fn pinned(
+    record: &Record,
+    workflow: Option<Arc<Workflow>>,
+    trust: Option<Arc<Trust>>,
+) -> Result<Pinned, StoreError> {
+    let bad = |m: String| StoreError::Genesis(m);
+    let mut event = record.event.clone();
+    let obj = event
+        .as_object_mut()
+        .ok_or_else(|| bad("not an object".into()))?;
+    let embedded_workflow = obj.remove("workflow");
+    let embedded_trust = obj.remove("trust");
+    let genesis: Genesis = serde_json::from_value(event).map_err(|e| bad(e.to_string()))?;
+    let workflow = match (workflow, embedded_workflow) {
+        (Some(w), _) => w,
+        (None, Some(doc)) => {
+            let spec: WorkflowSpec =
+                serde_json::from_value(doc).map_err(|e| bad(format!("embedded workflow: {e}")))?;
+            Arc::new(Workflow::from_spec(spec).map_err(|e| bad(format!("embedded workflow: {e}")))?)
+        }
+        (None, None) => return Err(bad("no workflow given and none embedded".into())),
+    };
+    let trust = match (trust, embedded_trust) {
+        (Some(t), _) => t,
+        (None, Some(doc)) => {
+            let file: TrustFile =
+                serde_json::from_value(doc).map_err(|e| bad(format!("embedded trust: {e}")))?;
+            Arc::new(Trust::from_file(file).map_err(|e| bad(format!("embedded trust: {e}")))?)
+        }
+        (None, None) => return Err(bad("no trust file given and none embedded".into())),
+    };
+    Ok(Pinned {
+        genesis,
+        workflow,
+        trust,
+    })
+}
+
+/// Rebuilds a case from journal records: record 0 opens it (re-verifying the declaration and the
+/// pins), every later record is re-decided and re-verified at its recorded time.
+pub fn replay(
+    records: &[Record],
+    workflow: Option<Arc<Workflow>>,
+    trust: Option<Arc<Trust>>,
+) -> Result<Case, StoreError> {
+    let first = records
+        .first()
+        .ok_or(StoreError::Journal(JournalError::Empty))?;
+    let p = pinned(first, workflow, trust)?;
+    let mut case = Case::from_genesis(p.workflow, p.trust, &p.genesis)
+        .map_err(|error| StoreError::Replay { seq: 0, error })?;
+    for r in &records[1..] {
+        case.replay_event(&r.event)
+            .map_err(|error| StoreError::Replay { seq: r.seq, error })?;
+    }
+    Ok(case)
+}
+
+impl CaseStore<FileJournal> {
+    /// Opens a new case from a declaration token and creates its journal at `path`.
+    pub fn init(
+        path: &Path,
+        workflow: Arc<Workflow>,
+        trust: Arc<Trust>,
+        token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
+        let journal = FileJournal::create(
+            path,
+            Entry::new(at, genesis_event(&case, &workflow, &trust)?),
+        )?;
+        Ok(CaseStore { case, journal })
+    }
+
+    /// Opens an existing journal as its one writer (waiting for the lock) and replays it.
+    pub fn open(
+        path: &Path,
+        workflow: Option<Arc<Workflow>>,
+        trust: Option<Arc<Trust>>,
+    ) -> Result<(Self, Option<TornTail>), StoreError> {
+        let (journal, torn) = FileJournal::open(path)?;
+        let case = replay(journal.records(), workflow, trust)?;
+        Ok((CaseStore { case, journal }, torn))
+    }
+}
+
+impl CaseStore<MemoryJournal> {
+    /// Opens a new case with an in-memory journal (tests and embedders).
+    pub fn in_memory(
+        workflow: Arc<Workflow>,
+        trust: Arc<Trust>,
+        token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
+        let journal = MemoryJournal::new(Entry::new(at, genesis_event(&case, &workflow, &trust)?))?;
+        Ok(CaseStore { case, journal })
+    }
+}
+
+impl<S: Store> CaseStore<S> {
+    /// The case.
+    pub fn case(&self) -> &Case {
+        &self.case
+    }
+
+    /// The journal.
+    pub fn journal(&self) -> &S {
+        &self.journal
+    }
+
+    /// The head record's hash.
+    pub fn head(&self) -> Option<&Digest> {
+        self.journal.head().map(|r| &r.hash)
+    }
+
+    /// Decides and applies a batch of commands, appending all their events with one write and
+    /// one `fsync`, and returns one [`Accepted`] per command — only after they are durable.
+    /// Stops at the first rejected command: the commands before it are committed and returned
+    /// alongside the rejection; the rejected one and those after it are not applied.
+    pub fn submit(
+        &mut self,
+        commands: &[Command],
+    ) -> (
+        Result<Vec<Accepted>, StoreError>,
+        Option<(usize, Rejection)>,
+    ) {
+        let mut staged = self.case.clone();
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut per_command: Vec<usize> = Vec::new();
+        let mut rejected = None;
+        for (i, command) in commands.iter().enumerate() {
+            match staged.decide(command) {
+                Ok(events) => {
+                    for e in &events {
+                        match event_entry(e) {
+                            Ok(entry) => entries.push(entry),
+                            Err(err) => return (Err(err), None),
+                        }
+                        staged.evolve(e);
+                    }
+                    per_command.push(events.len());
+                }
+                Err(r) => {
+                    rejected = Some((i, r));
+                    break;
+                }
+            }
+        }
+        let first_seq = self.journal.next_seq();
+        let records = match self.journal.append(first_seq, entries) {
+            Ok(records) => records,
+            Err(e) => return (Err(e.into()), rejected),
+        };
+        self.case = staged;
+        let mut out = Vec::with_capacity(per_command.len());
+        let mut next = records.into_iter();
+        for n in per_command {
+            let taken: Vec<Record> = next.by_ref().take(n).collect();
+            let seq = taken.last().map_or(first_seq.saturating_sub(1), |r| r.seq);
+            out.push(Accepted {
+                seq,
+                events: taken.into_iter().map(|r| r.event).collect(),
+            });
+        }
+        (Ok(out), rejected)
+    }
+}
+
+fn event_entry(e: &Event) -> Result<Entry, StoreError> {
+    let value = serde_json::to_value(e)
+        .map_err(|err| StoreError::Genesis(format!("cannot encode event: {err}")))?;
+    Ok(Entry::new(e.at(), value))
+}
