@@ -495,6 +495,32 @@ pub fn verify_records<R: BufRead>(reader: R) -> Result<ReadReport, JournalError>
     verify_impl(reader, None).map(|(report, _)| report)
 }
 
+/// A last line without its newline is a torn tail only if a crashed writer could have left it:
+/// JSON that ends early, or a complete, valid next record whose newline is missing. A complete
+/// value followed by anything (another byte, whitespace) or a syntax error is tampering.
+fn check_torn_tail(chain: &Chain, line: u64, bytes: &[u8]) -> Result<(), JournalError> {
+    let tampered = |detail: String| JournalError::Tampered {
+        line,
+        reason: TamperReason::NotJson(format!(
+            "last line has no newline and is not a prefix of a well-formed record: {detail}"
+        )),
+    };
+    match serde_json::from_slice::<StrictValue>(bytes) {
+        Err(e) if e.is_eof() => Ok(()),
+        Err(e) => Err(tampered(e.to_string())),
+        Ok(_) if bytes.last() != Some(&b'}') => {
+            Err(tampered("trailing bytes after the record".into()))
+        }
+        Ok(_) => {
+            let mut probe = Chain {
+                next_seq: chain.next_seq,
+                prev: chain.prev.clone(),
+            };
+            probe.accept(line, bytes).map(|_| ())
+        }
+    }
+}
+
 /// Returns the report and the length in bytes of the verified (complete-line) prefix.
 fn verify_impl<R: BufRead>(
     mut reader: R,
@@ -518,7 +544,10 @@ fn verify_impl<R: BufRead>(
             break;
         }
         let Some(body) = buf.strip_suffix(b"\n") else {
-            // `read_until` stops short of a newline only at end of input.
+            // `read_until` stops short of a newline only at end of input. A crash mid-write
+            // leaves a strict prefix of a well-formed line: either JSON cut short, or the
+            // whole record without its newline. Anything else was never written by a writer.
+            check_torn_tail(&chain, line + 1, &buf)?;
             torn_tail = Some(TornTail {
                 offset,
                 len: n as u64,
