@@ -135,6 +135,58 @@ pub struct Floor {
     pub reasons: Vec<Reason>,
 }
 
+/// The lane rank the case recommends: the highest rank with a true trigger, never below the
+/// floor (rank 1 when nothing is true and there is no floor).
+fn recommended_rank(truths: impl Iterator<Item = (u32, Truth)>, floor_rank: u32) -> u32 {
+    truths
+        .filter(|(_, t)| *t == Truth::True)
+        .map(|(rank, _)| rank)
+        .max()
+        .unwrap_or(1)
+        .max(floor_rank)
+}
+
+fn floor_rank(workflow: &Workflow, ctx: &LaneContext) -> u32 {
+    ctx.floor
+        .as_ref()
+        .and_then(|f| workflow.lane(&f.lane))
+        .map_or(1, |l| l.rank)
+}
+
+fn truth_in(ctx: &LaneContext, trigger: &crate::workflow::Trigger, facts: &impl Facts) -> Truth {
+    if ctx.acknowledged.contains(&trigger.id) {
+        Truth::False
+    } else {
+        trigger.rule.eval(facts)
+    }
+}
+
+/// The recommended lane and its true triggers, without building a full [`Assessment`]: the
+/// cheap path the case takes on every finding.
+pub fn recommend<'w>(
+    workflow: &'w Workflow,
+    facts: &impl Facts,
+    ctx: &LaneContext,
+) -> (&'w Lane, Vec<&'w RuleId>) {
+    let lanes = workflow.lanes();
+    let rank = recommended_rank(
+        lanes.iter().flat_map(|l| {
+            l.triggers
+                .iter()
+                .map(move |t| (l.rank, truth_in(ctx, t, facts)))
+        }),
+        floor_rank(workflow, ctx),
+    );
+    let lane = lanes.iter().find(|l| l.rank == rank).unwrap_or(&lanes[0]);
+    let true_rules = lane
+        .triggers
+        .iter()
+        .filter(|t| truth_in(ctx, t, facts) == Truth::True)
+        .map(|t| &t.id)
+        .collect();
+    (lane, true_rules)
+}
+
 /// One trigger evaluated against the facts.
 struct Evaluated {
     rule: RuleId,
@@ -157,35 +209,23 @@ pub fn assess_in(workflow: &Workflow, facts: &impl Facts, ctx: &LaneContext) -> 
             let triggers = lane
                 .triggers
                 .iter()
-                .map(|t| {
-                    let truth = if ctx.acknowledged.contains(&t.id) {
-                        Truth::False
-                    } else {
-                        t.rule.eval(facts)
-                    };
-                    Evaluated {
-                        rule: t.id.clone(),
-                        truth,
-                        facts: t.rule.facts().into_iter().cloned().collect(),
-                    }
+                .map(|t| Evaluated {
+                    rule: t.id.clone(),
+                    truth: truth_in(ctx, t, facts),
+                    facts: t.rule.facts().into_iter().cloned().collect(),
                 })
                 .collect();
             (lane, triggers)
         })
         .collect();
 
-    let natural_rank = evaluated
-        .iter()
-        .filter(|(_, ts)| ts.iter().any(|e| e.truth == Truth::True))
-        .map(|(l, _)| l.rank)
-        .max()
-        .unwrap_or(1);
-    let floor_rank = ctx
-        .floor
-        .as_ref()
-        .and_then(|f| workflow.lane(&f.lane))
-        .map_or(1, |l| l.rank);
-    let recommended_rank = natural_rank.max(floor_rank);
+    let floor_rank = floor_rank(workflow, ctx);
+    let recommended_rank = recommended_rank(
+        evaluated
+            .iter()
+            .flat_map(|(l, ts)| ts.iter().map(|e| (l.rank, e.truth))),
+        floor_rank,
+    );
 
     let true_reasons = |lane: &Lane, triggers: &[Evaluated]| {
         triggers

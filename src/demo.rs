@@ -109,9 +109,8 @@ impl<S: Store> Script<'_, S> {
 
     /// Submits a command that must be accepted.
     fn ok(&mut self, what: &str, command: Command) -> Result<(), DemoError> {
-        let (result, rejected) = self.store.submit(std::slice::from_ref(&command));
-        result?;
-        if let Some((_, rejection)) = rejected {
+        let submission = self.store.submit(std::slice::from_ref(&command))?;
+        if let Some((_, rejection)) = submission.rejected {
             return Err(DemoError::Unexpected {
                 step: what.to_owned(),
                 rejection,
@@ -123,9 +122,8 @@ impl<S: Store> Script<'_, S> {
 
     /// Submits a command the scenario expects to be refused.
     fn refused(&mut self, what: &str, command: Command) -> Result<(), DemoError> {
-        let (result, rejected) = self.store.submit(std::slice::from_ref(&command));
-        result?;
-        match rejected {
+        let submission = self.store.submit(std::slice::from_ref(&command))?;
+        match submission.rejected {
             Some((_, rejection)) => {
                 self.note(
                     format!("{what} — refused: {rejection}"),

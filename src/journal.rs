@@ -390,6 +390,36 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// A verified record whose event is still its JSON text, as [`scan`] hands it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRecord<'a> {
+    /// Position in the journal.
+    pub seq: u64,
+    /// When the entry was recorded.
+    pub at: DateTime<Utc>,
+    /// Hash of the previous record.
+    pub prev: Option<Digest>,
+    /// The event's JSON text (a JSON object).
+    pub event: std::borrow::Cow<'a, str>,
+    /// The record's hash.
+    pub hash: Digest,
+}
+
+/// The five members of a line, unparsed: the fast path's view.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineParts<'a> {
+    #[serde(borrow)]
+    seq: &'a serde_json::value::RawValue,
+    #[serde(borrow)]
+    at: &'a serde_json::value::RawValue,
+    #[serde(borrow)]
+    prev: &'a serde_json::value::RawValue,
+    #[serde(borrow)]
+    event: &'a serde_json::value::RawValue,
+    hash: String,
+}
+
 /// Incremental chain check: feeds lines in order, tracks the expected seq and prev.
 struct Chain {
     next_seq: u64,
@@ -404,7 +434,98 @@ impl Chain {
         }
     }
 
-    /// Verifies one complete line (without its `\n`); `line` is 1-based.
+    /// Verifies one complete line (without its `\n`); `line` is 1-based. Fast path: a line whose
+    /// members, reassembled in RFC 8785 key order, hash to its `hash` is proven canonical and
+    /// authentic without re-canonicalising (SHA-256 collision resistance); anything else takes
+    /// the full path, which canonicalises and reports precisely what is wrong.
+    fn accept_raw<'b>(
+        &mut self,
+        line: u64,
+        bytes: &'b [u8],
+    ) -> Result<RawRecord<'b>, JournalError> {
+        if let Some(raw) = self.fast(line, bytes)? {
+            return Ok(raw);
+        }
+        let r = self.accept(line, bytes)?;
+        let event =
+            serde_json::to_string(&r.event).map_err(|e| JournalError::Encode(e.to_string()))?;
+        Ok(RawRecord {
+            seq: r.seq,
+            at: r.at,
+            prev: r.prev,
+            event: std::borrow::Cow::Owned(event),
+            hash: r.hash,
+        })
+    }
+
+    /// `Ok(None)` when the fast path does not apply (the full path decides).
+    fn fast<'b>(
+        &mut self,
+        line: u64,
+        bytes: &'b [u8],
+    ) -> Result<Option<RawRecord<'b>>, JournalError> {
+        let Ok(parts) = serde_json::from_slice::<LineParts<'b>>(bytes) else {
+            return Ok(None);
+        };
+        let Ok(stored) = parts.hash.parse::<Digest>() else {
+            return Ok(None);
+        };
+        let (seq, at, prev, event) = (
+            parts.seq.get(),
+            parts.at.get(),
+            parts.prev.get(),
+            parts.event.get(),
+        );
+        let mut canonical = Vec::with_capacity(bytes.len());
+        for (key, value) in [
+            ("{\"at\":", at),
+            (",\"event\":", event),
+            (",\"prev\":", prev),
+            (",\"seq\":", seq),
+        ] {
+            canonical.extend_from_slice(key.as_bytes());
+            canonical.extend_from_slice(value.as_bytes());
+        }
+        canonical.push(b'}');
+        if Digest::of_bytes(&canonical) != stored || !event.starts_with('{') {
+            return Ok(None);
+        }
+        // Canonical and authentic; now the members' types and the chain.
+        let (Ok(seq), Ok(at), Ok(prev)) = (
+            seq.parse::<u64>(),
+            serde_json::from_str::<String>(at),
+            serde_json::from_str::<Option<Digest>>(prev),
+        ) else {
+            return Ok(None);
+        };
+        let Ok(at) = DateTime::parse_from_rfc3339(&at) else {
+            return Ok(None);
+        };
+        let bad = |reason| JournalError::Tampered { line, reason };
+        if seq != self.next_seq {
+            return Err(bad(TamperReason::SeqOutOfOrder {
+                expected: self.next_seq,
+                found: seq,
+            }));
+        }
+        if prev != self.prev {
+            return Err(bad(TamperReason::BrokenChain {
+                expected: self.prev.clone(),
+                found: prev,
+            }));
+        }
+        self.next_seq += 1;
+        self.prev = Some(stored.clone());
+        Ok(Some(RawRecord {
+            seq,
+            at: at.with_timezone(&Utc),
+            prev,
+            event: std::borrow::Cow::Borrowed(event),
+            hash: stored,
+        }))
+    }
+
+    /// The full path: parse strictly, canonicalise, compare.
     fn accept(&mut self, line: u64, bytes: &[u8]) -> Result<Record, JournalError> {
         let bad = |reason| JournalError::Tampered { line, reason };
         let field =
@@ -495,40 +616,36 @@ pub fn verify_records<R: BufRead>(reader: R) -> Result<ReadReport, JournalError>
     verify_impl(reader, None).map(|(report, _)| report)
 }
 
-/// A last line without its newline is a torn tail only if a crashed writer could have left it:
-/// JSON that ends early, or a complete, valid next record whose newline is missing. A complete
-/// value followed by anything (another byte, whitespace) or a syntax error is tampering.
-fn check_torn_tail(chain: &Chain, line: u64, bytes: &[u8]) -> Result<(), JournalError> {
-    let tampered = |detail: String| JournalError::Tampered {
-        line,
-        reason: TamperReason::NotJson(format!(
-            "last line has no newline and is not a prefix of a well-formed record: {detail}"
-        )),
-    };
-    match serde_json::from_slice::<StrictValue>(bytes) {
-        Err(e) if e.is_eof() => Ok(()),
-        Err(e) => Err(tampered(e.to_string())),
-        Ok(_) if bytes.last() != Some(&b'}') => {
-            Err(tampered("trailing bytes after the record".into()))
-        }
-        Ok(_) => {
-            let mut probe = Chain {
-                next_seq: chain.next_seq,
-                prev: chain.prev.clone(),
-            };
-            probe.accept(line, bytes).map(|_| ())
-        }
-    }
+/// What [`scan`] saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    /// Complete, verified records.
+    pub records: u64,
+    /// The last verified record's seq and hash.
+    pub head: Option<(u64, Digest)>,
+    /// A partial last line a crashed writer left, if any.
+    pub torn_tail: Option<TornTail>,
+    /// Bytes of verified content.
+    pub len: u64,
 }
 
-/// Returns the report and the length in bytes of the verified (complete-line) prefix.
-fn verify_impl<R: BufRead>(
+/// Verifies a journal line by line, handing each verified record to `each` with its event still
+/// as JSON text, without keeping records in memory: the streaming read path for replay.
+pub fn scan<R: BufRead, E: From<JournalError>>(
+    reader: R,
+    each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
+) -> Result<Scan, E> {
+    scan_impl(reader, None, each)
+}
+
+fn scan_impl<R: BufRead, E: From<JournalError>>(
     mut reader: R,
     path: Option<&Path>,
-) -> Result<(ReadReport, u64), JournalError> {
+    mut each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
+) -> Result<Scan, E> {
     let mut chain = Chain::new();
-    let mut records = Vec::new();
     let mut torn_tail = None;
+    let mut head = None;
     let mut buf = Vec::with_capacity(512);
     let mut offset = 0u64;
     let mut line = 0u64;
@@ -555,13 +672,75 @@ fn verify_impl<R: BufRead>(
             break;
         };
         line += 1;
-        records.push(chain.accept(line, body)?);
+        let record = chain.accept_raw(line, body)?;
+        head = Some((record.seq, record.hash.clone()));
+        each(record)?;
         offset += n as u64;
     }
-    if records.is_empty() {
-        return Err(JournalError::Empty);
+    if line == 0 {
+        return Err(JournalError::Empty.into());
     }
-    Ok((ReadReport { records, torn_tail }, offset))
+    Ok(Scan {
+        records: line,
+        head,
+        torn_tail,
+        len: offset,
+    })
+}
+
+/// A last line without its newline is a torn tail only if a crashed writer could have left it:
+/// JSON that ends early, or a complete, valid next record whose newline is missing. A complete
+/// value followed by anything (another byte, whitespace) or a syntax error is tampering.
+fn check_torn_tail(chain: &Chain, line: u64, bytes: &[u8]) -> Result<(), JournalError> {
+    let tampered = |detail: String| JournalError::Tampered {
+        line,
+        reason: TamperReason::NotJson(format!(
+            "last line has no newline and is not a prefix of a well-formed record: {detail}"
+        )),
+    };
+    match serde_json::from_slice::<StrictValue>(bytes) {
+        Err(e) if e.is_eof() => Ok(()),
+        Err(e) => Err(tampered(e.to_string())),
+        Ok(_) if bytes.last() != Some(&b'}') => {
+            Err(tampered("trailing bytes after the record".into()))
+        }
+        Ok(_) => {
+            let mut probe = Chain {
+                next_seq: chain.next_seq,
+                prev: chain.prev.clone(),
+            };
+            probe.accept_raw(line, bytes).map(|_| ())
+        }
+    }
+}
+
+/// Returns the report and the length in bytes of the verified (complete-line) prefix.
+fn verify_impl<R: BufRead>(
+    reader: R,
+    path: Option<&Path>,
+) -> Result<(ReadReport, u64), JournalError> {
+    let mut records = Vec::new();
+    let scan = scan_impl(reader, path, |raw: RawRecord<'_>| {
+        let event = serde_json::from_str(&raw.event).map_err(|e| JournalError::Tampered {
+            line: raw.seq + 1,
+            reason: TamperReason::NotJson(e.to_string()),
+        })?;
+        records.push(Record {
+            seq: raw.seq,
+            at: raw.at,
+            prev: raw.prev,
+            event,
+            hash: raw.hash,
+        });
+        Ok::<(), JournalError>(())
+    })?;
+    Ok((
+        ReadReport {
+            records,
+            torn_tail: scan.torn_tail,
+        },
+        scan.len,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@
 use crate::approval::{Trust, TrustFile};
 use crate::case::{Case, Command, Event, Genesis, Rejection, ReplayError};
 use crate::digest::Digest;
-use crate::journal::{Entry, FileJournal, JournalError, MemoryJournal, Record, Store, TornTail};
+use crate::journal::{
+    self, Entry, FileJournal, JournalError, MemoryJournal, RawRecord, Record, Scan, Store, TornTail,
+};
 use crate::workflow::{Workflow, WorkflowSpec};
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -91,13 +93,13 @@ pub struct JournalStatus {
 }
 
 impl JournalStatus {
-    /// The status of a case replayed from `records` (which must be non-empty).
-    pub fn of(case: &Case, records: &[Record]) -> Option<JournalStatus> {
-        let last = records.last()?;
+    /// The status of a case replayed by [`replay_reader`].
+    pub fn of(case: &Case, scan: &Scan) -> Option<JournalStatus> {
+        let (seq, head) = scan.head.clone()?;
         Some(JournalStatus {
             status: case.status(),
-            seq: last.seq,
-            head: last.hash.clone(),
+            seq,
+            head,
         })
     }
 }
@@ -138,12 +140,11 @@ struct Pinned {
 }
 
 fn pinned(
-    record: &Record,
+    mut event: serde_json::Value,
     workflow: Option<Arc<Workflow>>,
     trust: Option<Arc<Trust>>,
 ) -> Result<Pinned, StoreError> {
     let bad = |m: String| StoreError::Genesis(m);
-    let mut event = record.event.clone();
     let obj = event
         .as_object_mut()
         .ok_or_else(|| bad("not an object".into()))?;
@@ -185,7 +186,7 @@ pub fn replay(
     let first = records
         .first()
         .ok_or(StoreError::Journal(JournalError::Empty))?;
-    let p = pinned(first, workflow, trust)?;
+    let p = pinned(first.event.clone(), workflow, trust)?;
     let mut case = Case::from_genesis(p.workflow, p.trust, &p.genesis)
         .map_err(|error| StoreError::Replay { seq: 0, error })?;
     for r in &records[1..] {
@@ -193,6 +194,59 @@ pub fn replay(
             .map_err(|error| StoreError::Replay { seq: r.seq, error })?;
     }
     Ok(case)
+}
+
+/// Replays a journal as it streams from `reader`, without keeping its records: the read path of
+/// `verify`, `status` and `packet`. Record 0 opens the case; each later record is re-decided.
+pub fn replay_reader<R: std::io::BufRead>(
+    reader: R,
+    workflow: Option<Arc<Workflow>>,
+    trust: Option<Arc<Trust>>,
+) -> Result<(Case, Scan), StoreError> {
+    let mut pins = Some((workflow, trust));
+    let mut case: Option<Case> = None;
+    let scan = journal::scan(reader, |raw: RawRecord<'_>| {
+        match (&mut case, pins.take()) {
+            (Some(c), _) => c
+                .replay_json(&raw.event)
+                .map_err(|error| StoreError::Replay {
+                    seq: raw.seq,
+                    error,
+                }),
+            (None, Some((workflow, trust))) => {
+                let event: serde_json::Value = serde_json::from_str(&raw.event)
+                    .map_err(|e| StoreError::Genesis(e.to_string()))?;
+                let p = pinned(event, workflow, trust)?;
+                case = Some(
+                    Case::from_genesis(p.workflow, p.trust, &p.genesis)
+                        .map_err(|error| StoreError::Replay { seq: 0, error })?,
+                );
+                Ok(())
+            }
+            (None, None) => Err(StoreError::Genesis("record 0 did not open the case".into())),
+        }
+    })?;
+    let case = case.ok_or(StoreError::Journal(JournalError::Empty))?;
+    Ok((case, scan))
+}
+
+/// [`replay_reader`] over a journal file, without locking it.
+pub fn replay_file(
+    path: &Path,
+    workflow: Option<Arc<Workflow>>,
+    trust: Option<Arc<Trust>>,
+) -> Result<(Case, Scan), StoreError> {
+    let file = std::fs::File::open(path).map_err(|source| {
+        StoreError::Journal(JournalError::Io {
+            path: Some(path.to_owned()),
+            source,
+        })
+    })?;
+    replay_reader(
+        std::io::BufReader::with_capacity(1 << 20, file),
+        workflow,
+        trust,
+    )
 }
 
 impl CaseStore<FileJournal> {
@@ -249,6 +303,16 @@ impl<S: Store> CaseStore<S> {
         &self.journal
     }
 
+    /// The case's status with the journal's head seq and hash.
+    pub fn status(&self) -> Option<JournalStatus> {
+        let head = self.journal.head()?;
+        Some(JournalStatus {
+            status: self.case.status(),
+            seq: head.seq,
+            head: head.hash.clone(),
+        })
+    }
+
     /// The head record's hash.
     pub fn head(&self) -> Option<&Digest> {
         self.journal.head().map(|r| &r.hash)
@@ -257,27 +321,25 @@ impl<S: Store> CaseStore<S> {
     /// Decides and applies a batch of commands, appending all their events with one write and
     /// one `fsync`, and returns one [`Accepted`] per command — only after they are durable.
     /// Stops at the first rejected command: the commands before it are committed and returned
-    /// alongside the rejection; the rejected one and those after it are not applied.
-    pub fn submit(
-        &mut self,
-        commands: &[Command],
-    ) -> (
-        Result<Vec<Accepted>, StoreError>,
-        Option<(usize, Rejection)>,
-    ) {
-        let mut staged = self.case.clone();
+    /// with the rejection; the rejected one and those after it are not applied.
+    ///
+    /// Commands are applied to the in-memory case as they are decided (no copy of the case is
+    /// made, so a batch costs the same whatever the case's size); if the journal then fails to
+    /// append, the case is rebuilt from the journal, so it never runs ahead of what is durable.
+    pub fn submit(&mut self, commands: &[Command]) -> Result<Submission, StoreError> {
         let mut entries: Vec<Entry> = Vec::new();
         let mut per_command: Vec<usize> = Vec::new();
         let mut rejected = None;
+        let mut encode_error = None;
         for (i, command) in commands.iter().enumerate() {
-            match staged.decide(command) {
+            match self.case.decide(command) {
                 Ok(events) => {
                     for e in &events {
                         match event_entry(e) {
                             Ok(entry) => entries.push(entry),
-                            Err(err) => return (Err(err), None),
+                            Err(err) => encode_error = Some(err),
                         }
-                        staged.evolve(e);
+                        self.case.evolve(e);
                     }
                     per_command.push(events.len());
                 }
@@ -286,25 +348,55 @@ impl<S: Store> CaseStore<S> {
                     break;
                 }
             }
+            if encode_error.is_some() {
+                break;
+            }
         }
         let first_seq = self.journal.next_seq();
-        let records = match self.journal.append(first_seq, entries) {
-            Ok(records) => records,
-            Err(e) => return (Err(e.into()), rejected),
+        let appended = match encode_error {
+            Some(e) => Err(e),
+            None => self
+                .journal
+                .append(first_seq, entries)
+                .map_err(StoreError::from),
         };
-        self.case = staged;
-        let mut out = Vec::with_capacity(per_command.len());
+        let records = match appended {
+            Ok(records) => records,
+            Err(e) => {
+                self.rebuild();
+                return Err(e);
+            }
+        };
+        let mut accepted = Vec::with_capacity(per_command.len());
         let mut next = records.into_iter();
         for n in per_command {
             let taken: Vec<Record> = next.by_ref().take(n).collect();
             let seq = taken.last().map_or(first_seq.saturating_sub(1), |r| r.seq);
-            out.push(Accepted {
+            accepted.push(Accepted {
                 seq,
                 events: taken.into_iter().map(|r| r.event).collect(),
             });
         }
-        (Ok(out), rejected)
+        Ok(Submission { accepted, rejected })
     }
+
+    /// Rebuilds the in-memory case from the durable records after a failed append.
+    fn rebuild(&mut self) {
+        let (workflow, trust) = self.case.shared();
+        if let Ok(case) = replay(self.journal.records(), Some(workflow), Some(trust)) {
+            self.case = case;
+        }
+    }
+}
+
+/// What [`CaseStore::submit`] did with a batch.
+#[derive(Debug)]
+pub struct Submission {
+    /// One entry per accepted command, durable.
+    pub accepted: Vec<Accepted>,
+    /// The first rejected command's index in the batch, and why; nothing was written for it or
+    /// for the commands after it.
+    pub rejected: Option<(usize, Rejection)>,
 }
 
 fn event_entry(e: &Event) -> Result<Entry, StoreError> {

@@ -10,7 +10,7 @@ use authority_lane::case::{Command as CaseCommand, Rejection};
 use authority_lane::ids::ChannelId;
 use authority_lane::journal::{FileJournal, MemoryJournal, Store};
 use authority_lane::render;
-use authority_lane::store::{CaseStore, JournalStatus, StoreError, replay};
+use authority_lane::store::{CaseStore, JournalStatus, StoreError, replay_file};
 use authority_lane::workflow::{FactsInput, Workflow};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -369,7 +369,10 @@ fn load_trust(path: &Path) -> Result<Trust, Failure> {
         .map_err(|e| Failure::input(e.code(), format!("{e} (file {})", path.display())))
 }
 
-fn load_pins(pins: &Pins) -> Result<(Option<Arc<Workflow>>, Option<Arc<Trust>>), Failure> {
+/// The caller's own copies of the workflow and trust file, when given.
+type PinnedCopies = (Option<Arc<Workflow>>, Option<Arc<Trust>>);
+
+fn load_pins(pins: &Pins) -> Result<PinnedCopies, Failure> {
     let workflow = pins.workflow.as_deref().map(load_workflow).transpose()?;
     let trust = pins.trust.as_deref().map(load_trust).transpose()?;
     Ok((workflow.map(Arc::new), trust.map(Arc::new)))
@@ -488,8 +491,9 @@ fn commit(store: &mut CaseStore<FileJournal>, batch: &mut Batch) -> Result<(), F
     if batch.commands.is_empty() {
         return Ok(());
     }
-    let (result, rejection) = store.submit(&batch.commands);
-    let accepted = result.map_err(store_failure)?;
+    let submission = store.submit(&batch.commands).map_err(store_failure)?;
+    let accepted = submission.accepted;
+    let rejection = submission.rejected;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for a in &accepted {
@@ -509,22 +513,14 @@ fn commit(store: &mut CaseStore<FileJournal>, batch: &mut Batch) -> Result<(), F
 fn read_case(
     journal: &Path,
     pins: &Pins,
-) -> Result<
-    (
-        authority_lane::case::Case,
-        authority_lane::journal::ReadReport,
-    ),
-    Failure,
-> {
+) -> Result<(authority_lane::case::Case, authority_lane::journal::Scan), Failure> {
     let (workflow, trust) = load_pins(pins)?;
-    let report = FileJournal::read(journal).map_err(|e| store_failure(e.into()))?;
-    let case = replay(&report.records, workflow, trust).map_err(store_failure)?;
-    Ok((case, report))
+    replay_file(journal, workflow, trust).map_err(store_failure)
 }
 
 fn status(journal: &Path, pins: &Pins) -> Result<(), Failure> {
-    let (case, report) = read_case(journal, pins)?;
-    let status = JournalStatus::of(&case, &report.records).ok_or_else(|| {
+    let (case, scan) = read_case(journal, pins)?;
+    let status = JournalStatus::of(&case, &scan).ok_or_else(|| {
         Failure::new(
             "journal_empty",
             "the journal has no records",
@@ -584,13 +580,13 @@ fn packet(
 }
 
 fn verify(journal: &Path, pins: &Pins) -> Result<(), Failure> {
-    let (case, report) = read_case(journal, pins)?;
-    let head = report.records.last();
+    let (case, scan) = read_case(journal, pins)?;
     print_json(&serde_json::json!({
         "ok": true,
-        "records": report.records.len(),
-        "head": head.map(|r| &r.hash),
-        "torn_tail": report.torn_tail.map(|t| serde_json::json!({"offset": t.offset, "len": t.len})),
+        "records": scan.records,
+        "seq": scan.head.as_ref().map(|(seq, _)| seq),
+        "head": scan.head.as_ref().map(|(_, hash)| hash),
+        "torn_tail": scan.torn_tail.map(|t| serde_json::json!({"offset": t.offset, "len": t.len})),
         "state": case.state(),
         "path": case.path(),
         "draft_digest": case.draft_digest(),

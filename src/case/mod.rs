@@ -15,10 +15,10 @@ mod rejection;
 use crate::approval::{
     AnyApproval, Approval, DecisionKind, Redirect, RedirectAction, Trust, VerifyContext, verify,
 };
-use crate::assess::{Assessment, Floor, LaneContext, LaneStatus, Reason, assess_in};
+use crate::assess::{Assessment, Floor, LaneContext, Reason, assess_in, recommend};
 use crate::digest::Digest;
 use crate::evidence::{Agent, Evidence, Finding, FindingInput};
-use crate::ids::{CaseId, FactKey, LaneId, PrincipalId, RoleId};
+use crate::ids::{CaseId, FactKey, LaneId, PrincipalId, RoleId, RuleId};
 use crate::packet::{
     ApprovalRecord, DecisionOwner, Declared, DelegationRecord, DraftContent, DraftPacket,
     FactEntry, LaneCause, LaneChange, LineageEntry, RecommendationPacket, RedirectRecord, Timings,
@@ -388,16 +388,49 @@ impl Case {
         Ok(case)
     }
 
-    /// Replays one recorded event: parses it back into its command, decides it again (which
-    /// re-verifies any token at its recorded time), checks the result matches the record, and
-    /// evolves.
+    /// Replays one recorded event (its journal JSON): turns it back into its command, decides it
+    /// again — which re-verifies any token at its recorded time — checks that a decision's
+    /// recorded kind, issuer and token digest match the verified token, and evolves.
     pub fn replay_event(&mut self, recorded: &serde_json::Value) -> Result<(), ReplayError> {
-        let command = command_of_record(recorded)?;
+        let r = RecordedEvent::deserialize(recorded)
+            .map_err(|e| ReplayError::Malformed(e.to_string()))?;
+        self.replay_recorded(r)
+    }
+
+    /// [`replay_event`](Case::replay_event) from the event's JSON text.
+    pub fn replay_json(&mut self, recorded: &str) -> Result<(), ReplayError> {
+        let r = serde_json::from_str::<RecordedEvent>(recorded)
+            .map_err(|e| ReplayError::Malformed(e.to_string()))?;
+        self.replay_recorded(r)
+    }
+
+    fn replay_recorded(&mut self, recorded: RecordedEvent) -> Result<(), ReplayError> {
+        let (command, claimed) = match recorded {
+            RecordedEvent::Finding { at, agent, finding } => {
+                (Command::Finding { at, agent, finding }, None)
+            }
+            RecordedEvent::Decision {
+                at,
+                kind,
+                issuer,
+                token_digest,
+                token,
+            } => (
+                Command::Decision { at, token },
+                Some((kind, issuer, token_digest)),
+            ),
+        };
         let events = self.decide(&command).map_err(ReplayError::Refused)?;
-        for event in &events {
-            let again =
-                serde_json::to_value(event).map_err(|e| ReplayError::Malformed(e.to_string()))?;
-            if &again != recorded {
+        if let Some((kind, issuer, digest)) = claimed {
+            let matches = events.iter().all(|e| match &e.0 {
+                EventKind::Decision { approval, .. } => {
+                    approval.kind() == kind
+                        && approval.issuer() == &issuer
+                        && approval.token_digest() == &digest
+                }
+                EventKind::Finding(_) => false,
+            });
+            if !matches {
                 return Err(ReplayError::Diverged);
             }
         }
@@ -417,6 +450,11 @@ impl Case {
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
     }
+    /// The shared workflow and trust registry the case runs under.
+    pub fn shared(&self) -> (Arc<Workflow>, Arc<Trust>) {
+        (Arc::clone(&self.workflow), Arc::clone(&self.trust))
+    }
+
     /// The workflow.
     pub fn workflow(&self) -> &Workflow {
         &self.workflow
@@ -838,13 +876,12 @@ impl Case {
         self.last_at = at;
         match &event.0 {
             EventKind::Finding(f) => {
-                let before = self.assessment();
                 if let Some(def) = self.workflow.fact(&f.fact) {
                     self.evidence.record(def, f.clone());
                 }
                 self.requested.remove(&f.fact);
                 let index = self.evidence.findings().len() - 1;
-                self.ratchet(at, &before, |rules| LaneCause::Finding {
+                self.ratchet(at, |rules| LaneCause::Finding {
                     index,
                     fact: f.fact.clone(),
                     agent: f.agent.id.clone(),
@@ -963,52 +1000,54 @@ impl Case {
         }
     }
 
-    /// The escalation ratchet: when the assessment's lane rises, the floor follows it, so that
-    /// findings can never lower the lane later.
-    fn ratchet(
-        &mut self,
-        at: DateTime<Utc>,
-        before: &Assessment,
-        cause: impl FnOnce(Vec<crate::ids::RuleId>) -> LaneCause,
-    ) {
-        let after = self.assessment();
+    /// The escalation ratchet: when the lane rises, the floor follows it, so that findings can
+    /// never lower the lane later. Cheap: no full assessment. The cause names the new lane's
+    /// true triggers: none of them was true before, or the lane would already have been there.
+    fn ratchet(&mut self, at: DateTime<Utc>, cause: impl FnOnce(Vec<RuleId>) -> LaneCause) {
+        let workflow = Arc::clone(&self.workflow);
+        let (lane, true_rules) = recommend(&workflow, &self.evidence, &self.lanes);
         let from = self.recommended_lane().clone();
-        if self.rank(&after.recommended_lane) <= self.rank(&from) {
+        if lane.rank <= self.rank(&from) {
             return;
         }
-        let reasons: Vec<Reason> = after
-            .lanes
+        let reasons: Vec<Reason> = lane
+            .triggers
             .iter()
-            .find(|l| l.status == LaneStatus::Recommended)
-            .map(|l| l.reasons.clone())
-            .unwrap_or_default();
-        let was_true: BTreeSet<&crate::ids::RuleId> = before
-            .lanes
-            .iter()
-            .filter(|l| l.status == LaneStatus::Recommended)
-            .flat_map(|l| l.reasons.iter().map(|r| &r.rule))
+            .filter(|t| true_rules.contains(&&t.id))
+            .map(|t| Reason {
+                rule: t.id.clone(),
+                lane: lane.id.clone(),
+                facts: t.rule.facts().into_iter().cloned().collect(),
+            })
             .collect();
-        let rules = reasons
-            .iter()
-            .map(|r| r.rule.clone())
-            .filter(|r| !was_true.contains(r))
-            .collect();
+        let rules = true_rules.into_iter().cloned().collect();
         self.lanes.floor = Some(Floor {
-            lane: after.recommended_lane.clone(),
+            lane: lane.id.clone(),
             reasons,
         });
         self.lane_history.push(LaneChange {
             at,
             from: Some(from),
-            to: after.recommended_lane,
+            to: lane.id.clone(),
             cause: cause(rules),
         });
+    }
+
+    /// True when a draft can be reviewed: every required fact is known and no evidence a
+    /// redirect asked for is outstanding.
+    fn ready(&self) -> bool {
+        self.requested.is_empty()
+            && self
+                .workflow
+                .required_before_review()
+                .iter()
+                .all(|f| self.evidence.resolved().contains_key(f))
     }
 
     /// After the draft's content changed: a new revision (voiding sign-offs on the old one) when
     /// a reviewable draft exists, else back to gathering.
     fn settle(&mut self, at: DateTime<Utc>) {
-        let ready = self.assessment().ready_for_review && self.requested.is_empty();
+        let ready = self.ready();
         self.chart.dispatch(Input::Evidence { ready });
         if ready {
             self.revision += 1;
@@ -1173,29 +1212,22 @@ fn roles_coverable(roles: &[RoleId], signers: &[&PrincipalId], trust: &Trust) ->
     assign(roles, signers, &mut vec![false; signers.len()], trust)
 }
 
-/// Turns a recorded event back into the command that produced it.
-fn command_of_record(recorded: &serde_json::Value) -> Result<Command, ReplayError> {
-    let malformed = |m: String| ReplayError::Malformed(m);
-    match recorded.get("type").and_then(|t| t.as_str()) {
-        Some("finding") => {
-            serde_json::from_value(recorded.clone()).map_err(|e| malformed(e.to_string()))
-        }
-        Some("decision") => {
-            let at = recorded
-                .get("at")
-                .cloned()
-                .ok_or_else(|| malformed("decision without `at`".into()))?;
-            let token = recorded
-                .get("token")
-                .cloned()
-                .ok_or_else(|| malformed("decision without `token`".into()))?;
-            serde_json::from_value(
-                serde_json::json!({"type": "decision", "at": at, "token": token}),
-            )
-            .map_err(|e| malformed(e.to_string()))
-        }
-        other => Err(malformed(format!("unknown event type {other:?}"))),
-    }
+/// The journal form of an event, read back for replay.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum RecordedEvent {
+    Finding {
+        at: DateTime<Utc>,
+        agent: Agent,
+        finding: FindingInput,
+    },
+    Decision {
+        at: DateTime<Utc>,
+        kind: DecisionKind,
+        issuer: PrincipalId,
+        token_digest: Digest,
+        token: String,
+    },
 }
 
 #[cfg(test)]
