@@ -1,4 +1,104 @@
-//! authority-lane
+//! # authority-lane
+//!
+//! Governs one severe case: a production artifact-signing key may have left its hardware
+//! boundary, and the organisation must decide **which human authority owns the next step** —
+//! platform security command (limited revocation, release freeze), executive cyber command
+//! (customer-trust review) or the legal and trust office (contractual disclosure, broad package
+//! invalidation). The crate narrows the decision to an authority lane and a bounded option set
+//! with reversibility notes and blocked lower-authority paths, and assembles a recommendation
+//! packet that humans review and the chosen authority accepts with signed tokens.
+//!
+//! It never revokes a key, freezes a release, publishes a notice or schedules anything. Those
+//! moves have no function, command or event here: they exist only as *described options*
+//! ([`workflow::OptionDef`]) inside a packet.
+//!
+//! ## Data flow
+//!
+//! ```text
+//!  untrusted JSON (orchestrator, agents, humans' signed tokens)
+//!         │  Command::from_json — serde, schema-shaped types
+//!         ▼
+//!    Command ──► Case::decide(&self, &cmd) ──► Result<Vec<Event>, Rejection>   pure
+//!         │         workflow (policy), trust (keys), current state
+//!         ▼
+//!    CaseStore::submit → journal append (hash-chained JSONL, one fsync per batch)
+//!         ▼
+//!    Case::evolve(&mut self, &Event)   infallible, deterministic; drives the statig machine
+//!         ▼
+//!    state · Assessment · DraftPacket ──► RecommendationPacket (only in closed/accepted)
+//! ```
+//!
+//! ## The statechart
+//!
+//! ```text
+//! case                                   (outermost superstate: rejects whatever reaches it)
+//! ├── open                               finding · delegate · redirect · stand_down
+//! │   ├── gathering                      required facts missing, or requested evidence due
+//! │   └── deciding                       a draft exists
+//! │       ├── drafted                    review → in_review (or awaiting_acceptance at quorum)
+//! │       ├── in_review                  review → in_review / awaiting_acceptance
+//! │       └── awaiting_acceptance        accept → closed/accepted
+//! └── closed                             nothing is accepted any more
+//!     ├── accepted                       the RecommendationPacket exists only here
+//!     └── stood_down                     closed without a packet
+//! ```
+//!
+//! Any finding, delegation or redirect in `open` recomputes the assessment; a reviewable draft
+//! gets a new revision and digest (so earlier sign-offs are void: recorded, never deleted) and
+//! the case goes to `drafted`, otherwise to `gathering`. The machine is a statig
+//! `#[state_machine]` ([`case::machine`]); `authority-lane diagram` draws it from the
+//! transition table, which is explored out of the machine itself.
+//!
+//! ## Why a skipped human is impossible (the safety argument)
+//!
+//! The invariants of the design (§11), why each holds, and the test that checks it:
+//!
+//! 1. **No acceptance without a review quorum and an acceptance bound to the final digest, from
+//!    the right principals.** The machine reaches `accepted` only on `Input::Accept` from
+//!    `awaiting_acceptance`, which it enters only on a sign-off that completes the quorum. Both
+//!    inputs are fed by `evolve` for an [`case::Event`] carrying an [`approval::Approval`] of
+//!    kind review or accept; `Event` has a private constructor (only `decide` makes one) and
+//!    `Approval` has private fields, no `Clone`/`Default`/`Deserialize`, and is minted only by
+//!    [`approval::verify`]. `decide` checks the digest against the current draft
+//!    (`stale_approval`), roles and lanes (`not_authorized`), distinct principals and keys
+//!    (`duplicate_approver`), attestations, and separation of duties; any new evidence makes a
+//!    new revision, which voids earlier sign-offs. Tests: `tests/case_properties.rs`
+//!    (invariant 1 over random command scripts), `tests/compile_fail.rs` with `tests/ui/`
+//!    (forging, cloning or deserialising an `Approval`, `Event` or packet does not compile),
+//!    and the unit tests in `case::tests`.
+//! 2. **A packet exists iff the state is `closed/accepted`.** [`case::Case::packet`] returns
+//!    `Some` only in that state, and [`packet::RecommendationPacket`] has private fields and a
+//!    crate-private constructor. Tests: `tests/case_properties.rs`, `tests/ui/`.
+//! 3. **A rejected command changes nothing.** `decide` takes `&self`; only `evolve` mutates,
+//!    and the store appends and evolves only what `decide` accepted. Tests: one unit test per
+//!    rejection code in `case::tests` (each compares a full snapshot), `tests/case_properties.rs`,
+//!    and `tests/cli_lifecycle.rs` (the journal's length is unchanged after exit 3).
+//! 4. **Replay rebuilds the same state and digests.** The core reads no clock, disk or
+//!    randomness; replay turns each recorded event back into its command and decides it again,
+//!    re-verifying every token at its recorded `at`, so a journal re-chained around a forged
+//!    token fails `verify`. Tests: `case::tests::replay_rebuilds_the_same_case`,
+//!    `tests/case_properties.rs`, `tests/journal_tamper.rs`.
+//! 5. **Findings never lower the lane.** A fact resolves to the most severe value any finding
+//!    gave it, and the case keeps a floor at its lane (the escalation ratchet); only a signed
+//!    `set_lane` redirect by an owner of the case's highest lane moves it down. Tests:
+//!    `tests/policy_properties.rs` (monotonicity of the assessment), `tests/case_properties.rs`,
+//!    `case::tests::findings_only_raise_the_lane_and_history_keeps_the_cause`.
+//! 6. **A channel view never carries what its channel may not.** Views are built from the
+//!    packet by [`packet::DraftPacket::view`], which replaces every finding whose sensitivity
+//!    the channel does not carry with its fact, sensitivity and digest; Markdown is rendered
+//!    from views, never from the packet. Tests: `tests/case_properties.rs`,
+//!    `tests/cli_lifecycle.rs`.
+//! 7. **Every lane below the recommended one is blocked with a reason.** [`assess::assess_in`]
+//!    lists, for each lower lane, the true triggers of higher lanes and the floor's reasons.
+//!    Tests: `tests/policy_properties.rs`, `tests/case_properties.rs`.
+//!
+//! ## Rooms
+//!
+//! [`workflow`] (policy and the Kleene rule language) · [`assess`] (lanes and options) ·
+//! [`evidence`] (findings and lineage) · [`approval`] (trust, JWS, capabilities) · [`case`]
+//! (decide/evolve and the machine) · [`packet`] (drafts, packets, channel views) · [`journal`]
+//! (durable hash-chained log) · [`store`] (a case bound to its journal) · [`render`] (Markdown
+//! and diagrams). Only [`journal`], [`store`] and the CLI touch the outside world.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -298,6 +298,11 @@ impl<S: Store> CaseStore<S> {
         &self.case
     }
 
+    /// The case and the journal, separated (dropping the journal releases a file's lock).
+    pub fn into_parts(self) -> (Case, S) {
+        (self.case, self.journal)
+    }
+
     /// The journal.
     pub fn journal(&self) -> &S {
         &self.journal

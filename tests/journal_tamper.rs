@@ -1,0 +1,353 @@
+//! Tamper evidence (DESIGN §9): every single-byte change of a journal is an integrity failure
+//! (exit 4), including the final newline; a journal re-chained around a token from a key
+//! outside the trust fails replay; a journal whose embedded trust was rewritten fails against
+//! the original trust file (pin mismatch).
+
+mod support;
+
+use authority_lane::journal::{FileJournal, JournalError, ReadReport, verify_records};
+use authority_lane::store::{StoreError, replay};
+use serde_json::{Value, json};
+use std::path::Path;
+use support::*;
+
+/// Declaration + 3 findings + 1 review (+ `extra` more findings after it).
+fn small_journal(extra: usize) -> Fixture {
+    let fx = Fixture::new();
+    fx.init(T0);
+    assert_eq!(fx.apply_ok(&required_findings(T0 + 60)).len(), 3);
+    let at = T0 + 600;
+    let digest = fx.draft_digest();
+    fx.apply_ok(&[decision(at, &token(&LEE, at, review(&digest)))]);
+    for i in 0..extra {
+        fx.apply_ok(&[finding(
+            at + 60 * (i as i64 + 1),
+            "lineage-agent-2",
+            "lineage.internal_packages_in_window",
+            json!(i + 1),
+            &format!("lineage/internal/{i}"),
+            "after the review",
+        )]);
+    }
+    let expected = if extra == 0 { "in_review" } else { "drafted" };
+    assert_eq!(fx.status()["state"], expected);
+    fx
+}
+
+/// The library's verdict on a file: [`FileJournal::read`] (chain check), then replay with the
+/// embedded workflow and trust. `Ok(torn)` when it verifies; `Err` with an integrity error
+/// otherwise.
+fn lib_verify(path: &Path) -> Result<bool, String> {
+    verdict(FileJournal::read(path))
+}
+
+/// The same on bytes in memory ([`verify_records`] is the chain check `FileJournal::read`
+/// runs), which avoids a file write per position.
+fn lib_verify_bytes(bytes: &[u8]) -> Result<bool, String> {
+    verdict(verify_records(bytes))
+}
+
+fn verdict(read: Result<ReadReport, JournalError>) -> Result<bool, String> {
+    let report = read.map_err(|e| {
+        let e = StoreError::from(e);
+        assert!(e.is_integrity(), "not an integrity error: {e}");
+        e.to_string()
+    })?;
+    replay(&report.records, None, None).map_err(|e| {
+        assert!(e.is_integrity(), "not an integrity error: {e}");
+        e.to_string()
+    })?;
+    Ok(report.torn_tail.is_some())
+}
+
+fn cli_verify(path: &Path) -> std::process::Output {
+    run(&["verify", "--journal", path.to_str().unwrap()], None)
+}
+
+/// A different byte: a letter or digit becomes another of its kind, anything else 'x'.
+fn substitute(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' => b'0' + (b - b'0' + 1) % 10,
+        b'a'..=b'z' => b'a' + (b - b'a' + 1) % 26,
+        b'A'..=b'Z' => b'A' + (b - b'A' + 1) % 26,
+        _ => b'x',
+    }
+}
+
+#[test]
+fn every_single_byte_change_is_an_integrity_failure() {
+    let fx = small_journal(0);
+    let original = std::fs::read(&fx.journal).unwrap();
+    assert_eq!(original.iter().filter(|&&b| b == b'\n').count(), 5);
+    assert_eq!(
+        lib_verify(&fx.journal),
+        Ok(false),
+        "the untouched journal verifies"
+    );
+    let target = fx.path("tampered.jsonl");
+    let last = original.len() - 1;
+    assert_eq!(original[last], b'\n');
+
+    let mut checked = 0usize;
+    let mut cli_checked = 0usize;
+    let mut failures = Vec::new();
+    for pos in 0..last {
+        // The final newline is the special case below.
+        let mut variants = vec![substitute(original[pos])];
+        if pos % 3 == 0 {
+            variants.push(original[pos] ^ 0x01);
+        }
+        for (k, byte) in variants.into_iter().enumerate() {
+            assert_ne!(byte, original[pos]);
+            let mut bytes = original.clone();
+            bytes[pos] = byte;
+            checked += 1;
+            if let Ok(torn) = lib_verify_bytes(&bytes) {
+                failures.push(format!(
+                    "byte {pos} ({:?} -> {:?}) verifies (torn tail: {torn})",
+                    original[pos] as char, byte as char
+                ));
+            }
+            if k == 0 && pos % 37 == 0 {
+                std::fs::write(&target, &bytes).unwrap();
+                if let Ok(torn) = lib_verify(&target) {
+                    failures.push(format!("FileJournal::read, byte {pos}: verifies ({torn})"));
+                }
+                cli_checked += 1;
+                let out = cli_verify(&target);
+                if out.status.code() != Some(4) {
+                    failures.push(format!("CLI verify, byte {pos}: {}", describe(&out)));
+                } else {
+                    failed(&out, 4);
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} single-byte changes were not detected:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cli_checked > 100, "{cli_checked}");
+    eprintln!(
+        "{} bytes: {checked} library checks, {cli_checked} CLI checks",
+        original.len()
+    );
+}
+
+/// A complete record followed by a stray byte (the final `\n` replaced) is not a crash-torn
+/// tail: a torn tail is a strict prefix of a well-formed line, and no well-formed line
+/// continues after its closing `}` with anything but `\n`.
+#[test]
+fn replacing_the_final_newline_is_tampering_not_a_torn_tail() {
+    let fx = small_journal(0);
+    let original = std::fs::read(&fx.journal).unwrap();
+    let target = fx.path("tampered.jsonl");
+    let last = original.len() - 1;
+    for byte in [b'x', b'\n' ^ 0x01, b' ', b'}'] {
+        let mut bytes = original.clone();
+        bytes[last] = byte;
+        std::fs::write(&target, &bytes).unwrap();
+        let lib = lib_verify(&target);
+        let out = cli_verify(&target);
+        assert!(
+            lib.is_err() && out.status.code() == Some(4),
+            "final newline replaced by {byte:#04x}: a complete record followed by a stray byte \
+             was accepted as a torn tail (library: {lib:?}); expected exit 4, got\n{}",
+            describe(&out)
+        );
+    }
+}
+
+/// Control for the special case: a genuinely torn last line (a strict prefix of the record,
+/// e.g. the newline never written) is reported and passes.
+#[test]
+fn a_truncated_last_line_is_a_torn_tail() {
+    let fx = small_journal(0);
+    let original = std::fs::read(&fx.journal).unwrap();
+    let target = fx.path("torn.jsonl");
+    let start = original[..original.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap()
+        + 1;
+    for cut in [original.len() - 1, start + 1, (start + original.len()) / 2] {
+        std::fs::write(&target, &original[..cut]).unwrap();
+        assert_eq!(lib_verify(&target), Ok(true), "cut at {cut}");
+        let v: Value = serde_json::from_str(&ok(&cli_verify(&target))).unwrap();
+        assert_eq!(v["torn_tail"], json!({"offset": start, "len": cut - start}));
+        assert_eq!(v["records"], 4);
+    }
+}
+
+fn write_records(path: &Path, records: &[Value]) {
+    std::fs::write(path, to_jsonl(records)).unwrap();
+}
+
+/// Replaces the token of decision record `index` (keeping its `at`, `kind`, `issuer`) and
+/// re-chains every hash from it on.
+fn with_token(records: &[Value], index: usize, token: &str) -> Vec<Value> {
+    let mut out = records.to_vec();
+    let event = &mut out[index]["event"];
+    event["token"] = json!(token);
+    event["token_digest"] = json!(sha256(token.as_bytes()));
+    rechain(&mut out, index);
+    out
+}
+
+#[test]
+fn a_rechained_journal_with_a_token_from_outside_the_trust_fails_verify() {
+    let fx = small_journal(2);
+    let records = journal_records(&fx.journal);
+    assert_eq!(records.len(), 7);
+    let index = 4;
+    let review_event = &records[index]["event"];
+    assert_eq!(review_event["kind"], "review");
+    let at = T0 + 600;
+    assert_eq!(review_event["at"], ts(at));
+    // The review's claims, as the original token carried them.
+    let payload = review_event["token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let original_claims: Value = serde_json::from_slice(&b64_decode(payload)).unwrap();
+    let digest = original_claims["decision"]["packet_digest"]
+        .as_str()
+        .unwrap();
+    let target = fx.path("rechained.jsonl");
+
+    // Control: re-chaining unchanged records reproduces the stored hashes, and swapping in
+    // another valid token from the same trusted key verifies.
+    let mut same = records.clone();
+    rechain(&mut same, 0);
+    assert_eq!(same, records, "re-chaining reproduces the stored hashes");
+    let valid = token(&LEE, at, review(digest));
+    write_records(&target, &with_token(&records, index, &valid));
+    let v: Value = serde_json::from_str(&ok(&cli_verify(&target))).unwrap();
+    assert_eq!(v["records"], 7);
+
+    let outsiders = [
+        // A kid the trust file does not know.
+        sign_compact(
+            &header(MALLORY.kid),
+            &claims(LEE.id, at, at + 600, review(digest)),
+            &MALLORY.seed,
+        ),
+        // Lee's kid, forged with another key.
+        sign_compact(
+            &header(LEE.kid),
+            &claims(LEE.id, at, at + 600, review(digest)),
+            &MALLORY.seed,
+        ),
+        // An outsider under its own name.
+        sign_compact(
+            &header(MALLORY.kid),
+            &claims(MALLORY.id, at, at + 600, review(digest)),
+            &MALLORY.seed,
+        ),
+    ];
+    for (i, t) in outsiders.iter().enumerate() {
+        let mut forged = with_token(&records, index, t);
+        if i == 2 {
+            forged[index]["event"]["issuer"] = json!(MALLORY.id);
+            rechain(&mut forged, index);
+        }
+        write_records(&target, &forged);
+        // The chain itself is intact: only replay can tell.
+        let report = FileJournal::read(&target).expect("the re-chained hashes are consistent");
+        assert_eq!(report.records.len(), 7);
+        let out = cli_verify(&target);
+        failed_with(&out, 4, "journal_tampered");
+        assert!(
+            text(&out.stderr).contains("record 4"),
+            "names the record: {}",
+            describe(&out)
+        );
+        assert!(lib_verify(&target).is_err());
+        failed_with(
+            &run(&["status", "--journal", target.to_str().unwrap()], None),
+            4,
+            "journal_tampered",
+        );
+    }
+}
+
+#[test]
+fn a_rewritten_embedded_trust_fails_against_the_original_trust_file() {
+    let fx = small_journal(1);
+    let records = journal_records(&fx.journal);
+    let target = fx.path("rewritten.jsonl");
+    let t = target.to_str().unwrap();
+    let original_trust = fx.trust.to_str().unwrap();
+
+    // Control: the untouched journal verifies against the original trust file.
+    ok(&run(
+        &["verify", "--journal", fx.j(), "--trust", original_trust],
+        None,
+    ));
+
+    // Rewrite: give an outsider the legal-trust-office role in the embedded trust.
+    let mut rewritten = records.clone();
+    let genesis = &mut rewritten[0]["event"];
+    genesis["trust"]["principals"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "id": MALLORY.id, "roles": ["legal-trust-office"],
+            "keys": [{"kid": MALLORY.kid, "jwk": {"kty": "OKP", "crv": "Ed25519", "x": public_x(&MALLORY.seed)}}],
+        }));
+
+    // Without re-pinning, the embedded copy no longer matches its own pin.
+    let mut unpinned = rewritten.clone();
+    rechain(&mut unpinned, 0);
+    write_records(&target, &unpinned);
+    FileJournal::read(&target).expect("consistent chain");
+    failed_with(
+        &run(&["verify", "--journal", t], None),
+        4,
+        "journal_tampered",
+    );
+
+    // Re-pinned and re-chained: self-consistent, so only the caller's own copy can tell.
+    let trust_bytes = serde_json::to_vec(&rewritten[0]["event"]["trust"]).unwrap();
+    let new_digest = authority_lane::approval::Trust::from_json(&trust_bytes)
+        .unwrap()
+        .digest()
+        .clone();
+    assert_ne!(
+        Value::from(new_digest.as_str()),
+        records[0]["event"]["trust_digest"]
+    );
+    rewritten[0]["event"]["trust_digest"] = json!(new_digest.as_str());
+    rechain(&mut rewritten, 0);
+    write_records(&target, &rewritten);
+    ok(&run(&["verify", "--journal", t], None));
+
+    let out = run(&["verify", "--journal", t, "--trust", original_trust], None);
+    failed_with(&out, 4, "journal_tampered");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("trust") && stderr.contains("mismatch"),
+        "a pin mismatch: {stderr}"
+    );
+    for cmd in ["status", "packet"] {
+        failed_with(
+            &run(&[cmd, "--journal", t, "--trust", original_trust], None),
+            4,
+            "journal_tampered",
+        );
+    }
+    let len = journal_len(&target);
+    failed_with(
+        &run(
+            &["apply", "--journal", t, "--trust", original_trust],
+            Some(b""),
+        ),
+        4,
+        "journal_tampered",
+    );
+    assert_eq!(journal_len(&target), len);
+}

@@ -1,0 +1,492 @@
+//! Shared fixtures for the CLI integration tests: a hand-built trust file with keys from fixed
+//! seeds, hand-assembled JWS tokens (independent of the crate's signer and verifier), command
+//! lines, and helpers to run the `authority-lane` binary.
+//!
+//! Each test crate uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signer as _, SigningKey};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_authority-lane");
+
+/// The case id every test token names (`sub`).
+pub const CASE_ID: &str = "sev1-signing-key-2026-11-28";
+
+/// The declaration time: 2026-11-28T08:00:00Z.
+pub const T0: i64 = 1_795_852_800;
+
+/// The review policy's attestations.
+pub const ATTESTS: [&str; 3] = [
+    "blocked_paths_surfaced",
+    "irreversibility_surfaced",
+    "evidence_lineage_checked",
+];
+
+/// A principal with a key derived from a fixed seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Principal {
+    pub id: &'static str,
+    pub kid: &'static str,
+    pub seed: [u8; 32],
+    pub roles: &'static [&'static str],
+}
+
+pub const SAM: Principal = Principal {
+    id: "sam.rivera",
+    kid: "sam-2026",
+    seed: [0x11; 32],
+    roles: &["security-leadership"],
+};
+pub const PRIYA: Principal = Principal {
+    id: "priya.natarajan",
+    kid: "priya-2026",
+    seed: [0x22; 32],
+    roles: &["platform-security-command"],
+};
+pub const MARCUS: Principal = Principal {
+    id: "marcus.chen",
+    kid: "marcus-2026",
+    seed: [0x33; 32],
+    roles: &["executive-cyber-command"],
+};
+pub const DANA: Principal = Principal {
+    id: "dana.okafor",
+    kid: "dana-2026",
+    seed: [0x44; 32],
+    roles: &["legal-trust-office"],
+};
+pub const LEE: Principal = Principal {
+    id: "lee.park",
+    kid: "lee-2026",
+    seed: [0x55; 32],
+    roles: &["product-security-reviewer"],
+};
+pub const INES: Principal = Principal {
+    id: "ines.duarte",
+    kid: "ines-2026",
+    seed: [0x66; 32],
+    roles: &["trust-reviewer"],
+};
+pub const OMAR: Principal = Principal {
+    id: "omar.haddad",
+    kid: "omar-2026",
+    seed: [0x77; 32],
+    roles: &["product-security-reviewer"],
+};
+/// Not in the trust file.
+pub const MALLORY: Principal = Principal {
+    id: "mallory",
+    kid: "mallory-2026",
+    seed: [0x99; 32],
+    roles: &[],
+};
+
+/// Everyone in the trust file.
+pub const TRUSTED: [Principal; 7] = [SAM, PRIYA, MARCUS, DANA, LEE, INES, OMAR];
+
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn b64_decode(text: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(text).unwrap()
+}
+
+pub fn public_x(seed: &[u8; 32]) -> String {
+    b64(&SigningKey::from_bytes(seed).verifying_key().to_bytes())
+}
+
+/// The trust file JSON for `principals`, assembled by hand (RFC 8037 OKP JWKs).
+pub fn trust_json_of(principals: &[Principal]) -> String {
+    let principals: Vec<Value> = principals
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "roles": p.roles,
+                "keys": [{"kid": p.kid, "jwk": {"kty": "OKP", "crv": "Ed25519", "x": public_x(&p.seed)}}],
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&json!({ "principals": principals })).unwrap()
+}
+
+pub fn trust_json() -> String {
+    trust_json_of(&TRUSTED)
+}
+
+/// A compact JWS: base64url(header) '.' base64url(claims) '.' base64url(Ed25519 signature over
+/// the ASCII `header.payload`), signed with the raw seed.
+pub fn sign_compact(header: &Value, claims: &Value, seed: &[u8; 32]) -> String {
+    let input = format!(
+        "{}.{}",
+        b64(&serde_json::to_vec(header).unwrap()),
+        b64(&serde_json::to_vec(claims).unwrap())
+    );
+    let signature = SigningKey::from_bytes(seed).sign(input.as_bytes());
+    format!("{input}.{}", b64(&signature.to_bytes()))
+}
+
+pub fn header(kid: &str) -> Value {
+    json!({"alg": "EdDSA", "kid": kid, "typ": "JWT"})
+}
+
+static JTI: AtomicU64 = AtomicU64::new(0);
+
+/// A `jti` unique within this test process (and across processes: it carries the pid).
+pub fn next_jti(who: &str) -> String {
+    format!(
+        "{who}-{}-{}",
+        std::process::id(),
+        JTI.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Claims per DESIGN §7.
+pub fn claims(iss: &str, iat: i64, exp: i64, decision: Value) -> Value {
+    json!({
+        "iss": iss, "aud": "authority-lane", "sub": CASE_ID,
+        "iat": iat, "exp": exp, "jti": next_jti(iss), "decision": decision,
+    })
+}
+
+/// A token by `p`, issued at `iat`, valid for 600 s.
+pub fn token(p: &Principal, iat: i64, decision: Value) -> String {
+    sign_compact(
+        &header(p.kid),
+        &claims(p.id, iat, iat + 600, decision),
+        &p.seed,
+    )
+}
+
+pub fn declare() -> Value {
+    json!({"kind": "declare", "scope": "production artifact-signing key", "severity": "sev1"})
+}
+
+pub fn review(digest: &str) -> Value {
+    json!({"kind": "review", "packet_digest": digest, "attests": ATTESTS})
+}
+
+pub fn accept(lane: &str, digest: &str) -> Value {
+    json!({"kind": "accept", "lane": lane, "packet_digest": digest})
+}
+
+/// `sha256:<hex>` of raw bytes (a source record's digest, as an agent would compute it).
+pub fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// RFC 3339 of a Unix time.
+pub fn ts(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The agent role the shipped workflow lets submit `fact`.
+pub fn role_of(fact: &str) -> &'static str {
+    match fact.split('.').next().unwrap() {
+        "custody" => "custody-evidence",
+        "lineage" | "release" => "release-lineage",
+        "impact" => "impact-assessment",
+        "authority" => "authority-matrix",
+        other => panic!("no role for fact family {other}"),
+    }
+}
+
+/// One finding command line (no trailing newline).
+pub fn finding_as(
+    at: i64,
+    role: &str,
+    agent: &str,
+    fact: &str,
+    value: Value,
+    record: &str,
+    note: &str,
+) -> String {
+    json!({
+        "type": "finding", "at": ts(at),
+        "agent": {"role": role, "id": agent},
+        "finding": {
+            "fact": fact, "value": value,
+            "source": {"system": "test-system", "record": record, "digest": sha256(record.as_bytes())},
+            "note": note,
+        },
+    })
+    .to_string()
+}
+
+/// A finding by the fact's permitted role.
+pub fn finding(at: i64, agent: &str, fact: &str, value: Value, record: &str, note: &str) -> String {
+    finding_as(at, role_of(fact), agent, fact, value, record, note)
+}
+
+/// One decision command line (no trailing newline).
+pub fn decision(at: i64, token: &str) -> String {
+    json!({"type": "decision", "at": ts(at), "token": token}).to_string()
+}
+
+/// Lines joined with '\n', with a trailing newline.
+pub fn lines(items: &[String]) -> Vec<u8> {
+    let mut out = items.join("\n");
+    out.push('\n');
+    out.into_bytes()
+}
+
+/// Runs the binary with `args`, feeding `stdin` (if any) from a thread.
+pub fn run<S: AsRef<OsStr>>(args: &[S], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn authority-lane");
+    let writer = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().unwrap();
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            // The child may stop reading early (a rejected line): ignore EPIPE.
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let out = child.wait_with_output().expect("wait for authority-lane");
+    if let Some(w) = writer {
+        w.join().unwrap();
+    }
+    out
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+pub fn describe(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Asserts exit 0 and returns stdout.
+#[track_caller]
+pub fn ok(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", describe(out));
+    text(&out.stdout)
+}
+
+/// Asserts exit `exit` with exactly one `{"error":{"code","message"}}` object on stderr, and
+/// returns the code.
+#[track_caller]
+pub fn failed(out: &Output, exit: i32) -> String {
+    assert_eq!(out.status.code(), Some(exit), "{}", describe(out));
+    let stderr = text(&out.stderr);
+    let v: Value = serde_json::from_str(stderr.trim())
+        .unwrap_or_else(|e| panic!("stderr is not one JSON object ({e}): {stderr}"));
+    let err = v
+        .get("error")
+        .unwrap_or_else(|| panic!("no `error` in {v}"));
+    assert!(err["message"].is_string(), "no message: {v}");
+    err["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no code: {v}"))
+        .to_owned()
+}
+
+/// Asserts exit `exit` and error `code`.
+#[track_caller]
+pub fn failed_with(out: &Output, exit: i32, code: &str) {
+    let got = failed(out, exit);
+    assert_eq!(got, code, "{}", describe(out));
+}
+
+/// Parses stdout as one JSON value per line.
+pub fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// Parses the journal, one record per line; asserts every line is complete.
+pub fn journal_records(path: &Path) -> Vec<Value> {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.is_empty() || bytes.ends_with(b"\n"),
+        "journal does not end with a newline"
+    );
+    json_lines(&text(&bytes))
+}
+
+pub fn journal_len(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+/// A temporary directory holding the shipped workflow's path, a trust file and a journal path.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub workflow: PathBuf,
+    pub trust: PathBuf,
+    pub journal: PathBuf,
+}
+
+pub fn workflow_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("workflows/signing-key-compromise.json")
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let trust = dir.path().join("trust.json");
+        std::fs::write(&trust, trust_json()).unwrap();
+        let journal = dir.path().join("case.jsonl");
+        Fixture {
+            workflow: workflow_path(),
+            trust,
+            journal,
+            dir,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn j(&self) -> &str {
+        self.journal.to_str().unwrap()
+    }
+
+    /// `init` with a declaration by SAM at `at`, the token read from a file.
+    pub fn init_at(&self, at: i64) -> Output {
+        let token_file = self.path("declare.jws");
+        std::fs::write(&token_file, token(&SAM, at, declare())).unwrap();
+        run(
+            &[
+                "init",
+                "--workflow",
+                self.workflow.to_str().unwrap(),
+                "--trust",
+                self.trust.to_str().unwrap(),
+                "--journal",
+                self.j(),
+                "--token",
+                token_file.to_str().unwrap(),
+                "--at",
+                &ts(at),
+            ],
+            None,
+        )
+    }
+
+    /// `init` that must succeed.
+    pub fn init(&self, at: i64) -> Value {
+        serde_json::from_str(&ok(&self.init_at(at))).unwrap()
+    }
+
+    /// `apply` reading `input` from stdin.
+    pub fn apply(&self, input: &[u8]) -> Output {
+        run(&["apply", "--journal", self.j()], Some(input))
+    }
+
+    /// `apply` that must succeed; returns the result lines.
+    #[track_caller]
+    pub fn apply_ok(&self, commands: &[String]) -> Vec<Value> {
+        json_lines(&ok(&self.apply(&lines(commands))))
+    }
+
+    pub fn status(&self) -> Value {
+        serde_json::from_str(&ok(&run(&["status", "--journal", self.j()], None))).unwrap()
+    }
+
+    pub fn verify(&self) -> Output {
+        run(&["verify", "--journal", self.j()], None)
+    }
+
+    pub fn draft_digest(&self) -> String {
+        self.status()["draft_digest"]
+            .as_str()
+            .expect("a draft digest")
+            .to_owned()
+    }
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Fixture::new()
+    }
+}
+
+/// The three required facts (custody suspected, desktop artifacts 3, delegation active) at
+/// `at`, `at+60`, `at+120`: after them the case has a draft in `executive-cyber-command`.
+pub fn required_findings(at: i64) -> Vec<String> {
+    vec![
+        finding(
+            at,
+            "custody-agent-1",
+            "custody.exposure",
+            json!("suspected"),
+            "hsm-eu1/audit/88121",
+            "HSM audit shows an export attempt",
+        ),
+        finding(
+            at + 60,
+            "lineage-agent-1",
+            "lineage.desktop_agent_artifacts_in_window",
+            json!(3),
+            "releases/desktop-agent/5.14.0..5.14.2",
+            "three desktop releases signed in the window",
+        ),
+        finding(
+            at + 120,
+            "authority-agent-1",
+            "authority.platform_delegation",
+            json!("active"),
+            "delegations/platform-sec/2026-q4",
+            "delegation active",
+        ),
+    ]
+}
+
+/// Rewrites a record's `hash` (and the chain after it): `records[from..]` get `prev` = the
+/// previous record's hash and `hash` = SHA-256 of the JCS form of the record without `hash`,
+/// computed with the crate's canonicaliser (`Digest::of_canonical`).
+pub fn rechain(records: &mut [Value], from: usize) {
+    for i in from..records.len() {
+        let prev = if i == 0 {
+            Value::Null
+        } else {
+            records[i - 1]["hash"].clone()
+        };
+        let obj = records[i].as_object_mut().unwrap();
+        obj.insert("prev".into(), prev);
+        obj.remove("hash");
+        let hash = authority_lane::digest::Digest::of_canonical(&*obj).unwrap();
+        obj.insert("hash".into(), json!(hash.as_str()));
+    }
+}
+
+/// Serialises records as JSONL.
+pub fn to_jsonl(records: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in records {
+        serde_json::to_writer(&mut out, r).unwrap();
+        out.push(b'\n');
+    }
+    out
+}
