@@ -185,7 +185,7 @@ fn main() {
     let chain = time(runs, || {
         MemoryJournal::from_jsonl(&bytes).expect("chain verifies")
     });
-    println!("chain check alone: median {chain:.3} s");
+    println!("chain check keeping every record (MemoryJournal::from_jsonl): median {chain:.3} s");
     println!("floor (serde_json parse + SHA-256 per line): median {floor:.3} s");
     println!("replay (chain check + decide + evolve):       median {replayed:.3} s");
     println!("replay / floor = {:.2}x (target <= 2x)", replayed / floor);
