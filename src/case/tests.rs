@@ -526,6 +526,79 @@ fn rejects_token_failures_with_the_verifier_codes() {
     );
 }
 
+/// Tokens assembled by hand: each verifier failure is refused with its code and changes nothing.
+#[test]
+fn rejects_forged_and_misdirected_tokens() {
+    let mut w = world();
+    w.ready();
+    let at = w.tick();
+    let claims = |aud: &str| {
+        json!({"iss": "sam.rivera", "aud": aud, "sub": "case-7", "iat": at.timestamp(),
+               "exp": at.timestamp() + 600, "jti": format!("hand-{aud}"),
+               "decision": {"kind": "stand_down", "reason": "test"}})
+    };
+    let signer = &w.cast.member("sam.rivera").unwrap().signer;
+    let sign =
+        |header: Value, claims: Value| signer.sign_raw(&header, claims.to_string().as_bytes());
+    let cases = [
+        (
+            sign(
+                json!({"alg": "none", "kid": "sam-2026"}),
+                claims("authority-lane"),
+            ),
+            "algorithm_not_allowed",
+        ),
+        (
+            sign(
+                json!({"alg": "HS256", "kid": "sam-2026"}),
+                claims("authority-lane"),
+            ),
+            "algorithm_not_allowed",
+        ),
+        (
+            sign(
+                json!({"alg": "EdDSA", "kid": "nobody-2026"}),
+                claims("authority-lane"),
+            ),
+            "unknown_key",
+        ),
+        (
+            sign(
+                json!({"alg": "EdDSA", "kid": "lee-2026"}),
+                claims("authority-lane"),
+            ),
+            "unknown_key",
+        ),
+        (
+            sign(
+                json!({"alg": "EdDSA", "kid": "sam-2026"}),
+                claims("someone-else"),
+            ),
+            "audience_mismatch",
+        ),
+    ];
+    // A valid token with one signature byte flipped.
+    let good = sign(
+        json!({"alg": "EdDSA", "kid": "sam-2026"}),
+        claims("authority-lane"),
+    );
+    let (head, sig) = good.rsplit_once('.').unwrap();
+    let mut sig: Vec<char> = sig.chars().collect();
+    sig[3] = if sig[3] == 'A' { 'B' } else { 'A' };
+    let forged = format!("{head}.{}", sig.into_iter().collect::<String>());
+    for (token, code) in cases {
+        w.refuse(Command::Decision { at, token }, code);
+    }
+    w.refuse(Command::Decision { at, token: forged }, "bad_signature");
+    // Signed by a key outside the trust, under the issuer's key id.
+    let stranger = crate::approval::Signer::from_seed("sam-2026".into(), [99; 32]);
+    let token = stranger.sign_raw(
+        &json!({"alg": "EdDSA", "kid": "sam-2026"}),
+        claims("authority-lane").to_string().as_bytes(),
+    );
+    w.refuse(Command::Decision { at, token }, "bad_signature");
+}
+
 #[test]
 fn rejects_replayed_token() {
     let mut w = world();
