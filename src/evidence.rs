@@ -51,8 +51,9 @@ pub struct FindingInput {
     pub note: Option<String>,
 }
 
-/// A finding accepted into the case: typed, attributed and timestamped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A finding accepted into the case: typed, attributed and timestamped. Packets carry these as
+/// the evidence lineage.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Finding {
     /// The fact.
     pub fact: FactKey,

@@ -501,21 +501,7 @@ impl Chain {
         let Ok(at) = DateTime::parse_from_rfc3339(&at) else {
             return Ok(None);
         };
-        let bad = |reason| JournalError::Tampered { line, reason };
-        if seq != self.next_seq {
-            return Err(bad(TamperReason::SeqOutOfOrder {
-                expected: self.next_seq,
-                found: seq,
-            }));
-        }
-        if prev != self.prev {
-            return Err(bad(TamperReason::BrokenChain {
-                expected: self.prev.clone(),
-                found: prev,
-            }));
-        }
-        self.next_seq += 1;
-        self.prev = Some(stored.clone());
+        self.link(line, seq, &prev, &stored)?;
         Ok(Some(RawRecord {
             seq,
             at: at.with_timezone(&Utc),
@@ -523,6 +509,32 @@ impl Chain {
             event: std::borrow::Cow::Borrowed(event),
             hash: stored,
         }))
+    }
+
+    /// Checks that a verified record continues the chain, and advances it.
+    fn link(
+        &mut self,
+        line: u64,
+        seq: u64,
+        prev: &Option<Digest>,
+        hash: &Digest,
+    ) -> Result<(), JournalError> {
+        let bad = |reason| JournalError::Tampered { line, reason };
+        if seq != self.next_seq {
+            return Err(bad(TamperReason::SeqOutOfOrder {
+                expected: self.next_seq,
+                found: seq,
+            }));
+        }
+        if prev != &self.prev {
+            return Err(bad(TamperReason::BrokenChain {
+                expected: self.prev.clone(),
+                found: prev.clone(),
+            }));
+        }
+        self.next_seq += 1;
+        self.prev = Some(hash.clone());
+        Ok(())
     }
 
     /// The full path: parse strictly, canonicalise, compare.
@@ -582,20 +594,7 @@ impl Chain {
         if computed != stored {
             return Err(bad(TamperReason::HashMismatch { stored, computed }));
         }
-        if seq != self.next_seq {
-            return Err(bad(TamperReason::SeqOutOfOrder {
-                expected: self.next_seq,
-                found: seq,
-            }));
-        }
-        if prev != self.prev {
-            return Err(bad(TamperReason::BrokenChain {
-                expected: self.prev.clone(),
-                found: prev,
-            }));
-        }
-        self.next_seq += 1;
-        self.prev = Some(stored.clone());
+        self.link(line, seq, &prev, &stored)?;
         Ok(Record {
             seq,
             at,

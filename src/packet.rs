@@ -12,7 +12,7 @@
 
 use crate::assess::{Assessment, LaneAssessment, OptionAssessment, Pending};
 use crate::digest::{CanonicalError, Digest};
-use crate::evidence::{Agent, Finding, Source};
+use crate::evidence::Finding;
 use crate::ids::{CaseId, FactKey, LaneId, OptionId, PrincipalId};
 use crate::workflow::{ChannelDef, ChannelScope, FactValue, Sensitivity};
 use chrono::{DateTime, Utc};
@@ -156,40 +156,6 @@ pub struct Timings {
     pub accepted_at: Option<DateTime<Utc>>,
 }
 
-/// A finding in the evidence lineage, in full.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct LineageEntry {
-    /// The fact.
-    pub fact: FactKey,
-    /// The value.
-    pub value: FactValue,
-    /// Who submitted it.
-    pub agent: Agent,
-    /// Source system, record and digest.
-    pub source: Source,
-    /// Reviewer note.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Sensitivity.
-    pub sensitivity: Sensitivity,
-}
-
-impl From<&Finding> for LineageEntry {
-    fn from(f: &Finding) -> Self {
-        LineageEntry {
-            fact: f.fact.clone(),
-            value: f.value.clone(),
-            agent: f.agent.clone(),
-            source: f.source.clone(),
-            note: f.note.clone(),
-            at: f.at,
-            sensitivity: f.sensitivity,
-        }
-    }
-}
-
 /// A fact's resolved value in the packet.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct FactEntry {
@@ -231,7 +197,7 @@ pub struct DraftContent {
     /// Resolved facts.
     pub facts: BTreeMap<FactKey, FactEntry>,
     /// Every finding, in order.
-    pub evidence: Vec<LineageEntry>,
+    pub evidence: Vec<Finding>,
     /// Delegation state.
     pub delegations: Vec<DelegationRecord>,
     /// Human redirects.
@@ -327,8 +293,10 @@ pub struct RedactedFinding {
     pub redacted: bool,
 }
 
-fn redact(entry: &LineageEntry) -> serde_json::Value {
-    let digest = Digest::of_canonical(entry).unwrap_or_else(|_| Digest::of_bytes(b""));
+fn redact(entry: &Finding) -> serde_json::Value {
+    let digest = Digest::of_canonical(entry).expect(
+        "a finding is plain JSON (string keys, integers, no floats) and always canonicalises",
+    );
     serde_json::json!(RedactedFinding {
         fact: entry.fact.clone(),
         sensitivity: entry.sensitivity,

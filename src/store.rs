@@ -37,6 +37,9 @@ pub enum StoreError {
         /// Why.
         error: ReplayError,
     },
+    /// A record could not be encoded as JSON (a bug: every event is plain JSON).
+    #[error("cannot encode a journal record: {0}")]
+    Encode(String),
     /// Record 0 is not a declaration this crate wrote.
     #[error("record 0 is not a valid declaration: {0}")]
     Genesis(String),
@@ -50,6 +53,7 @@ impl StoreError {
             StoreError::Rejected(r) => r.code(),
             StoreError::Replay { .. } => "journal_tampered",
             StoreError::Genesis(_) => "journal_tampered",
+            StoreError::Encode(_) => "journal_encode",
         }
     }
 
@@ -64,7 +68,7 @@ impl StoreError {
                     | JournalError::Modified { .. }
                     | JournalError::InvalidEvent { .. }
             ),
-            StoreError::Rejected(_) => false,
+            StoreError::Rejected(_) | StoreError::Encode(_) => false,
             StoreError::Replay { .. } | StoreError::Genesis(_) => true,
         }
     }
@@ -117,16 +121,15 @@ fn genesis_event(
     trust: &Trust,
 ) -> Result<serde_json::Value, StoreError> {
     let mut v =
-        serde_json::to_value(case.genesis()).map_err(|e| StoreError::Genesis(e.to_string()))?;
+        serde_json::to_value(case.genesis()).map_err(|e| StoreError::Encode(e.to_string()))?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert(
             "workflow".into(),
-            serde_json::to_value(workflow.spec())
-                .map_err(|e| StoreError::Genesis(e.to_string()))?,
+            serde_json::to_value(workflow.spec()).map_err(|e| StoreError::Encode(e.to_string()))?,
         );
         obj.insert(
             "trust".into(),
-            serde_json::to_value(trust.file()).map_err(|e| StoreError::Genesis(e.to_string()))?,
+            serde_json::to_value(trust.file()).map_err(|e| StoreError::Encode(e.to_string()))?,
         );
     }
     Ok(v)
@@ -151,29 +154,37 @@ fn pinned(
     let embedded_workflow = obj.remove("workflow");
     let embedded_trust = obj.remove("trust");
     let genesis: Genesis = serde_json::from_value(event).map_err(|e| bad(e.to_string()))?;
-    let workflow = match (workflow, embedded_workflow) {
-        (Some(w), _) => w,
-        (None, Some(doc)) => {
-            let spec: WorkflowSpec =
-                serde_json::from_value(doc).map_err(|e| bad(format!("embedded workflow: {e}")))?;
-            Arc::new(Workflow::from_spec(spec).map_err(|e| bad(format!("embedded workflow: {e}")))?)
-        }
-        (None, None) => return Err(bad("no workflow given and none embedded".into())),
-    };
-    let trust = match (trust, embedded_trust) {
-        (Some(t), _) => t,
-        (None, Some(doc)) => {
-            let file: TrustFile =
-                serde_json::from_value(doc).map_err(|e| bad(format!("embedded trust: {e}")))?;
-            Arc::new(Trust::from_file(file).map_err(|e| bad(format!("embedded trust: {e}")))?)
-        }
-        (None, None) => return Err(bad("no trust file given and none embedded".into())),
-    };
+    let workflow = given_or_embedded(workflow, embedded_workflow, "workflow", |doc| {
+        let spec: WorkflowSpec = serde_json::from_value(doc).map_err(|e| e.to_string())?;
+        Workflow::from_spec(spec).map_err(|e| e.to_string())
+    })?;
+    let trust = given_or_embedded(trust, embedded_trust, "trust file", |doc| {
+        let file: TrustFile = serde_json::from_value(doc).map_err(|e| e.to_string())?;
+        Trust::from_file(file).map_err(|e| e.to_string())
+    })?;
     Ok(Pinned {
         genesis,
         workflow,
         trust,
     })
+}
+
+/// The caller's copy of a pinned document if given, else the copy embedded in record 0.
+fn given_or_embedded<T>(
+    given: Option<Arc<T>>,
+    embedded: Option<serde_json::Value>,
+    what: &str,
+    load: impl FnOnce(serde_json::Value) -> Result<T, String>,
+) -> Result<Arc<T>, StoreError> {
+    match (given, embedded) {
+        (Some(copy), _) => Ok(copy),
+        (None, Some(doc)) => load(doc)
+            .map(Arc::new)
+            .map_err(|e| StoreError::Genesis(format!("embedded {what}: {e}"))),
+        (None, None) => Err(StoreError::Genesis(format!(
+            "no {what} given and none embedded in record 0"
+        ))),
+    }
 }
 
 /// Rebuilds a case from journal records: record 0 opens it (re-verifying the declaration and the
@@ -405,7 +416,7 @@ pub struct Submission {
 }
 
 fn event_entry(e: &Event) -> Result<Entry, StoreError> {
-    let value = serde_json::to_value(e)
-        .map_err(|err| StoreError::Genesis(format!("cannot encode event: {err}")))?;
+    let value =
+        serde_json::to_value(e).map_err(|err| StoreError::Encode(format!("event: {err}")))?;
     Ok(Entry::new(e.at(), value))
 }

@@ -21,8 +21,7 @@ use crate::evidence::{Agent, Evidence, Finding, FindingInput};
 use crate::ids::{CaseId, FactKey, LaneId, PrincipalId, RoleId, RuleId};
 use crate::packet::{
     ApprovalRecord, DecisionOwner, Declared, DelegationRecord, DraftContent, DraftPacket,
-    FactEntry, LaneCause, LaneChange, LineageEntry, RecommendationPacket, RedirectRecord, Timings,
-    WorkflowRef,
+    FactEntry, LaneCause, LaneChange, RecommendationPacket, RedirectRecord, Timings, WorkflowRef,
 };
 use crate::workflow::{Lane, Truth, Workflow};
 use chrono::{DateTime, Utc};
@@ -1135,12 +1134,7 @@ impl Case {
             decision_owner: self.decision_owner(),
             lane_history: self.lane_history.clone(),
             facts,
-            evidence: self
-                .evidence
-                .findings()
-                .iter()
-                .map(LineageEntry::from)
-                .collect(),
+            evidence: self.evidence.findings().to_vec(),
             delegations: self.delegations.clone(),
             redirects: self.redirects.clone(),
             excluded_options: self.lanes.excluded.iter().cloned().collect(),
@@ -1148,7 +1142,7 @@ impl Case {
         .with_assessment(self.assessment());
         let packet_digest = content
             .digest()
-            .unwrap_or_else(|_| Digest::of_bytes(b"uncanonicalisable draft"));
+            .expect("draft content is plain JSON (string keys, integers, no floats) and always canonicalises");
         let approvals = self
             .approvals
             .iter()
