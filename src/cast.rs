@@ -123,7 +123,7 @@ impl Cast {
         self.jti.set(self.jti.get() + 1);
         let claims = Claims {
             iss: member.id.clone(),
-            aud: AUDIENCE.to_owned(),
+            aud: AUDIENCE.into(),
             sub: case.clone(),
             iat,
             exp,

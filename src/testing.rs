@@ -1148,7 +1148,7 @@ impl Driver {
         };
         let claims = Claims {
             iss: member.id.clone(),
-            aud: AUDIENCE.to_owned(),
+            aud: AUDIENCE.into(),
             sub,
             iat,
             exp,

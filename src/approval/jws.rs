@@ -300,9 +300,9 @@ pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyAppr
     }
 
     // 5. Audience and case.
-    if claims.aud != AUDIENCE {
+    if !claims.aud.includes(AUDIENCE) {
         return Err(TokenError::AudienceMismatch {
-            found: claims.aud,
+            found: claims.aud.to_string(),
             issuer,
         });
     }
@@ -622,7 +622,9 @@ mod tests {
         shape("missing jti", &|c| {
             c.as_object_mut().unwrap().remove("jti");
         });
-        shape("aud array", &|c| c["aud"] = json!(["authority-lane"]));
+        shape("aud neither string nor array", &|c| {
+            c["aud"] = json!({"a": 1})
+        });
         shape("iat float", &|c| c["iat"] = json!(1.5));
         shape("exp string", &|c| c["exp"] = json!("soon"));
         shape("empty jti", &|c| c["jti"] = json!(""));
@@ -758,6 +760,24 @@ mod tests {
         let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
         assert_eq!(e.code(), "audience_mismatch");
         assert!(e.to_string().contains("someone-else"));
+        c["aud"] = json!(["someone-else", "another"]);
+        let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
+        assert_eq!(e.code(), "audience_mismatch");
+    }
+
+    /// RFC 7519 lets `aud` be an array; a token naming this crate among others is for it.
+    #[test]
+    fn audience_array_including_this_crate_is_accepted() {
+        let f = fx();
+        let mut c = stand_down();
+        c["aud"] = json!(["audit-archive", "authority-lane"]);
+        let token = tok(&f.dana, &header("dana-2026"), &c);
+        let ctx = VerifyContext {
+            case_id: Some(&CaseId::from(CASE)),
+            at: DateTime::from_timestamp(T0, 0).unwrap(),
+            max_lifetime_secs: MAX,
+        };
+        assert!(verify(&token, &f.trust, &ctx).is_ok());
     }
 
     #[test]

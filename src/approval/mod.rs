@@ -52,8 +52,8 @@ pub use jws::{
 };
 pub use signer::Signer;
 pub use token::{
-    Accept, Claims, Decision, DecisionKind, Declare, Delegate, Redirect, RedirectAction, Review,
-    StandDown,
+    Accept, Audience, Claims, Decision, DecisionKind, Declare, Delegate, Redirect, RedirectAction,
+    Review, StandDown,
 };
 pub use trust::{KeyEntry, PrincipalEntry, PublicJwk, Trust, TrustError, TrustFile};
 

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct Claims {
     /// The approving principal.
     pub iss: PrincipalId,
-    /// Must be [`AUDIENCE`](super::AUDIENCE).
-    pub aud: String,
+    /// Must be, or contain, [`AUDIENCE`](super::AUDIENCE) (RFC 7519 §4.1.3: a string or an
+    /// array of strings).
+    pub aud: Audience,
     /// The case id.
     pub sub: CaseId,
     /// Issued-at, seconds since the Unix epoch.
@@ -26,6 +27,41 @@ pub struct Claims {
     pub jti: String,
     /// What the principal decides.
     pub decision: Decision,
+}
+
+/// The `aud` claim: one audience, or several (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience.
+    One(String),
+    /// Several audiences; the token is for this crate if one of them is.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// True when `name` is (one of) the audience(s).
+    pub fn includes(&self, name: &str) -> bool {
+        match self {
+            Audience::One(a) => a == name,
+            Audience::Many(all) => all.iter().any(|a| a == name),
+        }
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(a: &str) -> Self {
+        Audience::One(a.to_owned())
+    }
+}
+
+impl std::fmt::Display for Audience {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Audience::One(a) => write!(f, "{a:?}"),
+            Audience::Many(all) => write!(f, "{all:?}"),
+        }
+    }
 }
 
 /// The decision a token carries, tagged by `kind`.
