@@ -115,7 +115,6 @@ pub mod packet;
 pub mod render;
 pub mod schema;
 pub mod store;
-/// quickcheck generators for property-testing an integration (feature `testing`).
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod workflow;
