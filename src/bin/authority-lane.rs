@@ -555,7 +555,15 @@ fn packet(
     })?;
     let (view, title) = if draft {
         let d = case.draft().ok_or_else(|| {
-            Failure::new("not_ready", format!("no draft yet: the case is in {} (required facts missing or evidence requested)", case.path()), EXIT_NOT_READY)
+            Failure::new("not_ready", format!(
+                "no draft: the case is in {}; {}",
+                case.path(),
+                if case.state().is_closed() {
+                    "it was closed without one"
+                } else {
+                    "required facts are missing or requested evidence has not arrived (status lists them)"
+                }
+            ), EXIT_NOT_READY)
         })?;
         (
             d.view(channel),
