@@ -292,14 +292,12 @@ impl Chart {
         copy.dispatch(input).then(|| copy.leaf())
     }
 
-    /// Feeds an input; returns false (and stays) when no state handles it.
+    /// Feeds an input; returns false (and stays) when no state handles it. A rejected input
+    /// reaches the outermost superstate, which answers `Handled`: no transition runs, so the
+    /// state is untouched without any copy to restore.
     pub fn dispatch(&mut self, input: Input) -> bool {
         let mut verdict = Verdict::default();
-        let before = self.clone();
         self.0.handle_with_context(&input, &mut verdict);
-        if verdict.rejected {
-            *self = before;
-        }
         !verdict.rejected
     }
 }
