@@ -241,13 +241,14 @@ pub(crate) fn abbreviate(v: &serde_json::Value) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn def(ty: FactType, values: &[&str]) -> FactDef {
+    /// A plain declaration for unit tests: general sensitivity, one submitting role.
+    pub(crate) fn test_def(key: &str, ty: FactType, values: &[&str]) -> FactDef {
         FactDef {
-            key: "k".into(),
+            key: key.into(),
             ty,
             values: values.iter().map(|s| s.to_string()).collect(),
             time_severity: None,
@@ -256,6 +257,10 @@ mod tests {
             source_systems: vec![],
             description: String::new(),
         }
+    }
+
+    fn def(ty: FactType, values: &[&str]) -> FactDef {
+        test_def("k", ty, values)
     }
 
     #[test]

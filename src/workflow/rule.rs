@@ -450,7 +450,6 @@ fn compare(v: &FactValue, op: Op, rhs: &[FactValue]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::fact::Sensitivity;
     use Truth::{False as F, True as T, Unknown as U};
     use serde_json::json;
 
@@ -485,16 +484,7 @@ mod tests {
     }
 
     fn decls() -> BTreeMap<FactKey, FactDef> {
-        let mk = |key: &str, ty: FactType, values: &[&str]| FactDef {
-            key: key.into(),
-            ty,
-            values: values.iter().map(|s| s.to_string()).collect(),
-            time_severity: None,
-            sensitivity: Sensitivity::General,
-            submitted_by: "agent".into(),
-            source_systems: vec![],
-            description: String::new(),
-        };
+        let mk = crate::workflow::fact::tests::test_def;
         [
             mk("n", FactType::Count, &[]),
             mk("b", FactType::Bool, &[]),
