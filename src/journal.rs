@@ -286,6 +286,23 @@ struct Unsealed<'a> {
     event: &'a Value,
 }
 
+/// The append path shared by every [`Store`]: refuses with [`JournalError::Conflict`] unless
+/// `expected_seq` is the seq the first entry would get, then seals the entries after the head.
+fn seal_next(
+    store: &impl Store,
+    expected_seq: u64,
+    entries: Vec<Entry>,
+) -> Result<Vec<Record>, JournalError> {
+    let actual = store.next_seq();
+    if expected_seq != actual {
+        return Err(JournalError::Conflict {
+            expected: expected_seq,
+            actual,
+        });
+    }
+    seal_batch(store.head(), entries)
+}
+
 /// Turns entries into chained records following `head`. Validates every entry first.
 fn seal_batch(head: Option<&Record>, entries: Vec<Entry>) -> Result<Vec<Record>, JournalError> {
     if let Some(index) = entries.iter().position(|e| !e.event.is_object()) {
@@ -873,14 +890,7 @@ impl Store for FileJournal {
                 path: self.path.clone(),
             });
         }
-        let actual = self.next_seq();
-        if expected_seq != actual {
-            return Err(JournalError::Conflict {
-                expected: expected_seq,
-                actual,
-            });
-        }
-        let new = seal_batch(self.head(), entries)?;
+        let new = seal_next(self, expected_seq, entries)?;
         if new.is_empty() {
             return Ok(new);
         }
@@ -964,14 +974,7 @@ impl Store for MemoryJournal {
         expected_seq: u64,
         entries: Vec<Entry>,
     ) -> Result<Vec<Record>, JournalError> {
-        let actual = self.next_seq();
-        if expected_seq != actual {
-            return Err(JournalError::Conflict {
-                expected: expected_seq,
-                actual,
-            });
-        }
-        let new = seal_batch(self.head(), entries)?;
+        let new = seal_next(self, expected_seq, entries)?;
         self.records.extend(new.iter().cloned());
         Ok(new)
     }
