@@ -10,7 +10,7 @@
 //! is [`Case::packet`](crate::case::Case::packet) on a case in `closed/accepted`. It serialises
 //! (for output) but does not deserialise, so no JSON can become one.
 
-use crate::assess::{Assessment, LaneAssessment, OptionAssessment, Pending};
+use crate::assess::{LaneAssessment, OptionAssessment, Pending};
 use crate::digest::{CanonicalError, Digest};
 use crate::evidence::Finding;
 use crate::ids::{CaseId, FactKey, LaneId, OptionId, PrincipalId};
@@ -207,17 +207,6 @@ pub struct DraftContent {
 }
 
 impl DraftContent {
-    /// Copies the assessment fields into place.
-    pub(crate) fn with_assessment(mut self, a: Assessment) -> Self {
-        self.recommended_lane = a.recommended_lane;
-        self.lanes = a.lanes;
-        self.options = a.options;
-        self.pending = a.pending;
-        self.stable = a.stable;
-        self.missing_required = a.missing_required;
-        self
-    }
-
     /// The digest reviewers sign.
     pub fn digest(&self) -> Result<Digest, CanonicalError> {
         Digest::of_canonical(self)

@@ -1117,6 +1117,15 @@ impl Case {
                 )
             })
             .collect();
+        let Assessment {
+            recommended_lane,
+            lanes,
+            options,
+            pending,
+            stable,
+            missing_required,
+            ready_for_review: _,
+        } = self.assessment();
         let content = DraftContent {
             case_id: self.id().clone(),
             revision: self.revision,
@@ -1125,12 +1134,12 @@ impl Case {
                 digest: self.workflow.digest().clone(),
             },
             declared: self.declared.clone(),
-            recommended_lane: self.recommended_lane().clone(),
-            lanes: Vec::new(),
-            options: Vec::new(),
-            pending: Vec::new(),
-            stable: true,
-            missing_required: Vec::new(),
+            recommended_lane,
+            lanes,
+            options,
+            pending,
+            stable,
+            missing_required,
             decision_owner: self.decision_owner(),
             lane_history: self.lane_history.clone(),
             facts,
@@ -1138,8 +1147,7 @@ impl Case {
             delegations: self.delegations.clone(),
             redirects: self.redirects.clone(),
             excluded_options: self.lanes.excluded.iter().cloned().collect(),
-        }
-        .with_assessment(self.assessment());
+        };
         let packet_digest = content
             .digest()
             .expect("draft content is plain JSON (string keys, integers, no floats) and always canonicalises");
