@@ -135,18 +135,14 @@ fn genesis_event(
     Ok(v)
 }
 
-/// The pinned documents and declaration of record 0.
-struct Pinned {
-    genesis: Genesis,
-    workflow: Arc<Workflow>,
-    trust: Arc<Trust>,
-}
-
-fn pinned(
+/// Opens the case record 0 declares, with the caller's workflow and trust copies or the ones
+/// embedded in the record; `Case::from_genesis` checks both against the pinned digests and
+/// re-verifies the declaration.
+fn open_genesis(
     mut event: serde_json::Value,
     workflow: Option<Arc<Workflow>>,
     trust: Option<Arc<Trust>>,
-) -> Result<Pinned, StoreError> {
+) -> Result<Case, StoreError> {
     let bad = |m: String| StoreError::Genesis(m);
     let obj = event
         .as_object_mut()
@@ -162,11 +158,8 @@ fn pinned(
         let file: TrustFile = serde_json::from_value(doc).map_err(|e| e.to_string())?;
         Trust::from_file(file).map_err(|e| e.to_string())
     })?;
-    Ok(Pinned {
-        genesis,
-        workflow,
-        trust,
-    })
+    Case::from_genesis(workflow, trust, &genesis)
+        .map_err(|error| StoreError::Replay { seq: 0, error })
 }
 
 /// The caller's copy of a pinned document if given, else the copy embedded in record 0.
@@ -197,9 +190,7 @@ pub fn replay(
     let first = records
         .first()
         .ok_or(StoreError::Journal(JournalError::Empty))?;
-    let p = pinned(first.event.clone(), workflow, trust)?;
-    let mut case = Case::from_genesis(p.workflow, p.trust, &p.genesis)
-        .map_err(|error| StoreError::Replay { seq: 0, error })?;
+    let mut case = open_genesis(first.event.clone(), workflow, trust)?;
     for r in &records[1..] {
         case.replay_event(&r.event)
             .map_err(|error| StoreError::Replay { seq: r.seq, error })?;
@@ -227,11 +218,7 @@ pub fn replay_reader<R: std::io::BufRead>(
             (None, Some((workflow, trust))) => {
                 let event: serde_json::Value = serde_json::from_str(&raw.event)
                     .map_err(|e| StoreError::Genesis(e.to_string()))?;
-                let p = pinned(event, workflow, trust)?;
-                case = Some(
-                    Case::from_genesis(p.workflow, p.trust, &p.genesis)
-                        .map_err(|error| StoreError::Replay { seq: 0, error })?,
-                );
+                case = Some(open_genesis(event, workflow, trust)?);
                 Ok(())
             }
             (None, None) => Err(StoreError::Genesis("record 0 did not open the case".into())),
