@@ -14,7 +14,7 @@ use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
 use authority_lane::journal::{MemoryJournal, Store};
-use authority_lane::store::{CaseStore, replay_reader};
+use authority_lane::store::{Anchors, CaseStore, Clock, replay_reader};
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
@@ -77,7 +77,7 @@ fn open(cast: &Cast) -> (Arc<Workflow>, CaseStore<MemoryJournal>) {
         workflow.clone(),
         Arc::new(cast.trust().clone()),
         &token,
-        t0(),
+        Clock::Supplied(t0()),
     )
     .expect("open case");
     (workflow, store)
@@ -89,6 +89,8 @@ fn filled(cast: &Cast, n: usize) -> (Arc<Workflow>, CaseStore<MemoryJournal>) {
     let commands: Vec<Command> = (0..n)
         .map(|i| finding(i, t0() + Duration::milliseconds(i as i64)))
         .collect();
+    // The writer's clock reads after every finding was observed.
+    store.set_clock(Clock::Supplied(t0() + Duration::days(1)));
     for chunk in commands.chunks(4096) {
         let submission = store.submit(chunk).expect("append");
         assert!(submission.rejected.is_none(), "bench findings are valid");
@@ -126,7 +128,7 @@ fn per_finding(cast: &Cast, size: usize, window: usize, runs: usize) -> f64 {
             let (_, store) = open(cast);
             let (mut c, _journal): (Case, _) = store.into_parts();
             let apply = |c: &mut Case, cmd: &Command| {
-                let events = c.decide(cmd).expect("valid finding");
+                let events = c.decide(cmd, cmd.at()).expect("valid finding");
                 for e in &events {
                     c.evolve(e);
                 }
@@ -180,7 +182,15 @@ fn main() {
         count
     });
     let replayed = time(runs, || {
-        replay_reader(&bytes[..], Some(workflow.clone()), Some(trust.clone())).expect("replays")
+        replay_reader(
+            &bytes[..],
+            Anchors {
+                workflow: Some(workflow.clone()),
+                trust: Some(trust.clone()),
+                expect_head: None,
+            },
+        )
+        .expect("replays")
     });
     let chain = time(runs, || {
         MemoryJournal::from_jsonl(&bytes).expect("chain verifies")

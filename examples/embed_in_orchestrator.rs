@@ -134,8 +134,11 @@ impl Orchestrator {
     /// Handles every queued message, in order.
     fn drain(&mut self, inbox: &mut VecDeque<Message>) -> Result<(), Box<dyn Error>> {
         while let Some(message) = inbox.pop_front() {
-            let (what, command) = message.into_command(self.clock.tick());
-            match self.case.decide(&command) {
+            let now = self.clock.tick();
+            let (what, command) = message.into_command(now);
+            // The orchestrator's clock is the time of record: tokens and delegations are
+            // judged at it, never at a time a submitter wrote into its command.
+            match self.case.decide(&command, now) {
                 Ok(events) => {
                     for event in &events {
                         // Persist first, apply second: what was applied is always on disk.
@@ -322,7 +325,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     // The packet exists only in `closed/accepted`. It is a recommendation: the orchestrator
     // hands it to the people it names. Nothing in this crate revokes a key, freezes a release or
     // notifies a customer — the options below are descriptions for humans to act on.
-    let packet = orch.case.packet().ok_or("the case was not accepted")?;
+    // The packet names where the acceptance sits in the journal, so that a relying party can
+    // later detect a journal cut back before it. This orchestrator keeps its own event log
+    // (`persisted`); `CaseStore::packet` fills in the real journal seq and head hash.
+    let acceptance = authority_lane::packet::JournalRef {
+        seq: orch.persisted.len() as u64,
+        head: authority_lane::digest::Digest::of_bytes(
+            orch.persisted.last().map_or(&b""[..], |e| e.as_bytes()),
+        ),
+    };
+    let packet = orch
+        .case
+        .packet(acceptance)
+        .ok_or("the case was not accepted")?;
     let content = &packet.draft().content;
     let owner = &content.decision_owner;
     let (count, first) = (orch.persisted.len(), &orch.persisted[0]);

@@ -24,7 +24,7 @@ use authority_lane::demo::WORKFLOW_JSON;
 use authority_lane::digest::Digest;
 use authority_lane::ids::{CaseId, ChannelId};
 use authority_lane::journal::FileJournal;
-use authority_lane::store::CaseStore;
+use authority_lane::store::{CaseStore, Clock};
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -47,7 +47,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let t0: DateTime<Utc> = "2026-11-28T09:00:00Z".parse()?;
     let declare = json!({"kind": "declare", "scope": "production signing key", "severity": "sev1"});
     let declaration = humans.token("sam.rivera", &case_id, t0, decision(declare)?);
-    let mut store = CaseStore::init(&journal, workflow, trust, &declaration, t0)?;
+    // A supplied clock, so that this example's tokens are valid at its times of record; a real
+    // integration uses `Clock::System` (records stamped with a supplied time say so).
+    let mut store = CaseStore::init(&journal, workflow, trust, &declaration, Clock::Supplied(t0))?;
     println!("init: case {case_id} opened, journal {}", journal.display());
 
     // Command lines as an integration would write them. `at` is when the integration received
@@ -163,7 +165,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     // re-verifies every token — and compare.
     let before = store.status().ok_or("empty")?;
     drop(store);
-    let (store, _torn_tail) = CaseStore::<FileJournal>::open(&journal, None, None)?;
+    let (store, _torn_tail) = CaseStore::<FileJournal>::open(
+        &journal,
+        None,
+        None,
+        Clock::System,
+        std::time::Duration::from_secs(10),
+    )?;
     let after = store.status().ok_or("empty")?;
     println!("\nstatus after replay: {}", serde_json::to_string(&after)?);
     println!("identical to the live case: {}", before == after);

@@ -11,7 +11,7 @@
 
 use authority_lane::case::machine::Leaf;
 use authority_lane::journal::{MemoryJournal, Store};
-use authority_lane::store::CaseStore;
+use authority_lane::store::{CaseStore, Clock};
 use authority_lane::testing::{Driver, Script};
 use quickcheck::{QuickCheck, TestResult};
 use std::collections::BTreeSet;
@@ -29,7 +29,7 @@ impl MyIntegration {
     fn handle(&mut self, command: authority_lane::case::Command) {
         match self.store.submit(std::slice::from_ref(&command)) {
             Ok(_) => {
-                if let Some(packet) = self.store.case().packet() {
+                if let Some(packet) = self.store.packet() {
                     self.accepted_digest = Some(packet.packet_digest().to_string());
                 }
             }
@@ -45,7 +45,12 @@ fn never_accepts_without_humans(script: Script) -> TestResult {
     let case = driver.open();
     let (workflow, trust) = case.shared();
     let declaration = case.genesis().token.clone();
-    let store = CaseStore::in_memory(workflow, trust, &declaration, case.genesis().at)
+    let store = CaseStore::in_memory(
+        workflow,
+        trust,
+        &declaration,
+        Clock::Supplied(case.genesis().at),
+    )
         .expect("the declaration opens a case");
     let mut integration = MyIntegration {
         store,

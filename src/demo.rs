@@ -16,7 +16,7 @@ use crate::evidence::{Agent, FindingInput, Source};
 use crate::ids::{CaseId, FactKey};
 use crate::journal::Store;
 use crate::packet::RecommendationPacket;
-use crate::store::{CaseStore, StoreError};
+use crate::store::{CaseStore, Clock, StoreError};
 use crate::workflow::Workflow;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -56,7 +56,7 @@ pub struct DemoRun<S: Store> {
 impl<S: Store> DemoRun<S> {
     /// The accepted packet.
     pub fn packet(&self) -> Option<RecommendationPacket> {
-        self.store.case().packet()
+        self.store.packet()
     }
 }
 
@@ -109,6 +109,8 @@ impl<S: Store> Script<'_, S> {
 
     /// Submits a command that must be accepted.
     fn ok(&mut self, what: &str, command: Command) -> Result<(), DemoError> {
+        // The demo runs on a supplied clock that follows its script (records say so).
+        self.store.set_clock(Clock::Supplied(self.now));
         let submission = self.store.submit(std::slice::from_ref(&command))?;
         if let Some((_, rejection)) = submission.rejected {
             return Err(DemoError::Unexpected {
@@ -122,6 +124,7 @@ impl<S: Store> Script<'_, S> {
 
     /// Submits a command the scenario expects to be refused.
     fn refused(&mut self, what: &str, command: Command) -> Result<(), DemoError> {
+        self.store.set_clock(Clock::Supplied(self.now));
         let submission = self.store.submit(std::slice::from_ref(&command))?;
         match submission.rejected {
             Some((_, rejection)) => {

@@ -176,6 +176,12 @@ pub struct DraftContent {
     pub revision: u64,
     /// The workflow.
     pub workflow: WorkflowRef,
+    /// Digest of the workflow the case runs under (the pin in record 0); reviewers sign it, so
+    /// a journal rewritten under another workflow yields another digest.
+    pub workflow_digest: Digest,
+    /// Digest of the trust file the case runs under (the pin in record 0); reviewers sign it,
+    /// so a journal rewritten under other keys yields another digest.
+    pub trust_digest: Digest,
     /// The declaration.
     pub declared: Declared,
     /// The lane that should own the decision.
@@ -233,12 +239,32 @@ pub struct RecommendationPacket {
     #[serde(flatten)]
     draft: DraftPacket,
     accepted_by: PrincipalId,
+    journal: JournalRef,
+}
+
+/// Where a record sits in the case's journal: a relying party keeps it and later passes it as
+/// `--expect-head SEQ:HASH`, so a journal cut back before it is detected (DESIGN §12.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JournalRef {
+    /// The record's seq.
+    pub seq: u64,
+    /// The record's hash.
+    pub head: Digest,
 }
 
 impl RecommendationPacket {
     /// Built by the case when it reaches `closed/accepted`, and nowhere else.
-    pub(crate) fn new(draft: DraftPacket, accepted_by: PrincipalId) -> Self {
-        RecommendationPacket { draft, accepted_by }
+    pub(crate) fn new(draft: DraftPacket, accepted_by: PrincipalId, journal: JournalRef) -> Self {
+        RecommendationPacket {
+            draft,
+            accepted_by,
+            journal,
+        }
+    }
+    /// The journal record of the acceptance (the case's last record).
+    pub fn journal(&self) -> &JournalRef {
+        &self.journal
     }
     /// The accepted draft.
     pub fn draft(&self) -> &DraftPacket {
@@ -257,6 +283,7 @@ impl RecommendationPacket {
         let mut v = view_of(&self.draft, channel);
         if let Some(obj) = v.as_object_mut() {
             obj.insert("accepted_by".into(), serde_json::json!(self.accepted_by));
+            obj.insert("journal".into(), serde_json::json!(self.journal));
         }
         v
     }

@@ -3,15 +3,25 @@
 //! then reports them; opening an existing journal replays it.
 //!
 //! Record 0 carries the case id, the declaration token, the workflow and trust digests, and the
-//! workflow and trust documents themselves, so that a journal is self-contained. Callers that
-//! hold their own copies of the workflow and trust pass them in: their digests must match the
-//! pins, which protects against a journal whose embedded documents were rewritten.
+//! workflow and trust documents themselves, so that writers (`apply`, `status`, `packet
+//! --draft`) can work from the journal alone. Those embedded copies are never proof: anyone who
+//! can write the journal can rewrite them and re-pin them. A relying party authenticates a
+//! journal against the workflow and trust file it holds itself (DESIGN §12.1): passed in here,
+//! their digests must match the pins, else [`StoreError::code`] is `pin_mismatch`.
+//!
+//! # The time of record
+//!
+//! Every record's `at` is the time of record, from the store's [`Clock`] — the writer's, never
+//! the submitter's (DESIGN §12.3). A supplied clock (tests, the demo, `--at`) is allowed but
+//! marked on every record it stamps (`"clock": "supplied"`), and [`Replay::supplied_clock`]
+//! counts those records so a relying party can see that the writer's clock was overridden.
 
 use crate::approval::{Trust, TrustFile};
-use crate::case::{Case, Command, Event, Genesis, Rejection, ReplayError};
+use crate::case::{Case, ClockMark, Command, Event, Genesis, Rejection, ReplayError};
+use crate::packet::{JournalRef, RecommendationPacket};
 use crate::digest::Digest;
 use crate::journal::{
-    self, Entry, FileJournal, JournalError, MemoryJournal, RawRecord, Record, Scan, Store, TornTail,
+    self, Entry, FileJournal, JournalError, MemoryJournal, RawRecord, Record, Store, TornTail,
 };
 use crate::workflow::{Workflow, WorkflowSpec};
 use chrono::{DateTime, Utc};
@@ -43,6 +53,19 @@ pub enum StoreError {
     /// Record 0 is not a declaration this crate wrote.
     #[error("record 0 is not a valid declaration: {0}")]
     Genesis(String),
+    /// The journal does not hold the record a relying party anchored (`--expect-head`): it was
+    /// cut back or rewritten.
+    #[error(
+        "rollback: the journal does not hold record {seq} with hash {head} ({found}); it was truncated or rewritten after that record was acknowledged"
+    )]
+    Rollback {
+        /// The anchored seq.
+        seq: u64,
+        /// The anchored hash.
+        head: Digest,
+        /// What the journal holds there instead.
+        found: String,
+    },
 }
 
 impl StoreError {
@@ -51,9 +74,14 @@ impl StoreError {
         match self {
             StoreError::Journal(e) => e.code(),
             StoreError::Rejected(r) => r.code(),
+            StoreError::Replay {
+                error: ReplayError::PinMismatch { .. },
+                ..
+            } => "pin_mismatch",
             StoreError::Replay { .. } => "journal_tampered",
             StoreError::Genesis(_) => "journal_tampered",
             StoreError::Encode(_) => "journal_encode",
+            StoreError::Rollback { .. } => "rollback",
         }
     }
 
@@ -69,16 +97,45 @@ impl StoreError {
                     | JournalError::InvalidEvent { .. }
             ),
             StoreError::Rejected(_) | StoreError::Encode(_) => false,
-            StoreError::Replay { .. } | StoreError::Genesis(_) => true,
+            StoreError::Replay { .. } | StoreError::Genesis(_) | StoreError::Rollback { .. } => {
+                true
+            }
         }
     }
 }
 
-/// The result of one accepted command: the seq of its last record and its events as recorded.
+/// The writer's clock: where each record's time of record comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// The system clock of the writing process. If it reads earlier than the last record (a
+    /// clock stepped back), the last record's time is used, so records stay in order.
+    #[default]
+    System,
+    /// A supplied time (tests, the demo, `--at T`): every record written gets it, it may not be
+    /// earlier than the last record's time (`time_regression`), and each record it stamps is
+    /// marked `"clock": "supplied"`.
+    Supplied(DateTime<Utc>),
+}
+
+impl Clock {
+    /// The time of record for the next records, given the last record's time, and whether it
+    /// was supplied.
+    fn time_of_record(self, last: DateTime<Utc>) -> (DateTime<Utc>, bool) {
+        match self {
+            Clock::System => (Utc::now().max(last), false),
+            Clock::Supplied(t) => (t, true),
+        }
+    }
+}
+
+/// The result of one accepted command: the seq and hash of its last record and its events as
+/// recorded. A relying party keeps `seq` and `head` to detect a later rollback.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Accepted {
     /// Journal seq of the command's (last) record.
     pub seq: u64,
+    /// Hash of that record.
+    pub head: Digest,
     /// The events, as written to the journal.
     pub events: Vec<serde_json::Value>,
 }
@@ -97,14 +154,13 @@ pub struct JournalStatus {
 }
 
 impl JournalStatus {
-    /// The status of a case replayed by [`replay_reader`].
-    pub fn of(case: &Case, scan: &Scan) -> Option<JournalStatus> {
-        let (seq, head) = scan.head.clone()?;
-        Some(JournalStatus {
-            status: case.status(),
-            seq,
-            head,
-        })
+    /// The status of a replayed case.
+    pub fn of(replay: &Replay) -> JournalStatus {
+        JournalStatus {
+            status: replay.case.status(),
+            seq: replay.head.seq,
+            head: replay.head.head.clone(),
+        }
     }
 }
 
@@ -113,43 +169,68 @@ impl JournalStatus {
 pub struct CaseStore<S: Store> {
     case: Case,
     journal: S,
+    clock: Clock,
+}
+
+fn encode(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
+    move |e| StoreError::Encode(format!("{what}: {e}"))
 }
 
 fn genesis_event(
     case: &Case,
     workflow: &Workflow,
     trust: &Trust,
+    supplied: bool,
 ) -> Result<serde_json::Value, StoreError> {
-    let mut v =
-        serde_json::to_value(case.genesis()).map_err(|e| StoreError::Encode(e.to_string()))?;
+    let mut v = serde_json::to_value(case.genesis()).map_err(encode("genesis"))?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert(
             "workflow".into(),
-            serde_json::to_value(workflow.spec()).map_err(|e| StoreError::Encode(e.to_string()))?,
+            serde_json::to_value(workflow.spec()).map_err(encode("workflow"))?,
         );
         obj.insert(
             "trust".into(),
-            serde_json::to_value(trust.file()).map_err(|e| StoreError::Encode(e.to_string()))?,
+            serde_json::to_value(trust.file()).map_err(encode("trust"))?,
         );
+        if supplied {
+            obj.insert(
+                "clock".into(),
+                serde_json::to_value(ClockMark::Supplied).map_err(encode("clock"))?,
+            );
+        }
     }
     Ok(v)
 }
 
 /// Opens the case record 0 declares, with the caller's workflow and trust copies or the ones
 /// embedded in the record; `Case::from_genesis` checks both against the pinned digests and
-/// re-verifies the declaration.
+/// re-verifies the declaration at the record's time of record.
 fn open_genesis(
     mut event: serde_json::Value,
+    recorded_at: DateTime<Utc>,
     workflow: Option<Arc<Workflow>>,
     trust: Option<Arc<Trust>>,
-) -> Result<Case, StoreError> {
+) -> Result<(Case, bool), StoreError> {
     let bad = |m: String| StoreError::Genesis(m);
     let obj = event
         .as_object_mut()
         .ok_or_else(|| bad("not an object".into()))?;
     let embedded_workflow = obj.remove("workflow");
     let embedded_trust = obj.remove("trust");
+    let supplied = match obj.remove("clock") {
+        None => false,
+        Some(mark) => serde_json::from_value::<ClockMark>(mark)
+            .map(|_| true)
+            .map_err(|e| bad(format!("clock: {e}")))?,
+    };
     let genesis: Genesis = serde_json::from_value(event).map_err(|e| bad(e.to_string()))?;
+    if genesis.at != recorded_at {
+        return Err(bad(format!(
+            "the declaration's time {} is not record 0's time of record {}",
+            crate::time::format(&genesis.at),
+            crate::time::format(&recorded_at)
+        )));
+    }
     let workflow = given_or_embedded(workflow, embedded_workflow, "workflow", |doc| {
         let spec: WorkflowSpec = serde_json::from_value(doc).map_err(|e| e.to_string())?;
         Workflow::from_spec(spec).map_err(|e| e.to_string())
@@ -158,8 +239,9 @@ fn open_genesis(
         let file: TrustFile = serde_json::from_value(doc).map_err(|e| e.to_string())?;
         Trust::from_file(file).map_err(|e| e.to_string())
     })?;
-    Case::from_genesis(workflow, trust, &genesis)
-        .map_err(|error| StoreError::Replay { seq: 0, error })
+    let case = Case::from_genesis(workflow, trust, &genesis)
+        .map_err(|error| StoreError::Replay { seq: 0, error })?;
+    Ok((case, supplied))
 }
 
 /// The caller's copy of a pinned document if given, else the copy embedded in record 0.
@@ -180,8 +262,44 @@ fn given_or_embedded<T>(
     }
 }
 
+/// A case rebuilt from its journal, with what the replay saw.
+#[derive(Debug)]
+pub struct Replay {
+    /// The case.
+    pub case: Case,
+    /// The last record.
+    pub head: JournalRef,
+    /// Complete records replayed.
+    pub records: u64,
+    /// Records whose time of record was supplied rather than read from the writer's clock.
+    pub supplied_clock: u64,
+    /// A partial last line a crashed writer left (never acknowledged), if any.
+    pub torn_tail: Option<TornTail>,
+}
+
+impl Replay {
+    /// The accepted packet, carrying the journal position of the acceptance: `Some` only for a
+    /// case in `closed/accepted`.
+    pub fn packet(&self) -> Option<RecommendationPacket> {
+        self.case.packet(self.head.clone())
+    }
+}
+
+/// What a replay checks beyond the chain and the tokens.
+#[derive(Debug, Clone, Default)]
+pub struct Anchors {
+    /// The relying party's workflow; its digest must match record 0's pin. `None`: use the
+    /// embedded copy (a writer's convenience, never proof).
+    pub workflow: Option<Arc<Workflow>>,
+    /// The relying party's trust file; as for `workflow`.
+    pub trust: Option<Arc<Trust>>,
+    /// A record the relying party was acknowledged earlier (`--expect-head SEQ:HASH`): the
+    /// journal must still hold it, else [`StoreError::Rollback`].
+    pub expect_head: Option<JournalRef>,
+}
+
 /// Rebuilds a case from journal records: record 0 opens it (re-verifying the declaration and the
-/// pins), every later record is re-decided and re-verified at its recorded time.
+/// pins), every later record is re-decided and re-verified at its time of record.
 pub fn replay(
     records: &[Record],
     workflow: Option<Arc<Workflow>>,
@@ -190,89 +308,139 @@ pub fn replay(
     let first = records
         .first()
         .ok_or(StoreError::Journal(JournalError::Empty))?;
-    let mut case = open_genesis(first.event.clone(), workflow, trust)?;
+    let (mut case, _) = open_genesis(first.event.clone(), first.at, workflow, trust)?;
     for r in &records[1..] {
-        case.replay_event(&r.event)
+        case.replay_event(&r.event, r.at)
             .map_err(|error| StoreError::Replay { seq: r.seq, error })?;
     }
     Ok(case)
 }
 
 /// Replays a journal as it streams from `reader`, without keeping its records: the read path of
-/// `verify`, `status` and `packet`. Record 0 opens the case; each later record is re-decided.
+/// `verify`, `status` and `packet`. Record 0 opens the case; each later record is re-decided at
+/// its time of record; `anchors` are checked on the way.
 pub fn replay_reader<R: std::io::BufRead>(
     reader: R,
-    workflow: Option<Arc<Workflow>>,
-    trust: Option<Arc<Trust>>,
-) -> Result<(Case, Scan), StoreError> {
+    anchors: Anchors,
+) -> Result<Replay, StoreError> {
+    let Anchors {
+        workflow,
+        trust,
+        expect_head,
+    } = anchors;
     let mut pins = Some((workflow, trust));
     let mut case: Option<Case> = None;
+    let mut supplied_clock = 0u64;
+    let mut anchor_seen = false;
     let scan = journal::scan(reader, |raw: RawRecord<'_>| {
-        match (&mut case, pins.take()) {
-            (Some(c), _) => c
-                .replay_json(&raw.event)
-                .map_err(|error| StoreError::Replay {
-                    seq: raw.seq,
-                    error,
-                }),
+        if let Some(anchor) = &expect_head
+            && anchor.seq == raw.seq
+        {
+            if anchor.head != raw.hash {
+                return Err(StoreError::Rollback {
+                    seq: anchor.seq,
+                    head: anchor.head.clone(),
+                    found: format!("record {} has hash {}", raw.seq, raw.hash),
+                });
+            }
+            anchor_seen = true;
+        }
+        let supplied = match (&mut case, pins.take()) {
+            (Some(c), _) => {
+                c.replay_json(&raw.event, raw.at)
+                    .map_err(|error| StoreError::Replay {
+                        seq: raw.seq,
+                        error,
+                    })?
+                    .supplied_clock
+            }
             (None, Some((workflow, trust))) => {
                 let event: serde_json::Value = serde_json::from_str(&raw.event)
                     .map_err(|e| StoreError::Genesis(e.to_string()))?;
-                case = Some(open_genesis(event, workflow, trust)?);
-                Ok(())
+                let (opened, supplied) = open_genesis(event, raw.at, workflow, trust)?;
+                case = Some(opened);
+                supplied
             }
-            (None, None) => Err(StoreError::Genesis("record 0 did not open the case".into())),
-        }
+            (None, None) => {
+                return Err(StoreError::Genesis("record 0 did not open the case".into()));
+            }
+        };
+        supplied_clock += u64::from(supplied);
+        Ok(())
     })?;
     let case = case.ok_or(StoreError::Journal(JournalError::Empty))?;
-    Ok((case, scan))
+    let (seq, head) = scan.head.ok_or(StoreError::Journal(JournalError::Empty))?;
+    if let Some(anchor) = expect_head
+        && !anchor_seen
+    {
+        return Err(StoreError::Rollback {
+            found: format!("the journal ends at record {seq}"),
+            seq: anchor.seq,
+            head: anchor.head,
+        });
+    }
+    Ok(Replay {
+        case,
+        head: JournalRef { seq, head },
+        records: scan.records,
+        supplied_clock,
+        torn_tail: scan.torn_tail,
+    })
 }
 
 /// [`replay_reader`] over a journal file, without locking it.
-pub fn replay_file(
-    path: &Path,
-    workflow: Option<Arc<Workflow>>,
-    trust: Option<Arc<Trust>>,
-) -> Result<(Case, Scan), StoreError> {
+pub fn replay_file(path: &Path, anchors: Anchors) -> Result<Replay, StoreError> {
     let file = std::fs::File::open(path).map_err(|source| {
         StoreError::Journal(JournalError::Io {
             path: Some(path.to_owned()),
             source,
         })
     })?;
-    replay_reader(
-        std::io::BufReader::with_capacity(1 << 20, file),
-        workflow,
-        trust,
-    )
+    replay_reader(std::io::BufReader::with_capacity(1 << 20, file), anchors)
 }
 
 impl CaseStore<FileJournal> {
-    /// Opens a new case from a declaration token and creates its journal at `path`.
+    /// Opens a new case from a declaration token and creates its journal at `path`. The
+    /// declaration's time is the clock's time of record.
     pub fn init(
         path: &Path,
         workflow: Arc<Workflow>,
         trust: Arc<Trust>,
         token: &str,
-        at: DateTime<Utc>,
+        clock: Clock,
     ) -> Result<Self, StoreError> {
+        let (at, supplied) = clock.time_of_record(DateTime::<Utc>::MIN_UTC);
         let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
         let journal = FileJournal::create(
             path,
-            Entry::new(at, genesis_event(&case, &workflow, &trust)?),
+            Entry::new(at, genesis_event(&case, &workflow, &trust, supplied)?),
         )?;
-        Ok(CaseStore { case, journal })
+        Ok(CaseStore {
+            case,
+            journal,
+            clock,
+        })
     }
 
-    /// Opens an existing journal as its one writer (waiting for the lock) and replays it.
+    /// Opens an existing journal as a writer and replays it.
     pub fn open(
         path: &Path,
         workflow: Option<Arc<Workflow>>,
         trust: Option<Arc<Trust>>,
+        clock: Clock,
+        lock_timeout: std::time::Duration,
     ) -> Result<(Self, Option<TornTail>), StoreError> {
+        let _ = lock_timeout; // MERGE: FileJournal::open(path, lock_timeout)
         let (journal, torn) = FileJournal::open(path)?;
         let case = replay(journal.records(), workflow, trust)?;
-        Ok((CaseStore { case, journal }, torn))
+        Ok((
+            CaseStore {
+                case,
+                journal,
+                clock,
+            },
+            torn,
+        ))
     }
 }
 
@@ -282,13 +450,25 @@ impl CaseStore<MemoryJournal> {
         workflow: Arc<Workflow>,
         trust: Arc<Trust>,
         token: &str,
-        at: DateTime<Utc>,
+        clock: Clock,
     ) -> Result<Self, StoreError> {
+        let (at, supplied) = clock.time_of_record(DateTime::<Utc>::MIN_UTC);
         let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
-        let journal = MemoryJournal::new(Entry::new(at, genesis_event(&case, &workflow, &trust)?))?;
-        Ok(CaseStore { case, journal })
+        let journal = MemoryJournal::new(Entry::new(
+            at,
+            genesis_event(&case, &workflow, &trust, supplied)?,
+        ))?;
+        Ok(CaseStore {
+            case,
+            journal,
+            clock,
+        })
     }
 }
+
+/// How many times [`CaseStore::submit`] catches up with another writer and decides its batch
+/// again before giving up with [`JournalError::Conflict`].
+const MAX_CONFLICT_RETRIES: usize = 16;
 
 impl<S: Store> CaseStore<S> {
     /// The case.
@@ -296,7 +476,7 @@ impl<S: Store> CaseStore<S> {
         &self.case
     }
 
-    /// The case and the journal, separated (dropping the journal releases a file's lock).
+    /// The case and the journal, separated.
     pub fn into_parts(self) -> (Case, S) {
         (self.case, self.journal)
     }
@@ -304,6 +484,16 @@ impl<S: Store> CaseStore<S> {
     /// The journal.
     pub fn journal(&self) -> &S {
         &self.journal
+    }
+
+    /// The clock that stamps the time of record.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Changes the clock for the next submissions (e.g. a test advancing a supplied time).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
     }
 
     /// The case's status with the journal's head seq and hash.
@@ -321,27 +511,59 @@ impl<S: Store> CaseStore<S> {
         self.journal.head().map(|r| &r.hash)
     }
 
-    /// Decides and applies a batch of commands, appending all their events with one write and
-    /// one `fsync`, and returns one [`Accepted`] per command — only after they are durable.
-    /// Stops at the first rejected command: the commands before it are committed and returned
-    /// with the rejection; the rejected one and those after it are not applied.
+    /// The accepted packet with the journal position of its acceptance: `Some` only in
+    /// `closed/accepted`.
+    pub fn packet(&self) -> Option<RecommendationPacket> {
+        let head = self.journal.head()?;
+        self.case.packet(JournalRef {
+            seq: head.seq,
+            head: head.hash.clone(),
+        })
+    }
+
+    /// Decides and applies a batch of commands at one time of record, appending all their
+    /// events with one write and one `fsync`, and returns one [`Accepted`] per command — only
+    /// after they are durable. Stops at the first rejected command: the commands before it are
+    /// committed and returned with the rejection; the rejected one and those after it are not
+    /// applied.
+    ///
+    /// If another writer appended first ([`JournalError::Conflict`]), the case is rebuilt from
+    /// the journal (which now holds the other writer's records) and the batch is decided again
+    /// against the new state: each command is then appended or refused with the code that state
+    /// gives. Nothing acknowledged is lost and nothing is written twice.
     ///
     /// Commands are applied to the in-memory case as they are decided (no copy of the case is
-    /// made, so a batch costs the same whatever the case's size); if the journal then fails to
-    /// append, the case is rebuilt from the journal, so it never runs ahead of what is durable.
+    /// made, so a batch costs the same whatever the case's size); if the append fails, the case
+    /// is rebuilt from the journal, so it never runs ahead of what is durable.
     pub fn submit(&mut self, commands: &[Command]) -> Result<Submission, StoreError> {
+        let mut attempts = 0;
+        loop {
+            match self.submit_once(commands) {
+                Err(StoreError::Journal(JournalError::Conflict { .. }))
+                    if attempts < MAX_CONFLICT_RETRIES =>
+                {
+                    attempts += 1;
+                    self.rebuild()?;
+                }
+                Err(e) => {
+                    self.rebuild()?;
+                    return Err(e);
+                }
+                Ok(done) => return Ok(done),
+            }
+        }
+    }
+
+    fn submit_once(&mut self, commands: &[Command]) -> Result<Submission, StoreError> {
+        let (now, supplied) = self.clock.time_of_record(self.case.last_at());
         let mut entries: Vec<Entry> = Vec::new();
         let mut per_command: Vec<usize> = Vec::new();
         let mut rejected = None;
-        let mut encode_error = None;
         for (i, command) in commands.iter().enumerate() {
-            match self.case.decide(command) {
+            match self.case.decide(command, now) {
                 Ok(events) => {
                     for e in &events {
-                        match event_entry(e) {
-                            Ok(entry) => entries.push(entry),
-                            Err(err) => encode_error = Some(err),
-                        }
+                        entries.push(event_entry(e, supplied)?);
                         self.case.evolve(e);
                     }
                     per_command.push(events.len());
@@ -351,49 +573,37 @@ impl<S: Store> CaseStore<S> {
                     break;
                 }
             }
-            if encode_error.is_some() {
-                break;
-            }
         }
         let first_seq = self.journal.next_seq();
-        let appended = match encode_error {
-            Some(e) => Err(e),
-            None => self
-                .journal
-                .append(first_seq, entries)
-                .map_err(StoreError::from),
-        };
-        let records = match appended {
-            Ok(records) => records,
-            Err(e) => {
-                self.rebuild();
-                return Err(e);
-            }
-        };
+        let records = self.journal.append(first_seq, entries)?;
         let mut accepted = Vec::with_capacity(per_command.len());
         let mut next = records.into_iter();
         for n in per_command {
             let taken: Vec<Record> = next.by_ref().take(n).collect();
-            let seq = taken.last().map_or(first_seq.saturating_sub(1), |r| r.seq);
+            let Some(last) = taken.last() else {
+                continue;
+            };
             accepted.push(Accepted {
-                seq,
-                events: taken.into_iter().map(|r| r.event).collect(),
+                seq: last.seq,
+                head: last.hash.clone(),
+                events: taken.iter().map(|r| r.event.clone()).collect(),
             });
         }
         Ok(Submission { accepted, rejected })
     }
 
-    /// Rebuilds the in-memory case from the durable records after a failed append.
-    fn rebuild(&mut self) {
+    /// Rebuilds the in-memory case from the durable records (after a failed append, or to catch
+    /// up with another writer). A journal that no longer replays is an integrity failure.
+    fn rebuild(&mut self) -> Result<(), StoreError> {
         let (workflow, trust) = self.case.shared();
-        if let Ok(case) = replay(self.journal.records(), Some(workflow), Some(trust)) {
-            self.case = case;
-        }
+        self.case = replay(self.journal.records(), Some(workflow), Some(trust))?;
+        Ok(())
     }
 }
 
 /// What [`CaseStore::submit`] did with a batch.
 #[derive(Debug)]
+#[must_use = "a batch may have stopped at a rejected command; check `rejected`"]
 pub struct Submission {
     /// One entry per accepted command, durable.
     pub accepted: Vec<Accepted>,
@@ -402,8 +612,13 @@ pub struct Submission {
     pub rejected: Option<(usize, Rejection)>,
 }
 
-fn event_entry(e: &Event) -> Result<Entry, StoreError> {
-    let value =
-        serde_json::to_value(e).map_err(|err| StoreError::Encode(format!("event: {err}")))?;
-    Ok(Entry::new(e.at(), value))
+fn event_entry(e: &Event, supplied: bool) -> Result<Entry, StoreError> {
+    let mut value = serde_json::to_value(e).map_err(encode("event"))?;
+    if supplied && let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "clock".into(),
+            serde_json::to_value(ClockMark::Supplied).map_err(encode("clock"))?,
+        );
+    }
+    Ok(Entry::new(e.recorded_at(), value))
 }

@@ -507,11 +507,16 @@ fn redirect_action(g: &mut Gen) -> RedirectAction {
                 facts: vec![pick(g, &keys)],
             }
         }
-        1 => RedirectAction::SetLane { lane: lane_id(g) },
+        // The driver binds the digest to the assessment the signer sees (`command_for`).
+        1 => RedirectAction::SetLane {
+            lane: lane_id(g),
+            assessment_digest: Digest::of_bytes(b"bound by the driver"),
+        },
         _ => {
             let options: Vec<OptionId> = workflow.options().iter().map(|o| o.id.clone()).collect();
             RedirectAction::ExcludeOption {
                 option: pick(g, &options),
+                assessment_digest: Digest::of_bytes(b"bound by the driver"),
             }
         }
     }
@@ -674,11 +679,15 @@ impl Trace {
         }
     }
 
-    /// The journal form of every applied event, in order.
-    pub fn events(&self) -> impl Iterator<Item = &Value> {
-        self.entries.iter().flat_map(|e| match &e.outcome {
-            Outcome::Applied(events) => events.as_slice(),
-            Outcome::Rejected(_) => &[],
+    /// The journal form of every applied event, in order, with its time of record (the driver
+    /// is an honest writer whose clock reads each command's time).
+    pub fn events(&self) -> impl Iterator<Item = (&Value, DateTime<Utc>)> {
+        self.entries.iter().flat_map(|e| {
+            let events = match &e.outcome {
+                Outcome::Applied(events) => events.as_slice(),
+                Outcome::Rejected(_) => &[],
+            };
+            events.iter().map(move |v| (v, e.command.at()))
         })
     }
 }
@@ -773,7 +782,9 @@ impl Driver {
         for timed in &script.steps {
             let at = self.time_for(&case, timed.advance);
             let command = self.command_for(&case, &timed.step, at);
-            let outcome = match case.decide(&command) {
+            // An honest writer: the time of record is the command's time (`Back` steps make it
+            // go back, which is `time_regression`).
+            let outcome = match case.decide(&command, at) {
                 Ok(events) => {
                     let journal = events
                         .iter()
@@ -973,14 +984,36 @@ impl Driver {
                             .unwrap_or_else(|| case.recommended_lane().clone());
                         self.holders(&max)
                     }
-                    _ => self.with_role(&self.workflow.review().command_role),
+                    // The highest lane's holders own every option's boundary.
+                    RedirectAction::ExcludeOption { .. } => self.holders(
+                        &self
+                            .workflow
+                            .lanes()
+                            .iter()
+                            .max_by_key(|l| l.rank)
+                            .map(|l| l.id.clone())
+                            .unwrap_or_else(|| case.recommended_lane().clone()),
+                    ),
+                    RedirectAction::RequestEvidence { .. } => {
+                        self.with_role(&self.workflow.review().command_role)
+                    }
                 });
+                let mut action = action.clone();
+                if let RedirectAction::SetLane {
+                    assessment_digest, ..
+                }
+                | RedirectAction::ExcludeOption {
+                    assessment_digest, ..
+                } = &mut action
+                {
+                    *assessment_digest = case.assessment_digest();
+                }
                 decision(
                     self,
                     issuer.as_str(),
                     *fault,
                     Decision::Redirect(Redirect {
-                        action: action.clone(),
+                        action,
                         reason: "quickcheck redirect".into(),
                     }),
                 )

@@ -15,13 +15,21 @@ use authority_lane::testing::{
     snapshot,
 };
 use authority_lane::workflow::{Sensitivity, Workflow};
-use chrono::{DateTime, Utc};
+
 use quickcheck::{Gen, QuickCheck, TestResult};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Generated scripts per property (8 properties).
 const CASES: u64 = 1_300;
+
+/// Where these properties pretend an acceptance sits in a journal (the core never sees one).
+fn jref() -> authority_lane::packet::JournalRef {
+    authority_lane::packet::JournalRef {
+        seq: 1,
+        head: authority_lane::digest::Digest::of_bytes(b"head"),
+    }
+}
 
 fn check(prop: fn(Script) -> TestResult) {
     let cases = std::env::var("QUICKCHECK_CASES")
@@ -89,7 +97,7 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
     let trust = driver.trust();
     let workflow = shipped_workflow();
     let policy = workflow.review();
-    let Some(packet) = last.packet() else {
+    let Some(packet) = last.packet(jref()) else {
         return fail("accepted without a packet".into());
     };
     let final_digest = packet.packet_digest().clone();
@@ -102,14 +110,10 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
     let mut reviews = Vec::new();
     let mut accepts = Vec::new();
     let mut delegations = Vec::new();
-    for event in trace.events() {
+    for (event, at) in trace.events() {
         if event["type"] != "decision" {
             continue;
         }
-        let at: DateTime<Utc> = match serde_json::from_value(event["at"].clone()) {
-            Ok(at) => at,
-            Err(e) => return fail(format!("decision event without a time: {e}")),
-        };
         let token = event["token"].as_str().unwrap_or_default();
         let ctx = VerifyContext {
             case_id: Some(&case_id),
@@ -185,7 +189,7 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
     let [(accepted_at, accept)] = accepts.as_slice() else {
         return fail(format!("{} acceptances applied", accepts.len()));
     };
-    if trace.events().last().and_then(|e| e["kind"].as_str()) != Some("accept") {
+    if trace.events().last().and_then(|(e, _)| e["kind"].as_str()) != Some("accept") {
         return fail("the acceptance is not the last event".into());
     }
     if accept.decision().packet_digest != final_digest {
@@ -233,11 +237,11 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
 fn prop_packet_iff_accepted(script: Script) -> TestResult {
     let trace = drive(&script);
     for (i, case) in cases(&trace).enumerate() {
-        if case.packet().is_some() != (case.state() == Leaf::Accepted) {
+        if case.packet(jref()).is_some() != (case.state() == Leaf::Accepted) {
             return fail(format!(
                 "after step {i}: state {} but packet present = {}",
                 case.state(),
-                case.packet().is_some()
+                case.packet(jref()).is_some()
             ));
         }
     }
@@ -310,8 +314,8 @@ fn prop_replay_rebuilds_the_case(script: Script) -> TestResult {
         Ok(c) => c,
         Err(e) => return fail(format!("genesis does not replay: {e}")),
     };
-    for (i, event) in trace.events().enumerate() {
-        if let Err(e) = again.replay_event(event) {
+    for (i, (event, at)) in trace.events().enumerate() {
+        if let Err(e) = again.replay_event(event, at) {
             return fail(format!("event {i} does not replay: {e}\n{event}"));
         }
     }
@@ -321,7 +325,7 @@ fn prop_replay_rebuilds_the_case(script: Script) -> TestResult {
     if again.draft_digest() != last.draft_digest() {
         return fail("replay built a different draft digest".into());
     }
-    let digest = |c: &Case| c.packet().map(|p| p.packet_digest().clone());
+    let digest = |c: &Case| c.packet(jref()).map(|p| p.packet_digest().clone());
     if digest(&again) != digest(last) {
         return fail("replay built a different packet".into());
     }
@@ -416,7 +420,7 @@ fn prop_views_respect_sensitivity(script: Script) -> TestResult {
     let w = shipped_workflow();
     for (i, case) in cases(&trace).enumerate() {
         let draft = case.draft();
-        let packet = case.packet();
+        let packet = case.packet(jref());
         for channel in &w.spec().channels {
             let views = draft
                 .iter()

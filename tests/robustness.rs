@@ -7,7 +7,7 @@ use authority_lane::case::Command;
 use authority_lane::cast::Cast;
 use authority_lane::demo;
 use authority_lane::journal::{MemoryJournal, verify_records};
-use authority_lane::store::{CaseStore, replay_reader};
+use authority_lane::store::{Anchors, CaseStore, Clock, replay_reader};
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Utc};
 use quickcheck::{QuickCheck, TestResult};
@@ -21,7 +21,7 @@ fn journal_bytes() -> &'static [u8] {
             .map(|t| t.with_timezone(&Utc))
             .expect("fixed time");
         let run = demo::run(at, |w, t, token| {
-            CaseStore::<MemoryJournal>::in_memory(w, t, token, at)
+            CaseStore::<MemoryJournal>::in_memory(w, t, token, Clock::Supplied(at))
         })
         .expect("the demo runs");
         run.store.journal().to_jsonl().expect("encodes")
@@ -55,7 +55,7 @@ fn mutated_journals_are_refused_without_panic() {
         // Every changed byte of a complete journal is tampering: both the chain check and the
         // replay refuse it (and neither panics).
         let chain = verify_records(&bytes[..]);
-        let replay = replay_reader(&bytes[..], None, None);
+        let replay = replay_reader(&bytes[..], Anchors::default());
         TestResult::from_bool(chain.is_err() && replay.is_err())
     }
     QuickCheck::new()
@@ -67,7 +67,7 @@ fn mutated_journals_are_refused_without_panic() {
 fn random_bytes_as_a_journal_are_refused_without_panic() {
     fn prop(bytes: Vec<u8>) -> bool {
         let _ = verify_records(&bytes[..]);
-        replay_reader(&bytes[..], None, None).is_err()
+        replay_reader(&bytes[..], Anchors::default()).is_err()
     }
     QuickCheck::new()
         .tests(2_000)
@@ -143,7 +143,7 @@ fn mutated_workflow_and_trust_documents_never_panic() {
 
 #[test]
 fn the_unmutated_journal_replays() {
-    let (case, scan) = replay_reader(journal_bytes(), None, None).expect("replays");
-    assert_eq!(case.path(), "closed/accepted");
-    assert!(scan.torn_tail.is_none());
+    let replay = replay_reader(journal_bytes(), Anchors::default()).expect("replays");
+    assert_eq!(replay.case.path(), "closed/accepted");
+    assert!(replay.torn_tail.is_none());
 }

@@ -69,7 +69,7 @@ impl World {
     }
 
     fn apply(&mut self, cmd: &Command) -> Result<(), authority_lane::case::Rejection> {
-        let events = self.case.decide(cmd)?;
+        let events = self.case.decide(cmd, cmd.at())?;
         for e in &events {
             self.case.evolve(e);
         }
@@ -278,6 +278,7 @@ fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, Input) {
                 Decision::Redirect(Redirect {
                     action: RedirectAction::ExcludeOption {
                         option: "contain-and-monitor".into(),
+                        assessment_digest: w.case.assessment_digest(),
                     },
                     reason: "not enough on its own".into(),
                 }),

@@ -500,7 +500,7 @@ mod tests {
             ),
             (
                 DecisionKind::Redirect,
-                json!({"kind": "redirect", "action": "set_lane", "lane": "executive-cyber-command", "reason": "scope"}),
+                json!({"kind": "redirect", "action": "set_lane", "lane": "executive-cyber-command", "assessment_digest": d, "reason": "scope"}),
             ),
             (
                 DecisionKind::StandDown,

@@ -154,7 +154,8 @@ pub struct Delegate {
     pub lane: LaneId,
     /// The delegate.
     pub to: PrincipalId,
-    /// End of the delegation (RFC 3339).
+    /// End of the delegation (RFC 3339, four-digit year).
+    #[serde(deserialize_with = "crate::time::de")]
     pub until: DateTime<Utc>,
 }
 
@@ -206,11 +207,16 @@ pub enum RedirectAction {
     SetLane {
         /// The new lane.
         lane: LaneId,
+        /// The digest of the assessment the signer saw (`status` shows it); the redirect is
+        /// refused (`stale_approval`) once the assessment has changed.
+        assessment_digest: Digest,
     },
     /// Take an option off the table.
     ExcludeOption {
         /// The excluded option.
         option: OptionId,
+        /// The digest of the assessment the signer saw (`status` shows it).
+        assessment_digest: Digest,
     },
 }
 
@@ -219,8 +225,16 @@ pub enum RedirectAction {
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 enum RedirectWire {
     RequestEvidence { facts: Vec<FactKey>, reason: String },
-    SetLane { lane: LaneId, reason: String },
-    ExcludeOption { option: OptionId, reason: String },
+    SetLane {
+        lane: LaneId,
+        assessment_digest: Digest,
+        reason: String,
+    },
+    ExcludeOption {
+        option: OptionId,
+        assessment_digest: Digest,
+        reason: String,
+    },
 }
 
 impl From<RedirectWire> for Redirect {
@@ -230,12 +244,26 @@ impl From<RedirectWire> for Redirect {
                 action: RedirectAction::RequestEvidence { facts },
                 reason,
             },
-            RedirectWire::SetLane { lane, reason } => Redirect {
-                action: RedirectAction::SetLane { lane },
+            RedirectWire::SetLane {
+                lane,
+                assessment_digest,
+                reason,
+            } => Redirect {
+                action: RedirectAction::SetLane {
+                    lane,
+                    assessment_digest,
+                },
                 reason,
             },
-            RedirectWire::ExcludeOption { option, reason } => Redirect {
-                action: RedirectAction::ExcludeOption { option },
+            RedirectWire::ExcludeOption {
+                option,
+                assessment_digest,
+                reason,
+            } => Redirect {
+                action: RedirectAction::ExcludeOption {
+                    option,
+                    assessment_digest,
+                },
                 reason,
             },
         }
@@ -279,8 +307,8 @@ mod tests {
             json!({"kind": "delegate", "lane": "platform-security-command", "to": "sam.lee", "until": "2026-11-28T18:00:00Z"}),
             json!({"kind": "accept", "lane": "executive-cyber-command", "packet_digest": d}),
             json!({"kind": "redirect", "action": "request_evidence", "facts": ["custody.exposure"], "reason": "r"}),
-            json!({"kind": "redirect", "action": "set_lane", "lane": "executive-cyber-command", "reason": "r"}),
-            json!({"kind": "redirect", "action": "exclude_option", "option": "broad-package-invalidation", "reason": "r"}),
+            json!({"kind": "redirect", "action": "set_lane", "lane": "executive-cyber-command", "assessment_digest": d, "reason": "r"}),
+            json!({"kind": "redirect", "action": "exclude_option", "option": "broad-package-invalidation", "assessment_digest": d, "reason": "r"}),
             json!({"kind": "stand_down", "reason": "false alarm"}),
         ];
         for v in cases {

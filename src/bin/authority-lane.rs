@@ -10,9 +10,10 @@ use authority_lane::case::{Command as CaseCommand, Rejection};
 use authority_lane::ids::ChannelId;
 use authority_lane::journal::{FileJournal, MemoryJournal, Store};
 use authority_lane::render;
-use authority_lane::store::{CaseStore, JournalStatus, StoreError, replay_file};
+use authority_lane::packet::JournalRef;
+use authority_lane::store::{Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file};
 use authority_lane::workflow::{FactsInput, Workflow};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -64,7 +65,8 @@ enum Command {
         /// File holding the declaration token, or `-` for stdin.
         #[arg(long)]
         token: String,
-        /// The declaration's time (RFC 3339); default: now.
+        /// Supply the time of record (RFC 3339, four-digit year) instead of reading the
+        /// system clock; tests and demos only — the record is marked as supplied.
         #[arg(long)]
         at: Option<String>,
     },
@@ -75,6 +77,14 @@ enum Command {
         journal: PathBuf,
         #[command(flatten)]
         pins: Pins,
+        /// Supply the time of record of every record this run writes (RFC 3339, four-digit
+        /// year; not earlier than the last record's) instead of the system clock; tests and
+        /// demos only — each record is marked as supplied and `verify` counts them.
+        #[arg(long)]
+        at: Option<String>,
+        /// Wait at most SECS for another writer's lock, then fail with `journal_locked`.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        lock_timeout: u64,
         /// Commands file, or `-` (default) for stdin.
         input: Option<String>,
     },
@@ -102,14 +112,22 @@ enum Command {
         format: PacketFormat,
         #[command(flatten)]
         pins: Pins,
+        /// Exit 4 (`rollback`) unless the journal still holds this record (from an `apply`
+        /// acknowledgement or an earlier packet), e.g. `12:sha256:…`.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
     },
-    /// Re-check the hash chain and replay every event, re-verifying tokens at their recorded time.
+    /// Re-check the hash chain and replay every event, re-verifying tokens at their time of
+    /// record, against the workflow and trust file YOU hold (--workflow and --trust are required).
     Verify {
         /// The case's journal.
         #[arg(long)]
         journal: PathBuf,
         #[command(flatten)]
         pins: Pins,
+        /// Exit 4 (`rollback`) unless the journal still holds this record, e.g. `12:sha256:…`.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
     },
     /// Draw the statechart from the machine's transition table.
     Diagram {
@@ -128,8 +146,9 @@ enum Command {
     },
 }
 
-/// Optional copies of the workflow and trust file; when given, their digests must match the
-/// journal's pins (otherwise the copies embedded in record 0 are used).
+/// The relying party's own copies of the workflow and trust file; their digests must match the
+/// journal's pins (exit 4 `pin_mismatch`). `verify` and the accepted `packet` require both
+/// (`anchor_required`): the copies embedded in record 0 serve writers, never as proof.
 #[derive(clap::Args)]
 struct Pins {
     /// Workflow the journal must have been written under.
@@ -220,8 +239,16 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Apply {
             journal,
             pins,
+            at,
+            lock_timeout,
             input,
-        } => apply(&journal, &pins, input.as_deref()),
+        } => apply(
+            &journal,
+            &pins,
+            at.as_deref(),
+            std::time::Duration::from_secs(lock_timeout),
+            input.as_deref(),
+        ),
         Command::Status { journal, pins } => status(&journal, &pins),
         Command::Packet {
             journal,
@@ -229,8 +256,20 @@ fn run(command: Command) -> Result<(), Failure> {
             channel,
             format,
             pins,
-        } => packet(&journal, draft, channel.as_deref(), format, &pins),
-        Command::Verify { journal, pins } => verify(&journal, &pins),
+            expect_head,
+        } => packet(
+            &journal,
+            draft,
+            channel.as_deref(),
+            format,
+            &pins,
+            expect_head.as_deref(),
+        ),
+        Command::Verify {
+            journal,
+            pins,
+            expect_head,
+        } => verify(&journal, &pins, expect_head.as_deref()),
         Command::Diagram { format } => {
             print!(
                 "{}",
@@ -405,14 +444,9 @@ fn init(
     let workflow = Arc::new(load_workflow(workflow)?);
     let trust = Arc::new(load_trust(trust)?);
     let token = read_text(token, "token")?;
-    let at: DateTime<Utc> = match at {
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map_err(|e| Failure::input("usage", format!("--at {text:?} is not RFC 3339: {e}")))?
-            .with_timezone(&Utc),
-        None => Utc::now(),
-    };
+    let clock = clock(at)?;
     let store =
-        CaseStore::init(journal, workflow, trust, token.trim(), at).map_err(store_failure)?;
+        CaseStore::init(journal, workflow, trust, token.trim(), clock).map_err(store_failure)?;
     let case = store.case();
     print_json(&serde_json::json!({
         "case_id": case.id(),
@@ -424,9 +458,27 @@ fn init(
     }))
 }
 
-fn apply(journal: &Path, pins: &Pins, input: Option<&str>) -> Result<(), Failure> {
+/// `--at T` supplies the time of record; without it the system clock is the writer's clock.
+fn clock(at: Option<&str>) -> Result<Clock, Failure> {
+    match at {
+        None => Ok(Clock::System),
+        Some(text) => authority_lane::time::parse(text)
+            .map(Clock::Supplied)
+            .map_err(|e| Failure::input("usage", format!("--at: {e}"))),
+    }
+}
+
+fn apply(
+    journal: &Path,
+    pins: &Pins,
+    at: Option<&str>,
+    lock_timeout: std::time::Duration,
+    input: Option<&str>,
+) -> Result<(), Failure> {
     let (workflow, trust) = load_pins(pins)?;
-    let (mut store, _torn) = CaseStore::open(journal, workflow, trust).map_err(store_failure)?;
+    let clock = clock(at)?;
+    let (mut store, _torn) =
+        CaseStore::open(journal, workflow, trust, clock, lock_timeout).map_err(store_failure)?;
     let reader: Box<dyn Read> = match input {
         None | Some("-") => Box::new(std::io::stdin()),
         Some(path) => Box::new(std::fs::File::open(path).map_err(|e| {
@@ -497,7 +549,7 @@ fn commit(store: &mut CaseStore<FileJournal>, batch: &mut Batch) -> Result<(), F
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for a in &accepted {
-        let line = serde_json::json!({"seq": a.seq, "events": a.events});
+        let line = serde_json::json!({"seq": a.seq, "head": a.head, "events": a.events});
         writeln!(out, "{line}").map_err(|e| Failure::new("io", e.to_string(), 2))?;
     }
     out.flush()
@@ -510,24 +562,61 @@ fn commit(store: &mut CaseStore<FileJournal>, batch: &mut Batch) -> Result<(), F
     }
 }
 
+/// Parses `--expect-head SEQ:HASH`.
+fn expect_head(text: Option<&str>) -> Result<Option<JournalRef>, Failure> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let bad = |why: String| {
+        Failure::input(
+            "usage",
+            format!("--expect-head {text:?}: {why}; expected SEQ:HASH, e.g. 12:sha256:<64 hex> (an apply acknowledgement's seq and head)"),
+        )
+    };
+    let (seq, head) = text
+        .split_once(':')
+        .ok_or_else(|| bad("no `:` after the seq".into()))?;
+    let seq = seq
+        .parse::<u64>()
+        .map_err(|e| bad(format!("seq is not a number: {e}")))?;
+    let head = head.parse().map_err(|e| bad(format!("{e}")))?;
+    Ok(Some(JournalRef { seq, head }))
+}
+
+/// Replays the journal; with `required`, the relying party must pass its own workflow and
+/// trust file (`anchor_required`, exit 2, otherwise).
 fn read_case(
     journal: &Path,
     pins: &Pins,
-) -> Result<(authority_lane::case::Case, authority_lane::journal::Scan), Failure> {
+    required: Option<&str>,
+    expect: Option<&str>,
+) -> Result<Replay, Failure> {
+    if let Some(command) = required
+        && (pins.workflow.is_none() || pins.trust.is_none())
+    {
+        return Err(Failure::input(
+            "anchor_required",
+            format!(
+                "{command} authenticates the journal against the workflow and trust file you hold: pass --workflow FILE and --trust FILE (the copies embedded in the journal can be rewritten by anyone who can write it)"
+            ),
+        ));
+    }
+    let expect_head = expect_head(expect)?;
     let (workflow, trust) = load_pins(pins)?;
-    replay_file(journal, workflow, trust).map_err(store_failure)
+    replay_file(
+        journal,
+        Anchors {
+            workflow,
+            trust,
+            expect_head,
+        },
+    )
+    .map_err(store_failure)
 }
 
 fn status(journal: &Path, pins: &Pins) -> Result<(), Failure> {
-    let (case, scan) = read_case(journal, pins)?;
-    let status = JournalStatus::of(&case, &scan).ok_or_else(|| {
-        Failure::new(
-            "journal_empty",
-            "the journal has no records",
-            EXIT_INTEGRITY,
-        )
-    })?;
-    print_json(&status)
+    let replay = read_case(journal, pins, None, None)?;
+    print_json(&JournalStatus::of(&replay))
 }
 
 fn packet(
@@ -536,8 +625,11 @@ fn packet(
     channel: Option<&str>,
     format: PacketFormat,
     pins: &Pins,
+    expect: Option<&str>,
 ) -> Result<(), Failure> {
-    let (case, _) = read_case(journal, pins)?;
+    let required = (!draft).then_some("packet (the accepted packet)");
+    let replay = read_case(journal, pins, required, expect)?;
+    let case = &replay.case;
     let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
     let channel = case.workflow().channel(&channel_id).ok_or_else(|| {
         Failure::input(
@@ -573,7 +665,7 @@ fn packet(
             ),
         )
     } else {
-        let p = case.packet().ok_or_else(|| {
+        let p = replay.packet().ok_or_else(|| {
             Failure::new("not_ready", format!("no recommendation packet: the case is in {}; a packet exists only in closed/accepted (use --draft for the current draft)", case.path()), EXIT_NOT_READY)
         })?;
         (p.view(channel), "Recommendation packet".to_owned())
@@ -587,22 +679,26 @@ fn packet(
     }
 }
 
-fn verify(journal: &Path, pins: &Pins) -> Result<(), Failure> {
-    let (case, scan) = read_case(journal, pins)?;
+fn verify(journal: &Path, pins: &Pins, expect: Option<&str>) -> Result<(), Failure> {
+    let replay = read_case(journal, pins, Some("verify"), expect)?;
+    let case = &replay.case;
     // Building a draft digests the whole lineage: build it once. An accepted packet's digest
     // is its draft's digest.
-    let packet_digest = case.packet().map(|p| p.packet_digest().clone());
+    let packet_digest = replay.packet().map(|p| p.packet_digest().clone());
     let draft_digest = packet_digest.clone().or_else(|| case.draft_digest());
     print_json(&serde_json::json!({
         "ok": true,
-        "records": scan.records,
-        "seq": scan.head.as_ref().map(|(seq, _)| seq),
-        "head": scan.head.as_ref().map(|(_, hash)| hash),
-        "torn_tail": scan.torn_tail.map(|t| serde_json::json!({"offset": t.offset, "len": t.len})),
+        "records": replay.records,
+        "seq": replay.head.seq,
+        "head": replay.head.head,
+        "supplied_clock_records": replay.supplied_clock,
+        "torn_tail": replay.torn_tail.map(|t| serde_json::json!({"offset": t.offset, "len": t.len})),
         "state": case.state(),
         "path": case.path(),
         "draft_digest": draft_digest,
         "packet_digest": packet_digest,
+        "workflow_digest": case.genesis().workflow_digest,
+        "trust_digest": case.genesis().trust_digest,
     }))
 }
 
@@ -612,22 +708,42 @@ fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
         authority_lane::demo::DemoError::Store(s) => store_failure(s),
         other => Failure::new("demo_failed", other.to_string(), 2),
     };
+    let clock = Clock::Supplied(declared_at);
     match journal {
         Some(path) => {
             let run = authority_lane::demo::run(declared_at, |w, t, token| {
-                CaseStore::init(path, w, t, token, declared_at)
+                CaseStore::init(path, w, t, token, clock)
             })
             .map_err(fail)?;
+            write_demo_trust(path, &run.store.case().shared().1)?;
             print_demo(&run, format)
         }
         None => {
             let run = authority_lane::demo::run(declared_at, |w, t, token| {
-                CaseStore::<MemoryJournal>::in_memory(w, t, token, declared_at)
+                CaseStore::<MemoryJournal>::in_memory(w, t, token, clock)
             })
             .map_err(fail)?;
             print_demo(&run, format)
         }
     }
+}
+
+/// The demo's keys are generated at run time: it writes the trust file they belong to beside
+/// the journal (`case.jsonl` → `case.trust.json`) so that the journal can be verified.
+fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Failure> {
+    let path = journal.with_extension("trust.json");
+    let text = serde_json::to_string_pretty(trust.file())
+        .map_err(|e| Failure::new("internal", format!("cannot serialise the trust file: {e}"), 2))?;
+    std::fs::write(&path, text + "\n").map_err(|e| {
+        Failure::input("io", format!("cannot write the demo's trust file {}: {e}", path.display()))
+    })?;
+    eprintln!(
+        "demo: journal {} written; verify it with: authority-lane verify --journal {} --trust {} --workflow workflows/signing-key-compromise.json",
+        journal.display(),
+        journal.display(),
+        path.display()
+    );
+    Ok(())
 }
 
 fn print_demo<S: Store>(

@@ -38,7 +38,10 @@ use std::sync::Arc;
 pub enum Command {
     /// An agent's finding.
     Finding {
-        /// When it was submitted.
+        /// When the agent observed it (RFC 3339, four-digit year). The case judges everything
+        /// at the time of record instead; this may not run ahead of it by more than the
+        /// review policy's `max_clock_skew_secs`.
+        #[serde(deserialize_with = "crate::time::de")]
         at: DateTime<Utc>,
         /// The submitting agent.
         agent: Agent,
@@ -47,16 +50,43 @@ pub enum Command {
     },
     /// A human decision: a compact JWS token.
     Decision {
-        /// When it was submitted.
+        /// When the human decided it (RFC 3339, four-digit year); as for findings, the token
+        /// is judged at the time of record.
+        #[serde(deserialize_with = "crate::time::de")]
         at: DateTime<Utc>,
         /// The token.
         token: String,
     },
 }
 
+/// Bounds on untrusted input (DESIGN §12.4), each refused with `input_too_large`.
+pub mod limits {
+    /// A command line, bytes.
+    pub const COMMAND_BYTES: usize = 64 * 1024;
+    /// A token, bytes.
+    pub const TOKEN_BYTES: usize = crate::approval::MAX_TOKEN_BYTES;
+    /// An id, a source record or a source system, bytes.
+    pub const ID_BYTES: usize = 256;
+    /// A note, bytes.
+    pub const NOTE_BYTES: usize = 4 * 1024;
+}
+
+fn bounded(what: &'static str, text: &str, limit: usize) -> Result<(), Rejection> {
+    if text.len() > limit {
+        return Err(Rejection::InputTooLarge {
+            what,
+            size: text.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
 impl Command {
-    /// Parses one command line; malformed JSON is `invalid_json`.
+    /// Parses one command line: over 64 KiB is `input_too_large`, malformed JSON (or a
+    /// timestamp outside the one grammar) is `invalid_json`.
     pub fn from_json(line: &str) -> Result<Command, Rejection> {
+        bounded("a command line", line, limits::COMMAND_BYTES)?;
         serde_json::from_str(line).map_err(|e| Rejection::InvalidJson {
             message: e.to_string(),
         })
@@ -70,9 +100,13 @@ impl Command {
     }
 }
 
-/// Something that happened to the case. Only [`Case::decide`] makes events.
+/// Something that happened to the case. Only [`Case::decide`] makes events; each carries the
+/// time of record it was decided at.
 #[derive(Debug)]
-pub struct Event(EventKind);
+pub struct Event {
+    kind: EventKind,
+    recorded_at: DateTime<Utc>,
+}
 
 #[derive(Debug)]
 enum EventKind {
@@ -84,12 +118,17 @@ enum EventKind {
 }
 
 impl Event {
-    /// When it happened.
+    /// When its submitter says it happened (the command's `at`).
     pub fn at(&self) -> DateTime<Utc> {
-        match &self.0 {
+        match &self.kind {
             EventKind::Finding(f) => f.at,
             EventKind::Decision { at, .. } => *at,
         }
+    }
+
+    /// The time of record it was decided at: the journal record's `at`.
+    pub fn recorded_at(&self) -> DateTime<Utc> {
+        self.recorded_at
     }
 }
 
@@ -138,7 +177,7 @@ pub struct FindingRecordBody<'a> {
 
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
+        match &self.kind {
             EventKind::Finding(f) => EventRecord::Finding {
                 at: f.at,
                 agent: &f.agent,
@@ -224,8 +263,10 @@ pub struct Status {
     pub revision: u64,
     /// Recommended lane.
     pub recommended_lane: LaneId,
-    /// Digest of the current draft, when one exists.
+    /// Digest of the current draft, when one exists: what reviewers and the acceptor sign.
     pub draft_digest: Option<Digest>,
+    /// Digest of the current assessment: what `set_lane` and `exclude_option` redirects sign.
+    pub assessment_digest: Digest,
     /// Who owns the decision.
     pub decision_owner: DecisionOwner,
     /// Valid sign-offs on the current draft.
@@ -387,41 +428,61 @@ impl Case {
         Ok(case)
     }
 
-    /// Replays one recorded event (its journal JSON): turns it back into its command, decides it
-    /// again — which re-verifies any token at its recorded time — checks that a decision's
-    /// recorded kind, issuer and token digest match the verified token, and evolves.
-    pub fn replay_event(&mut self, recorded: &serde_json::Value) -> Result<(), ReplayError> {
+    /// Replays one recorded event (its journal JSON) at its record's time of record: turns it
+    /// back into its command, decides it again — which re-verifies any token at that time —
+    /// checks that a decision's recorded kind, issuer and token digest match the verified
+    /// token, and evolves.
+    pub fn replay_event(
+        &mut self,
+        recorded: &serde_json::Value,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Replayed, ReplayError> {
         let r = RecordedEvent::deserialize(recorded)
             .map_err(|e| ReplayError::Malformed(e.to_string()))?;
-        self.replay_recorded(r)
+        self.replay_recorded(r, recorded_at)
     }
 
     /// [`replay_event`](Case::replay_event) from the event's JSON text.
-    pub fn replay_json(&mut self, recorded: &str) -> Result<(), ReplayError> {
+    pub fn replay_json(
+        &mut self,
+        recorded: &str,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Replayed, ReplayError> {
         let r = serde_json::from_str::<RecordedEvent>(recorded)
             .map_err(|e| ReplayError::Malformed(e.to_string()))?;
-        self.replay_recorded(r)
+        self.replay_recorded(r, recorded_at)
     }
 
-    fn replay_recorded(&mut self, recorded: RecordedEvent) -> Result<(), ReplayError> {
-        let (command, claimed) = match recorded {
-            RecordedEvent::Finding { at, agent, finding } => {
-                (Command::Finding { at, agent, finding }, None)
-            }
+    fn replay_recorded(
+        &mut self,
+        recorded: RecordedEvent,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Replayed, ReplayError> {
+        let (command, claimed, clock) = match recorded {
+            RecordedEvent::Finding {
+                at,
+                agent,
+                finding,
+                clock,
+            } => (Command::Finding { at, agent, finding }, None, clock),
             RecordedEvent::Decision {
                 at,
                 kind,
                 issuer,
                 token_digest,
                 token,
+                clock,
             } => (
                 Command::Decision { at, token },
                 Some((kind, issuer, token_digest)),
+                clock,
             ),
         };
-        let events = self.decide(&command).map_err(ReplayError::Refused)?;
+        let events = self
+            .decide(&command, recorded_at)
+            .map_err(ReplayError::Refused)?;
         if let Some((kind, issuer, digest)) = claimed {
-            let matches = events.iter().all(|e| match &e.0 {
+            let matches = events.iter().all(|e| match &e.kind {
                 EventKind::Decision { approval, .. } => {
                     approval.kind() == kind
                         && approval.issuer() == &issuer
@@ -436,7 +497,17 @@ impl Case {
         for event in &events {
             self.evolve(event);
         }
-        Ok(())
+        Ok(Replayed {
+            supplied_clock: clock.is_some(),
+        })
+    }
+
+    /// The digest of the current assessment (`sha256:` + SHA-256 of its RFC 8785 form), which
+    /// `set_lane` and `exclude_option` redirects must name: it binds a redirect to what its
+    /// signer saw.
+    pub fn assessment_digest(&self) -> Digest {
+        Digest::of_canonical(&self.assessment())
+            .expect("an assessment is plain JSON (string keys, integers, no floats)")
     }
 
     // ----- reading -----
@@ -470,7 +541,7 @@ impl Case {
     pub fn revision(&self) -> u64 {
         self.revision
     }
-    /// The time of the last event.
+    /// The time of record of the last event.
     pub fn last_at(&self) -> DateTime<Utc> {
         self.last_at
     }
@@ -507,11 +578,13 @@ impl Case {
         self.draft().map(|d| d.packet_digest)
     }
 
-    /// The accepted recommendation: `Some` only in `closed/accepted`.
-    pub fn packet(&self) -> Option<RecommendationPacket> {
+    /// The accepted recommendation: `Some` only in `closed/accepted`. `journal` is where the
+    /// acceptance — the case's last record, since a closed case takes nothing more — sits in
+    /// its journal; the packet carries it so that a relying party can detect a rollback.
+    pub fn packet(&self, journal: crate::packet::JournalRef) -> Option<RecommendationPacket> {
         let (by, _) = self.accepted.as_ref()?;
         (self.state() == Leaf::Accepted)
-            .then(|| RecommendationPacket::new(self.build_draft(), by.clone()))
+            .then(|| RecommendationPacket::new(self.build_draft(), by.clone(), journal))
     }
 
     /// A summary for `status`.
@@ -524,6 +597,8 @@ impl Case {
             revision: self.revision,
             recommended_lane: self.recommended_lane().clone(),
             draft_digest: self.draft_digest(),
+            assessment_digest: Digest::of_canonical(&a)
+                .expect("an assessment is plain JSON (string keys, integers, no floats)"),
             decision_owner: self.decision_owner(),
             signoffs: self.current_signoffs().count(),
             stable: a.stable,
@@ -535,28 +610,44 @@ impl Case {
 
     // ----- deciding -----
 
-    /// Validates a command and returns the events it causes. Pure: reads no clock, no disk,
-    /// changes nothing.
-    pub fn decide(&self, command: &Command) -> Result<Vec<Event>, Rejection> {
+    /// Validates a command at the time of record `now` and returns the events it causes.
+    /// Pure: reads no clock, no disk, changes nothing.
+    ///
+    /// `now` is the writer's clock (DESIGN §12.3), never the submitter's: tokens, delegations
+    /// and ordering are judged at it. It may not be earlier than the last record's time
+    /// (`time_regression`), and the command's own `at` may not run ahead of it by more than the
+    /// review policy's `max_clock_skew_secs` (`clock_skew`).
+    pub fn decide(&self, command: &Command, now: DateTime<Utc>) -> Result<Vec<Event>, Rejection> {
         if self.state().is_closed() {
             return Err(Rejection::CaseClosed {
                 state: self.state(),
             });
         }
-        let at = command.at();
-        if at < self.last_at {
+        if now < self.last_at {
             return Err(Rejection::TimeRegression {
-                at,
+                at: now,
                 last: self.last_at,
             });
         }
+        let skew = self.workflow.review().max_clock_skew_secs;
+        if command.at() > now + chrono::Duration::seconds(skew) {
+            return Err(Rejection::ClockSkew {
+                at: command.at(),
+                recorded_at: now,
+                max_skew_secs: skew,
+            });
+        }
+        let event = |kind| Event {
+            kind,
+            recorded_at: now,
+        };
         match command {
             Command::Finding { at, agent, finding } => self
                 .decide_finding(*at, agent, finding)
-                .map(|f| vec![Event(EventKind::Finding(f))]),
+                .map(|f| vec![event(EventKind::Finding(f))]),
             Command::Decision { at, token } => self
-                .decide_decision(*at, token)
-                .map(|approval| vec![Event(EventKind::Decision { at: *at, approval })]),
+                .decide_decision(now, token)
+                .map(|approval| vec![event(EventKind::Decision { at: *at, approval })]),
         }
     }
 
@@ -577,6 +668,20 @@ impl Case {
         agent: &Agent,
         input: &FindingInput,
     ) -> Result<Finding, Rejection> {
+        for (what, text, limit) in [
+            ("the agent role", agent.role.as_str(), limits::ID_BYTES),
+            ("the agent id", agent.id.as_str(), limits::ID_BYTES),
+            ("the fact", input.fact.as_str(), limits::ID_BYTES),
+            ("source.system", input.source.system.as_str(), limits::ID_BYTES),
+            ("source.record", input.source.record.as_str(), limits::ID_BYTES),
+            (
+                "the note",
+                input.note.as_deref().unwrap_or_default(),
+                limits::NOTE_BYTES,
+            ),
+        ] {
+            bounded(what, text, limit)?;
+        }
         let def = self.workflow.fact(&input.fact).ok_or_else(|| {
             crate::workflow::FactError::UnknownFact {
                 fact: input.fact.clone(),
@@ -603,6 +708,7 @@ impl Case {
     }
 
     fn decide_decision(&self, at: DateTime<Utc>, token: &str) -> Result<AnyApproval, Rejection> {
+        bounded("the token", token, limits::TOKEN_BYTES)?;
         let ctx = VerifyContext {
             case_id: Some(self.id()),
             at,
@@ -691,10 +797,24 @@ impl Case {
                 d.to
             )));
         }
+        if &d.to == a.issuer() {
+            return Err(deny(
+                "a delegation to another principal; nobody delegates to themselves".into(),
+            ));
+        }
         if d.until <= at {
             return Err(deny(format!(
-                "a delegation must end after it is given; `until` {} is not after {at}",
-                d.until
+                "a delegation must end after it is given; `until` {} is not after the time of record {}",
+                crate::time::format(&d.until),
+                crate::time::format(&at)
+            )));
+        }
+        let longest = self.workflow.review().max_delegation_secs;
+        if d.until > at + chrono::Duration::seconds(longest) {
+            return Err(deny(format!(
+                "a delegation of at most {longest} s (review.max_delegation_secs); `until` {} is later than {}",
+                crate::time::format(&d.until),
+                crate::time::format(&(at + chrono::Duration::seconds(longest)))
             )));
         }
         Ok(())
@@ -721,16 +841,26 @@ impl Case {
             });
         }
         self.check_digest(&a.decision().packet_digest)?;
+        // Exactly the policy's set: each required attestation once, nothing else.
+        let attests = &a.decision().attests;
         let missing: Vec<String> = policy
             .attestations
             .iter()
-            .filter(|att| !a.decision().attests.contains(att))
+            .filter(|att| !attests.contains(att))
             .map(|att| att.to_string())
             .collect();
-        if !missing.is_empty() {
+        let unexpected: Vec<String> = attests
+            .iter()
+            .enumerate()
+            .filter(|(i, att)| !policy.attestations.contains(att) || attests[..*i].contains(att))
+            .map(|(_, att)| att.to_string())
+            .collect();
+        if !missing.is_empty() || !unexpected.is_empty() {
             return Err(Rejection::MissingAttestation {
                 issuer: a.issuer().clone(),
                 missing,
+                unexpected,
+                expected: policy.attestations.iter().map(|a| a.to_string()).collect(),
             });
         }
         if self
@@ -807,25 +937,35 @@ impl Case {
             action: action.to_owned(),
             needed,
         };
-        // Owners of the recommended lane or any higher one, and the command role, may ask for
-        // evidence or exclude an option.
-        let owner_at_or_above = || {
-            let rank = self.rank(self.recommended_lane());
+        // True when the issuer owns (holds, or has an unexpired delegation of) a lane of at
+        // least `rank`.
+        let owns_rank = |rank: u32| {
             self.workflow
                 .lanes()
                 .iter()
                 .filter(|l| l.rank >= rank)
                 .any(|l| self.owns(a.issuer(), &l.id, at))
-                || self
-                    .trust
-                    .has_role(a.issuer(), &self.workflow.review().command_role)
+        };
+        let bound_to_what_was_seen = |signed: &Digest| {
+            let expected = self.assessment_digest();
+            if &expected == signed {
+                Ok(())
+            } else {
+                Err(Rejection::StaleApproval {
+                    expected,
+                    got: signed.clone(),
+                })
+            }
         };
         match &r.action {
             RedirectAction::RequestEvidence { facts } => {
                 if let Some(f) = facts.iter().find(|f| self.workflow.fact(f).is_none()) {
                     return Err(crate::workflow::FactError::UnknownFact { fact: f.clone() }.into());
                 }
-                if !owner_at_or_above() {
+                let command_role = &self.workflow.review().command_role;
+                if !owns_rank(self.rank(self.recommended_lane()))
+                    && !self.trust.has_role(a.issuer(), command_role)
+                {
                     return Err(deny(
                         "request evidence",
                         "an owner of the recommended lane or a higher one, or the command role"
@@ -833,30 +973,35 @@ impl Case {
                     ));
                 }
             }
-            RedirectAction::ExcludeOption { option } => {
-                if !self.workflow.options().iter().any(|o| &o.id == option) {
-                    return Err(deny(
-                        "exclude an option",
-                        format!("`{option}` is not an option of this workflow"),
-                    ));
-                }
-                if !owner_at_or_above() {
-                    return Err(deny(
-                        "exclude an option",
-                        "an owner of the recommended lane or a higher one, or the command role"
-                            .into(),
-                    ));
-                }
-            }
-            RedirectAction::SetLane { lane } => {
+            RedirectAction::ExcludeOption {
+                option,
+                assessment_digest,
+            } => self.check_exclusion(a, option, assessment_digest, owns_rank, bound_to_what_was_seen)?,
+            RedirectAction::SetLane {
+                lane,
+                assessment_digest,
+            } => {
                 if self.lane(lane).is_none() {
                     return Err(deny(
                         "set the lane",
                         format!("`{lane}` is not a lane of this workflow"),
                     ));
                 }
+                bound_to_what_was_seen(assessment_digest)?;
                 let max = self.max_lane();
-                if !self.owns(a.issuer(), max, at) {
+                let max_lane = self.lane(max).expect("the case's lanes are the workflow's");
+                if self.rank(lane) < max_lane.rank {
+                    // Lowering below the case maximum is the holder's call alone.
+                    if !self.trust.has_role(a.issuer(), &max_lane.holder_role) {
+                        return Err(deny(
+                            &format!("lower the lane to `{lane}`"),
+                            format!(
+                                "a holder of the case's maximum lane `{max}` (role `{}`); a delegate may not lower it",
+                                max_lane.holder_role
+                            ),
+                        ));
+                    }
+                } else if !self.owns(a.issuer(), max, at) {
                     return Err(deny(
                         "set the lane",
                         format!("a holder or valid delegate of the case's maximum lane `{max}`"),
@@ -867,13 +1012,68 @@ impl Case {
         Ok(())
     }
 
+    /// `exclude_option`: bound to the assessment its signer saw; signed by an owner of the
+    /// option's boundary lane or a higher one — and never below the recommended lane, so a lower
+    /// lane cannot shrink a higher authority's options —; never the last option.
+    fn check_exclusion(
+        &self,
+        a: &Approval<Redirect>,
+        option: &crate::ids::OptionId,
+        signed: &Digest,
+        owns_rank: impl Fn(u32) -> bool,
+        bound_to_what_was_seen: impl Fn(&Digest) -> Result<(), Rejection>,
+    ) -> Result<(), Rejection> {
+        let deny = |needed: String| Rejection::NotAuthorized {
+            issuer: a.issuer().clone(),
+            action: format!("exclude the option `{option}`"),
+            needed,
+        };
+        let Some(def) = self.workflow.options().iter().find(|o| &o.id == option) else {
+            return Err(deny(format!("`{option}` is not an option of this workflow")));
+        };
+        if self.lanes.excluded.contains(option) {
+            return Err(deny(format!("`{option}` is excluded already")));
+        }
+        bound_to_what_was_seen(signed)?;
+        let assessment = self.assessment();
+        // The boundary the reader sees now; for an option not listed now, the highest lane its
+        // boundary could name.
+        let boundary_rank = match assessment.options.iter().find(|o| &o.id == option) {
+            Some(listed) => self.rank(&listed.boundary_lane),
+            None => match &def.boundary {
+                crate::workflow::Boundary::Lane(l) => self.rank(l),
+                crate::workflow::Boundary::Conditional { then, else_, .. } => {
+                    self.rank(then).max(self.rank(else_))
+                }
+            },
+        };
+        let needed_rank = boundary_rank.max(self.rank(self.recommended_lane()));
+        if !owns_rank(needed_rank) {
+            let lane = self
+                .workflow
+                .lanes()
+                .iter()
+                .find(|l| l.rank == needed_rank)
+                .map_or_else(|| format!("rank {needed_rank}"), |l| format!("`{}`", l.id));
+            return Err(deny(format!(
+                "an owner of {lane} or a higher lane (the option's boundary lane, and at least the recommended lane)"
+            )));
+        }
+        if assessment.options.iter().all(|o| &o.id == option) {
+            return Err(deny(
+                "at least one option to remain; the last option cannot be excluded".into(),
+            ));
+        }
+        Ok(())
+    }
+
     // ----- evolving -----
 
     /// Applies an event made by [`decide`](Case::decide). Infallible and deterministic.
     pub fn evolve(&mut self, event: &Event) {
-        let at = event.at();
+        let at = event.recorded_at;
         self.last_at = at;
-        match &event.0 {
+        match &event.kind {
             EventKind::Finding(f) => {
                 if let Some(def) = self.workflow.fact(&f.fact) {
                     self.evidence.record(def, f.clone());
@@ -955,10 +1155,10 @@ impl Case {
             RedirectAction::RequestEvidence { facts } => {
                 self.requested.extend(facts.iter().cloned());
             }
-            RedirectAction::ExcludeOption { option } => {
+            RedirectAction::ExcludeOption { option, .. } => {
                 self.lanes.excluded.insert(option.clone());
             }
-            RedirectAction::SetLane { lane } => {
+            RedirectAction::SetLane { lane, .. } => {
                 let rank = self.rank(lane);
                 // Triggers now true on lanes above the chosen one were weighed by the redirecting
                 // owner: they no longer raise the lane. New triggers still do.
@@ -1133,6 +1333,8 @@ impl Case {
                 id: self.workflow.id().to_owned(),
                 digest: self.workflow.digest().clone(),
             },
+            workflow_digest: self.workflow.digest().clone(),
+            trust_digest: self.trust.digest().clone(),
             declared: self.declared.clone(),
             recommended_lane,
             lanes,
@@ -1219,17 +1421,40 @@ fn roles_coverable(roles: &[RoleId], signers: &[&PrincipalId], trust: &Trust) ->
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum RecordedEvent {
     Finding {
+        #[serde(deserialize_with = "crate::time::de")]
         at: DateTime<Utc>,
         agent: Agent,
         finding: FindingInput,
+        #[serde(default)]
+        clock: Option<ClockMark>,
     },
     Decision {
+        #[serde(deserialize_with = "crate::time::de")]
         at: DateTime<Utc>,
         kind: DecisionKind,
         issuer: PrincipalId,
         token_digest: Digest,
         token: String,
+        #[serde(default)]
+        clock: Option<ClockMark>,
     },
+}
+
+/// The mark a store puts on an event whose time of record came from a supplied clock
+/// (`"clock": "supplied"`), so that a relying party sees that the writer's clock was overridden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockMark {
+    /// The time of record was supplied (`--at`, an injected clock), not read from the writer's
+    /// clock.
+    Supplied,
+}
+
+/// What replaying one record found out about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replayed {
+    /// The record's time of record was supplied, not the writer's clock.
+    pub supplied_clock: bool,
 }
 
 #[cfg(test)]

@@ -65,13 +65,19 @@ pub enum Rejection {
         /// The acceptor.
         issuer: PrincipalId,
     },
-    /// A sign-off lacks required attestations.
-    #[error("sign-off by {issuer} does not attest {missing:?}; every sign-off must attest them")]
+    /// A sign-off's attestations are not exactly the review policy's set.
+    #[error(
+        "sign-off by {issuer} must attest exactly {expected:?}, each once: missing {missing:?}, unexpected or repeated {unexpected:?}"
+    )]
     MissingAttestation {
         /// The reviewer.
         issuer: PrincipalId,
         /// The attestations missing.
         missing: Vec<String>,
+        /// Attestations the policy does not ask for, or repeated ones.
+        unexpected: Vec<String>,
+        /// The policy's set.
+        expected: Vec<String>,
     },
     /// The command is not allowed in the case's current state.
     #[error("{command} is not allowed in state {state} ({path})")]
@@ -83,15 +89,42 @@ pub enum Rejection {
         /// The command kind.
         command: String,
     },
-    /// The command's time is earlier than the case's last event.
+    /// The time of record is earlier than the last record's (only a supplied clock can do
+    /// this).
     #[error(
-        "command time {at} is earlier than the case's last event at {last}; commands must arrive in time order"
+        "time of record {} is earlier than the last record's {}; a supplied clock (--at) may not go back",
+        crate::time::format(at),
+        crate::time::format(last)
     )]
     TimeRegression {
+        /// The time of record.
+        at: DateTime<Utc>,
+        /// The last record's time.
+        last: DateTime<Utc>,
+    },
+    /// The command's own `at` is later than the time of record plus the allowed skew.
+    #[error(
+        "the command's at {} is ahead of the time of record {} by more than {max_skew_secs} s; a submitter cannot set the case clock — send the time you observed or decided it",
+        crate::time::format(at),
+        crate::time::format(recorded_at)
+    )]
+    ClockSkew {
         /// The command's `at`.
         at: DateTime<Utc>,
-        /// The last event's time.
-        last: DateTime<Utc>,
+        /// The time of record.
+        recorded_at: DateTime<Utc>,
+        /// `review.max_clock_skew_secs`.
+        max_skew_secs: i64,
+    },
+    /// An untrusted input is larger than its bound (DESIGN §12.4).
+    #[error("{what} is {size} bytes, over the {limit}-byte limit")]
+    InputTooLarge {
+        /// Which input.
+        what: &'static str,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
     },
     /// The agent's role may not submit this fact.
     #[error("agent role `{role}` may not submit `{fact}`; the workflow allows only `{allowed}`")]
@@ -128,6 +161,8 @@ impl Rejection {
             Rejection::MissingAttestation { .. } => "missing_attestation",
             Rejection::NotAllowedInState { .. } => "not_allowed_in_state",
             Rejection::TimeRegression { .. } => "time_regression",
+            Rejection::ClockSkew { .. } => "clock_skew",
+            Rejection::InputTooLarge { .. } => "input_too_large",
             Rejection::RoleNotPermitted { .. } => "role_not_permitted",
             Rejection::Fact(e) => e.code(),
             Rejection::CaseClosed { .. } => "case_closed",

@@ -59,6 +59,14 @@ fn world() -> World {
 
 use crate::approval::Decision;
 
+/// Where a test pretends the acceptance sits in a journal.
+fn jref() -> crate::packet::JournalRef {
+    crate::packet::JournalRef {
+        seq: 99,
+        head: Digest::of_bytes(b"head"),
+    }
+}
+
 /// Everything observable about a case, to show a rejection changed nothing.
 fn snapshot(c: &Case) -> Value {
     json!({
@@ -111,8 +119,9 @@ impl World {
         }
     }
 
+    /// An honest writer whose clock reads the command's time.
     fn apply(&mut self, cmd: &Command) -> Result<(), Rejection> {
-        let events = self.case.decide(cmd)?;
+        let events = self.case.decide(cmd, cmd.at())?;
         for e in &events {
             self.case.evolve(e);
         }
@@ -183,15 +192,15 @@ impl World {
 fn happy_path_reaches_accepted_with_a_packet() {
     let mut w = world();
     assert_eq!(w.case.state(), Leaf::Gathering);
-    assert!(w.case.packet().is_none());
+    assert!(w.case.packet(jref()).is_none());
     w.ready();
     assert_eq!(w.case.revision(), 1);
     w.quorum();
-    assert!(w.case.packet().is_none(), "no packet before acceptance");
+    assert!(w.case.packet(jref()).is_none(), "no packet before acceptance");
     let c = w.accept("priya.natarajan");
     w.must(c);
     assert_eq!(w.case.path(), "closed/accepted");
-    let p = w.case.packet().expect("packet in closed/accepted");
+    let p = w.case.packet(jref()).expect("packet in closed/accepted");
     assert_eq!(p.accepted_by().as_str(), "priya.natarajan");
     assert_eq!(p.draft().content.revision, 1);
     assert_eq!(
@@ -276,9 +285,13 @@ fn set_lane_redirect_by_the_maximum_lane_owner_lowers_the_lane() {
     w.ready();
     let c = w.finding("custody.exposure", json!("confirmed"));
     w.must(c);
+    let seen = w.case.assessment_digest();
     let redirect = |lane: &str| {
         Decision::Redirect(Redirect {
-            action: RedirectAction::SetLane { lane: lane.into() },
+            action: RedirectAction::SetLane {
+                lane: lane.into(),
+                assessment_digest: seen.clone(),
+            },
             reason: "custody evidence retracted by HSM vendor".into(),
         })
     };
@@ -388,18 +401,18 @@ fn stand_down_closes_without_a_packet() {
     );
     w.must(c);
     assert_eq!(w.case.path(), "closed/stood_down");
-    assert!(w.case.packet().is_none());
+    assert!(w.case.packet(jref()).is_none());
     assert!(w.case.draft().is_none());
 }
 
 #[test]
 fn replay_rebuilds_the_same_case() {
     let mut w = world();
-    let mut log: Vec<Value> = Vec::new();
+    let mut log: Vec<(Value, DateTime<Utc>)> = Vec::new();
     let mut run = |w: &mut World, cmd: Command| {
-        let events = w.case.decide(&cmd).unwrap();
+        let events = w.case.decide(&cmd, cmd.at()).unwrap();
         for e in &events {
-            log.push(serde_json::to_value(e).unwrap());
+            log.push((serde_json::to_value(e).unwrap(), e.recorded_at()));
             w.case.evolve(e);
         }
     };
@@ -425,18 +438,18 @@ fn replay_rebuilds_the_same_case() {
         w.case.genesis(),
     )
     .unwrap();
-    for e in &log {
-        again.replay_event(e).unwrap();
+    for (e, at) in &log {
+        again.replay_event(e, *at).unwrap();
     }
     assert_eq!(snapshot(&again), snapshot(&w.case));
     assert_eq!(
-        again.packet().unwrap().packet_digest(),
-        w.case.packet().unwrap().packet_digest()
+        again.packet(jref()).unwrap().packet_digest(),
+        w.case.packet(jref()).unwrap().packet_digest()
     );
 
     // A recorded event whose token was swapped for one from a key outside the trust fails.
     let outsider = Cast::generate().unwrap();
-    let mut forged = log[3].clone();
+    let (mut forged, forged_at) = log[3].clone();
     let at: DateTime<Utc> = serde_json::from_value(forged["at"].clone()).unwrap();
     forged["token"] = json!(outsider.token(
         "lee.park",
@@ -450,11 +463,11 @@ fn replay_rebuilds_the_same_case() {
         w.case.genesis(),
     )
     .unwrap();
-    for e in &log[..3] {
-        replayed.replay_event(e).unwrap();
+    for (e, at) in &log[..3] {
+        replayed.replay_event(e, *at).unwrap();
     }
     assert!(matches!(
-        replayed.replay_event(&forged),
+        replayed.replay_event(&forged, forged_at),
         Err(ReplayError::Refused(Rejection::Token(_)))
     ));
 }

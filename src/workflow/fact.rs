@@ -156,6 +156,10 @@ impl fmt::Display for FactValue {
     }
 }
 
+/// The largest count a fact may hold: 2^53 − 1, the largest integer every I-JSON (RFC 7493)
+/// reader represents exactly, so that every RFC 8785 implementation hashes it alike.
+pub const MAX_COUNT: u64 = (1 << 53) - 1;
+
 /// Why a JSON value is not a valid value of a fact.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{expected} expected, got {got}")]
@@ -180,8 +184,13 @@ impl FactDef {
                 .ok_or_else(|| mismatch("a bool".into())),
             FactType::Count => v
                 .as_u64()
+                .filter(|n| *n <= MAX_COUNT)
                 .map(FactValue::Count)
-                .ok_or_else(|| mismatch("a non-negative integer count".into())),
+                .ok_or_else(|| {
+                    mismatch(format!(
+                        "a non-negative integer count of at most {MAX_COUNT} (2^53 - 1, I-JSON)"
+                    ))
+                }),
             FactType::Enum => v
                 .as_str()
                 .and_then(|s| {
@@ -196,9 +205,11 @@ impl FactDef {
                 .ok_or_else(|| mismatch(format!("one of {:?}", self.values))),
             FactType::Timestamp => v
                 .as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| FactValue::Timestamp(t.with_timezone(&Utc)))
-                .ok_or_else(|| mismatch("an RFC 3339 timestamp string".into())),
+                .and_then(|s| crate::time::parse(s).ok())
+                .map(FactValue::Timestamp)
+                .ok_or_else(|| {
+                    mismatch("an RFC 3339 timestamp string with a four-digit year".into())
+                }),
         }
     }
 

@@ -151,6 +151,21 @@ pub struct ReviewPolicy {
     pub separation_of_duties: bool,
     /// The role that declares the case and may stand it down.
     pub command_role: RoleId,
+    /// Longest delegation (`until` − time of record), seconds. Default 604800 (7 days).
+    #[serde(default = "default_max_delegation_secs")]
+    pub max_delegation_secs: i64,
+    /// How far a command's own `at` may run ahead of the time of record, seconds
+    /// (`clock_skew` beyond it). Default 300.
+    #[serde(default = "default_max_clock_skew_secs")]
+    pub max_clock_skew_secs: i64,
+}
+
+fn default_max_delegation_secs() -> i64 {
+    604_800
+}
+
+fn default_max_clock_skew_secs() -> i64 {
+    300
 }
 
 /// What a channel view may contain.
@@ -624,6 +639,18 @@ fn validate_review(r: &ReviewPolicy) -> Result<(), WorkflowError> {
         return Err(WorkflowError::at(
             "review.max_token_lifetime_secs",
             "token lifetime must be positive",
+        ));
+    }
+    if r.max_delegation_secs <= 0 {
+        return Err(WorkflowError::at(
+            "review.max_delegation_secs",
+            "the longest delegation must be positive",
+        ));
+    }
+    if r.max_clock_skew_secs < 0 {
+        return Err(WorkflowError::at(
+            "review.max_clock_skew_secs",
+            "the clock skew allowance may not be negative",
         ));
     }
     Ok(())
