@@ -12,7 +12,7 @@ use crate::ids::{CaseId, KeyId, PrincipalId};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey};
+use ed25519_dalek::{SIGNATURE_LENGTH, Signature, VerifyingKey};
 use serde::Deserialize;
 
 /// The only accepted `aud`.
@@ -182,14 +182,26 @@ struct RawHeader {
 }
 
 /// Checks an Ed25519 signature over a JWS signing input. This is the signature layer [`verify`]
-/// uses; the crypto is `jsonwebtoken`'s.
+/// uses.
+///
+/// Verification is strict (RFC 8032 §5.1.7 plus ed25519-dalek's `verify_strict`): `S` must be
+/// canonical (below the group order), `R` must be the canonical encoding of a point that is not
+/// of small order, and `key` must not be of small order. The lax check would accept, for
+/// example, `R` = basepoint and `S` = 1 as a signature of every message under the identity key.
+/// A signature that is not base64url of exactly 64 bytes does not verify.
 pub(crate) fn signature_verifies(
     signing_input: &[u8],
     signature_b64: &str,
-    key: &DecodingKey,
+    key: &VerifyingKey,
 ) -> bool {
-    jsonwebtoken::crypto::verify(signature_b64, signing_input, key, Algorithm::EdDSA)
-        .unwrap_or(false)
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(signature_b64) else {
+        return false;
+    };
+    let Ok(bytes) = <[u8; SIGNATURE_LENGTH]>::try_from(bytes) else {
+        return false;
+    };
+    key.verify_strict(signing_input, &Signature::from_bytes(&bytes))
+        .is_ok()
 }
 
 fn b64_part(part: &str, name: &str) -> Result<Vec<u8>, TokenError> {
@@ -370,6 +382,7 @@ mod tests {
     use crate::approval::token::{DecisionKind, RedirectAction};
     use crate::approval::trust::{KeyEntry, PrincipalEntry, TrustFile};
     use crate::digest::Digest;
+    use curve25519_dalek::constants::ED25519_BASEPOINT_COMPRESSED;
     use serde_json::{Value, json};
 
     const A4_TOKEN: &str = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
@@ -453,7 +466,7 @@ mod tests {
 
     #[test]
     fn rfc8037_a4_signature_verifies_and_one_flipped_byte_fails() {
-        let key = DecodingKey::from_ed_components(A4_X).unwrap();
+        let key = a4_key();
         let (input, sig) = A4_TOKEN.rsplit_once('.').unwrap();
         assert!(signature_verifies(input.as_bytes(), sig, &key));
 
@@ -464,6 +477,143 @@ mod tests {
         let last = tampered_input.len() - 1;
         tampered_input[last] = b'h';
         assert!(!signature_verifies(&tampered_input, sig, &key));
+    }
+
+    fn a4_key() -> VerifyingKey {
+        let x: [u8; 32] = URL_SAFE_NO_PAD.decode(A4_X).unwrap().try_into().unwrap();
+        VerifyingKey::from_bytes(&x).unwrap()
+    }
+
+    // ---- strict verification (RFC 8032 §5.1.7, canonical S, no small-order A or R) ----
+
+    /// The group order L, little-endian.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+
+    /// `s + L` as 32 little-endian bytes: the same scalar mod L, encoded non-canonically.
+    fn plus_l(s: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let sum = u16::from(s[i]) + u16::from(L[i]) + carry;
+            out[i] = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0, "S + L fits in 32 bytes since S < L < 2^253");
+        out
+    }
+
+    /// The identity point, `y = 1`: a small-order key ([`Trust`] refuses it at load; built
+    /// directly here to test the signature layer on its own).
+    fn identity_key() -> VerifyingKey {
+        let mut y = [0u8; 32];
+        y[0] = 1;
+        VerifyingKey::from_bytes(&y).unwrap()
+    }
+
+    #[test]
+    fn identity_key_forgery_does_not_verify() {
+        use ed25519_dalek::Verifier as _;
+        let key = identity_key();
+        assert!(key.is_weak());
+        // R = the basepoint, S = 1: [S]B = R + [k]A holds for every message when A is the
+        // identity, so the lax check accepts it as a signature of anything.
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(ED25519_BASEPOINT_COMPRESSED.as_bytes());
+        forged[32] = 1;
+        let (a4_input, _) = A4_TOKEN.rsplit_once('.').unwrap();
+        for message in [a4_input.as_bytes(), b"approve everything", b""] {
+            assert!(
+                key.verify(message, &Signature::from_bytes(&forged)).is_ok(),
+                "control: the lax check accepts the forgery"
+            );
+            assert!(!signature_verifies(message, &b64(&forged), &key));
+        }
+    }
+
+    #[test]
+    fn non_canonical_s_does_not_verify() {
+        let key = a4_key();
+        let (input, sig) = A4_TOKEN.rsplit_once('.').unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        let mut malleated = raw.clone();
+        malleated[32..].copy_from_slice(&plus_l(&raw[32..]));
+        assert_ne!(malleated, raw);
+        assert!(signature_verifies(input.as_bytes(), sig, &key));
+        assert!(!signature_verifies(
+            input.as_bytes(),
+            &b64(&malleated),
+            &key
+        ));
+
+        // The same through `verify`: a malleated copy of a good token is a bad signature.
+        let f = fx();
+        let good = tok(&f.dana, &header("dana-2026"), &stand_down());
+        let (input, s) = good.rsplit_once('.').unwrap();
+        let mut raw = URL_SAFE_NO_PAD.decode(s).unwrap();
+        let high = plus_l(&raw[32..]);
+        raw[32..].copy_from_slice(&high);
+        let e = err(&f, &format!("{input}.{}", b64(&raw)), T0);
+        assert_eq!(e.code(), "bad_signature", "{e}");
+    }
+
+    /// A real key signs with `R` = the identity (small order) and `S` = k·a: the lax check
+    /// accepts it (`[S]B - [k]A` is the identity), the strict check must not.
+    #[test]
+    fn small_order_r_does_not_verify() {
+        use curve25519_dalek::scalar::{Scalar, clamp_integer};
+        use ed25519_dalek::Verifier as _;
+        use sha2::{Digest as _, Sha512};
+
+        let seed = [1u8; 32];
+        let signer = Signer::from_seed(KeyId::from("dana-2026"), seed);
+        let public: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(signer.public_jwk().x)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let key = VerifyingKey::from_bytes(&public).unwrap();
+        assert!(!key.is_weak());
+        let expanded: [u8; 64] = Sha512::digest(seed).into();
+        let a = Scalar::from_bytes_mod_order(clamp_integer(expanded[..32].try_into().unwrap()));
+
+        let mut r = [0u8; 32];
+        r[0] = 1; // the identity point
+        let message = b"approve everything";
+        let k: [u8; 64] = Sha512::new()
+            .chain_update(r)
+            .chain_update(public)
+            .chain_update(message)
+            .finalize()
+            .into();
+        let s = Scalar::from_bytes_mod_order_wide(&k) * a;
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&r);
+        forged[32..].copy_from_slice(s.as_bytes());
+
+        assert!(
+            key.verify(message, &Signature::from_bytes(&forged)).is_ok(),
+            "control: the lax check accepts a small-order R"
+        );
+        assert!(!signature_verifies(message, &b64(&forged), &key));
+    }
+
+    #[test]
+    fn signatures_of_the_wrong_length_do_not_verify() {
+        let key = a4_key();
+        let (input, sig) = A4_TOKEN.rsplit_once('.').unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        for bad in [&raw[..63], &[raw.as_slice(), &[0]].concat(), &[][..]] {
+            assert!(!signature_verifies(input.as_bytes(), &b64(bad), &key));
+        }
+        assert!(!signature_verifies(
+            input.as_bytes(),
+            &format!("{sig}="),
+            &key
+        ));
+        assert!(!signature_verifies(input.as_bytes(), "!", &key));
     }
 
     #[test]
