@@ -22,16 +22,19 @@ fn reject(fx: &Fixture, good: &[String], bad: &str, code: &str) -> Vec<Value> {
 
     let mut input: Vec<String> = good.to_vec();
     input.push(bad.to_owned());
+    // The writer's clock reads the latest command time.
+    let now = honest_clock(&fx.journal, &lines(&input));
+    let now_secs = chrono::DateTime::parse_from_rfc3339(&now).unwrap().timestamp();
     // Would be accepted if apply kept reading after the rejection.
     input.push(finding(
-        T0 + 90_000,
+        now_secs,
         "never-read",
         "lineage.internal_packages_in_window",
         json!(1),
         "never/read",
         "must not be applied",
     ));
-    let out = fx.apply(&lines(&input));
+    let out = fx.apply_at(&lines(&input), &now);
     failed_with(&out, 3, code);
     let printed = json_lines(&text(&out.stdout));
     assert_eq!(printed.len(), good.len(), "{}", describe(&out));
@@ -82,8 +85,8 @@ fn accept_line(p: &Principal, at: i64, lane: &str, digest: &str) -> String {
 }
 
 fn packet(fx: &Fixture, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["packet", "--journal", fx.j()];
-    args.extend_from_slice(extra);
+    let mut args = fx.anchored(&["packet"]);
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
     run(&args, None)
 }
 
@@ -193,7 +196,14 @@ fn full_lifecycle_through_the_cli() {
     )
     .unwrap();
     let out = json_lines(&ok(&run(
-        &["apply", "--journal", fx.j(), file.to_str().unwrap()],
+        &[
+            "apply",
+            "--journal",
+            fx.j(),
+            "--at",
+            &ts(T0 + 300),
+            file.to_str().unwrap(),
+        ],
         None,
     )));
     assert_eq!(
@@ -277,13 +287,19 @@ fn full_lifecycle_through_the_cli() {
         ),
         "invalid_value",
     );
-    let g = internal(tick(), "lineage-agent-4");
-    reject(
-        &fx,
-        &[g],
-        &internal(T0 + 30, "lineage-agent-5"),
-        "time_regression",
+    // A supplied clock may not go back before the last record: time_regression, nothing
+    // written. (Only a supplied clock can: the system clock is held at the last record.)
+    let len = journal_len(&fx.journal);
+    let back = fx.apply_at(
+        &lines(&[internal(T0 + 30, "lineage-agent-5")]),
+        &ts(T0 + 30),
     );
+    failed_with(&back, 3, "time_regression");
+    assert!(back.stdout.is_empty(), "{}", describe(&back));
+    assert_eq!(journal_len(&fx.journal), len, "time_regression wrote bytes");
+    // An observation time in the past is fine: the agent saw it then.
+    let g = internal(T0 + 31, "lineage-agent-4");
+    fx.apply_ok(&[g]);
     let g = internal(tick(), "lineage-agent-6");
     reject(
         &fx,
@@ -609,7 +625,8 @@ fn full_lifecycle_through_the_cli() {
         assert!(timings[k].is_string(), "timings.{k}: {timings}");
     }
     assert_eq!(timings["declared_at"], ts(T0));
-    assert_eq!(timings["first_draft_at"], ts(T0 + 240));
+    // Timings are times of record: the whole batch was recorded at T0 + 300.
+    assert_eq!(timings["first_draft_at"], ts(T0 + 300));
 
     let md = ok(&packet(&fx, &["--format", "markdown"]));
     assert!(md.starts_with("# Recommendation packet"), "{md}");
@@ -726,21 +743,24 @@ fn full_lifecycle_through_the_cli() {
     )
     .unwrap();
     let t = tampered.to_str().unwrap();
-    failed_with(
-        &run(&["verify", "--journal", t], None),
-        4,
-        "journal_tampered",
-    );
+    let anchored = |cmd: &'static str| {
+        vec![
+            cmd,
+            "--journal",
+            t,
+            "--workflow",
+            fx.workflow.to_str().unwrap(),
+            "--trust",
+            fx.trust.to_str().unwrap(),
+        ]
+    };
+    failed_with(&run(&anchored("verify"), None), 4, "journal_tampered");
     failed_with(
         &run(&["status", "--journal", t], None),
         4,
         "journal_tampered",
     );
-    failed_with(
-        &run(&["packet", "--journal", t], None),
-        4,
-        "journal_tampered",
-    );
+    failed_with(&run(&anchored("packet"), None), 4, "journal_tampered");
     let len = journal_len(&tampered);
     failed_with(
         &run(&["apply", "--journal", t], Some(b"")),
@@ -760,11 +780,7 @@ fn full_lifecycle_through_the_cli() {
         .map(|(_, l)| l)
         .collect();
     std::fs::write(&tampered, dropped.join("\n") + "\n").unwrap();
-    failed_with(
-        &run(&["verify", "--journal", t], None),
-        4,
-        "journal_tampered",
-    );
+    failed_with(&run(&anchored("verify"), None), 4, "journal_tampered");
 }
 
 #[test]
@@ -898,7 +914,7 @@ fn usage_and_input_file_errors_exit_2() {
             None,
         ),
         4,
-        "journal_tampered",
+        "pin_mismatch",
     );
 }
 
@@ -956,11 +972,21 @@ fn demo_journal_verifies_and_json_parses() {
     let journal = dir.path().join("demo.jsonl");
     let j = journal.to_str().unwrap();
     ok(&run(&["demo", "--journal", j], None));
-    let v: Value = serde_json::from_str(&ok(&run(&["verify", "--journal", j], None))).unwrap();
+    // The demo writes the trust file of its run-time keys beside the journal.
+    let trust = dir.path().join("demo.trust.json");
+    let w = workflow_path();
+    let anchors = ["--trust", trust.to_str().unwrap(), "--workflow", w.to_str().unwrap()];
+    let with = |cmd: &'static str| [&[cmd, "--journal", j][..], &anchors[..]].concat();
+    // Bare verify has nothing to authenticate against.
+    failed_with(&run(&["verify", "--journal", j], None), 2, "anchor_required");
+    let v: Value = serde_json::from_str(&ok(&run(&with("verify"), None))).unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["path"], "closed/accepted");
-    let p: Value = serde_json::from_str(&ok(&run(&["packet", "--journal", j], None))).unwrap();
+    assert_eq!(v["supplied_clock_records"], v["records"], "the demo supplies its clock");
+    let p: Value = serde_json::from_str(&ok(&run(&with("packet"), None))).unwrap();
     assert_eq!(p["packet_digest"], v["packet_digest"]);
+    assert_eq!(p["journal"]["seq"], v["seq"]);
+    assert_eq!(p["journal"]["head"], v["head"]);
     // demo does not overwrite an existing journal.
     failed_with(&run(&["demo", "--journal", j], None), 2, "journal_exists");
 

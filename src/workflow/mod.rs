@@ -12,7 +12,7 @@ pub mod rule;
 
 use crate::digest::Digest;
 use crate::ids::{Attestation, ChannelId, FactKey, LaneId, OptionId, RoleId, RuleId};
-pub use fact::{FactDef, FactType, FactValue, Sensitivity, TimeSeverity, ValueMismatch};
+pub use fact::{FactDef, FactType, FactValue, MAX_COUNT, Sensitivity, TimeSeverity, ValueMismatch};
 pub use rule::{Facts, Op, Rule, RuleSpec, Truth};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -399,9 +399,16 @@ impl Fixture {
         serde_json::from_str(&ok(&self.init_at(at))).unwrap()
     }
 
-    /// `apply` reading `input` from stdin.
+    /// `apply` reading `input` from stdin, as an honest writer whose clock reads the latest
+    /// command time in `input` (and never less than the last record's): `--at` supplies it.
     pub fn apply(&self, input: &[u8]) -> Output {
-        run(&["apply", "--journal", self.j()], Some(input))
+        let latest = honest_clock(&self.journal, input);
+        self.apply_at(input, &latest)
+    }
+
+    /// `apply` with the time of record supplied as `at` (RFC 3339).
+    pub fn apply_at(&self, input: &[u8], at: &str) -> Output {
+        run(&["apply", "--journal", self.j(), "--at", at], Some(input))
     }
 
     /// `apply` that must succeed; returns the result lines.
@@ -414,8 +421,25 @@ impl Fixture {
         serde_json::from_str(&ok(&run(&["status", "--journal", self.j()], None))).unwrap()
     }
 
+    /// `verify` anchored on the fixture's own workflow and trust file.
     pub fn verify(&self) -> Output {
-        run(&["verify", "--journal", self.j()], None)
+        run(&self.anchored(&["verify"]), None)
+    }
+
+    /// `args` followed by `--journal J --workflow W --trust T`.
+    pub fn anchored(&self, args: &[&str]) -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        for a in [
+            "--journal",
+            self.j(),
+            "--workflow",
+            self.workflow.to_str().unwrap(),
+            "--trust",
+            self.trust.to_str().unwrap(),
+        ] {
+            all.push(a.to_owned());
+        }
+        all
     }
 
     pub fn draft_digest(&self) -> String {
@@ -461,6 +485,26 @@ pub fn required_findings(at: i64) -> Vec<String> {
             "delegation active",
         ),
     ]
+}
+
+/// The latest `at` among the command lines of `input` and the journal's last record, in RFC
+/// 3339: the clock reading of a writer whose clock is in step with its submitters.
+pub fn honest_clock(journal: &Path, input: &[u8]) -> String {
+    let parse = |v: &Value| {
+        v["at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    let last = journal_records(journal).last().and_then(parse);
+    let commands = text(input)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| parse(&v))
+        .collect::<Vec<_>>();
+    last.into_iter()
+        .chain(commands)
+        .max()
+        .map_or_else(|| ts(T0), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 /// Rewrites a record's `hash` (and the chain after it): `records[from..]` get `prev` = the

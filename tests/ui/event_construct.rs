@@ -1,12 +1,15 @@
-//! An `Event` cannot be made outside `Case::decide`: its field is private (and of a private
+//! An `Event` cannot be made outside `Case::decide`: its fields are private (and of a private
 //! type).
 use authority_lane::case::{Case, Event};
 
-fn forge<K>(case: &mut Case, kind: K) {
-    let event = Event(kind);
+fn forge(case: &mut Case, recorded_at: chrono::DateTime<chrono::Utc>) {
+    let event = Event {
+        kind: todo!(),
+        recorded_at,
+    };
     case.evolve(&event);
 }
 
 fn main() {
-    let _ = forge::<()>;
+    let _ = forge;
 }
