@@ -274,7 +274,7 @@ fn raises(key: &FactKey, v: &Value) -> Vec<Value> {
             [1, 5, n.saturating_add(1)]
                 .into_iter()
                 .chain(n.checked_mul(2).map(|d| d + 1))
-                .filter(|m| *m > n)
+                .filter(|m| *m > n && *m <= authority_lane::workflow::MAX_COUNT)
                 .map(|m| json!(m))
                 .collect()
         }
