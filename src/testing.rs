@@ -24,7 +24,7 @@
 //!
 //! ```
 //! use authority_lane::case::machine::Leaf;
-//! use authority_lane::testing::{Script, drive};
+//! use authority_lane::testing::{Script, drive, no_journal};
 //! use quickcheck::QuickCheck;
 //!
 //! /// A packet exists exactly when the case is `closed/accepted`, after every step.
@@ -33,7 +33,7 @@
 //!     trace
 //!         .entries
 //!         .iter()
-//!         .all(|e| e.case.packet().is_some() == (e.case.state() == Leaf::Accepted))
+//!         .all(|e| e.case.packet(no_journal()).is_some() == (e.case.state() == Leaf::Accepted))
 //! }
 //!
 //! QuickCheck::new()
@@ -689,6 +689,15 @@ impl Trace {
             };
             events.iter().map(move |v| (v, e.command.at()))
         })
+    }
+}
+
+/// The journal position to hand [`Case::packet`] for a case driven without a journal (seq 0,
+/// the digest of nothing): a driven case has no acceptance record to point at.
+pub fn no_journal() -> crate::packet::JournalRef {
+    crate::packet::JournalRef {
+        seq: 0,
+        head: Digest::of_bytes(b""),
     }
 }
 

@@ -272,9 +272,10 @@ fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, Input) {
         }
         "review" => (w.review("omar.haddad"), Input::SignOff { quorum: false }),
         "accept" => (w.accept("priya.natarajan"), Input::Accept),
+        // The legal and trust office owns every option's boundary lane.
         "redirect" => (
             w.decision(
-                "sam.rivera",
+                "dana.okafor",
                 Decision::Redirect(Redirect {
                     action: RedirectAction::ExcludeOption {
                         option: "contain-and-monitor".into(),
