@@ -2,17 +2,133 @@
 //! the channel carries): the lane and its owner first, then blocked lower-authority paths,
 //! options inside and outside the boundary with reversibility, pending evidence and stability,
 //! lane history, approvals, and the evidence lineage as the channel may see it.
+//!
+//! # Rendered text is inert
+//!
+//! Every string that comes from the view (ids, digests, lanes and times as much as notes,
+//! records and reasons: an agent id is as untrusted as a note) goes through one function,
+//! `inert`, and the renderer's own literals are the only Markdown on a line. A value can
+//! therefore never end a line, start a heading, list item, quote, fence or table row, add a
+//! table cell, open emphasis, a link or a code span, or carry HTML:
+//!
+//! - line breaks and other invisible characters are shown, not kept: CR, LF and tab become the
+//!   two characters `\r`, `\n`, `\t`; every other control character (C0, DEL, C1 including
+//!   U+0085), the line and paragraph separators U+2028/U+2029 and the zero-width and
+//!   bidirectional format characters become `\u{…}` with their hex code point;
+//! - `\` `` ` `` `*` `_` `[` `]` `|` `~` `#` `$` are backslash-escaped wherever they occur
+//!   (emphasis, code spans, links, table cells, strikethrough, headings, math), except `_`
+//!   between two ASCII letters or digits (`key_custody`), where CommonMark lets it neither open
+//!   nor close emphasis;
+//! - `&`, `<`, `>` become `&amp;`, `&lt;`, `&gt;`, so neither Markdown nor a later HTML
+//!   rendering sees a tag, an autolink or an entity of the value's own making;
+//! - what starts a block only at the start of a value is escaped only there: a leading `-`, `+`
+//!   or `=`, and the `.` or `)` after leading digits (`1\.`); leading and trailing spaces become
+//!   `&#32;` (no indented code, no hard line break);
+//! - everything else (`-` inside `executive-cyber-command`, `.`, `(`, `!`, `:`) is left alone.
+//!
+//! Identifiers that the renderer shows as code (`` `legal-trust-office` ``) are put in a code
+//! span only when they consist of ASCII letters, digits and `-._:/@+` (backslash escapes do not
+//! work inside a code span, so nothing else may go in one); any other value is shown as
+//! escaped text instead.
 
 use crate::case::machine::{Leaf, Step, transition_table};
 use serde_json::Value;
 use std::fmt::Write as _;
 
-fn s(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        other => other.to_string(),
+/// `raw` as Markdown text that renders as `raw` (with line breaks and invisible characters made
+/// visible) and cannot change the structure of the line it is put on. See the module docs for
+/// the rules.
+fn inert(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    let lead = chars.iter().take_while(|c| **c == ' ').count();
+    let trail = chars.len()
+        - chars[lead..]
+            .iter()
+            .rev()
+            .take_while(|c| **c == ' ')
+            .count();
+    let digits = chars[lead..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let mut out = String::with_capacity(raw.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            ' ' if i < lead || i >= trail => out.push_str("&#32;"),
+            '\n' => out.push_str("\\\\n"),
+            '\r' => out.push_str("\\\\r"),
+            '\t' => out.push_str("\\\\t"),
+            c if shown_as_code_point(c) => {
+                let _ = write!(out, "\\\\u{{{:04x}}}", u32::from(c));
+            }
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // Between ASCII letters or digits `_` can neither open nor close emphasis.
+            '_' if i > 0
+                && chars[i - 1].is_ascii_alphanumeric()
+                && chars.get(i + 1).is_some_and(char::is_ascii_alphanumeric) =>
+            {
+                out.push('_');
+            }
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' | '=' if i == lead => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if digits > 0 && i == lead + digits => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
     }
+    out
+}
+
+/// Characters that break a line or hide or reorder text: controls (C0, DEL, C1 with U+0085),
+/// the line and paragraph separators, zero-width and bidirectional format characters.
+fn shown_as_code_point(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
+/// A view value as inert text; null is an em dash, other non-strings their JSON.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => inert(s),
+        Value::Null => "—".into(),
+        other => inert(&other.to_string()),
+    }
+}
+
+/// An identifier as a code span when it is plain (nothing in it needs escaping, and a code
+/// span cannot escape), otherwise as inert text.
+fn code(v: &Value) -> String {
+    match v.as_str() {
+        Some(id) => code_str(id),
+        None => text(v),
+    }
+}
+
+fn code_str(id: &str) -> String {
+    let plain = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._:/@+".contains(c));
+    if plain { format!("`{id}`") } else { inert(id) }
 }
 
 fn list(v: &Value) -> Vec<Value> {
@@ -20,7 +136,7 @@ fn list(v: &Value) -> Vec<Value> {
 }
 
 fn join(v: &Value) -> String {
-    let items: Vec<String> = list(v).iter().map(s).collect();
+    let items: Vec<String> = list(v).iter().map(text).collect();
     if items.is_empty() {
         "—".into()
     } else {
@@ -28,42 +144,43 @@ fn join(v: &Value) -> String {
     }
 }
 
-/// Renders a packet or draft channel view as Markdown.
+/// Renders a packet or draft channel view as Markdown. Every value from the view, and the
+/// title, is rendered inert (see the module docs).
 pub fn packet_markdown(view: &Value, title: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {title}\n");
+    let _ = writeln!(out, "# {}\n", inert(title));
     let _ = writeln!(
         out,
-        "Case `{}` · revision {} · channel `{}` · packet digest `{}`\n",
-        s(&view["case_id"]),
-        s(&view["revision"]),
-        s(&view["channel"]),
-        s(&view["packet_digest"])
+        "Case {} · revision {} · channel {} · packet digest {}\n",
+        code(&view["case_id"]),
+        text(&view["revision"]),
+        code(&view["channel"]),
+        code(&view["packet_digest"])
     );
 
     let owner = &view["decision_owner"];
     let _ = writeln!(out, "## Decision owner\n");
     let _ = writeln!(
         out,
-        "**Recommended lane: `{}`**\n",
-        s(&view["recommended_lane"])
+        "**Recommended lane: {}**\n",
+        code(&view["recommended_lane"])
     );
     let _ = writeln!(out, "- Holders: {}", join(&owner["holders"]));
     for d in list(&owner["delegates"]) {
         let _ = writeln!(
             out,
             "- Delegate: {} (lent by {} until {})",
-            s(&d["to"]),
-            s(&d["by"]),
-            s(&d["until"])
+            text(&d["to"]),
+            text(&d["by"]),
+            text(&d["until"])
         );
     }
     if !view["accepted_by"].is_null() {
-        let _ = writeln!(out, "- **Accepted by {}**", s(&view["accepted_by"]));
+        let _ = writeln!(out, "- **Accepted by {}**", text(&view["accepted_by"]));
     }
     if let Some(deadlines) = view["deadlines"].as_object() {
         for (k, v) in deadlines {
-            let _ = writeln!(out, "- Deadline `{k}`: {}", s(v));
+            let _ = writeln!(out, "- Deadline {}: {}", code_str(k), text(v));
         }
     }
     out.push('\n');
@@ -75,19 +192,19 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
             .iter()
             .map(|r| {
                 format!(
-                    "{} → `{}` ({})",
-                    s(&r["rule"]),
-                    s(&r["lane"]),
+                    "{} → {} ({})",
+                    text(&r["rule"]),
+                    code(&r["lane"]),
                     join(&r["facts"])
                 )
             })
             .collect();
         let _ = writeln!(
             out,
-            "| {} | `{}` | **{}** | {} |",
-            s(&l["rank"]),
-            s(&l["lane"]),
-            s(&l["status"]),
+            "| {} | {} | **{}** | {} |",
+            text(&l["rank"]),
+            code(&l["lane"]),
+            text(&l["status"]),
             if reasons.is_empty() {
                 "—".into()
             } else {
@@ -105,7 +222,7 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
             "\nBlocked lower-authority paths: {}.",
             blocked
                 .iter()
-                .map(|l| format!("`{}`", s(&l["lane"])))
+                .map(|l| code(&l["lane"]))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -134,13 +251,13 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
             };
             let _ = writeln!(
                 out,
-                "- **`{}`** — boundary `{}` · **{}**{conditional}",
-                s(&o["id"]),
-                s(&o["boundary_lane"]),
-                s(&o["reversibility"])
+                "- **{}** — boundary {} · **{}**{conditional}",
+                code(&o["id"]),
+                code(&o["boundary_lane"]),
+                text(&o["reversibility"])
             );
             for n in list(&o["notes"]) {
-                let _ = writeln!(out, "  - {}", s(&n));
+                let _ = writeln!(out, "  - {}", text(&n));
             }
         }
         out.push('\n');
@@ -166,9 +283,9 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
         for p in pending {
             let _ = writeln!(
                 out,
-                "- {} → `{}` (waiting on {})",
-                s(&p["rule"]),
-                s(&p["could_escalate_to"]),
+                "- {} → {} (waiting on {})",
+                text(&p["rule"]),
+                code(&p["could_escalate_to"]),
                 join(&p["facts"])
             );
         }
@@ -181,24 +298,28 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
             let cause = &c["cause"];
             let why = match cause["kind"].as_str() {
                 Some("finding") => format!(
-                    "finding #{} on `{}` by {} ({})",
-                    s(&cause["index"]),
-                    s(&cause["fact"]),
-                    s(&cause["agent"]),
+                    "finding #{} on {} by {} ({})",
+                    text(&cause["index"]),
+                    code(&cause["fact"]),
+                    text(&cause["agent"]),
                     join(&cause["rules"])
                 ),
                 Some("redirect") => {
-                    format!("redirect by {}: {}", s(&cause["by"]), s(&cause["reason"]))
+                    format!(
+                        "redirect by {}: {}",
+                        text(&cause["by"]),
+                        text(&cause["reason"])
+                    )
                 }
-                Some("declared") => format!("declared by {}", s(&cause["by"])),
-                _ => s(cause),
+                Some("declared") => format!("declared by {}", text(&cause["by"])),
+                _ => text(cause),
             };
             let _ = writeln!(
                 out,
-                "- {} · {} → `{}` · {why}",
-                s(&c["at"]),
-                s(&c["from"]),
-                s(&c["to"])
+                "- {} · {} → {} · {why}",
+                text(&c["at"]),
+                text(&c["from"]),
+                code(&c["to"])
             );
         }
         out.push('\n');
@@ -210,11 +331,11 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
             let d = &r["redirect"];
             let _ = writeln!(
                 out,
-                "- {} · {} · `{}` — {}",
-                s(&r["at"]),
-                s(&r["by"]),
-                s(&d["action"]),
-                s(&d["reason"])
+                "- {} · {} · {} — {}",
+                text(&r["at"]),
+                text(&r["by"]),
+                code(&d["action"]),
+                text(&d["reason"])
             );
         }
         out.push('\n');
@@ -228,17 +349,17 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
         );
         for a in list(&view["approvals"]) {
             let kind = if a["voided"] == true {
-                format!("{} (voided)", s(&a["kind"]))
+                format!("{} (voided)", text(&a["kind"]))
             } else {
-                s(&a["kind"])
+                text(&a["kind"])
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {kind} | {} | `{}` |",
-                s(&a["at"]),
-                s(&a["issuer"]),
-                s(&a["revision"]),
-                s(&a["token_digest"])
+                "| {} | {} | {kind} | {} | {} |",
+                text(&a["at"]),
+                text(&a["issuer"]),
+                text(&a["revision"]),
+                code(&a["token_digest"])
             );
         }
         out.push('\n');
@@ -253,23 +374,23 @@ pub fn packet_markdown(view: &Value, title: &str) -> String {
         if e["redacted"] == true {
             let _ = writeln!(
                 out,
-                "| — | `{}` | *redacted* | — | digest `{}` | {} |",
-                s(&e["fact"]),
-                s(&e["digest"]),
-                s(&e["sensitivity"])
+                "| — | {} | *redacted* | — | digest {} | {} |",
+                code(&e["fact"]),
+                code(&e["digest"]),
+                text(&e["sensitivity"])
             );
         } else {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} ({}) | {} `{}` | {} |",
-                s(&e["at"]),
-                s(&e["fact"]),
-                s(&e["value"]),
-                s(&e["agent"]["id"]),
-                s(&e["agent"]["role"]),
-                s(&e["source"]["system"]),
-                s(&e["source"]["record"]),
-                s(&e["sensitivity"])
+                "| {} | {} | {} | {} ({}) | {} {} | {} |",
+                text(&e["at"]),
+                code(&e["fact"]),
+                text(&e["value"]),
+                text(&e["agent"]["id"]),
+                text(&e["agent"]["role"]),
+                text(&e["source"]["system"]),
+                code(&e["source"]["record"]),
+                text(&e["sensitivity"])
             );
         }
     }
@@ -394,4 +515,78 @@ pub fn dot() -> String {
     }
     out.push_str("}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{code_str, inert, text};
+    use serde_json::json;
+
+    #[test]
+    fn plain_words_and_ids_are_left_alone() {
+        for plain in [
+            "executive-cyber-command",
+            "dana.okafor",
+            "2026-11-29T03:25:00Z",
+            "hsm-eu1/audit/88121",
+            "HSM audit shows an export attempt (partition 2): see ticket!",
+        ] {
+            assert_eq!(inert(plain), plain);
+        }
+        assert_eq!(code_str("legal-trust-office"), "`legal-trust-office`");
+        assert_eq!(code_str("sha256:ab12"), "`sha256:ab12`");
+    }
+
+    #[test]
+    fn line_breaks_and_invisible_characters_are_shown() {
+        assert_eq!(inert("a\nb\r\nc\td"), "a\\\\nb\\\\r\\\\nc\\\\td");
+        assert_eq!(
+            inert("a\u{85}b\u{2028}c\u{2029}d\u{202e}e\u{0}"),
+            "a\\\\u{0085}b\\\\u{2028}c\\\\u{2029}d\\\\u{202e}e\\\\u{0000}"
+        );
+    }
+
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            inert("**a** _b_ `c` [d](e) |f| ~~g~~ #h $i$ \\j"),
+            "\\*\\*a\\*\\* \\_b\\_ \\`c\\` \\[d\\](e) \\|f\\| \\~\\~g\\~\\~ \\#h \\$i\\$ \\\\j"
+        );
+        assert_eq!(
+            inert("key_custody a__b _c d_"),
+            "key_custody a\\_\\_b \\_c d\\_"
+        );
+        assert_eq!(
+            inert("<script>&amp;</script>"),
+            "&lt;script&gt;&amp;amp;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn block_starts_are_escaped_only_at_the_start() {
+        assert_eq!(inert("- a-b"), "\\- a-b");
+        assert_eq!(inert("+ a+b"), "\\+ a+b");
+        assert_eq!(inert("==="), "\\===");
+        assert_eq!(inert("12. a. b"), "12\\. a. b");
+        assert_eq!(inert("3) a)"), "3\\) a)");
+        assert_eq!(inert("2026-11-29"), "2026-11-29");
+        assert_eq!(inert("  a  b  "), "&#32;&#32;a  b&#32;&#32;");
+        assert_eq!(inert("  "), "&#32;&#32;");
+        assert_eq!(inert(""), "");
+    }
+
+    #[test]
+    fn only_plain_ids_go_in_code_spans() {
+        assert_eq!(code_str("a`b"), "a\\`b");
+        assert_eq!(code_str("a b"), "a b");
+        assert_eq!(code_str("a|b"), "a\\|b");
+        assert_eq!(code_str(""), "");
+    }
+
+    #[test]
+    fn non_strings_render_as_inert_json() {
+        assert_eq!(text(&json!(null)), "—");
+        assert_eq!(text(&json!(3)), "3");
+        assert_eq!(text(&json!({"k": "a|b\n"})), "{\"k\":\"a\\|b\\\\n\"}");
+    }
 }
