@@ -525,11 +525,11 @@ pub fn rechain(records: &mut [Value], from: usize) {
     }
 }
 
-/// Serialises records as JSONL.
+/// Serialises records as JSONL, each line the RFC 8785 form of its record (as a writer must).
 pub fn to_jsonl(records: &[Value]) -> Vec<u8> {
     let mut out = Vec::new();
     for r in records {
-        serde_json::to_writer(&mut out, r).unwrap();
+        out.extend(authority_lane::digest::canonical_json(r).unwrap());
         out.push(b'\n');
     }
     out
