@@ -147,3 +147,102 @@ fn the_unmutated_journal_replays() {
     assert_eq!(replay.case.path(), "closed/accepted");
     assert!(replay.torn_tail.is_none());
 }
+
+/// One finding line assembled from adversarial parts: timestamps near and outside the grammar,
+/// numbers around the I-JSON bound, strings with control and non-ASCII characters.
+#[derive(Debug, Clone)]
+struct Hostile {
+    at: String,
+    value: serde_json::Value,
+    agent: String,
+    note: String,
+}
+
+impl quickcheck::Arbitrary for Hostile {
+    fn arbitrary(g: &mut quickcheck::Gen) -> Self {
+        let pick = |g: &mut quickcheck::Gen, xs: &[&str]| (*g.choose(xs).unwrap()).to_owned();
+        let year = pick(g, &["0000", "0001", "1969", "2026", "9999", "+12026", "-0001", "12026"]);
+        let zone = pick(g, &["Z", "+00:00", "+05:00", "-01:00", "+23:59", "", "z"]);
+        let frac = pick(g, &["", ".5", ".123456789", ".1234567891234"]);
+        let time = pick(g, &["00:00:00", "23:59:59", "23:59:60", "12:30:00"]);
+        let day = pick(g, &["01-01", "12-31", "02-29", "13-01"]);
+        let at = format!("{year}-{day}T{time}{frac}{zone}");
+        let n = u64::arbitrary(g);
+        let value = match u8::arbitrary(g) % 6 {
+            0 => serde_json::json!(n % 100),
+            1 => serde_json::json!((1u64 << 53) - 1 + n % 3),
+            2 => serde_json::json!(n),
+            3 => serde_json::json!(-((n % 1000) as i64)),
+            4 => serde_json::json!(f64::from(u32::arbitrary(g)) + 0.5),
+            _ => serde_json::json!(String::arbitrary(g)),
+        };
+        Hostile {
+            at,
+            value,
+            agent: String::arbitrary(g),
+            note: String::arbitrary(g),
+        }
+    }
+}
+
+/// DESIGN §11.8: every command the store acknowledged replays — no accepted time, number or
+/// string makes the journal unreadable, and the replayed case equals the live one.
+#[test]
+fn every_acknowledged_command_replays() {
+    fn prop(h: Hostile) -> TestResult {
+        let cast = Cast::fixed();
+        let workflow = std::sync::Arc::new(
+            Workflow::from_json(include_bytes!("../workflows/signing-key-compromise.json"))
+                .expect("shipped workflow"),
+        );
+        let t0: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().expect("time");
+        let declaration = cast.token(
+            "sam.rivera",
+            &"case-8".into(),
+            t0,
+            authority_lane::approval::Decision::Declare(authority_lane::approval::Declare {
+                scope: "s".into(),
+                severity: "sev1".into(),
+            }),
+        );
+        let mut store = CaseStore::<MemoryJournal>::in_memory(
+            workflow,
+            std::sync::Arc::new(cast.trust().clone()),
+            &declaration,
+            Clock::Supplied(t0),
+        )
+        .expect("opens");
+        // A writer whose clock reads the end of time: no `at` is ahead of it.
+        store.set_clock(Clock::Supplied("9999-12-31T23:59:59Z".parse().expect("time")));
+        for fact in ["lineage.internal_packages_in_window", "custody.window_start"] {
+            let line = serde_json::json!({"type": "finding", "at": h.at,
+                "agent": {"role": "release-lineage", "id": h.agent},
+                "finding": {"fact": fact, "value": h.value,
+                    "source": {"system": h.note, "record": h.agent,
+                               "digest": format!("sha256:{}", "0".repeat(64))},
+                    "note": h.note}})
+            .to_string();
+            let Ok(command) = Command::from_json(&line) else {
+                continue;
+            };
+            let submission = store.submit(&[command]).expect("store works");
+            ACCEPTED.fetch_add(submission.accepted.len(), std::sync::atomic::Ordering::Relaxed);
+        }
+        let bytes = store.journal().to_jsonl().expect("encodes");
+        match replay_reader(&bytes[..], Anchors::default()) {
+            Ok(replay) => TestResult::from_bool(
+                serde_json::to_value(replay.case.status()).ok()
+                    == serde_json::to_value(store.case().status()).ok(),
+            ),
+            Err(e) => TestResult::error(format!("acknowledged journal does not replay: {e}")),
+        }
+    }
+    static ACCEPTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    QuickCheck::new()
+        .tests(500)
+        .quickcheck(prop as fn(Hostile) -> TestResult);
+    assert!(
+        ACCEPTED.load(std::sync::atomic::Ordering::Relaxed) > 50,
+        "the generator must reach accepted findings"
+    );
+}

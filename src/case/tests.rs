@@ -836,3 +836,224 @@ fn only_security_leadership_declares() {
     let e = Case::open(workflow(), Arc::new(cast.trust().clone()), &token, t0()).unwrap_err();
     assert_eq!(e.code(), "not_authorized");
 }
+
+// ----- the threat model (DESIGN §12): the submitter does not set the clock -----
+
+impl World {
+    /// Applies `cmd` at the time of record `now`; must be refused with `code`, changing nothing.
+    fn refuse_at(&mut self, cmd: Command, now: DateTime<Utc>, code: &str) -> Rejection {
+        let before = snapshot(&self.case);
+        let err = self
+            .case
+            .decide(&cmd, now)
+            .expect_err("command should be rejected");
+        assert_eq!(err.code(), code, "{err}");
+        assert_eq!(snapshot(&self.case), before, "rejection changed the case");
+        err
+    }
+}
+
+#[test]
+fn rejects_clock_skew_beyond_the_policy_allowance() {
+    let mut w = world();
+    w.now += Duration::seconds(1000);
+    let c = w.finding("custody.exposure", json!("suspected"));
+    let observed = c.at();
+    // At most 300 s ahead of the time of record is allowed ...
+    w.refuse_at(c.clone(), observed - Duration::seconds(301), "clock_skew");
+    let events = w.case.decide(&c, observed - Duration::seconds(300)).unwrap();
+    assert_eq!(events[0].recorded_at(), observed - Duration::seconds(300));
+    assert_eq!(events[0].at(), observed, "the event keeps the observation time");
+}
+
+#[test]
+fn tokens_and_delegations_are_judged_at_the_time_of_record() {
+    let mut w = world();
+    w.ready();
+    w.quorum();
+    let c = w.accept("priya.natarajan");
+    // The token (10 min lifetime) has expired by the time it is recorded, whatever `at` says.
+    w.refuse_at(c.clone(), c.at() + Duration::seconds(600), "token_expired");
+    let events = w.case.decide(&c, c.at() + Duration::seconds(599)).unwrap();
+    assert_eq!(events.len(), 1);
+}
+
+#[test]
+fn rejects_oversized_inputs() {
+    let mut w = world();
+    let mut c = w.finding("custody.exposure", json!("suspected"));
+    if let Command::Finding { finding, .. } = &mut c {
+        finding.note = Some("n".repeat(limits::NOTE_BYTES + 1));
+    }
+    w.refuse(c, "input_too_large");
+    let mut c = w.finding("custody.exposure", json!("suspected"));
+    if let Command::Finding { finding, .. } = &mut c {
+        finding.source.record = "r".repeat(limits::ID_BYTES + 1);
+    }
+    w.refuse(c, "input_too_large");
+    let at = w.tick();
+    w.refuse(
+        Command::Decision {
+            at,
+            token: "a".repeat(limits::TOKEN_BYTES + 1),
+        },
+        "input_too_large",
+    );
+    let line = format!("{{\"pad\":\"{}\"}}", "x".repeat(limits::COMMAND_BYTES));
+    assert_eq!(
+        Command::from_json(&line).unwrap_err().code(),
+        "input_too_large"
+    );
+}
+
+#[test]
+fn counts_are_i_json() {
+    let mut w = world();
+    let c = w.finding(
+        "custody.rogue_signatures_observed",
+        json!(crate::workflow::MAX_COUNT + 1),
+    );
+    w.refuse(c, "invalid_value");
+    let c = w.finding(
+        "custody.rogue_signatures_observed",
+        json!(crate::workflow::MAX_COUNT),
+    );
+    w.must(c);
+}
+
+#[test]
+fn attestations_must_be_exactly_the_policy_set() {
+    let mut w = world();
+    w.ready();
+    let digest = w.case.draft_digest().unwrap();
+    for attests in [
+        vec![ATTESTS[0], ATTESTS[1], ATTESTS[2], ATTESTS[2]],
+        vec![ATTESTS[0], ATTESTS[1], ATTESTS[2], "vibes_checked"],
+    ] {
+        let c = w.decision(
+            "lee.park",
+            Decision::Review(Review {
+                packet_digest: digest.clone(),
+                attests: attests.iter().map(|a| (*a).into()).collect(),
+            }),
+        );
+        w.refuse(c, "missing_attestation");
+    }
+}
+
+#[test]
+fn delegations_go_to_someone_else_for_a_bounded_time() {
+    let mut w = world();
+    w.ready();
+    let delegate = |w: &mut World, to: &str, secs: i64| {
+        let until = w.now + Duration::seconds(10 + secs);
+        w.decision(
+            "priya.natarajan",
+            Decision::Delegate(Delegate {
+                lane: "platform-security-command".into(),
+                to: to.into(),
+                until,
+            }),
+        )
+    };
+    let c = delegate(&mut w, "priya.natarajan", 3600);
+    w.refuse(c, "not_authorized");
+    let c = delegate(&mut w, "marcus.chen", 604_801);
+    w.refuse(c, "not_authorized");
+    let c = delegate(&mut w, "marcus.chen", 604_800);
+    w.must(c);
+}
+
+fn redirect(action: RedirectAction) -> Decision {
+    Decision::Redirect(Redirect {
+        action,
+        reason: "weighed".into(),
+    })
+}
+
+#[test]
+fn set_lane_is_bound_to_the_assessment_its_signer_saw() {
+    let mut w = world();
+    w.ready();
+    let c = w.finding("lineage.desktop_agent_artifacts_in_window", json!(3));
+    w.must(c);
+    let seen = w.case.assessment_digest();
+    let held = w.decision(
+        "marcus.chen",
+        redirect(RedirectAction::SetLane {
+            lane: "platform-security-command".into(),
+            assessment_digest: seen,
+        }),
+    );
+    let c = w.finding("custody.rogue_signatures_observed", json!(412));
+    w.must(c);
+    // Held, then recorded after the evidence it never saw.
+    let now = w.now;
+    let err = w.refuse_at(held, now, "stale_approval");
+    assert!(err.to_string().contains("status shows"), "{err}");
+}
+
+#[test]
+fn only_a_holder_lowers_the_lane_below_the_case_maximum() {
+    let mut w = world();
+    w.ready();
+    let c = w.finding("lineage.desktop_agent_artifacts_in_window", json!(3));
+    w.must(c);
+    let until = w.now + Duration::seconds(3000);
+    let c = w.decision(
+        "marcus.chen",
+        Decision::Delegate(Delegate {
+            lane: "executive-cyber-command".into(),
+            to: "priya.natarajan".into(),
+            until,
+        }),
+    );
+    w.must(c);
+    let seen = w.case.assessment_digest();
+    let c = w.decision(
+        "priya.natarajan",
+        redirect(RedirectAction::SetLane {
+            lane: "platform-security-command".into(),
+            assessment_digest: seen,
+        }),
+    );
+    w.refuse(c, "not_authorized");
+}
+
+#[test]
+fn exclusions_need_the_boundary_owner_and_keep_one_option() {
+    let mut w = world();
+    w.ready();
+    assert_eq!(w.case.recommended_lane().as_str(), "platform-security-command");
+    let exclude = |w: &mut World, who: &str, option: &str| {
+        let seen = w.case.assessment_digest();
+        w.decision(
+            who,
+            redirect(RedirectAction::ExcludeOption {
+                option: option.into(),
+                assessment_digest: seen,
+            }),
+        )
+    };
+    // A platform holder may not take the legal office's options off the table.
+    let c = exclude(&mut w, "priya.natarajan", "contractual-disclosure");
+    w.refuse(c, "not_authorized");
+    // The legal office may, down to one option.
+    loop {
+        let options: Vec<String> = w
+            .case
+            .assessment()
+            .options
+            .iter()
+            .map(|o| o.id.to_string())
+            .collect();
+        if options.len() == 1 {
+            let c = exclude(&mut w, "dana.okafor", &options[0]);
+            w.refuse(c, "not_authorized");
+            break;
+        }
+        let c = exclude(&mut w, "dana.okafor", &options[0]);
+        w.must(c);
+    }
+    assert_eq!(w.case.assessment().options.len(), 1);
+}
