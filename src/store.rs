@@ -270,7 +270,7 @@ impl CaseStore<FileJournal> {
         workflow: Option<Arc<Workflow>>,
         trust: Option<Arc<Trust>>,
     ) -> Result<(Self, Option<TornTail>), StoreError> {
-        let (journal, torn) = FileJournal::open(path)?;
+        let (journal, torn) = FileJournal::open(path, journal::DEFAULT_LOCK_TIMEOUT)?;
         let case = replay(journal.records(), workflow, trust)?;
         Ok((CaseStore { case, journal }, torn))
     }
