@@ -716,8 +716,7 @@ fn check_full(bytes: &[u8]) -> Result<Checked<'static>, TamperReason> {
             .map_err(|e| field("hash", e.to_string()))?,
         _ => return Err(field("hash", "not a string".into())),
     };
-    let seq_value = take("seq");
-    let seq = seq_value
+    let seq = take("seq")
         .as_u64()
         .ok_or_else(|| field("seq", "not an unsigned integer".into()))?;
     let at = match take("at") {
