@@ -3,7 +3,9 @@
 //! `cargo bench --bench replay` prints medians and ratios:
 //! - replay of a 100,000-finding journal (chain check + re-deciding every event + evolve)
 //!   against a floor of "serde_json parse + SHA-256" of each line;
-//! - `decide` + `evolve` per finding on a case holding 1,000 findings vs. one holding 100,000.
+//! - `decide` + `evolve` per finding on a case holding 1,000 findings vs. one holding 100,000;
+//! - the journal's line check: the fast path replay uses against the reference path (parse,
+//!   `serde_jcs` serialisation, byte comparison) it must agree with.
 //!
 //! Set `AUTHORITY_LANE_BENCH_FINDINGS` to change the journal size (e.g. for a quick run).
 
@@ -13,7 +15,9 @@ use authority_lane::cast::Cast;
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
-use authority_lane::journal::{MemoryJournal, Store};
+use authority_lane::journal::{
+    JournalError, MemoryJournal, RawRecord, Store, TamperReason, fuzzing, scan,
+};
 use authority_lane::store::{Anchors, CaseStore, Clock, replay_reader};
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Duration, Utc};
@@ -97,6 +101,9 @@ fn filled(cast: &Cast, n: usize) -> (Arc<Workflow>, CaseStore<MemoryJournal>) {
     }
     (workflow, store)
 }
+
+/// `journal::fuzzing::check_line_fast` / `check_line_full`.
+type LineCheck = for<'a> fn(u64, Option<&Digest>, &'a [u8]) -> Result<RawRecord<'a>, TamperReason>;
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -199,6 +206,35 @@ fn main() {
     println!("floor (serde_json parse + SHA-256 per line): median {floor:.3} s");
     println!("replay (chain check + decide + evolve):       median {replayed:.3} s");
     println!("replay / floor = {:.2}x (target <= 2x)", replayed / floor);
+
+    // The line check alone, every line, chained: fast path (with its fallback) vs. reference.
+    let check_all = |check: LineCheck| {
+        let mut prev: Option<Digest> = None;
+        for (seq, line) in bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            let raw = check(seq as u64, prev.as_ref(), line).expect("line verifies");
+            prev = Some(raw.hash);
+        }
+        prev
+    };
+    let fast = time(runs, || check_all(fuzzing::check_line_fast));
+    let full = time(runs, || check_all(fuzzing::check_line_full));
+    let scanned = time(runs, || {
+        scan(&bytes[..], |r: RawRecord<'_>| {
+            black_box(r.event.len());
+            Ok::<(), JournalError>(())
+        })
+        .expect("chain verifies")
+    });
+    println!("line check, fast path (check_line_fast):      median {fast:.3} s");
+    println!("line check, reference path (check_line_full): median {full:.3} s");
+    println!("reference / fast = {:.2}x", full / fast);
+    println!("scan (streaming chain check, no replay):      median {scanned:.3} s");
+    let encoded = time(runs, || store.journal().to_jsonl().expect("encode journal"));
+    println!("encode every line (MemoryJournal::to_jsonl):  median {encoded:.3} s");
 
     let small_base = if quick { 100 } else { 1_000 };
     let batch = if quick { 200 } else { 1_000 };

@@ -51,7 +51,7 @@ fn never_accepts_without_humans(script: Script) -> TestResult {
         &declaration,
         Clock::Supplied(case.genesis().at),
     )
-        .expect("the declaration opens a case");
+    .expect("the declaration opens a case");
     let mut integration = MyIntegration {
         store,
         accepted_digest: None,

@@ -115,7 +115,7 @@ pub mod packet;
 pub mod render;
 pub mod schema;
 pub mod store;
-pub mod time;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod time;
 pub mod workflow;

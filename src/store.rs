@@ -18,11 +18,11 @@
 
 use crate::approval::{Trust, TrustFile};
 use crate::case::{Case, ClockMark, Command, Event, Genesis, Rejection, ReplayError};
-use crate::packet::{JournalRef, RecommendationPacket};
 use crate::digest::Digest;
 use crate::journal::{
     self, Entry, FileJournal, JournalError, MemoryJournal, RawRecord, Record, Store, TornTail,
 };
+use crate::packet::{JournalRef, RecommendationPacket};
 use crate::workflow::{Workflow, WorkflowSpec};
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -231,31 +231,60 @@ fn open_genesis(
             crate::time::format(&recorded_at)
         )));
     }
-    let workflow = given_or_embedded(workflow, embedded_workflow, "workflow", |doc| {
-        let spec: WorkflowSpec = serde_json::from_value(doc).map_err(|e| e.to_string())?;
-        Workflow::from_spec(spec).map_err(|e| e.to_string())
-    })?;
-    let trust = given_or_embedded(trust, embedded_trust, "trust file", |doc| {
-        let file: TrustFile = serde_json::from_value(doc).map_err(|e| e.to_string())?;
-        Trust::from_file(file).map_err(|e| e.to_string())
-    })?;
+    let workflow = given_or_embedded(
+        workflow,
+        embedded_workflow,
+        "workflow",
+        &genesis.workflow_digest,
+        |doc| {
+            let spec: WorkflowSpec = serde_json::from_value(doc).map_err(|e| e.to_string())?;
+            Workflow::from_spec(spec).map_err(|e| e.to_string())
+        },
+        Workflow::digest,
+    )?;
+    let trust = given_or_embedded(
+        trust,
+        embedded_trust,
+        "trust file",
+        &genesis.trust_digest,
+        |doc| {
+            let file: TrustFile = serde_json::from_value(doc).map_err(|e| e.to_string())?;
+            Trust::from_file(file).map_err(|e| e.to_string())
+        },
+        Trust::digest,
+    )?;
     let case = Case::from_genesis(workflow, trust, &genesis)
         .map_err(|error| StoreError::Replay { seq: 0, error })?;
     Ok((case, supplied))
 }
 
-/// The caller's copy of a pinned document if given, else the copy embedded in record 0.
+/// The caller's copy of a pinned document if given, else the copy embedded in record 0. An
+/// embedded copy must match its own pin whichever is used: a record 0 whose documents disagree
+/// with its pins was not written by this crate.
 fn given_or_embedded<T>(
     given: Option<Arc<T>>,
     embedded: Option<serde_json::Value>,
     what: &str,
+    pin: &Digest,
     load: impl FnOnce(serde_json::Value) -> Result<T, String>,
+    digest: impl Fn(&T) -> &Digest,
 ) -> Result<Arc<T>, StoreError> {
+    let embedded = embedded
+        .map(|doc| {
+            let doc =
+                load(doc).map_err(|e| StoreError::Genesis(format!("embedded {what}: {e}")))?;
+            if digest(&doc) != pin {
+                return Err(StoreError::Genesis(format!(
+                    "the embedded {what} has digest {}, not the pinned {pin}",
+                    digest(&doc)
+                )));
+            }
+            Ok(doc)
+        })
+        .transpose()?;
     match (given, embedded) {
         (Some(copy), _) => Ok(copy),
-        (None, Some(doc)) => load(doc)
-            .map(Arc::new)
-            .map_err(|e| StoreError::Genesis(format!("embedded {what}: {e}"))),
+        (None, Some(doc)) => Ok(Arc::new(doc)),
         (None, None) => Err(StoreError::Genesis(format!(
             "no {what} given and none embedded in record 0"
         ))),
@@ -275,6 +304,9 @@ pub struct Replay {
     pub supplied_clock: u64,
     /// A partial last line a crashed writer left (never acknowledged), if any.
     pub torn_tail: Option<TornTail>,
+    /// The last record is complete but lacks its newline (acknowledged; the next writer
+    /// completes the line).
+    pub unterminated: bool,
 }
 
 impl Replay {
@@ -385,6 +417,7 @@ pub fn replay_reader<R: std::io::BufRead>(
         records: scan.records,
         supplied_clock,
         torn_tail: scan.torn_tail,
+        unterminated: scan.unterminated,
     })
 }
 
@@ -430,8 +463,7 @@ impl CaseStore<FileJournal> {
         clock: Clock,
         lock_timeout: std::time::Duration,
     ) -> Result<(Self, Option<TornTail>), StoreError> {
-        let _ = lock_timeout; // MERGE: FileJournal::open(path, lock_timeout)
-        let (journal, torn) = FileJournal::open(path)?;
+        let (journal, torn) = FileJournal::open(path, lock_timeout)?;
         let case = replay(journal.records(), workflow, trust)?;
         Ok((
             CaseStore {

@@ -28,7 +28,8 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, TimestampError> {
         reason,
     };
     let bytes = text.as_bytes();
-    let four_digit_year = bytes.len() > 4 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-';
+    let four_digit_year =
+        bytes.len() > 4 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-';
     if !four_digit_year {
         return Err(fail("the year must be four digits".into()));
     }

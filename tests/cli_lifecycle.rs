@@ -24,7 +24,9 @@ fn reject(fx: &Fixture, good: &[String], bad: &str, code: &str) -> Vec<Value> {
     input.push(bad.to_owned());
     // The writer's clock reads the latest command time.
     let now = honest_clock(&fx.journal, &lines(&input));
-    let now_secs = chrono::DateTime::parse_from_rfc3339(&now).unwrap().timestamp();
+    let now_secs = chrono::DateTime::parse_from_rfc3339(&now)
+        .unwrap()
+        .timestamp();
     // Would be accepted if apply kept reading after the rejection.
     input.push(finding(
         now_secs,
@@ -975,14 +977,26 @@ fn demo_journal_verifies_and_json_parses() {
     // The demo writes the trust file of its run-time keys beside the journal.
     let trust = dir.path().join("demo.trust.json");
     let w = workflow_path();
-    let anchors = ["--trust", trust.to_str().unwrap(), "--workflow", w.to_str().unwrap()];
+    let anchors = [
+        "--trust",
+        trust.to_str().unwrap(),
+        "--workflow",
+        w.to_str().unwrap(),
+    ];
     let with = |cmd: &'static str| [&[cmd, "--journal", j][..], &anchors[..]].concat();
     // Bare verify has nothing to authenticate against.
-    failed_with(&run(&["verify", "--journal", j], None), 2, "anchor_required");
+    failed_with(
+        &run(&["verify", "--journal", j], None),
+        2,
+        "anchor_required",
+    );
     let v: Value = serde_json::from_str(&ok(&run(&with("verify"), None))).unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["path"], "closed/accepted");
-    assert_eq!(v["supplied_clock_records"], v["records"], "the demo supplies its clock");
+    assert_eq!(
+        v["supplied_clock_records"], v["records"],
+        "the demo supplies its clock"
+    );
     let p: Value = serde_json::from_str(&ok(&run(&with("packet"), None))).unwrap();
     assert_eq!(p["packet_digest"], v["packet_digest"]);
     assert_eq!(p["journal"]["seq"], v["seq"]);

@@ -1,6 +1,7 @@
 //! Crash safety (DESIGN §9): an `apply` writer killed with SIGKILL at a random moment while
 //! bulk findings stream in on stdin never loses an acknowledged record, never leaves a journal
-//! that fails `verify`, and a later writer drops any torn tail and continues the chain.
+//! that fails `verify`, and a later writer drops any torn tail (a line cut short mid-JSON),
+//! completes a record that lacks only its newline, and continues the chain.
 
 mod support;
 
@@ -103,11 +104,16 @@ fn crash_round(round: u64, delay: Duration) -> RoundResult {
     let acks = reader.join().unwrap();
     writer.join().unwrap();
 
-    // verify passes; a torn tail is allowed and reported.
+    // verify passes; a torn tail is allowed and reported; a last record that lacks only its
+    // newline is a record.
     let v = verify_json(&fx);
-    let (records, tail) = split_journal(&fx.journal);
-    let torn = !tail.is_empty();
-    if torn {
+    let (mut records, tail) = split_journal(&fx.journal);
+    let unterminated = serde_json::from_slice::<Value>(&tail).ok();
+    let torn = !tail.is_empty() && unterminated.is_none();
+    if let Some(record) = unterminated {
+        assert_eq!(v["torn_tail"], Value::Null, "round {round}: {v}");
+        records.push(record);
+    } else if torn {
         let t = &v["torn_tail"];
         assert_eq!(t["len"], json!(tail.len()), "round {round}: {v}");
         let offset = std::fs::metadata(&fx.journal).unwrap().len() - tail.len() as u64;
@@ -151,7 +157,8 @@ fn crash_round(round: u64, delay: Duration) -> RoundResult {
         assert_eq!(records.len() - 1, FINDINGS as usize);
     }
 
-    // A later writer (empty input) drops the torn tail and keeps the chain.
+    // A later writer (empty input) drops the torn tail or completes the last record, and keeps
+    // the chain.
     ok(&fx.apply(b""));
     let (after, tail) = split_journal(&fx.journal);
     assert!(tail.is_empty(), "round {round}: torn tail not dropped");
@@ -163,7 +170,7 @@ fn crash_round(round: u64, delay: Duration) -> RoundResult {
     let mut next = last.clone();
     next["seq"] = json!(last["seq"].as_u64().unwrap() + 1);
     next["prev"] = last["hash"].clone();
-    let next_line = serde_json::to_vec(&next).unwrap();
+    let next_line = serde_jcs::to_vec(&next).unwrap();
     let cut = 1 + (round as usize * 37) % (next_line.len() - 1);
     let before = journal_len(&fx.journal);
     std::fs::OpenOptions::new()
@@ -233,4 +240,42 @@ fn sigkill_during_bulk_apply_loses_no_acknowledged_record() {
         mid_stream >= 3,
         "too few rounds killed mid-stream ({mid_stream}); the test is not exercising crashes"
     );
+}
+
+/// A crash between writing a record and its newline (or a lost final newline) leaves a
+/// complete, valid, chained record that may have been acknowledged: readers count it, the next
+/// writer completes it with a newline and appends after it. It is never dropped.
+#[test]
+fn a_record_missing_only_its_newline_is_completed_never_dropped() {
+    let fx = Fixture::new();
+    fx.init(T0);
+    let acks = fx.apply_ok(&(0..3).map(bulk).collect::<Vec<_>>());
+    assert_eq!(acks.last().unwrap()["seq"], 3);
+    let whole = std::fs::read(&fx.journal).unwrap();
+    std::fs::write(&fx.journal, &whole[..whole.len() - 1]).unwrap();
+
+    let v = verify_json(&fx);
+    assert_eq!(v["records"], 4, "{v}");
+    assert_eq!(v["seq"], 3, "{v}");
+    assert_eq!(v["torn_tail"], Value::Null, "{v}");
+    assert_eq!(fx.status()["seq"], 3);
+
+    // The next writer completes the record before appending after it.
+    let out = fx.apply_ok(&[bulk(3)]);
+    assert_eq!(out[0]["seq"], 4);
+    let after = std::fs::read(&fx.journal).unwrap();
+    assert_eq!(
+        after[..whole.len()],
+        whole[..],
+        "the record was kept, its newline added"
+    );
+    let records = journal_records(&fx.journal);
+    assert_eq!(records.len(), 5);
+    assert_eq!(records[4]["prev"], records[3]["hash"]);
+    assert_eq!(verify_json(&fx)["records"], 5);
+
+    // So does a writer with nothing to write.
+    std::fs::write(&fx.journal, &after[..after.len() - 1]).unwrap();
+    ok(&fx.apply(b""));
+    assert_eq!(std::fs::read(&fx.journal).unwrap(), after);
 }

@@ -1,14 +1,16 @@
 //! Tamper evidence (DESIGN §9): every single-byte change of a journal is an integrity failure
-//! (exit 4), including the final newline; a journal re-chained around a token from a key
-//! outside the trust fails replay; a journal whose embedded trust was rewritten fails against
-//! the original trust file (pin mismatch).
+//! (exit 4), the final newline included (deleting it changes nothing: a last record without its
+//! newline is still a record); a line that is not the RFC 8785 form of its record fails even
+//! with a hash over its own text; a journal re-chained around a token from a key outside the
+//! trust fails replay; a journal whose embedded trust was rewritten fails against the original
+//! trust file (pin mismatch).
 
 mod support;
 
 use authority_lane::journal::{FileJournal, JournalError, ReadReport, verify_records};
 use authority_lane::store::{StoreError, replay};
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use support::*;
 
 /// Declaration + 3 findings + 1 review (+ `extra` more findings after it).
@@ -60,8 +62,33 @@ fn verdict(read: Result<ReadReport, JournalError>) -> Result<bool, String> {
     Ok(report.torn_tail.is_some())
 }
 
+/// The fixtures' trust file, written once per test process: `verify` needs the relying
+/// party's own anchors.
+fn trust_file() -> &'static Path {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!(
+            "authority-lane-tamper-trust-{}.json",
+            std::process::id()
+        ));
+        std::fs::write(&path, trust_json()).unwrap();
+        path
+    })
+}
+
 fn cli_verify(path: &Path) -> std::process::Output {
-    run(&["verify", "--journal", path.to_str().unwrap()], None)
+    run(
+        &[
+            "verify",
+            "--journal",
+            path.to_str().unwrap(),
+            "--workflow",
+            workflow_path().to_str().unwrap(),
+            "--trust",
+            trust_file().to_str().unwrap(),
+        ],
+        None,
+    )
 }
 
 /// A different byte: a letter or digit becomes another of its kind, anything else 'x'.
@@ -161,7 +188,7 @@ fn replacing_the_final_newline_is_tampering_not_a_torn_tail() {
 }
 
 /// Control for the special case: a genuinely torn last line (a strict prefix of the record,
-/// e.g. the newline never written) is reported and passes.
+/// cut short mid-JSON) is reported and passes.
 #[test]
 fn a_truncated_last_line_is_a_torn_tail() {
     let fx = small_journal(0);
@@ -172,12 +199,93 @@ fn a_truncated_last_line_is_a_torn_tail() {
         .rposition(|&b| b == b'\n')
         .unwrap()
         + 1;
-    for cut in [original.len() - 1, start + 1, (start + original.len()) / 2] {
+    for cut in [original.len() - 2, start + 1, (start + original.len()) / 2] {
         std::fs::write(&target, &original[..cut]).unwrap();
         assert_eq!(lib_verify(&target), Ok(true), "cut at {cut}");
         let v: Value = serde_json::from_str(&ok(&cli_verify(&target))).unwrap();
         assert_eq!(v["torn_tail"], json!({"offset": start, "len": cut - start}));
         assert_eq!(v["records"], 4);
+    }
+}
+
+/// A last record missing only its newline is complete and valid: it may have been
+/// acknowledged, so it is a record (not a torn tail), and a writer completes it.
+#[test]
+fn a_last_record_missing_only_its_newline_is_a_record() {
+    let fx = small_journal(0);
+    let original = std::fs::read(&fx.journal).unwrap();
+    let target = fx.path("unterminated.jsonl");
+    std::fs::write(&target, &original[..original.len() - 1]).unwrap();
+    assert_eq!(lib_verify(&target), Ok(false));
+    let report = FileJournal::read(&target).unwrap();
+    assert_eq!(report.records.len(), 5);
+    assert!(report.unterminated);
+    let v: Value = serde_json::from_str(&ok(&cli_verify(&target))).unwrap();
+    assert_eq!(v["records"], 5);
+    assert_eq!(v["torn_tail"], Value::Null);
+    ok(&run(
+        &["apply", "--journal", target.to_str().unwrap()],
+        Some(b""),
+    ));
+    assert_eq!(std::fs::read(&target).unwrap(), original);
+}
+
+/// The line whose hash is computed over its own (non-canonical) text: extra whitespace in the
+/// event, an escaped character, a number spelled `1.0`, members out of order. Any independent
+/// RFC 8785 implementation hashes the record differently, so it is tampering (exit 4), however
+/// consistent the chain after it.
+#[test]
+fn a_non_canonical_line_with_a_self_consistent_hash_fails_verify() {
+    let fx = small_journal(1);
+    let original = std::fs::read(&fx.journal).unwrap();
+    let lines: Vec<String> = text(&original).lines().map(str::to_owned).collect();
+    let target = fx.path("non-canonical.jsonl");
+    let t = target.to_str().unwrap();
+    // Record 5 is the finding after the review: `"value":1`.
+    assert!(lines[5].contains(r#""value":1}"#), "{}", lines[5]);
+    let rewrites = [
+        lines[5].replacen(r#""value":1}"#, r#""value": 1}"#, 1),
+        lines[5].replacen(r#""value":1}"#, r#""value":1.0}"#, 1),
+        lines[5].replacen(r#""value":1}"#, r#""value":1e0}"#, 1),
+        lines[5].replacen("lineage/internal/0", r"lineage\/internal\/0", 1),
+        lines[5].replacen("lineage/internal/0", r"\u006cineage/internal/0", 1),
+    ];
+    for rewritten in rewrites {
+        assert_ne!(rewritten, lines[5]);
+        // Hash the rewritten members' text in JCS member order, as a writer that "hashes what
+        // it writes" would.
+        let v: Value = serde_json::from_str(&rewritten).unwrap();
+        let event_text = {
+            let start = rewritten.find(r#","event":"#).unwrap() + r#","event":"#.len();
+            let end = rewritten.find(r#","hash":"#).unwrap();
+            &rewritten[start..end]
+        };
+        let unsealed = format!(
+            r#"{{"at":{},"event":{},"prev":{},"seq":{}}}"#,
+            v["at"], event_text, v["prev"], v["seq"]
+        );
+        let hash = sha256(unsealed.as_bytes());
+        let line = rewritten.replace(v["hash"].as_str().unwrap(), &hash);
+        let mut bytes: Vec<u8> = lines[..5].join("\n").into_bytes();
+        bytes.push(b'\n');
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        std::fs::write(&target, &bytes).unwrap();
+        let out = cli_verify(&target);
+        failed_with(&out, 4, "journal_tampered");
+        assert!(
+            text(&out.stderr).contains("canonical"),
+            "names the cause: {}",
+            describe(&out)
+        );
+        assert!(lib_verify(&target).is_err());
+        let len = journal_len(&target);
+        failed_with(
+            &run(&["apply", "--journal", t], Some(b"")),
+            4,
+            "journal_tampered",
+        );
+        assert_eq!(journal_len(&target), len, "a writer leaves it alone");
     }
 }
 
@@ -284,10 +392,7 @@ fn a_rewritten_embedded_trust_fails_against_the_original_trust_file() {
     let original_trust = fx.trust.to_str().unwrap();
 
     // Control: the untouched journal verifies against the original trust file.
-    ok(&run(
-        &["verify", "--journal", fx.j(), "--trust", original_trust],
-        None,
-    ));
+    ok(&fx.verify());
 
     // Rewrite: give an outsider the legal-trust-office role in the embedded trust.
     let mut rewritten = records.clone();
@@ -305,11 +410,7 @@ fn a_rewritten_embedded_trust_fails_against_the_original_trust_file() {
     rechain(&mut unpinned, 0);
     write_records(&target, &unpinned);
     FileJournal::read(&target).expect("consistent chain");
-    failed_with(
-        &run(&["verify", "--journal", t], None),
-        4,
-        "journal_tampered",
-    );
+    failed_with(&cli_verify(&target), 4, "journal_tampered");
 
     // Re-pinned and re-chained: self-consistent, so only the caller's own copy can tell.
     let trust_bytes = serde_json::to_vec(&rewritten[0]["event"]["trust"]).unwrap();
@@ -324,21 +425,23 @@ fn a_rewritten_embedded_trust_fails_against_the_original_trust_file() {
     rewritten[0]["event"]["trust_digest"] = json!(new_digest.as_str());
     rechain(&mut rewritten, 0);
     write_records(&target, &rewritten);
-    ok(&run(&["verify", "--journal", t], None));
+    // Bare verify has no anchors of its own to trust.
+    failed_with(
+        &run(&["verify", "--journal", t], None),
+        2,
+        "anchor_required",
+    );
 
-    let out = run(&["verify", "--journal", t, "--trust", original_trust], None);
-    failed_with(&out, 4, "journal_tampered");
+    let out = cli_verify(&target);
+    failed_with(&out, 4, "pin_mismatch");
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("trust") && stderr.contains("mismatch"),
         "a pin mismatch: {stderr}"
     );
-    for cmd in ["status", "packet"] {
-        failed_with(
-            &run(&[cmd, "--journal", t, "--trust", original_trust], None),
-            4,
-            "journal_tampered",
-        );
+    for cmd in [&["status"][..], &["packet", "--draft"][..]] {
+        let args = [cmd, &["--journal", t, "--trust", original_trust][..]].concat();
+        failed_with(&run(&args, None), 4, "pin_mismatch");
     }
     let len = journal_len(&target);
     failed_with(
@@ -347,7 +450,7 @@ fn a_rewritten_embedded_trust_fails_against_the_original_trust_file() {
             Some(b""),
         ),
         4,
-        "journal_tampered",
+        "pin_mismatch",
     );
     assert_eq!(journal_len(&target), len);
 }

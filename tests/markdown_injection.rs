@@ -208,7 +208,12 @@ fn push(view: &mut Value, path: &[&str], item: Value) {
 fn views() -> Vec<Value> {
     let at = chrono::DateTime::from_timestamp(1_795_860_000, 0).unwrap_or_default();
     let run = demo::run(at, |w, t, token| {
-        CaseStore::<MemoryJournal>::in_memory(w, t, token, authority_lane::store::Clock::Supplied(at))
+        CaseStore::<MemoryJournal>::in_memory(
+            w,
+            t,
+            token,
+            authority_lane::store::Clock::Supplied(at),
+        )
     })
     .expect("the demo runs");
     let packet = run.packet().expect("the demo reaches closed/accepted");

@@ -161,7 +161,12 @@ struct Hostile {
 impl quickcheck::Arbitrary for Hostile {
     fn arbitrary(g: &mut quickcheck::Gen) -> Self {
         let pick = |g: &mut quickcheck::Gen, xs: &[&str]| (*g.choose(xs).unwrap()).to_owned();
-        let year = pick(g, &["0000", "0001", "1969", "2026", "9999", "+12026", "-0001", "12026"]);
+        let year = pick(
+            g,
+            &[
+                "0000", "0001", "1969", "2026", "9999", "+12026", "-0001", "12026",
+            ],
+        );
         let zone = pick(g, &["Z", "+00:00", "+05:00", "-01:00", "+23:59", "", "z"]);
         let frac = pick(g, &["", ".5", ".123456789", ".1234567891234"]);
         let time = pick(g, &["00:00:00", "23:59:59", "23:59:60", "12:30:00"]);
@@ -213,10 +218,20 @@ fn every_acknowledged_command_replays() {
         )
         .expect("opens");
         // A writer whose clock reads the end of time: no `at` is ahead of it.
-        store.set_clock(Clock::Supplied("9999-12-31T23:59:59Z".parse().expect("time")));
+        store.set_clock(Clock::Supplied(
+            "9999-12-31T23:59:59Z".parse().expect("time"),
+        ));
         for (fact, role, value) in [
-            ("lineage.internal_packages_in_window", "release-lineage", h.value.clone()),
-            ("custody.window_start", "custody-evidence", serde_json::json!(h.at)),
+            (
+                "lineage.internal_packages_in_window",
+                "release-lineage",
+                h.value.clone(),
+            ),
+            (
+                "custody.window_start",
+                "custody-evidence",
+                serde_json::json!(h.at),
+            ),
         ] {
             let line = serde_json::json!({"type": "finding", "at": h.at,
                 "agent": {"role": role, "id": h.agent},
@@ -229,7 +244,10 @@ fn every_acknowledged_command_replays() {
                 continue;
             };
             let submission = store.submit(&[command]).expect("store works");
-            ACCEPTED.fetch_add(submission.accepted.len(), std::sync::atomic::Ordering::Relaxed);
+            ACCEPTED.fetch_add(
+                submission.accepted.len(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
         }
         let bytes = store.journal().to_jsonl().expect("encodes");
         match replay_reader(&bytes[..], Anchors::default()) {

@@ -90,9 +90,10 @@ fn attack_1_rewritten_embedded_trust_cannot_pass_verify_or_packet() {
     let fx = drafted();
     let genuine = fx.draft_digest();
     let mut records = journal_records(&fx.journal);
-    let forged: Value =
-        serde_json::from_str(&trust_json_of(&[SAM, PRIYA, EVE_MARCUS, DANA, EVE_LEE, EVE_INES, OMAR]))
-            .unwrap();
+    let forged: Value = serde_json::from_str(&trust_json_of(&[
+        SAM, PRIYA, EVE_MARCUS, DANA, EVE_LEE, EVE_INES, OMAR,
+    ]))
+    .unwrap();
     let pin = authority_lane::approval::Trust::from_json(forged.to_string().as_bytes())
         .unwrap()
         .digest()
@@ -116,8 +117,16 @@ fn attack_1_rewritten_embedded_trust_cannot_pass_verify_or_packet() {
     assert_eq!(fx.status()["path"], "closed/accepted");
 
     // A relying party never takes the journal's word for its anchors.
-    failed_with(&run(&["verify", "--journal", fx.j()], None), 2, "anchor_required");
-    failed_with(&run(&["packet", "--journal", fx.j()], None), 2, "anchor_required");
+    failed_with(
+        &run(&["verify", "--journal", fx.j()], None),
+        2,
+        "anchor_required",
+    );
+    failed_with(
+        &run(&["packet", "--journal", fx.j()], None),
+        2,
+        "anchor_required",
+    );
     failed_with(&fx.verify(), 4, "pin_mismatch");
     failed_with(&anchored(&fx, "packet", &[]), 4, "pin_mismatch");
 }
@@ -127,7 +136,8 @@ fn attack_1_rewritten_embedded_workflow_cannot_pass_verify() {
     let fx = drafted();
     let mut records = journal_records(&fx.journal);
     records[0]["event"]["workflow"]["review"]["quorum"] = json!(1);
-    records[0]["event"]["workflow"]["review"]["required_roles"] = json!(["product-security-reviewer"]);
+    records[0]["event"]["workflow"]["review"]["required_roles"] =
+        json!(["product-security-reviewer"]);
     let spec = serde_json::from_value(records[0]["event"]["workflow"].clone()).unwrap();
     let pin = authority_lane::workflow::Workflow::from_spec(spec)
         .unwrap()
@@ -144,7 +154,11 @@ fn attack_1_rewritten_embedded_workflow_cannot_pass_verify() {
             &token(&MARCUS, T0 + 401, accept("executive-cyber-command", &d)),
         ),
     ]);
-    assert_eq!(fx.status()["path"], "closed/accepted", "quorum 1 in the copy");
+    assert_eq!(
+        fx.status()["path"],
+        "closed/accepted",
+        "quorum 1 in the copy"
+    );
     failed_with(&fx.verify(), 4, "pin_mismatch");
     failed_with(&anchored(&fx, "packet", &[]), 4, "pin_mismatch");
 }
@@ -174,7 +188,11 @@ fn attack_2_cutting_records_is_detected_against_a_kept_head() {
     let all: Vec<&str> = original.lines().collect();
     std::fs::write(&fx.journal, all[..all.len() - 1].join("\n") + "\n").unwrap();
     ok(&fx.verify()); // a shorter journal is a valid journal ...
-    failed_with(&anchored(&fx, "verify", &["--expect-head", &head]), 4, "rollback");
+    failed_with(
+        &anchored(&fx, "verify", &["--expect-head", &head]),
+        4,
+        "rollback",
+    );
     failed_with(
         &anchored(&fx, "packet", &["--expect-head", &head, "--draft"]),
         4,
@@ -189,11 +207,19 @@ fn attack_2_cutting_records_is_detected_against_a_kept_head() {
     );
     let seq = escalation[0]["seq"].as_u64().unwrap() as usize;
     std::fs::write(&fx.journal, all[..seq].join("\n") + "\n").unwrap();
-    failed_with(&anchored(&fx, "verify", &["--expect-head", &esc]), 4, "rollback");
+    failed_with(
+        &anchored(&fx, "verify", &["--expect-head", &esc]),
+        4,
+        "rollback",
+    );
     // A head that is not the journal's record at that seq is a rewrite.
     std::fs::write(&fx.journal, &original).unwrap();
     let wrong = format!("{}:{}", ack["seq"], sha256(b"another head"));
-    failed_with(&anchored(&fx, "verify", &["--expect-head", &wrong]), 4, "rollback");
+    failed_with(
+        &anchored(&fx, "verify", &["--expect-head", &wrong]),
+        4,
+        "rollback",
+    );
 }
 
 #[test]
@@ -285,7 +311,10 @@ fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
         ),
     )]);
     let d = fx.draft_digest();
-    fx.apply_ok(&[review_line(&LEE, T0 + 210, &d), review_line(&INES, T0 + 211, &d)]);
+    fx.apply_ok(&[
+        review_line(&LEE, T0 + 210, &d),
+        review_line(&INES, T0 + 211, &d),
+    ]);
     // PRIYA signs at T0 + 390 and the command says T0 + 390, but it is recorded at T0 + 500,
     // after the delegation ended.
     let late = decision(
@@ -310,7 +339,10 @@ fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
         ),
     )]);
     let d2 = fx2.draft_digest();
-    fx2.apply_ok(&[review_line(&LEE, T0 + 210, &d2), review_line(&INES, T0 + 211, &d2)]);
+    fx2.apply_ok(&[
+        review_line(&LEE, T0 + 210, &d2),
+        review_line(&INES, T0 + 211, &d2),
+    ]);
     fx2.apply_ok(&[decision(
         T0 + 390,
         &token(&PRIYA, T0 + 390, accept("executive-cyber-command", &d2)),
@@ -322,7 +354,10 @@ fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
 #[test]
 fn attack_5_a_held_set_lane_token_is_stale_once_the_assessment_changed() {
     let fx = drafted();
-    let seen = fx.status()["assessment_digest"].as_str().unwrap().to_owned();
+    let seen = fx.status()["assessment_digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let held = decision(
         T0 + 200,
         &token(
@@ -336,9 +371,30 @@ fn attack_5_a_held_set_lane_token_is_stale_once_the_assessment_changed() {
         ),
     );
     fx.apply_ok(&[
-        finding(T0 + 210, "custody-agent-2", "custody.exposure", json!("confirmed"), "c/1", "n"),
-        finding(T0 + 220, "custody-agent-2", "custody.rogue_signatures_observed", json!(412), "c/2", "n"),
-        finding(T0 + 230, "impact-agent-1", "impact.customers_affected", json!(18000), "i/1", "n"),
+        finding(
+            T0 + 210,
+            "custody-agent-2",
+            "custody.exposure",
+            json!("confirmed"),
+            "c/1",
+            "n",
+        ),
+        finding(
+            T0 + 220,
+            "custody-agent-2",
+            "custody.rogue_signatures_observed",
+            json!(412),
+            "c/2",
+            "n",
+        ),
+        finding(
+            T0 + 230,
+            "impact-agent-1",
+            "impact.customers_affected",
+            json!(18000),
+            "i/1",
+            "n",
+        ),
     ]);
     refused(&fx, &held, "stale_approval");
     assert_eq!(fx.status()["recommended_lane"], "executive-cyber-command");
@@ -355,7 +411,10 @@ fn attack_5_a_delegate_cannot_lower_the_lane_below_the_case_maximum() {
             json!({"kind": "delegate", "lane": "executive-cyber-command", "to": PRIYA.id, "until": ts(T0 + 3000)}),
         ),
     )]);
-    let seen = fx.status()["assessment_digest"].as_str().unwrap().to_owned();
+    let seen = fx.status()["assessment_digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let lower = decision(
         T0 + 210,
         &token(
@@ -370,7 +429,10 @@ fn attack_5_a_delegate_cannot_lower_the_lane_below_the_case_maximum() {
     );
     refused(&fx, &lower, "not_authorized");
     // The holder may.
-    let seen = fx.status()["assessment_digest"].as_str().unwrap().to_owned();
+    let seen = fx.status()["assessment_digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     fx.apply_ok(&[decision(
         T0 + 220,
         &token(
@@ -416,13 +478,37 @@ fn attack_7_exclusions_need_the_options_boundary_and_never_empty_the_set() {
     fx.init(T0);
     // Desktop artifacts 0: the case sits in platform security command.
     fx.apply_ok(&[
-        finding(T0 + 60, "custody-agent-1", "custody.exposure", json!("suspected"), "h/1", "n"),
-        finding(T0 + 61, "lineage-agent-1", "lineage.desktop_agent_artifacts_in_window", json!(0), "l/1", "n"),
-        finding(T0 + 62, "authority-agent-1", "authority.platform_delegation", json!("active"), "a/1", "n"),
+        finding(
+            T0 + 60,
+            "custody-agent-1",
+            "custody.exposure",
+            json!("suspected"),
+            "h/1",
+            "n",
+        ),
+        finding(
+            T0 + 61,
+            "lineage-agent-1",
+            "lineage.desktop_agent_artifacts_in_window",
+            json!(0),
+            "l/1",
+            "n",
+        ),
+        finding(
+            T0 + 62,
+            "authority-agent-1",
+            "authority.platform_delegation",
+            json!("active"),
+            "a/1",
+            "n",
+        ),
     ]);
     assert_eq!(fx.status()["recommended_lane"], "platform-security-command");
     let exclude = |who: &Principal, at: i64, option: &str| {
-        let seen = fx.status()["assessment_digest"].as_str().unwrap().to_owned();
+        let seen = fx.status()["assessment_digest"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         decision(
             at,
             &token(
@@ -464,7 +550,8 @@ fn attack_7_exclusions_need_the_options_boundary_and_never_empty_the_set() {
 #[test]
 fn attack_8_markdown_injection_in_agent_ids_records_and_systems_renders_inert() {
     let fx = drafted();
-    let payload = "x\n\n**Recommended lane: `platform-security-command`**\n\nAccepted by mallory\n# Heading";
+    let payload =
+        "x\n\n**Recommended lane: `platform-security-command`**\n\nAccepted by mallory\n# Heading";
     let line = json!({"type": "finding", "at": ts(T0 + 300),
         "agent": {"role": "release-lineage", "id": payload},
         "finding": {"fact": "lineage.internal_packages_in_window", "value": 2,
@@ -472,7 +559,11 @@ fn attack_8_markdown_injection_in_agent_ids_records_and_systems_renders_inert() 
             "note": payload}})
     .to_string();
     fx.apply_ok(&[line]);
-    for channel in ["executive-brief", "security-trust-review", "authority-selection"] {
+    for channel in [
+        "executive-brief",
+        "security-trust-review",
+        "authority-selection",
+    ] {
         let md = ok(&anchored(
             &fx,
             "packet",
@@ -484,7 +575,8 @@ fn attack_8_markdown_injection_in_agent_ids_records_and_systems_renders_inert() 
             .count();
         assert!(recommended <= 1, "{channel}: injected lane line:\n{md}");
         assert!(
-            !md.lines().any(|l| l.trim_start().starts_with("Accepted by mallory")),
+            !md.lines()
+                .any(|l| l.trim_start().starts_with("Accepted by mallory")),
             "{channel}: injected acceptance:\n{md}"
         );
         assert!(
@@ -505,8 +597,16 @@ fn attack_9_numbers_beyond_i_json_and_oversized_inputs_are_refused() {
                 "source": {"system": "s", "record": "r", "digest": sha256(b"r")}}})
         .to_string()
     };
-    refused(&fx, &count(json!(9_007_199_254_740_993u64)), "invalid_value");
-    refused(&fx, &count(json!(9_007_199_254_740_992u64)), "invalid_value");
+    refused(
+        &fx,
+        &count(json!(9_007_199_254_740_993u64)),
+        "invalid_value",
+    );
+    refused(
+        &fx,
+        &count(json!(9_007_199_254_740_992u64)),
+        "invalid_value",
+    );
     fx.apply_ok(&[count(json!(9_007_199_254_740_991u64))]);
 
     let noted = |note: String| {
@@ -551,7 +651,14 @@ fn attack_10_a_held_lock_times_out_and_an_idle_apply_holds_none() {
         .spawn()
         .unwrap();
     let mut stdin = stalled.stdin.take().unwrap();
-    let first = finding(T0 + 290, "lineage-agent-1", "lineage.internal_packages_in_window", json!(1), "r/1", "n");
+    let first = finding(
+        T0 + 290,
+        "lineage-agent-1",
+        "lineage.internal_packages_in_window",
+        json!(1),
+        "r/1",
+        "n",
+    );
     writeln!(stdin, "{first}").unwrap();
     stdin.flush().unwrap();
     let mut ack = String::new();
@@ -561,21 +668,47 @@ fn attack_10_a_held_lock_times_out_and_an_idle_apply_holds_none() {
     assert!(ack.contains("\"head\""), "{ack}");
     // Another writer gets through while the first waits for input.
     let other = run(
-        &["apply", "--journal", fx.j(), "--at", &ts(T0 + 310), "--lock-timeout", "2"],
-        Some(&lines(&[finding(T0 + 305, "lineage-agent-2", "lineage.internal_packages_in_window", json!(2), "r/2", "n")])),
+        &[
+            "apply",
+            "--journal",
+            fx.j(),
+            "--at",
+            &ts(T0 + 310),
+            "--lock-timeout",
+            "2",
+        ],
+        Some(&lines(&[finding(
+            T0 + 305,
+            "lineage-agent-2",
+            "lineage.internal_packages_in_window",
+            json!(2),
+            "r/2",
+            "n",
+        )])),
     );
     ok(&other);
     drop(stdin);
     assert!(stalled.wait().unwrap().success());
 
     // A lock held by someone else: journal_locked after the timeout, nothing written.
-    let holder = std::fs::OpenOptions::new().read(true).append(true).open(&fx.journal).unwrap();
+    let holder = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(&fx.journal)
+        .unwrap();
     holder.lock().unwrap();
     let before = std::fs::read(&fx.journal).unwrap();
     let started = std::time::Instant::now();
     let out = run(
         &["apply", "--journal", fx.j(), "--lock-timeout", "1"],
-        Some(&lines(&[finding(T0 + 320, "lineage-agent-3", "lineage.internal_packages_in_window", json!(3), "r/3", "n")])),
+        Some(&lines(&[finding(
+            T0 + 320,
+            "lineage-agent-3",
+            "lineage.internal_packages_in_window",
+            json!(3),
+            "r/3",
+            "n",
+        )])),
     );
     failed_with(&out, 3, "journal_locked");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
@@ -597,8 +730,18 @@ fn attack_11_lookalike_ids_attestation_sets_and_delegation_bounds() {
     let fx = drafted();
     let d = fx.draft_digest();
     let attests = |list: Value| json!({"kind": "review", "packet_digest": d, "attests": list});
-    let dup = json!(["blocked_paths_surfaced", "irreversibility_surfaced", "evidence_lineage_checked", "evidence_lineage_checked"]);
-    let unknown = json!(["blocked_paths_surfaced", "irreversibility_surfaced", "evidence_lineage_checked", "vibes_checked"]);
+    let dup = json!([
+        "blocked_paths_surfaced",
+        "irreversibility_surfaced",
+        "evidence_lineage_checked",
+        "evidence_lineage_checked"
+    ]);
+    let unknown = json!([
+        "blocked_paths_surfaced",
+        "irreversibility_surfaced",
+        "evidence_lineage_checked",
+        "vibes_checked"
+    ]);
     for list in [dup, unknown] {
         refused(
             &fx,
@@ -617,7 +760,15 @@ fn attack_11_lookalike_ids_attestation_sets_and_delegation_bounds() {
         )
     };
     refused(&fx, &delegate(MARCUS.id, &ts(T0 + 3000)), "not_authorized");
-    refused(&fx, &delegate(PRIYA.id, "9999-12-31T23:59:59Z"), "not_authorized");
-    refused(&fx, &delegate(PRIYA.id, &ts(T0 + 210 + 604_801)), "not_authorized");
+    refused(
+        &fx,
+        &delegate(PRIYA.id, "9999-12-31T23:59:59Z"),
+        "not_authorized",
+    );
+    refused(
+        &fx,
+        &delegate(PRIYA.id, &ts(T0 + 210 + 604_801)),
+        "not_authorized",
+    );
     fx.apply_ok(&[delegate(PRIYA.id, &ts(T0 + 210 + 604_800))]);
 }

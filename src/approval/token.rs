@@ -224,7 +224,10 @@ pub enum RedirectAction {
 #[derive(Deserialize, JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 enum RedirectWire {
-    RequestEvidence { facts: Vec<FactKey>, reason: String },
+    RequestEvidence {
+        facts: Vec<FactKey>,
+        reason: String,
+    },
     SetLane {
         lane: LaneId,
         assessment_digest: Digest,

@@ -9,9 +9,11 @@ use authority_lane::assess::assess;
 use authority_lane::case::{Command as CaseCommand, Rejection};
 use authority_lane::ids::ChannelId;
 use authority_lane::journal::{FileJournal, MemoryJournal, Store};
-use authority_lane::render;
 use authority_lane::packet::JournalRef;
-use authority_lane::store::{Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file};
+use authority_lane::render;
+use authority_lane::store::{
+    Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file,
+};
 use authority_lane::workflow::{FactsInput, Workflow};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -392,7 +394,15 @@ const EXIT_NOT_READY: u8 = 5;
 fn store_failure(e: StoreError) -> Failure {
     let exit = if e.is_integrity() {
         EXIT_INTEGRITY
-    } else if matches!(e, StoreError::Rejected(_)) {
+    } else if matches!(
+        e,
+        StoreError::Rejected(_)
+            | StoreError::Journal(
+                authority_lane::journal::JournalError::Locked { .. }
+                    | authority_lane::journal::JournalError::Conflict { .. }
+            )
+    ) {
+        // Nothing was written: the command was refused, or another writer held the journal.
         EXIT_REJECTED
     } else {
         2
@@ -570,7 +580,9 @@ fn expect_head(text: Option<&str>) -> Result<Option<JournalRef>, Failure> {
     let bad = |why: String| {
         Failure::input(
             "usage",
-            format!("--expect-head {text:?}: {why}; expected SEQ:HASH, e.g. 12:sha256:<64 hex> (an apply acknowledgement's seq and head)"),
+            format!(
+                "--expect-head {text:?}: {why}; expected SEQ:HASH, e.g. 12:sha256:<64 hex> (an apply acknowledgement's seq and head)"
+            ),
         )
     };
     let (seq, head) = text
@@ -693,6 +705,7 @@ fn verify(journal: &Path, pins: &Pins, expect: Option<&str>) -> Result<(), Failu
         "head": replay.head.head,
         "supplied_clock_records": replay.supplied_clock,
         "torn_tail": replay.torn_tail.map(|t| serde_json::json!({"offset": t.offset, "len": t.len})),
+        "unterminated": replay.unterminated,
         "state": case.state(),
         "path": case.path(),
         "draft_digest": draft_digest,
@@ -732,10 +745,18 @@ fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
 /// the journal (`case.jsonl` → `case.trust.json`) so that the journal can be verified.
 fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Failure> {
     let path = journal.with_extension("trust.json");
-    let text = serde_json::to_string_pretty(trust.file())
-        .map_err(|e| Failure::new("internal", format!("cannot serialise the trust file: {e}"), 2))?;
+    let text = serde_json::to_string_pretty(trust.file()).map_err(|e| {
+        Failure::new(
+            "internal",
+            format!("cannot serialise the trust file: {e}"),
+            2,
+        )
+    })?;
     std::fs::write(&path, text + "\n").map_err(|e| {
-        Failure::input("io", format!("cannot write the demo's trust file {}: {e}", path.display()))
+        Failure::input(
+            "io",
+            format!("cannot write the demo's trust file {}: {e}", path.display()),
+        )
     })?;
     eprintln!(
         "demo: journal {} written; verify it with: authority-lane verify --journal {} --trust {} --workflow workflows/signing-key-compromise.json",

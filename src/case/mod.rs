@@ -672,8 +672,16 @@ impl Case {
             ("the agent role", agent.role.as_str(), limits::ID_BYTES),
             ("the agent id", agent.id.as_str(), limits::ID_BYTES),
             ("the fact", input.fact.as_str(), limits::ID_BYTES),
-            ("source.system", input.source.system.as_str(), limits::ID_BYTES),
-            ("source.record", input.source.record.as_str(), limits::ID_BYTES),
+            (
+                "source.system",
+                input.source.system.as_str(),
+                limits::ID_BYTES,
+            ),
+            (
+                "source.record",
+                input.source.record.as_str(),
+                limits::ID_BYTES,
+            ),
             (
                 "the note",
                 input.note.as_deref().unwrap_or_default(),
@@ -976,7 +984,13 @@ impl Case {
             RedirectAction::ExcludeOption {
                 option,
                 assessment_digest,
-            } => self.check_exclusion(a, option, assessment_digest, owns_rank, bound_to_what_was_seen)?,
+            } => self.check_exclusion(
+                a,
+                option,
+                assessment_digest,
+                owns_rank,
+                bound_to_what_was_seen,
+            )?,
             RedirectAction::SetLane {
                 lane,
                 assessment_digest,
@@ -1029,7 +1043,9 @@ impl Case {
             needed,
         };
         let Some(def) = self.workflow.options().iter().find(|o| &o.id == option) else {
-            return Err(deny(format!("`{option}` is not an option of this workflow")));
+            return Err(deny(format!(
+                "`{option}` is not an option of this workflow"
+            )));
         };
         if self.lanes.excluded.contains(option) {
             return Err(deny(format!("`{option}` is excluded already")));

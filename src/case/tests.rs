@@ -196,7 +196,10 @@ fn happy_path_reaches_accepted_with_a_packet() {
     w.ready();
     assert_eq!(w.case.revision(), 1);
     w.quorum();
-    assert!(w.case.packet(jref()).is_none(), "no packet before acceptance");
+    assert!(
+        w.case.packet(jref()).is_none(),
+        "no packet before acceptance"
+    );
     let c = w.accept("priya.natarajan");
     w.must(c);
     assert_eq!(w.case.path(), "closed/accepted");
@@ -861,9 +864,16 @@ fn rejects_clock_skew_beyond_the_policy_allowance() {
     let observed = c.at();
     // At most 300 s ahead of the time of record is allowed ...
     w.refuse_at(c.clone(), observed - Duration::seconds(301), "clock_skew");
-    let events = w.case.decide(&c, observed - Duration::seconds(300)).unwrap();
+    let events = w
+        .case
+        .decide(&c, observed - Duration::seconds(300))
+        .unwrap();
     assert_eq!(events[0].recorded_at(), observed - Duration::seconds(300));
-    assert_eq!(events[0].at(), observed, "the event keeps the observation time");
+    assert_eq!(
+        events[0].at(),
+        observed,
+        "the event keeps the observation time"
+    );
 }
 
 #[test]
@@ -1024,7 +1034,10 @@ fn only_a_holder_lowers_the_lane_below_the_case_maximum() {
 fn exclusions_need_the_boundary_owner_and_keep_one_option() {
     let mut w = world();
     w.ready();
-    assert_eq!(w.case.recommended_lane().as_str(), "platform-security-command");
+    assert_eq!(
+        w.case.recommended_lane().as_str(),
+        "platform-security-command"
+    );
     let exclude = |w: &mut World, who: &str, option: &str| {
         let seen = w.case.assessment_digest();
         w.decision(

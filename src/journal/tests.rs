@@ -2,9 +2,16 @@
 
 use super::*;
 use chrono::TimeZone;
+use quickcheck::{Arbitrary, Gen, QuickCheck};
 use serde_json::json;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// Lock timeout for tests that do not exercise it.
+const WAIT: Duration = Duration::from_secs(10);
+
+fn open(path: &Path) -> Result<(FileJournal, Option<TornTail>), JournalError> {
+    FileJournal::open(path, WAIT)
+}
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap()
@@ -41,13 +48,14 @@ fn lines(bytes: &[u8]) -> Vec<&[u8]> {
     bytes.split_inclusive(|b| *b == b'\n').collect()
 }
 
-/// Re-hashes a record object (ignoring any `hash` in it) and returns its line, without `\n`.
+/// Re-hashes a record object (ignoring any `hash` in it) and returns its canonical line, without
+/// `\n`.
 fn reseal(mut v: Value) -> String {
     let obj = v.as_object_mut().unwrap();
     obj.remove("hash");
     let h = Digest::of_canonical(&*obj).unwrap();
     obj.insert("hash".into(), json!(h));
-    serde_json::to_string(&v).unwrap()
+    serde_jcs::to_string(&v).unwrap()
 }
 
 fn tampered(r: Result<ReadReport, JournalError>) -> (u64, TamperReason) {
@@ -71,7 +79,7 @@ fn create_append_reopen_roundtrip() {
     let written = j.records().to_vec();
     drop(j);
 
-    let (j2, torn) = FileJournal::open(&path).unwrap();
+    let (j2, torn) = open(&path).unwrap();
     assert_eq!(torn, None);
     assert_eq!(j2.records(), &written[..]);
     assert_eq!(j2.head().map(|r| r.seq), Some(4));
@@ -298,7 +306,7 @@ fn tamper_reasons_are_precise() {
     // Empty file, and a file whose only content is a torn genesis.
     std::fs::write(&path, b"").unwrap();
     assert!(matches!(FileJournal::read(&path), Err(JournalError::Empty)));
-    assert!(matches!(FileJournal::open(&path), Err(JournalError::Empty)));
+    assert!(matches!(open(&path), Err(JournalError::Empty)));
     std::fs::write(&path, &plain[0].as_bytes()[..20]).unwrap();
     let err = FileJournal::read(&path).unwrap_err();
     assert_eq!(err.code(), "journal_empty");
@@ -308,7 +316,7 @@ fn tamper_reasons_are_precise() {
     v["event"]["n"] = json!(99);
     write(&[plain[0].clone(), v.to_string(), plain[2].clone()]).unwrap_err();
     let before = std::fs::read(&path).unwrap();
-    let err = FileJournal::open(&path).unwrap_err();
+    let err = open(&path).unwrap_err();
     assert_eq!(err.code(), "journal_tampered");
     assert!(err.to_string().contains("line 2"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -320,12 +328,13 @@ fn torn_tail_reported_by_read_truncated_by_open() {
     let recs = small(&path);
     let good = std::fs::read(&path).unwrap();
 
-    // The line the next append would write, cut at several points (including "all but `\n`").
+    // The line the next append would write, cut short mid-JSON at several points (the
+    // whole line without its `\n` is an unterminated record, not a torn tail: see below).
     let mut mem = MemoryJournal::from_jsonl(&good).unwrap().0;
     mem.append(3, vec![ev(3)]).unwrap();
     let full = mem.to_jsonl().unwrap();
     let next_line = &full[good.len()..];
-    for cut in [1, next_line.len() / 2, next_line.len() - 1] {
+    for cut in [1, 7, next_line.len() / 2, next_line.len() - 2] {
         let mut bytes = good.clone();
         bytes.extend_from_slice(&next_line[..cut]);
         std::fs::write(&path, &bytes).unwrap();
@@ -337,9 +346,10 @@ fn torn_tail_reported_by_read_truncated_by_open() {
         let report = FileJournal::read(&path).unwrap();
         assert_eq!(report.records, recs);
         assert_eq!(report.torn_tail, Some(torn));
+        assert!(!report.unterminated);
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "read must not modify");
 
-        let (mut j, t) = FileJournal::open(&path).unwrap();
+        let (mut j, t) = open(&path).unwrap();
         assert_eq!(t, Some(torn));
         assert_eq!(j.records(), &recs[..]);
         assert_eq!(
@@ -356,6 +366,90 @@ fn torn_tail_reported_by_read_truncated_by_open() {
         assert_eq!(after.records.len(), 4);
         std::fs::write(&path, &good).unwrap();
     }
+
+    // Bytes no writer begins a line with are not a torn tail.
+    for junk in [&b" "[..], b"[", b"{\"seq\":", b"{ \"at\""] {
+        let mut bytes = good.clone();
+        bytes.extend_from_slice(junk);
+        std::fs::write(&path, &bytes).unwrap();
+        let (line, _) = tampered(FileJournal::read(&path));
+        assert_eq!(line, 4, "{junk:?}");
+    }
+}
+
+/// DESIGN §9: a last line that is a complete, valid, chained record missing only its newline
+/// may have been acknowledged. It is a record for readers, and a writer completes it.
+#[test]
+fn an_unterminated_last_record_is_kept_and_completed() {
+    let (_d, path) = tmp();
+    let recs = small(&path);
+    let good = std::fs::read(&path).unwrap();
+    let cut = &good[..good.len() - 1];
+    std::fs::write(&path, cut).unwrap();
+
+    let report = FileJournal::read(&path).unwrap();
+    assert_eq!(report.records, recs, "the unterminated record is a record");
+    assert_eq!(report.torn_tail, None);
+    assert!(report.unterminated);
+    assert_eq!(std::fs::read(&path).unwrap(), cut, "read must not modify");
+    let mut seen = Vec::new();
+    let s = scan(cut, |r: RawRecord<'_>| {
+        seen.push(r.seq);
+        Ok::<(), JournalError>(())
+    })
+    .unwrap();
+    assert_eq!(seen, [0, 1, 2]);
+    assert_eq!(
+        (s.records, s.unterminated, s.torn_tail, s.len),
+        (3, true, None, cut.len() as u64)
+    );
+    assert_eq!(s.head, Some((2, recs[2].hash.clone())));
+    assert_eq!(
+        MemoryJournal::from_jsonl(cut).unwrap().0.records(),
+        &recs[..]
+    );
+
+    // A writer completes it (and appends after it).
+    let (mut j, torn) = open(&path).unwrap();
+    assert_eq!(torn, None);
+    assert_eq!(j.records(), &recs[..]);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        good,
+        "open appends the newline"
+    );
+    j.append(3, vec![ev(3)]).unwrap();
+    drop(j);
+    let after = FileJournal::read(&path).unwrap();
+    assert_eq!(after.records.len(), 4);
+    assert!(!after.unterminated);
+
+    // Even a lone genesis without its newline is a journal, not an empty file.
+    let genesis_line = lines(&good)[0];
+    std::fs::write(&path, &genesis_line[..genesis_line.len() - 1]).unwrap();
+    assert_eq!(FileJournal::read(&path).unwrap().records, recs[..1]);
+    let (j, _) = open(&path).unwrap();
+    assert_eq!(j.records(), &recs[..1]);
+    assert_eq!(std::fs::read(&path).unwrap(), genesis_line);
+
+    // A complete last line that does not verify is tampering, newline or not.
+    let mut v: Value = serde_json::from_slice(lines(&good)[2]).unwrap();
+    v["event"]["n"] = json!(99);
+    let mut bytes = [lines(&good)[0], lines(&good)[1]].concat();
+    bytes.extend_from_slice(serde_jcs::to_string(&v).unwrap().as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let (line, reason) = tampered(FileJournal::read(&path));
+    assert_eq!(line, 3);
+    assert!(
+        matches!(reason, TamperReason::HashMismatch { .. }),
+        "{reason}"
+    );
+    assert_eq!(open(&path).unwrap_err().code(), "journal_tampered");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "a writer leaves it alone"
+    );
 }
 
 #[test]
@@ -363,7 +457,7 @@ fn conflict_writes_nothing() {
     let (_d, path) = tmp();
     small(&path);
     let before = std::fs::read(&path).unwrap();
-    let (mut j, _) = FileJournal::open(&path).unwrap();
+    let (mut j, _) = open(&path).unwrap();
     for wrong in [0, 1, 2, 4, u64::MAX] {
         let err = j.append(wrong, vec![ev(9)]).unwrap_err();
         assert!(
@@ -391,103 +485,986 @@ fn conflict_writes_nothing() {
     assert_eq!(j.append(3, vec![ev(3)]).unwrap()[0].seq, 3);
 }
 
+/// DESIGN §14: a writer that loses the race reads the new records and decides again; nothing
+/// acknowledged is lost, nothing is written twice.
 #[test]
-fn second_writer_waits_for_the_first() {
+fn a_stale_writer_gets_a_conflict_with_the_new_records_then_appends() {
+    let (_d, path) = tmp();
+    let recs = small(&path);
+    let (mut a, _) = open(&path).unwrap();
+    let (mut b, _) = open(&path).unwrap();
+
+    let a1 = a.append(3, vec![ev(3), ev(4)]).unwrap();
+    let len = std::fs::metadata(&path).unwrap().len();
+
+    // B has not seen A's records: nothing is written, and B now holds them.
+    let expected = b.next_seq();
+    let err = b.append(expected, vec![ev(100)]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            JournalError::Conflict {
+                expected: 3,
+                actual: 5
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+    assert_eq!(b.records(), a.records());
+    assert_eq!(&b.records()[expected as usize..], &a1[..], "the catch-up");
+    assert_eq!(b.records()[..3], recs[..]);
+
+    // Caught up, B appends after A's records; then A is the stale one.
+    let b1 = b.append(5, vec![ev(100)]).unwrap();
+    assert_eq!(b1[0].prev.as_ref(), Some(&a1[1].hash));
+    let err = a.append(5, vec![ev(5)]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            JournalError::Conflict {
+                expected: 5,
+                actual: 6
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(a.records(), b.records());
+    // An empty batch catches up too.
+    let (mut c, _) = open(&path).unwrap();
+    a.append(6, vec![ev(6)]).unwrap();
+    assert!(matches!(
+        c.append(6, vec![]),
+        Err(JournalError::Conflict {
+            expected: 6,
+            actual: 7
+        })
+    ));
+    assert!(c.append(7, vec![]).unwrap().is_empty());
+    assert_eq!(c.records(), a.records());
+
+    let report = FileJournal::read(&path).unwrap();
+    assert_eq!(report.records, a.records());
+    let seqs: Vec<u64> = report.records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (0..7).collect::<Vec<_>>());
+}
+
+/// What other writers leave behind is verified and repaired under the lock as at open: a torn
+/// tail is cut off, an unterminated record completed, a bad record refused.
+#[test]
+fn an_append_handles_what_other_writers_left() {
     let (_d, path) = tmp();
     small(&path);
-    let (mut first, _) = FileJournal::open(&path).unwrap();
+    let (mut a, _) = open(&path).unwrap();
+    let (mut b, _) = open(&path).unwrap();
+    a.append(3, vec![ev(3)]).unwrap();
+    let good = std::fs::read(&path).unwrap();
+
+    // A's last record lost its newline (a crash just before it): B completes it.
+    std::fs::write(&path, &good[..good.len() - 1]).unwrap();
+    assert!(matches!(
+        b.append(3, vec![ev(100)]),
+        Err(JournalError::Conflict {
+            expected: 3,
+            actual: 4
+        })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), good);
+    assert_eq!(b.records(), a.records());
+
+    // A crashed mid-append: B cuts the torn tail off and appends (nothing new to catch up on).
+    let mut torn = good.clone();
+    torn.extend_from_slice(b"{\"at\":\"2025-01");
+    std::fs::write(&path, &torn).unwrap();
+    let b1 = b.append(4, vec![ev(100)]).unwrap();
+    assert_eq!(b1[0].seq, 4);
+    let report = FileJournal::read(&path).unwrap();
+    assert_eq!(report.records.len(), 5);
+    assert_eq!(report.torn_tail, None);
+
+    // What another writer appended must verify.
+    let mut bad = std::fs::read(&path).unwrap();
+    bad.extend_from_slice(b"{}\n");
+    std::fs::write(&path, &bad).unwrap();
+    let err = a.append(4, vec![ev(4)]).unwrap_err();
+    assert!(
+        matches!(err, JournalError::Tampered { line: 6, .. }),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bad, "nothing written");
+    assert_eq!(a.records().len(), 4, "nothing unverified was taken in");
+}
+
+#[test]
+fn a_writer_detects_a_shortened_or_rewritten_journal() {
+    let (_d, path) = tmp();
+    small(&path);
+    let (mut j, _) = open(&path).unwrap();
+    let good = std::fs::read(&path).unwrap();
+
+    // Shorter than what the writer verified.
+    std::fs::write(&path, &good[..good.len() - 10]).unwrap();
+    let err = j.append(3, vec![ev(3)]).unwrap_err();
+    assert_eq!(err.code(), "journal_modified");
+    assert!(
+        matches!(err, JournalError::Modified { expected_len, actual_len }
+            if expected_len == good.len() as u64 && actual_len == good.len() as u64 - 10),
+        "{err:?}"
+    );
+
+    // Same length, last line rewritten (and longer: re-chained records appended after it).
+    let mut rewritten = good.clone();
+    let at = rewritten.len() - 20;
+    rewritten[at] = if rewritten[at] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&path, &rewritten).unwrap();
+    assert_eq!(
+        j.append(3, vec![ev(3)]).unwrap_err().code(),
+        "journal_modified"
+    );
+    rewritten.extend_from_slice(b"{}\n");
+    std::fs::write(&path, &rewritten).unwrap();
+    assert_eq!(
+        j.append(3, vec![ev(3)]).unwrap_err().code(),
+        "journal_modified"
+    );
+
+    // Restored, the writer goes on.
+    std::fs::write(&path, &good).unwrap();
+    assert_eq!(j.append(3, vec![ev(3)]).unwrap()[0].seq, 3);
+}
+
+/// Holds `path`'s lock through a separate handle, as another writer mid-append would.
+fn hold_lock(path: &Path) -> File {
+    let f = OpenOptions::new().read(true).open(path).unwrap();
+    f.try_lock().expect("the lock is free");
+    f
+}
+
+#[test]
+fn open_and_append_wait_at_most_the_lock_timeout() {
+    let (_d, path) = tmp();
+    small(&path);
+    let (mut j, _) = open(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    let holder = hold_lock(&path);
+    let t0 = Instant::now();
+    let err = FileJournal::open(&path, Duration::from_millis(200)).unwrap_err();
+    let waited = t0.elapsed();
+    assert_eq!(err.code(), "journal_locked");
+    assert!(
+        matches!(err, JournalError::Locked { waited, .. } if waited >= Duration::from_millis(200)),
+        "{err:?}"
+    );
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("another writer") && msg.contains("ms"),
+        "{msg}"
+    );
     assert!(matches!(
         FileJournal::try_open(&path),
         Err(JournalError::Locked { .. })
     ));
 
-    let (tx, rx) = mpsc::channel();
-    let p2 = path.clone();
-    let second = std::thread::spawn(move || {
-        let (mut j, torn) = FileJournal::open(&p2).unwrap();
-        tx.send(Instant::now()).unwrap();
-        assert_eq!(torn, None);
-        // Sees everything the first writer appended, then continues the chain.
-        let seq = j.next_seq();
-        j.append(seq, vec![ev(100)]).unwrap();
-        j.records().to_vec()
+    j.set_lock_timeout(Duration::from_millis(200));
+    assert_eq!(j.lock_timeout(), Duration::from_millis(200));
+    let err = j.append(3, vec![ev(3)]).unwrap_err();
+    assert_eq!(err.code(), "journal_locked");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
+    assert_eq!(j.records().len(), 3);
+    // Readers never wait.
+    assert_eq!(FileJournal::read(&path).unwrap().records.len(), 3);
+
+    // Released while an append waits: the append goes through.
+    j.set_lock_timeout(Duration::from_secs(10));
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        let at = Instant::now();
+        drop(holder);
+        at
     });
-
-    // The second writer is blocked while the first holds the lock.
-    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
-    first.append(3, vec![ev(3), ev(4)]).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(rx.try_recv().is_err());
-    let first_recs = first.records().to_vec();
-    let released = Instant::now();
-    drop(first);
-
-    let acquired = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert!(acquired >= released);
-    let second_recs = second.join().unwrap();
-    assert_eq!(second_recs[..5], first_recs[..]);
-    assert_eq!(second_recs[5].seq, 5);
-    assert_eq!(second_recs[5].prev.as_ref(), Some(&first_recs[4].hash));
-    let report = FileJournal::read(&path).unwrap();
-    assert_eq!(report.records, second_recs);
-    assert_eq!(report.torn_tail, None);
+    let t0 = Instant::now();
+    let new = j.append(3, vec![ev(3)]).unwrap();
+    let done = Instant::now();
+    assert_eq!(new[0].seq, 3);
+    assert!(
+        done >= released.join().unwrap(),
+        "appended only after the release"
+    );
+    assert!(done - t0 >= Duration::from_millis(100));
 }
 
+/// No lock is held between appends, so an idle writer (an `apply` waiting on stdin) blocks
+/// no one; while a writer opens or appends, the lock is held.
 #[test]
-fn writer_detects_lock_ignoring_modification() {
+fn no_lock_is_held_while_idle() {
     let (_d, path) = tmp();
-    small(&path);
-    let (mut j, _) = FileJournal::open(&path).unwrap();
-    // Something that ignores the advisory lock appends behind the writer's back.
-    let mut rogue = OpenOptions::new().append(true).open(&path).unwrap();
-    rogue.write_all(b"{}\n").unwrap();
-    let err = j.append(3, vec![ev(3)]).unwrap_err();
-    assert_eq!(err.code(), "journal_modified");
+    let mut created = FileJournal::create(&path, genesis()).unwrap();
+    drop(hold_lock(&path));
+    created.append(1, vec![ev(1), ev(2)]).unwrap();
+    drop(hold_lock(&path));
+    let (mut a, _) = open(&path).unwrap();
+    drop(hold_lock(&path));
+    let (mut b, _) = FileJournal::try_open(&path).unwrap();
+    a.append(3, vec![ev(3)]).unwrap();
+    drop(hold_lock(&path));
+    assert!(matches!(
+        b.append(3, vec![ev(3)]),
+        Err(JournalError::Conflict { .. })
+    ));
+    drop(hold_lock(&path));
+    drop((a, b, created));
 }
 
 #[test]
 fn read_does_not_wait_for_a_writer() {
     let (_d, path) = tmp();
     small(&path);
-    let (_writer, _) = FileJournal::open(&path).unwrap();
+    let _holder = hold_lock(&path);
     assert_eq!(FileJournal::read(&path).unwrap().records.len(), 3);
 }
 
+/// DESIGN §9: every line is byte for byte the RFC 8785 form of its record.
 #[test]
-fn hash_is_independent_of_formatting() {
+fn the_writer_writes_rfc8785_lines() {
+    let (_d, path) = tmp();
+    let mut j = FileJournal::create(&path, genesis()).unwrap();
+    let tricky = json!({
+        "b": "ä\u{1f}\"\\/\n\u{2028}", "a": [10, true, null, -3, 9_007_199_254_740_991_u64],
+        "z": {"y": 1, "x": 2}, "\u{e000}": 1, "\u{1f600}": 2, "": {}, "n": 100.0
+    });
+    j.append(1, vec![Entry::new(t(1), tricky)]).unwrap();
+    let mut sub = ev(2);
+    sub.at = Utc.timestamp_opt(1_735_689_602, 120_000_000).unwrap();
+    j.append(2, vec![sub]).unwrap();
+    let recs = j.records().to_vec();
+    drop(j);
+    let bytes = std::fs::read(&path).unwrap();
+    for (line, rec) in lines(&bytes).iter().zip(&recs) {
+        let body = &line[..line.len() - 1];
+        // An independent serialisation of the record as a typed struct, and of the line's value.
+        assert_eq!(body, &serde_jcs::to_vec(rec).unwrap()[..]);
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(body, &serde_jcs::to_vec(&v).unwrap()[..]);
+        assert!(body.starts_with(b"{\"at\":\""));
+    }
+    let tricky_line = std::str::from_utf8(lines(&bytes)[1]).unwrap();
+    let utf16_order = format!("\"{}\":2,\"{}\":1", '\u{1f600}', '\u{e000}');
+    assert!(
+        tricky_line.contains(&utf16_order),
+        "UTF-16 key order: {tricky_line}"
+    );
+    assert!(tricky_line.contains(r#""n":100"#), "{tricky_line}");
+    // The record holds the event as a reader sees it.
+    assert_eq!(FileJournal::read(&path).unwrap().records, recs);
+    assert_eq!(recs[1].event["n"], json!(100));
+}
+
+/// A line whose hash matches its own bytes but which is not the RFC 8785 form of its record
+/// is tampering (an independent JCS implementation would hash the record differently).
+#[test]
+fn non_canonical_lines_are_refused() {
     let (_d, path) = tmp();
     let mut j = FileJournal::create(&path, genesis()).unwrap();
     j.append(
         1,
         vec![Entry::new(
             t(1),
-            json!({"b": "ä", "a": [10, true, null], "z": {"y": 1, "x": 2}}),
+            json!({"b": "A", "a": [10, true, null], "z": {"y": 1, "x": 2}, "c": "a/b", "d": "\u{1f}\n", "m": 0}),
         )],
     )
     .unwrap();
     let recs = j.records().to_vec();
     drop(j);
     let bytes = std::fs::read(&path).unwrap();
-    let first = String::from_utf8(lines(&bytes)[0].to_vec()).unwrap();
-    let r = &recs[1];
-    // Same content: keys reversed, extra whitespace, `\u` escapes, `1e1` for 10, `\/`.
-    let at = r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let rewritten = format!(
-        "{{ \"hash\" : \"{}\",\t\"event\": {{\"z\": {{\"x\": 2, \"y\": 1}}, \"a\": [1e1, true, null], \"b\": \"\\u00e4\"}},  \"prev\": \"{}\", \"at\":\"{}\", \"seq\" : 1 }} \n",
-        r.hash,
-        recs[0].hash.as_str().replace('/', "\\/"),
-        at
+    let first = lines(&bytes)[0];
+    let canonical = std::str::from_utf8(lines(&bytes)[1])
+        .unwrap()
+        .trim_end()
+        .to_owned();
+    let event_text =
+        r#"{"a":[10,true,null],"b":"A","c":"a/b","d":"\u001f\n","m":0,"z":{"x":2,"y":1}}"#;
+    assert!(canonical.contains(event_text), "{canonical}");
+
+    // Each rewrite keeps the record's content; `seal` re-hashes the rewritten member text the
+    // way the old fast path did (JCS member order, raw member text), `keep` leaves the hash.
+    let variants = [
+        (
+            "whitespace in event",
+            canonical.replace("[10,true", "[10, true"),
+        ),
+        ("1.0 for an integer", canonical.replace("[10,", "[10.0,")),
+        ("1e1 for an integer", canonical.replace("[10,", "[1e1,")),
+        (
+            "escaped A",
+            canonical.replace(r#""b":"A""#, r#""b":"\u0041""#),
+        ),
+        ("escaped solidus", canonical.replace("a/b", r"a\/b")),
+        (
+            "keys reordered in event",
+            canonical.replace(r#"{"x":2,"y":1}"#, r#"{"y":1,"x":2}"#),
+        ),
+        ("keys reordered in the record", {
+            let v: Value = serde_json::from_str(&canonical).unwrap();
+            format!(
+                r#"{{"seq":{},"at":{},"event":{},"prev":{},"hash":{}}}"#,
+                v["seq"], v["at"], v["event"], v["prev"], v["hash"]
+            )
+        }),
+        ("trailing space", format!("{canonical} ")),
+        ("leading space", format!(" {canonical}")),
+        (
+            "space after a colon",
+            canonical.replacen("\"at\":", "\"at\": ", 1),
+        ),
+        ("-0", canonical.replace(r#""m":0"#, r#""m":-0"#)),
+        (
+            "upper-case hex escape",
+            canonical.replace(r"\u001f", r"\u001F"),
+        ),
+        (
+            "long form of a short escape",
+            canonical.replace(r"\n", r"\u000a"),
+        ),
+    ];
+    for (what, text) in variants {
+        assert_ne!(text, canonical, "{what}: the rewrite applies");
+        for line in [text.clone(), raw_reseal(&text)] {
+            let mut file = first.to_vec();
+            file.extend_from_slice(line.as_bytes());
+            file.push(b'\n');
+            std::fs::write(&path, &file).unwrap();
+            let (l, reason) = tampered(FileJournal::read(&path));
+            assert_eq!(l, 2, "{what}");
+            assert!(
+                matches!(reason, TamperReason::NotCanonical { .. }),
+                "{what}: {reason}\n{line}"
+            );
+            assert_eq!(
+                open(&path).unwrap_err().code(),
+                "journal_tampered",
+                "{what}"
+            );
+        }
+    }
+
+    // The reason names the first differing byte.
+    let line = raw_reseal(&canonical.replace(r#""a":[10"#, r#""a": [10"#));
+    let offset = line.find(": [10").unwrap() + 1;
+    let reason = fuzzing::check_line_full(1, Some(&recs[0].hash), line.as_bytes()).unwrap_err();
+    assert_eq!(
+        reason,
+        TamperReason::NotCanonical {
+            offset: offset as u64,
+            expected: line[offset + 1..offset + 25].to_owned(),
+            found: line[offset..offset + 24].to_owned(),
+        }
     );
-    std::fs::write(&path, format!("{first}{rewritten}")).unwrap();
+    assert!(
+        reason.to_string().contains(&format!("byte {offset}")),
+        "{reason}"
+    );
+    assert_eq!(
+        fuzzing::check_line_fast(1, Some(&recs[0].hash), line.as_bytes()),
+        Err(reason)
+    );
+}
+
+/// The old fast path's view of a line: re-hash the members' raw text in JCS key order and put
+/// that hash on the line. A line sealed like this verifies under "hash what is written".
+fn raw_reseal(line: &str) -> String {
+    use serde_json::value::RawValue;
+    let Ok(members) = serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(line)
+    else {
+        return line.to_owned();
+    };
+    let Some(old) = members
+        .get("hash")
+        .and_then(|h| serde_json::from_str::<String>(h.get()).ok())
+    else {
+        return line.to_owned();
+    };
+    let mut unsealed = String::from("{");
+    for (k, v) in members.iter().filter(|(k, _)| k.as_str() != "hash") {
+        if unsealed.len() > 1 {
+            unsealed.push(',');
+        }
+        unsealed.push_str(&format!(
+            "{}:{}",
+            serde_json::to_string(k).unwrap(),
+            v.get()
+        ));
+    }
+    unsealed.push('}');
+    line.replace(&old, Digest::of_bytes(unsealed.as_bytes()).as_str())
+}
+
+/// RFC 7493: numbers beyond 2^53 - 1 (which RFC 8785 implementations round) and fractions
+/// are refused, on the line and on append.
+#[test]
+fn numbers_must_be_i_json_integers() {
+    let (_d, path) = tmp();
+    small(&path);
+    let orig = std::fs::read(&path).unwrap();
+    let vals: Vec<Value> = lines(&orig)
+        .iter()
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let first = lines(&orig)[0];
+    for (n, path_in_line) in [
+        ("9007199254740992", "/event/n"),
+        ("9007199254740993", "/event/n"),
+        ("-9007199254740992", "/event/n"),
+        ("18446744073709551616", "/event/n"),
+        ("0.5", "/event/n"),
+        ("1e300", "/event/n"),
+    ] {
+        // Correctly hashed over the JCS form of the (rounded) parsed value: only the number is
+        // wrong.
+        let text = vals[1]
+            .to_string()
+            .replace(r#""n":1"#, &format!(r#""n":{n}"#));
+        let line = raw_reseal(&text);
+        let mut file = first.to_vec();
+        file.extend_from_slice(line.as_bytes());
+        file.push(b'\n');
+        std::fs::write(&path, &file).unwrap();
+        let (l, reason) = tampered(FileJournal::read(&path));
+        assert_eq!(l, 2);
+        assert!(
+            matches!(&reason, TamperReason::NotIJsonNumber { path, .. } if path == path_in_line),
+            "{n}: {reason}"
+        );
+    }
+    // 2^53 + 1 and 2^53 would hash alike under serde_jcs: both refused, never confused.
+    for n in ["9007199254740993", "9007199254740992"] {
+        let line = raw_reseal(
+            &vals[1]
+                .to_string()
+                .replace(r#""n":1"#, &format!(r#""n":{n}"#)),
+        );
+        let prev = serde_json::from_value::<Digest>(vals[0]["hash"].clone()).unwrap();
+        for result in [
+            fuzzing::check_line_fast(1, Some(&prev), line.as_bytes()),
+            fuzzing::check_line_full(1, Some(&prev), line.as_bytes()),
+        ] {
+            assert!(
+                matches!(result, Err(TamperReason::NotIJsonNumber { ref number, .. }) if number == n),
+                "{result:?}"
+            );
+        }
+    }
+
+    std::fs::write(&path, &orig).unwrap();
+    let (mut j, _) = open(&path).unwrap();
+    for event in [
+        json!({"n": 9_007_199_254_740_993_u64}),
+        json!({"deep": [{"n": -9_007_199_254_740_992_i64}]}),
+        json!({"n": 0.5}),
+    ] {
+        let err = j
+            .append(3, vec![ev(3), Entry::new(t(4), event.clone())])
+            .unwrap_err();
+        assert!(
+            matches!(&err, JournalError::InvalidEvent { index: 1, reason } if reason.contains("2^53")),
+            "{event}: {err:?}"
+        );
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), orig);
+    assert!(MemoryJournal::new(Entry::new(t(0), json!({"n": u64::MAX}))).is_err());
+}
+
+/// DESIGN §12 rule 3: a writer never writes a time the reader refuses.
+#[test]
+fn times_beyond_four_digit_years_are_refused_on_append() {
+    let (_d, path) = tmp();
+    small(&path);
+    let before = std::fs::read(&path).unwrap();
+    let (mut j, _) = open(&path).unwrap();
+    for (year, written) in [
+        (10_000, "+10000-01-01T00:00:00Z"),
+        (-1, "-0001-01-01T00:00:00Z"),
+    ] {
+        let at = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap();
+        let err = j
+            .append(3, vec![ev(3), Entry::new(at, json!({"type": "note"}))])
+            .unwrap_err();
+        assert_eq!(err.code(), "journal_invalid_time");
+        assert!(
+            matches!(&err, JournalError::TimeNotRepresentable { index: 1, at } if at == written),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("four-digit year"), "{err}");
+        assert!(MemoryJournal::new(Entry::new(at, json!({}))).is_err());
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // The extremes that RFC 3339 can carry are written and read back.
+    let edges = [
+        Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+    ];
+    let new = j
+        .append(
+            3,
+            edges.iter().map(|&at| Entry::new(at, json!({}))).collect(),
+        )
+        .unwrap();
+    assert_eq!(new.len(), 2);
     let report = FileJournal::read(&path).unwrap();
-    assert_eq!(report.torn_tail, None);
-    assert_eq!(report.records[1].hash, r.hash);
-    assert_eq!(report.records[1].at, r.at);
-    // And a writer can continue from it.
-    let (mut j, _) = FileJournal::open(&path).unwrap();
-    j.append(2, vec![ev(2)]).unwrap();
-    drop(j);
-    assert_eq!(FileJournal::read(&path).unwrap().records.len(), 3);
+    assert_eq!(report.records[3..], new[..]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fast path accepts nothing the reference path refuses
+// ---------------------------------------------------------------------------------------------
+
+/// A JSON object event with the keys, strings and numbers where serialisers disagree.
+#[derive(Debug, Clone)]
+struct Event(Value);
+
+const KEYS: &[&str] = &[
+    "a",
+    "b",
+    "n",
+    "type",
+    "",
+    "A",
+    "aa",
+    "é",
+    "\u{e000}",
+    "\u{ffff}",
+    "\u{10000}",
+    "\u{1f600}",
+    "\"",
+    "\\",
+    "/",
+    "\n",
+    "\u{7f}",
+    "\u{2028}",
+];
+const STRINGS: &[&str] = &[
+    "",
+    "A",
+    "é",
+    "\u{1f600}",
+    "\u{1f}",
+    "\u{0}",
+    "\u{7f}",
+    "\"",
+    "\\",
+    "/",
+    "\n\t\r\u{8}\u{c}",
+    "\u{2028}",
+    "1.0",
+    "sha256:",
+    "\u{e000}",
+];
+const NUMBERS: &[i64] = &[
+    0,
+    1,
+    -1,
+    10,
+    100,
+    1_000_000,
+    9_007_199_254_740_991,
+    -9_007_199_254_740_991,
+    4_294_967_296,
+];
+
+fn json_value(g: &mut Gen, depth: usize) -> Value {
+    let choice = u8::arbitrary(g) % if depth == 0 { 4 } else { 6 };
+    match choice {
+        0 => Value::Null,
+        1 => Value::Bool(bool::arbitrary(g)),
+        2 => {
+            if bool::arbitrary(g) {
+                json!(*g.choose(NUMBERS).unwrap())
+            } else {
+                json!(i32::arbitrary(g))
+            }
+        }
+        3 => {
+            if bool::arbitrary(g) {
+                json!(*g.choose(STRINGS).unwrap())
+            } else {
+                json!(String::arbitrary(g))
+            }
+        }
+        4 => Value::Array(
+            (0..usize::arbitrary(g) % 4)
+                .map(|_| json_value(g, depth - 1))
+                .collect(),
+        ),
+        _ => json_object(g, depth - 1),
+    }
+}
+
+fn json_object(g: &mut Gen, depth: usize) -> Value {
+    let mut m = Map::new();
+    for _ in 0..usize::arbitrary(g) % 5 {
+        let key = if bool::arbitrary(g) {
+            g.choose(KEYS).unwrap().to_string()
+        } else {
+            String::arbitrary(g)
+        };
+        m.insert(key, json_value(g, depth));
+    }
+    Value::Object(m)
+}
+
+impl Arbitrary for Event {
+    fn arbitrary(g: &mut Gen) -> Self {
+        Event(json_object(g, 3))
+    }
+}
+
+/// A change to a line's text.
+#[derive(Debug, Clone)]
+enum Mutation {
+    /// Insert a whitespace (or other) byte.
+    Insert { at: usize, byte: u8 },
+    /// Change the nth digit.
+    Digit { nth: usize, to: u8 },
+    /// Spell the nth integer differently (`1.0`, `1e0`, `01`, `-0`, `+1`, `1E0`).
+    Spell { nth: usize, style: u8 },
+    /// Escape the nth escapable character in a string (`\u0041`, `\/`, `\u000a`, `\u001F`).
+    Escape { nth: usize, style: u8 },
+    /// Re-emit the line with the members of its objects in another order.
+    Reorder { seed: u64 },
+    /// Duplicate the nth member of the record.
+    Duplicate { nth: usize },
+    /// Flip bits of one byte.
+    Flip { at: usize, xor: u8 },
+}
+
+impl Arbitrary for Mutation {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let at = usize::arbitrary(g);
+        match u8::arbitrary(g) % 7 {
+            0 => Mutation::Insert {
+                at,
+                byte: *g.choose(b" \t\r\n\x0c\x00,:\"{}[]0").unwrap(),
+            },
+            1 => Mutation::Digit {
+                nth: at,
+                to: b'0' + u8::arbitrary(g) % 10,
+            },
+            2 => Mutation::Spell {
+                nth: at,
+                style: u8::arbitrary(g),
+            },
+            3 => Mutation::Escape {
+                nth: at,
+                style: u8::arbitrary(g),
+            },
+            4 => Mutation::Reorder {
+                seed: u64::arbitrary(g),
+            },
+            5 => Mutation::Duplicate { nth: at },
+            _ => Mutation::Flip {
+                at,
+                xor: u8::arbitrary(g).max(1),
+            },
+        }
+    }
+}
+
+/// Byte ranges of the number tokens and of the string contents in a canonical line.
+fn tokens(line: &[u8]) -> (Vec<(usize, usize)>, Vec<usize>) {
+    let (mut numbers, mut chars) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    let mut in_string = false;
+    while i < line.len() {
+        let b = line[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => chars.push(i),
+            }
+            i += 1;
+        } else if b == b'"' {
+            in_string = true;
+            i += 1;
+        } else if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            i += 1;
+            while i < line.len() && line[i].is_ascii_digit() {
+                i += 1;
+            }
+            numbers.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    (numbers, chars)
+}
+
+/// Serialises `v` compactly with each object's members in an order drawn from `seed`.
+fn shuffled(v: &Value, seed: &mut u64) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut members: Vec<_> = m.iter().collect();
+            *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = members.len().max(1);
+            members.rotate_left((*seed >> 33) as usize % len);
+            if *seed & 1 == 1 {
+                members.reverse();
+            }
+            let inner: Vec<String> = members
+                .into_iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}:{}",
+                        serde_json::to_string(k).unwrap(),
+                        shuffled(v, seed)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(|v| shuffled(v, seed)).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn mutate(line: &[u8], m: &Mutation) -> Vec<u8> {
+    let (numbers, chars) = tokens(line);
+    let mut out = line.to_vec();
+    match *m {
+        Mutation::Insert { at, byte } => out.insert(at % (line.len() + 1), byte),
+        Mutation::Digit { nth, to } => {
+            let digits: Vec<usize> = (0..line.len())
+                .filter(|&i| line[i].is_ascii_digit())
+                .collect();
+            if let Some(&i) = digits.get(nth % digits.len().max(1)) {
+                out[i] = to;
+            }
+        }
+        Mutation::Spell { nth, style } => {
+            if let Some(&(s, e)) = numbers.get(nth % numbers.len().max(1)) {
+                let n = std::str::from_utf8(&line[s..e]).unwrap();
+                let spelled = match style % 6 {
+                    0 => format!("{n}.0"),
+                    1 => format!("{n}e0"),
+                    2 => format!("{n}E0"),
+                    3 if n == "0" => "-0".to_owned(),
+                    3 => format!("{n}e+0"),
+                    4 => match n.strip_prefix('-') {
+                        Some(digits) => format!("-0{digits}"),
+                        None => format!("0{n}"),
+                    },
+                    _ => format!("{n}.00"),
+                };
+                out.splice(s..e, spelled.into_bytes());
+            }
+        }
+        Mutation::Escape { nth, style } => {
+            if let Some(&i) = chars.get(nth % chars.len().max(1)) {
+                let c = line[i];
+                if c.is_ascii() {
+                    let escaped = match style % 3 {
+                        0 => format!("\\u{:04x}", c),
+                        1 => format!("\\u{:04X}", c),
+                        _ if c == b'/' => "\\/".to_owned(),
+                        _ => format!("\\u00{:02x}", c),
+                    };
+                    out.splice(i..i + 1, escaped.into_bytes());
+                }
+            }
+            // Short escapes spelled long, and lower-case hex spelled upper-case.
+            let text = String::from_utf8_lossy(&out).into_owned();
+            let text = match style % 4 {
+                0 => text.replacen("\\n", "\\u000a", 1),
+                1 => text.replacen("\\u001f", "\\u001F", 1),
+                2 => text.replacen("\\t", "\\u0009", 1),
+                _ => text,
+            };
+            out = text.into_bytes();
+        }
+        Mutation::Reorder { seed } => {
+            if let Ok(v) = serde_json::from_slice::<Value>(line) {
+                let mut seed = seed;
+                out = shuffled(&v, &mut seed).into_bytes();
+            }
+        }
+        Mutation::Duplicate { nth } => {
+            if let Ok(v) = serde_json::from_slice::<Value>(line) {
+                let obj = v.as_object().unwrap();
+                let (k, val) = obj.iter().nth(nth % obj.len()).unwrap();
+                let extra = format!("{}:{},", serde_json::to_string(k).unwrap(), val);
+                out.splice(1..1, extra.into_bytes());
+            }
+        }
+        Mutation::Flip { at, xor } => out[at % line.len()] ^= xor,
+    }
+    out
+}
+
+/// Puts a correct hash on a mutated line: over the JCS form of its parsed value (so only the
+/// spelling is wrong), or over its raw member text (what the old fast path checked).
+fn reseal_variants(line: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![line.to_vec()];
+    let text = String::from_utf8_lossy(line).into_owned();
+    out.push(raw_reseal(&text).into_bytes());
+    if let Ok(StrictValue(Value::Object(mut obj))) = serde_json::from_slice(line)
+        && let Some(Value::String(old)) = obj.remove("hash")
+        && let Ok(h) = Digest::of_canonical(&obj)
+    {
+        out.push(text.replace(&old, h.as_str()).into_bytes());
+    }
+    out
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    lines: usize,
+    fast_accepted: usize,
+    refused: usize,
+    accepted_mutants: usize,
+}
+
+thread_local! {
+    static TALLY: std::cell::RefCell<Tally> = std::cell::RefCell::default();
+}
+
+#[test]
+fn fast_and_reference_checks_agree_on_mutated_lines() {
+    fn prop(events: Vec<Event>, mutations: Vec<Mutation>) -> bool {
+        let mut m = MemoryJournal::new(genesis()).unwrap();
+        let entries: Vec<Entry> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, Event(e))| Entry::new(t(i as i64), e))
+            .collect();
+        m.append(1, entries).unwrap();
+        let bytes = m.to_jsonl().unwrap();
+        TALLY.with_borrow_mut(|tally| check_mutants(&m, &bytes, &mutations, tally));
+        true
+    }
+    QuickCheck::new()
+        .rng(Gen::new(20))
+        .tests(200)
+        .quickcheck(prop as fn(Vec<Event>, Vec<Mutation>) -> bool);
+    let tally = TALLY.take();
+    eprintln!("{tally:?}");
+    assert!(tally.lines > 500, "{tally:?}");
+    assert!(tally.fast_accepted > tally.lines / 4, "{tally:?}");
+    assert!(tally.refused > 5 * tally.lines, "{tally:?}");
+}
+
+fn check_mutants(m: &MemoryJournal, bytes: &[u8], mutations: &[Mutation], tally: &mut Tally) {
+    for (rec, line) in m.records().iter().zip(lines(bytes)) {
+        let line = &line[..line.len() - 1];
+        let (seq, prev) = (rec.seq, rec.prev.as_ref());
+        // The unmodified line: both accept, and the fast path itself does whenever its
+        // precondition holds.
+        let fast = fuzzing::check_line_fast(seq, prev, line);
+        assert_eq!(fast, fuzzing::check_line_full(seq, prev, line));
+        let raw = fast.unwrap();
+        assert_eq!(raw.hash, rec.hash);
+        assert_eq!(
+            serde_json::from_str::<Value>(&raw.event).unwrap(),
+            rec.event
+        );
+        let v: Value = serde_json::from_slice(line).unwrap();
+        if compact_is_canonical(&v) {
+            assert!(
+                check_fast(line).is_some(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+            tally.fast_accepted += 1;
+        }
+        tally.lines += 1;
+        for mutation in mutations {
+            let mutated = mutate(line, mutation);
+            for candidate in reseal_variants(&mutated) {
+                let fast = fuzzing::check_line_fast(seq, prev, &candidate);
+                let full = fuzzing::check_line_full(seq, prev, &candidate);
+                assert_eq!(
+                    fast,
+                    full,
+                    "{mutation:?}\n{}",
+                    String::from_utf8_lossy(&candidate)
+                );
+                match full {
+                    // Whatever is accepted is canonical: an independent serialisation of
+                    // its parsed value reproduces it.
+                    Ok(_) => {
+                        let v: Value = serde_json::from_slice(&candidate).unwrap();
+                        assert_eq!(serde_jcs::to_vec(&v).unwrap(), candidate, "{mutation:?}");
+                        if candidate != line {
+                            tally.accepted_mutants += 1;
+                        }
+                    }
+                    Err(_) => tally.refused += 1,
+                }
+            }
+        }
+    }
+}
+
+/// The regression that motivated the reference check: extra whitespace inside `event`, with
+/// the hash recomputed over the line's own member text, passed the old fast path.
+#[test]
+fn whitespace_in_event_with_a_matching_raw_hash_is_refused() {
+    let mut m = MemoryJournal::new(genesis()).unwrap();
+    m.append(1, vec![ev(1)]).unwrap();
+    let bytes = m.to_jsonl().unwrap();
+    let line = std::str::from_utf8(lines(&bytes)[1]).unwrap().trim_end();
+    let spaced = raw_reseal(&line.replace(r#""n":1"#, r#""n": 1"#));
+    let prev = m.records()[0].hash.clone();
+    for result in [
+        fuzzing::check_line_fast(1, Some(&prev), spaced.as_bytes()),
+        fuzzing::check_line_full(1, Some(&prev), spaced.as_bytes()),
+    ] {
+        assert!(
+            matches!(result, Err(TamperReason::NotCanonical { .. })),
+            "{result:?}"
+        );
+    }
+    let mut file = lines(&bytes)[0].to_vec();
+    file.extend_from_slice(spaced.as_bytes());
+    file.push(b'\n');
+    assert!(matches!(
+        verify_records(&file[..]),
+        Err(JournalError::Tampered { line: 2, .. })
+    ));
+}
+
+/// The writer's hash splice (the hash member inserted into the JCS bytes of the unsealed
+/// record) is the JCS serialisation of the whole record, for every seq width and both prevs.
+#[test]
+fn encoded_lines_equal_serde_jcs_of_the_record() {
+    let genesis_rec = seal_batch(None, vec![genesis()]).unwrap().records;
+    for seq in [0u64, 1, 9, 10, 99, 100, 12_345, MAX_SAFE_INTEGER - 1] {
+        let head = Record {
+            seq: seq.saturating_sub(1),
+            ..genesis_rec[0].clone()
+        };
+        let head = (seq > 0).then_some(&head);
+        let Sealed { records, lines } = seal_batch(head, vec![ev(seq % 1000)]).unwrap();
+        let rec = &records[0];
+        let expected = [serde_jcs::to_vec(rec).unwrap(), b"\n".to_vec()].concat();
+        assert_eq!(lines, expected, "seq {seq}");
+        assert_eq!(encode_line(rec).unwrap(), expected[..expected.len() - 1]);
+        let checked = check_line(&lines[..lines.len() - 1]).unwrap();
+        assert_eq!(checked.into_record(), *rec);
+    }
+    let at_max = Record {
+        seq: MAX_SAFE_INTEGER,
+        ..genesis_rec[0].clone()
+    };
+    assert_eq!(
+        seal_batch(Some(&at_max), vec![ev(1)]).unwrap_err().code(),
+        "journal_encode"
+    );
 }
 
 #[test]
@@ -574,7 +1551,7 @@ fn large_journal_opens_in_linear_time() {
     let head = j.head().cloned();
     drop(j);
     let t1 = Instant::now();
-    let (j, torn) = FileJournal::open(&path).unwrap();
+    let (j, torn) = open(&path).unwrap();
     let opened = t1.elapsed();
     assert_eq!(torn, None);
     assert_eq!(j.records().len() as u64, n);

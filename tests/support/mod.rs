@@ -495,16 +495,25 @@ pub fn honest_clock(journal: &Path, input: &[u8]) -> String {
             .as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
     };
-    let last = journal_records(journal).last().and_then(parse);
+    // Leniently: the journal may end in a torn or unterminated line.
+    let last = std::fs::read(journal)
+        .map(|bytes| {
+            text(&bytes)
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter_map(|v| parse(&v))
+                .max()
+        })
+        .unwrap_or_default();
     let commands = text(input)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| parse(&v))
         .collect::<Vec<_>>();
-    last.into_iter()
-        .chain(commands)
-        .max()
-        .map_or_else(|| ts(T0), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    last.into_iter().chain(commands).max().map_or_else(
+        || ts(T0),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    )
 }
 
 /// Rewrites a record's `hash` (and the chain after it): `records[from..]` get `prev` = the
