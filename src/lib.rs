@@ -18,10 +18,10 @@
 //!  untrusted JSON (orchestrator, agents, humans' signed tokens)
 //!         │  Command::from_json — serde, schema-shaped types
 //!         ▼
-//!    Command ──► Case::decide(&self, &cmd) ──► Result<Vec<Event>, Rejection>   pure
-//!         │         workflow (policy), trust (keys), current state
+//!    Command ──► Case::decide(&self, &cmd, now) ──► Result<Vec<Event>, Rejection>   pure
+//!         │         workflow (policy), trust (keys), current state; `now` = time of record
 //!         ▼
-//!    CaseStore::submit → journal append (hash-chained JSONL, one fsync per batch)
+//!    CaseStore::submit → journal append (hash-chained RFC 8785 lines, one fsync per batch)
 //!         ▼
 //!    Case::evolve(&mut self, &Event)   infallible, deterministic; drives the statig machine
 //!         ▼
@@ -91,6 +91,39 @@
 //! 7. **Every lane below the recommended one is blocked with a reason.** [`assess::assess_in`]
 //!    lists, for each lower lane, the true triggers of higher lanes and the floor's reasons.
 //!    Tests: `tests/policy_properties.rs`, `tests/case_properties.rs`.
+//!
+//! ## Against a hostile journal, clock and orchestrator (DESIGN §12)
+//!
+//! The invariants above hold when the journal, the clock and the orchestrator are honest; these
+//! rules keep them when they are not:
+//!
+//! - **Anchors come from outside.** A journal embeds its workflow and trust documents for
+//!   writers, but anyone who can write the journal can rewrite and re-pin them. `verify` and the
+//!   accepted packet therefore authenticate against the relying party's own copies
+//!   ([`store::Anchors`]; the CLI refuses without them, `anchor_required`), and the draft content
+//!   reviewers sign names both digests, so a packet built under other keys has another digest.
+//! - **Rollback is detectable.** Every acknowledgement carries the record's `head`; the accepted
+//!   packet carries the acceptance's ([`packet::JournalRef`]); a relying party that kept one
+//!   detects a journal cut back before it ([`store::StoreError::Rollback`]). A complete last
+//!   record missing only its newline was acknowledged and is kept, never dropped.
+//! - **The writer's clock is the case clock.** [`case::Case::decide`] takes the time of record
+//!   from the store's [`store::Clock`], never from the command: tokens and delegations are judged
+//!   at it, a command `at` ahead of it is `clock_skew`, and one timestamp grammar
+//!   ([`time`]) means every acknowledged command replays. The system clock is read outside the core
+//!   only by `store::Clock::System`, `journal::Entry::now` and the CLI's `demo`; randomness only
+//!   in key generation (`approval::Signer::generate`, for the demo's cast).
+//! - **Signers see what they sign.** `set_lane` and `exclude_option` redirects carry the digest
+//!   of the assessment their signer saw; lowering the lane below the case maximum is for a holder
+//!   of that lane only; exclusions need an owner of the option's boundary lane (and at least the
+//!   recommended lane) and never empty the option set.
+//! - **One key, one vote.** A public key appears once in a trust file, small-order and
+//!   non-canonical keys are refused, and signatures are verified strictly (RFC 8032 §5.1.7).
+//! - **Bounded, canonical, inert.** Inputs have size limits (`input_too_large`), counts are I-JSON
+//!   integers, journal lines must be their own RFC 8785 form, and Markdown escapes every
+//!   untrusted string.
+//!
+//! Tests: `tests/threat_model.rs` (each attack through the CLI), `tests/journal_tamper.rs`,
+//! `tests/markdown_injection.rs`, `tests/robustness.rs`, the fuzz targets in `fuzz/`.
 //!
 //! ## Rooms
 //!

@@ -323,7 +323,7 @@ fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
     );
     let before = std::fs::read(&fx.journal).unwrap();
     failed_with(
-        &fx.apply_at(&lines(&[late.clone()]), &ts(T0 + 500)),
+        &fx.apply_at(&lines(std::slice::from_ref(&late)), &ts(T0 + 500)),
         3,
         "not_authorized",
     );
