@@ -214,11 +214,31 @@ fn main() -> ExitCode {
     };
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): end quietly, as a SIGPIPE'd program would.
+        Err(f) if f.code == CLOSED_STDOUT => ExitCode::from(141),
         Err(f) => {
             report(&f);
             ExitCode::from(f.exit)
         }
     }
+}
+
+/// Internal marker for a closed standard output; never printed.
+const CLOSED_STDOUT: &str = "closed_stdout";
+
+/// Writes `text` to standard output. A closed pipe ends the program quietly (exit 141); any
+/// other write error is `io`.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::new(CLOSED_STDOUT, "", 141)
+            } else {
+                Failure::new("io", format!("cannot write to standard output: {e}"), 2)
+            }
+        })
 }
 
 fn report(f: &Failure) {
@@ -272,24 +292,17 @@ fn run(command: Command) -> Result<(), Failure> {
             pins,
             expect_head,
         } => verify(&journal, &pins, expect_head.as_deref()),
-        Command::Diagram { format } => {
-            print!(
-                "{}",
-                match format {
-                    DiagramFormat::Mermaid => render::mermaid(),
-                    DiagramFormat::Dot => render::dot(),
-                }
-            );
-            Ok(())
-        }
+        Command::Diagram { format } => emit(&match format {
+            DiagramFormat::Mermaid => render::mermaid(),
+            DiagramFormat::Dot => render::dot(),
+        }),
     }
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::new("internal", format!("cannot serialise output: {e}"), 2))?;
-    println!("{text}");
-    Ok(())
+    emit(&(text + "\n"))
 }
 
 /// Reads a file that must be JSON; unreadable or malformed → `invalid_json`.
@@ -556,14 +569,14 @@ fn commit(store: &mut CaseStore<FileJournal>, batch: &mut Batch) -> Result<(), F
     let submission = store.submit(&batch.commands).map_err(store_failure)?;
     let accepted = submission.accepted;
     let rejection = submission.rejected;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut text = String::new();
     for a in &accepted {
         let line = serde_json::json!({"seq": a.seq, "head": a.head, "events": a.events});
-        writeln!(out, "{line}").map_err(|e| Failure::new("io", e.to_string(), 2))?;
+        text.push_str(&line.to_string());
+        text.push('\n');
     }
-    out.flush()
-        .map_err(|e| Failure::new("io", e.to_string(), 2))?;
+    // Durable before it is acknowledged; a reader that went away just stops reading.
+    emit(&text)?;
     let lines = std::mem::take(&mut batch.lines);
     batch.commands.clear();
     match rejection {
@@ -684,10 +697,7 @@ fn packet(
     };
     match format {
         PacketFormat::Json => print_json(&view),
-        PacketFormat::Markdown => {
-            print!("{}", render::packet_markdown(&view, &title));
-            Ok(())
-        }
+        PacketFormat::Markdown => emit(&render::packet_markdown(&view, &title)),
     }
 }
 
@@ -790,22 +800,20 @@ fn print_demo<S: Store>(
     match format {
         DemoFormat::Json => print_json(&serde_json::json!({"steps": run.steps, "packet": view})),
         DemoFormat::Markdown => {
+            let mut text = String::new();
             for (i, s) in run.steps.iter().enumerate() {
-                println!(
-                    "{:>2}. [{}] lane={} rev={} — {}",
+                text.push_str(&format!(
+                    "{:>2}. [{}] lane={} rev={} — {}\n",
                     i + 1,
                     s.path,
                     s.lane,
                     s.revision,
                     s.what
-                );
+                ));
             }
-            println!();
-            print!(
-                "{}",
-                render::packet_markdown(&view, "Recommendation packet")
-            );
-            Ok(())
+            text.push('\n');
+            text.push_str(&render::packet_markdown(&view, "Recommendation packet"));
+            emit(&text)
         }
     }
 }
