@@ -298,10 +298,10 @@ fn attack_4_a_far_future_at_is_clock_skew_and_honest_decisions_still_pass() {
     accepted(&fx, T0 + 300);
 }
 
-#[test]
-fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
+/// A drafted case where MARCUS lent the executive lane to PRIYA until `until`, with a review
+/// quorum on the draft; returns the draft digest.
+fn delegated_quorum(until: i64) -> (Fixture, String) {
     let fx = drafted();
-    let until = T0 + 400;
     fx.apply_ok(&[decision(
         T0 + 200,
         &token(
@@ -315,6 +315,13 @@ fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
         review_line(&LEE, T0 + 210, &d),
         review_line(&INES, T0 + 211, &d),
     ]);
+    (fx, d)
+}
+
+#[test]
+fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
+    let until = T0 + 400;
+    let (fx, d) = delegated_quorum(until);
     // PRIYA signs at T0 + 390 and the command says T0 + 390, but it is recorded at T0 + 500,
     // after the delegation ended.
     let late = decision(
@@ -329,20 +336,7 @@ fn attack_4_a_back_dated_acceptance_by_an_expired_delegate_is_refused() {
     );
     assert_eq!(std::fs::read(&fx.journal).unwrap(), before);
     // Recorded while the delegation holds, the same acceptance passes.
-    let fx2 = drafted();
-    fx2.apply_ok(&[decision(
-        T0 + 200,
-        &token(
-            &MARCUS,
-            T0 + 200,
-            json!({"kind": "delegate", "lane": "executive-cyber-command", "to": PRIYA.id, "until": ts(until)}),
-        ),
-    )]);
-    let d2 = fx2.draft_digest();
-    fx2.apply_ok(&[
-        review_line(&LEE, T0 + 210, &d2),
-        review_line(&INES, T0 + 211, &d2),
-    ]);
+    let (fx2, d2) = delegated_quorum(until);
     fx2.apply_ok(&[decision(
         T0 + 390,
         &token(&PRIYA, T0 + 390, accept("executive-cyber-command", &d2)),
