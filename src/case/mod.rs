@@ -506,8 +506,7 @@ impl Case {
     /// `set_lane` and `exclude_option` redirects must name: it binds a redirect to what its
     /// signer saw.
     pub fn assessment_digest(&self) -> Digest {
-        Digest::of_canonical(&self.assessment())
-            .expect("an assessment is plain JSON (string keys, integers, no floats)")
+        digest_of(&self.assessment())
     }
 
     // ----- reading -----
@@ -597,8 +596,7 @@ impl Case {
             revision: self.revision,
             recommended_lane: self.recommended_lane().clone(),
             draft_digest: self.draft_digest(),
-            assessment_digest: Digest::of_canonical(&a)
-                .expect("an assessment is plain JSON (string keys, integers, no floats)"),
+            assessment_digest: digest_of(&a),
             decision_owner: self.decision_owner(),
             signoffs: self.current_signoffs().count(),
             stable: a.stable,
@@ -954,17 +952,6 @@ impl Case {
                 .filter(|l| l.rank >= rank)
                 .any(|l| self.owns(a.issuer(), &l.id, at))
         };
-        let bound_to_what_was_seen = |signed: &Digest| {
-            let expected = self.assessment_digest();
-            if &expected == signed {
-                Ok(())
-            } else {
-                Err(Rejection::StaleApproval {
-                    expected,
-                    got: signed.clone(),
-                })
-            }
-        };
         match &r.action {
             RedirectAction::RequestEvidence { facts } => {
                 if let Some(f) = facts.iter().find(|f| self.workflow.fact(f).is_none()) {
@@ -984,13 +971,7 @@ impl Case {
             RedirectAction::ExcludeOption {
                 option,
                 assessment_digest,
-            } => self.check_exclusion(
-                a,
-                option,
-                assessment_digest,
-                owns_rank,
-                bound_to_what_was_seen,
-            )?,
+            } => self.check_exclusion(a, option, assessment_digest, owns_rank)?,
             RedirectAction::SetLane {
                 lane,
                 assessment_digest,
@@ -1001,7 +982,7 @@ impl Case {
                         format!("`{lane}` is not a lane of this workflow"),
                     ));
                 }
-                bound_to_what_was_seen(assessment_digest)?;
+                signed_what_was_seen(&self.assessment(), assessment_digest)?;
                 let max = self.max_lane();
                 let max_lane = self.lane(max).expect("the case's lanes are the workflow's");
                 if self.rank(lane) < max_lane.rank {
@@ -1035,7 +1016,6 @@ impl Case {
         option: &crate::ids::OptionId,
         signed: &Digest,
         owns_rank: impl Fn(u32) -> bool,
-        bound_to_what_was_seen: impl Fn(&Digest) -> Result<(), Rejection>,
     ) -> Result<(), Rejection> {
         let deny = |needed: String| Rejection::NotAuthorized {
             issuer: a.issuer().clone(),
@@ -1050,8 +1030,8 @@ impl Case {
         if self.lanes.excluded.contains(option) {
             return Err(deny(format!("`{option}` is excluded already")));
         }
-        bound_to_what_was_seen(signed)?;
         let assessment = self.assessment();
+        signed_what_was_seen(&assessment, signed)?;
         // The boundary the reader sees now; for an option not listed now, the highest lane its
         // boundary could name.
         let boundary_rank = match assessment.options.iter().find(|o| &o.id == option) {
@@ -1388,6 +1368,25 @@ impl Case {
             },
             packet_digest,
         }
+    }
+}
+
+/// `sha256:` + SHA-256 of an assessment's RFC 8785 form.
+fn digest_of(assessment: &Assessment) -> Digest {
+    Digest::of_canonical(assessment)
+        .expect("an assessment is plain JSON (string keys, integers, no floats)")
+}
+
+/// A redirect is bound to the assessment its signer saw: `stale_approval` once it changed.
+fn signed_what_was_seen(assessment: &Assessment, signed: &Digest) -> Result<(), Rejection> {
+    let expected = digest_of(assessment);
+    if &expected == signed {
+        Ok(())
+    } else {
+        Err(Rejection::StaleApproval {
+            expected,
+            got: signed.clone(),
+        })
     }
 }
 
