@@ -66,6 +66,18 @@ fn accepted(fx: &Fixture, at: i64) -> Value {
     acks[0].clone()
 }
 
+/// MARCUS, the executive lane's holder, lends it to `to` until `until`, signed at `at`.
+fn lend_executive_lane(at: i64, to: &str, until: &str) -> String {
+    decision(
+        at,
+        &token(
+            &MARCUS,
+            at,
+            json!({"kind": "delegate", "lane": "executive-cyber-command", "to": to, "until": until}),
+        ),
+    )
+}
+
 fn redirect(action: &str, extra: Value, reason: &str) -> Value {
     let mut d = json!({"kind": "redirect", "action": action, "reason": reason});
     for (k, v) in extra.as_object().unwrap() {
@@ -302,14 +314,7 @@ fn attack_4_a_far_future_at_is_clock_skew_and_honest_decisions_still_pass() {
 /// quorum on the draft; returns the draft digest.
 fn delegated_quorum(until: i64) -> (Fixture, String) {
     let fx = drafted();
-    fx.apply_ok(&[decision(
-        T0 + 200,
-        &token(
-            &MARCUS,
-            T0 + 200,
-            json!({"kind": "delegate", "lane": "executive-cyber-command", "to": PRIYA.id, "until": ts(until)}),
-        ),
-    )]);
+    fx.apply_ok(&[lend_executive_lane(T0 + 200, PRIYA.id, &ts(until))]);
     let d = fx.draft_digest();
     fx.apply_ok(&[
         review_line(&LEE, T0 + 210, &d),
@@ -397,14 +402,7 @@ fn attack_5_a_held_set_lane_token_is_stale_once_the_assessment_changed() {
 #[test]
 fn attack_5_a_delegate_cannot_lower_the_lane_below_the_case_maximum() {
     let fx = drafted();
-    fx.apply_ok(&[decision(
-        T0 + 200,
-        &token(
-            &MARCUS,
-            T0 + 200,
-            json!({"kind": "delegate", "lane": "executive-cyber-command", "to": PRIYA.id, "until": ts(T0 + 3000)}),
-        ),
-    )]);
+    fx.apply_ok(&[lend_executive_lane(T0 + 200, PRIYA.id, &ts(T0 + 3000))]);
     let seen = fx.status()["assessment_digest"]
         .as_str()
         .unwrap()
@@ -743,16 +741,7 @@ fn attack_11_lookalike_ids_attestation_sets_and_delegation_bounds() {
             "missing_attestation",
         );
     }
-    let delegate = |to: &str, until: &str| {
-        decision(
-            T0 + 210,
-            &token(
-                &MARCUS,
-                T0 + 210,
-                json!({"kind": "delegate", "lane": "executive-cyber-command", "to": to, "until": until}),
-            ),
-        )
-    };
+    let delegate = |to: &str, until: &str| lend_executive_lane(T0 + 210, to, until);
     refused(&fx, &delegate(MARCUS.id, &ts(T0 + 3000)), "not_authorized");
     refused(
         &fx,
