@@ -192,14 +192,23 @@ fn genesis_event(
             "trust".into(),
             serde_json::to_value(trust.file()).map_err(encode("trust"))?,
         );
-        if supplied {
-            obj.insert(
-                "clock".into(),
-                serde_json::to_value(ClockMark::Supplied).map_err(encode("clock"))?,
-            );
-        }
     }
-    Ok(v)
+    mark_clock(v, supplied)
+}
+
+/// Marks an event whose time of record was supplied (`"clock": "supplied"`), for records 0 and
+/// after alike.
+fn mark_clock(
+    mut event: serde_json::Value,
+    supplied: bool,
+) -> Result<serde_json::Value, StoreError> {
+    if supplied && let Some(obj) = event.as_object_mut() {
+        obj.insert(
+            "clock".into(),
+            serde_json::to_value(ClockMark::Supplied).map_err(encode("clock"))?,
+        );
+    }
+    Ok(event)
 }
 
 /// Opens the case record 0 declares, with the caller's workflow and trust copies or the ones
@@ -645,12 +654,6 @@ pub struct Submission {
 }
 
 fn event_entry(e: &Event, supplied: bool) -> Result<Entry, StoreError> {
-    let mut value = serde_json::to_value(e).map_err(encode("event"))?;
-    if supplied && let Some(obj) = value.as_object_mut() {
-        obj.insert(
-            "clock".into(),
-            serde_json::to_value(ClockMark::Supplied).map_err(encode("clock"))?,
-        );
-    }
-    Ok(Entry::new(e.recorded_at(), value))
+    let value = serde_json::to_value(e).map_err(encode("event"))?;
+    Ok(Entry::new(e.recorded_at(), mark_clock(value, supplied)?))
 }
