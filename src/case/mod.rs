@@ -311,6 +311,18 @@ pub struct Case {
     first_draft_at: Option<DateTime<Utc>>,
     reviewed_at: Option<DateTime<Utc>>,
     accepted: Option<(PrincipalId, DateTime<Utc>)>,
+    /// Digests of what the case holds now, computed on first use and forgotten by
+    /// [`evolve`](Case::evolve) (the only way a case changes): a draft digest is an RFC 8785
+    /// serialisation of the whole draft, and `decide`, `status` and an orchestrator's reads all
+    /// ask for it.
+    memo: Memo,
+}
+
+/// See [`Case::memo`](Case).
+#[derive(Debug, Clone, Default)]
+struct Memo {
+    draft_digest: std::sync::OnceLock<Option<Digest>>,
+    assessment_digest: std::sync::OnceLock<Digest>,
 }
 
 impl Case {
@@ -392,6 +404,7 @@ impl Case {
             first_draft_at: None,
             reviewed_at: None,
             accepted: None,
+            memo: Memo::default(),
             workflow,
             trust,
         };
@@ -506,7 +519,23 @@ impl Case {
     /// `set_lane` and `exclude_option` redirects must name: it binds a redirect to what its
     /// signer saw.
     pub fn assessment_digest(&self) -> Digest {
-        digest_of(&self.assessment())
+        self.memo
+            .assessment_digest
+            .get_or_init(|| digest_of(&self.assessment()))
+            .clone()
+    }
+
+    /// A redirect is bound to the assessment its signer saw: `stale_approval` once it changed.
+    fn signed_what_was_seen(&self, signed: &Digest) -> Result<(), Rejection> {
+        let expected = self.assessment_digest();
+        if &expected == signed {
+            Ok(())
+        } else {
+            Err(Rejection::StaleApproval {
+                expected,
+                got: signed.clone(),
+            })
+        }
     }
 
     // ----- reading -----
@@ -574,7 +603,10 @@ impl Case {
 
     /// The current draft's digest, in any `open/deciding/*` state.
     pub fn draft_digest(&self) -> Option<Digest> {
-        self.draft().map(|d| d.packet_digest)
+        self.memo
+            .draft_digest
+            .get_or_init(|| self.draft().map(|d| d.packet_digest))
+            .clone()
     }
 
     /// The accepted recommendation: `Some` only in `closed/accepted`. `journal` is where the
@@ -596,7 +628,7 @@ impl Case {
             revision: self.revision,
             recommended_lane: self.recommended_lane().clone(),
             draft_digest: self.draft_digest(),
-            assessment_digest: digest_of(&a),
+            assessment_digest: self.assessment_digest(),
             decision_owner: self.decision_owner(),
             signoffs: self.current_signoffs().count(),
             stable: a.stable,
@@ -982,7 +1014,7 @@ impl Case {
                         format!("`{lane}` is not a lane of this workflow"),
                     ));
                 }
-                signed_what_was_seen(&self.assessment(), assessment_digest)?;
+                self.signed_what_was_seen(assessment_digest)?;
                 let max = self.max_lane();
                 let max_lane = self.lane(max).expect("the case's lanes are the workflow's");
                 if self.rank(lane) < max_lane.rank {
@@ -1030,8 +1062,8 @@ impl Case {
         if self.lanes.excluded.contains(option) {
             return Err(deny(format!("`{option}` is excluded already")));
         }
+        self.signed_what_was_seen(signed)?;
         let assessment = self.assessment();
-        signed_what_was_seen(&assessment, signed)?;
         // The boundary the reader sees now; for an option not listed now, the highest lane its
         // boundary could name.
         let boundary_rank = match assessment.options.iter().find(|o| &o.id == option) {
@@ -1067,6 +1099,7 @@ impl Case {
 
     /// Applies an event made by [`decide`](Case::decide). Infallible and deterministic.
     pub fn evolve(&mut self, event: &Event) {
+        self.memo = Memo::default();
         let at = event.recorded_at;
         self.last_at = at;
         match &event.kind {
@@ -1375,19 +1408,6 @@ impl Case {
 fn digest_of(assessment: &Assessment) -> Digest {
     Digest::of_canonical(assessment)
         .expect("an assessment is plain JSON (string keys, integers, no floats)")
-}
-
-/// A redirect is bound to the assessment its signer saw: `stale_approval` once it changed.
-fn signed_what_was_seen(assessment: &Assessment, signed: &Digest) -> Result<(), Rejection> {
-    let expected = digest_of(assessment);
-    if &expected == signed {
-        Ok(())
-    } else {
-        Err(Rejection::StaleApproval {
-            expected,
-            got: signed.clone(),
-        })
-    }
 }
 
 fn record<D>(
