@@ -11,7 +11,6 @@
 
 use authority_lane::approval::{Decision, Declare};
 use authority_lane::case::{Case, Command};
-use authority_lane::cast::Cast;
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
@@ -19,6 +18,7 @@ use authority_lane::journal::{
     JournalError, MemoryJournal, RawRecord, Store, TamperReason, fuzzing, scan,
 };
 use authority_lane::store::{Anchors, CaseStore, Clock, replay_reader};
+use authority_lane::testing::Cast;
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};

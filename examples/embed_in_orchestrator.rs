@@ -22,12 +22,10 @@
 
 use authority_lane::approval::{Accept, Decision, Declare, Review};
 use authority_lane::case::{Case, Command, Event};
-use authority_lane::cast::Cast;
-use authority_lane::demo::WORKFLOW_JSON;
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
-use authority_lane::workflow::Workflow;
+use authority_lane::testing::Cast;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::cell::Cell;
@@ -190,7 +188,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // The humans and their keys. In production they sign with their own JOSE tooling and the
     // orchestrator only sees the resulting tokens; `Cast` plays that part here.
     let humans = Cast::generate()?;
-    let workflow = Arc::new(Workflow::from_json(WORKFLOW_JSON.as_bytes())?);
+    let workflow = authority_lane::workflow::shipped();
     let trust = Arc::new(humans.trust().clone());
     // What every reviewer must attest, from the workflow's review policy.
     let attests = workflow.review().attestations.clone();

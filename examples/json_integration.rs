@@ -19,13 +19,11 @@
 
 use authority_lane::approval::Decision;
 use authority_lane::case::Command;
-use authority_lane::cast::Cast;
-use authority_lane::demo::WORKFLOW_JSON;
 use authority_lane::digest::Digest;
 use authority_lane::ids::{CaseId, ChannelId};
 use authority_lane::journal::FileJournal;
 use authority_lane::store::{CaseStore, Clock};
-use authority_lane::workflow::Workflow;
+use authority_lane::testing::Cast;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use std::error::Error;
@@ -37,7 +35,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // in for the humans' own tooling. The trust file lists their public keys.
     let humans = Cast::generate()?;
     let trust = Arc::new(humans.trust().clone());
-    let workflow = Arc::new(Workflow::from_json(WORKFLOW_JSON.as_bytes())?);
+    let workflow = authority_lane::workflow::shipped();
 
     // `authority-lane init`: open the case from a signed `declare` token. The case id is the
     // token's `sub`; the journal's record 0 pins the workflow and the trust file.

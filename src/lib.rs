@@ -110,8 +110,10 @@
 //!   from the store's [`store::Clock`], never from the command: tokens and delegations are judged
 //!   at it, a command `at` ahead of it is `clock_skew`, and one timestamp grammar
 //!   ([`time`]) means every acknowledged command replays. The system clock is read outside the core
-//!   only by `store::Clock::System`, `journal::Entry::now` and the CLI's `demo`; randomness only
-//!   in key generation (`approval::Signer::generate`, for the demo's cast).
+//!   only by `store::Clock::System`, `journal::Entry::now` and the CLI's `demo`; the OS RNG only
+//!   in key generation (`approval::Signer::generate`: the CLI's demo, `testing::Cast::generate`).
+//!   Test support — quickcheck generators, a cast with fixed seeds, raw JWS signing — is behind
+//!   the non-default `testing` feature: a production build does not contain it.
 //! - **Signers see what they sign.** `set_lane` and `exclude_option` redirects carry the digest
 //!   of the assessment their signer saw; lowering the lane below the case maximum is for a holder
 //!   of that lane only; exclusions need an owner of the option's boundary lane (and at least the
@@ -138,8 +140,6 @@
 pub mod approval;
 pub mod assess;
 pub mod case;
-pub mod cast;
-pub mod demo;
 pub mod digest;
 pub mod evidence;
 pub mod ids;

@@ -9,12 +9,12 @@
 //! with every string replaced by a benign word: same lines, same line kinds, same table cells,
 //! same Markdown markup per line.
 
-use authority_lane::demo;
 use authority_lane::ids::ChannelId;
-use authority_lane::journal::MemoryJournal;
 use authority_lane::render::packet_markdown;
-use authority_lane::store::CaseStore;
+use authority_lane::store::{Anchors, replay_reader};
 use serde_json::{Map, Value, json};
+
+mod support;
 
 const CHANNELS: [&str; 3] = [
     "security-trust-review",
@@ -206,18 +206,10 @@ fn push(view: &mut Value, path: &[&str], item: Value) {
 
 /// The accepted demo packet in every channel, with every renderer branch populated.
 fn views() -> Vec<Value> {
-    let at = chrono::DateTime::from_timestamp(1_795_860_000, 0).unwrap_or_default();
-    let run = demo::run(at, |w, t, token| {
-        CaseStore::<MemoryJournal>::in_memory(
-            w,
-            t,
-            token,
-            authority_lane::store::Clock::Supplied(at),
-        )
-    })
-    .expect("the demo runs");
+    let journal = support::demo_journal();
+    let run = replay_reader(&journal[..], Anchors::default()).expect("the demo's journal replays");
     let packet = run.packet().expect("the demo reaches closed/accepted");
-    let workflow = run.store.case().workflow();
+    let workflow = run.case.workflow();
     CHANNELS
         .iter()
         .map(|id| {

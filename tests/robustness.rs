@@ -4,28 +4,20 @@
 
 use authority_lane::approval::{Trust, VerifyContext, verify};
 use authority_lane::case::Command;
-use authority_lane::cast::Cast;
-use authority_lane::demo;
 use authority_lane::journal::{MemoryJournal, verify_records};
 use authority_lane::store::{Anchors, CaseStore, Clock, replay_reader};
+use authority_lane::testing::Cast;
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Utc};
 use quickcheck::{QuickCheck, TestResult};
 use std::sync::OnceLock;
 
-/// A real journal (the demo scenario, in memory) to mutate.
+mod support;
+
+/// A real journal (the demo scenario) to mutate.
 fn journal_bytes() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    BYTES.get_or_init(|| {
-        let at = DateTime::parse_from_rfc3339("2026-11-28T09:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .expect("fixed time");
-        let run = demo::run(at, |w, t, token| {
-            CaseStore::<MemoryJournal>::in_memory(w, t, token, Clock::Supplied(at))
-        })
-        .expect("the demo runs");
-        run.store.journal().to_jsonl().expect("encodes")
-    })
+    BYTES.get_or_init(support::demo_journal)
 }
 
 /// Applies `edits` (position, byte) to a copy of `base`.

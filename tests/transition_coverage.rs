@@ -13,10 +13,10 @@ use authority_lane::approval::{
 };
 use authority_lane::case::machine::{Input, Leaf, transition_table};
 use authority_lane::case::{Case, Command};
-use authority_lane::cast::Cast;
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
+use authority_lane::testing::Cast;
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@
 
 use authority_lane::approval::{AUDIENCE, Decision, Declare, Trust};
 use authority_lane::case::{Case, Command};
-use authority_lane::cast::{Cast, STANDARD};
+use authority_lane::testing::{Cast, STANDARD};
 use authority_lane::digest::Digest;
 use authority_lane::ids::{CaseId, LaneId};
 use authority_lane::workflow::Workflow;

@@ -1,8 +1,9 @@
-//! Token signing for the demo and for test generators. It signs; it never verifies.
+//! Token signing: what an integrator (or the demo, or a test) uses to mint decision tokens from
+//! Rust. It signs; it never verifies.
 
 use super::token::Claims;
 use super::trust::PublicJwk;
-use crate::ids::KeyId;
+use crate::ids::{KeyId, PrincipalId, RoleId};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -59,12 +60,18 @@ impl Signer {
         // Serialising `Claims` to a `Value` cannot fail: every field is a string, integer,
         // RFC 3339 timestamp or a struct/enum of those, with string map keys only.
         let payload = serde_json::to_vec(claims).expect("Claims always serialise to JSON");
-        self.sign_raw(&header, &payload)
+        self.sign_jws(&header, &payload)
     }
 
     /// Signs arbitrary header JSON and payload bytes, for tests that need malformed or forged
-    /// tokens (e.g. `alg: none`).
+    /// tokens (e.g. `alg: none`). Only with the `testing` feature: production code signs
+    /// [`Claims`] with [`sign_claims`](Signer::sign_claims).
+    #[cfg(any(test, feature = "testing"))]
     pub fn sign_raw(&self, header: &serde_json::Value, payload: &[u8]) -> String {
+        self.sign_jws(header, payload)
+    }
+
+    fn sign_jws(&self, header: &serde_json::Value, payload: &[u8]) -> String {
         let signing_input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -72,6 +79,28 @@ impl Signer {
         );
         let sig = self.key.sign(signing_input.as_bytes());
         format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+}
+
+impl super::TrustFile {
+    /// The trust file listing `members` — each principal, the roles it holds and the public
+    /// key of its signer — for an integrator (or a demo) that generates its own keys.
+    pub fn listing<'a>(
+        members: impl IntoIterator<Item = (&'a PrincipalId, &'a [RoleId], &'a Signer)>,
+    ) -> super::TrustFile {
+        super::TrustFile {
+            principals: members
+                .into_iter()
+                .map(|(id, roles, signer)| super::PrincipalEntry {
+                    id: id.clone(),
+                    roles: roles.to_vec(),
+                    keys: vec![super::KeyEntry {
+                        kid: signer.kid().clone(),
+                        jwk: signer.public_jwk(),
+                    }],
+                })
+                .collect(),
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::approval::{Accept, Declare, Delegate, Review, StandDown};
-use crate::cast::Cast;
 use crate::digest::Digest;
+use crate::testing::Cast;
 use crate::workflow::Workflow;
 use chrono::Duration;
 use serde_json::{Value, json};

@@ -283,6 +283,25 @@ pub struct Workflow {
     options: Vec<DecisionOption>,
 }
 
+/// The shipped `signing-key-compromise` workflow (`workflows/signing-key-compromise.json`),
+/// compiled into the crate.
+pub const SHIPPED_JSON: &str = include_str!("../../workflows/signing-key-compromise.json");
+
+/// The shipped workflow, parsed once and shared: the policy the demo, the tests and the
+/// examples run under, and a starting point for an integrator's own.
+pub fn shipped() -> std::sync::Arc<Workflow> {
+    static SHIPPED: std::sync::OnceLock<std::sync::Arc<Workflow>> = std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| {
+            std::sync::Arc::new(
+                Workflow::from_json(SHIPPED_JSON.as_bytes()).unwrap_or_else(|e| {
+                    panic!("the shipped workflow is valid (a test checks it): {e}")
+                }),
+            )
+        })
+        .clone()
+}
+
 impl Workflow {
     /// Parses and validates a workflow document.
     pub fn from_json(bytes: &[u8]) -> Result<Workflow, WorkflowError> {

@@ -543,3 +543,15 @@ pub fn to_jsonl(records: &[Value]) -> Vec<u8> {
     }
     out
 }
+
+/// The demo scenario's journal, as `authority-lane demo --journal` writes it (the demo's keys
+/// are generated per run; the journal replays under the trust file it embeds).
+pub fn demo_journal() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("demo.jsonl");
+    ok(&run(
+        &["demo".as_ref(), "--journal".as_ref(), path.as_os_str()],
+        None,
+    ));
+    std::fs::read(&path).expect("the demo wrote its journal")
+}

@@ -1,11 +1,11 @@
-//! The people of the shipped scenario, with signing keys: used by the demo (keys generated at run
-//! time, never committed), by the tests (keys from fixed seeds) and by the `testing` generators.
+//! The people of the shipped scenario, with signing keys: used by the tests and examples (keys
+//! from fixed seeds, or generated) and by the `testing` generators. Test support only: a cast
+//! with fixed seeds must never sign anything real.
 //!
 //! A cast signs tokens exactly as any JOSE library would; it has no other way into a case than
 //! the verifier every token goes through.
 
-use crate::approval::{AUDIENCE, KeyEntry};
-use crate::approval::{Claims, Decision, PrincipalEntry, Signer, Trust, TrustError, TrustFile};
+use crate::approval::{AUDIENCE, Claims, Decision, Signer, Trust, TrustError, TrustFile};
 use crate::ids::{CaseId, KeyId, PrincipalId, RoleId};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -71,19 +71,11 @@ impl Cast {
                 },
             );
         }
-        let file = TrustFile {
-            principals: members
+        let file = TrustFile::listing(
+            members
                 .values()
-                .map(|m| PrincipalEntry {
-                    id: m.id.clone(),
-                    roles: m.roles.clone(),
-                    keys: vec![KeyEntry {
-                        kid: m.signer.kid().clone(),
-                        jwk: m.signer.public_jwk(),
-                    }],
-                })
-                .collect(),
-        };
+                .map(|m| (&m.id, m.roles.as_slice(), &m.signer)),
+        );
         let trust = Trust::from_file(file).map_err(|e| e.to_string())?;
         Ok(Cast {
             members,

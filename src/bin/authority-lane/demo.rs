@@ -1,4 +1,6 @@
-//! The shipped scenario end to end, with keys generated at run time.
+//! The `demo` command: the shipped scenario end to end, with keys generated at run time. The
+//! scenario is the binary's own data; it drives the case through the same public API an
+//! integration uses ([`CaseStore`], [`Signer`], [`TrustFile::listing`]).
 //!
 //! Security leadership declares the case; custody evidence arrives as *suspected*, lineage shows
 //! desktop-agent artifacts signed in the window (executive cyber command); a product-security
@@ -8,23 +10,77 @@
 //! cyber command — now a lower authority — tries to accept and is refused; the legal and trust
 //! office accepts. Every step goes through the same [`CaseStore`] an integration uses.
 
-use crate::approval::{Accept, Decision, Declare, Review};
-use crate::case::{Command, Rejection};
-use crate::cast::Cast;
-use crate::digest::Digest;
-use crate::evidence::{Agent, FindingInput, Source};
-use crate::ids::{CaseId, FactKey};
-use crate::journal::Store;
-use crate::packet::RecommendationPacket;
-use crate::store::{CaseStore, Clock, StoreError};
-use crate::workflow::Workflow;
+use authority_lane::approval::{
+    AUDIENCE, Accept, Claims, Decision, Declare, Review, Signer, Trust, TrustFile,
+};
+use authority_lane::case::{Command, Rejection};
+use authority_lane::digest::Digest;
+use authority_lane::evidence::{Agent, FindingInput, Source};
+use authority_lane::ids::{CaseId, FactKey, KeyId, PrincipalId, RoleId};
+use authority_lane::journal::Store;
+use authority_lane::packet::RecommendationPacket;
+use authority_lane::store::{CaseStore, Clock, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The shipped workflow, compiled into the binary.
-pub const WORKFLOW_JSON: &str = include_str!("../workflows/signing-key-compromise.json");
+/// The people of the scenario and the roles they hold.
+const PEOPLE: &[(&str, &[&str])] = &[
+    ("sam.rivera", &["security-leadership"]),
+    ("priya.natarajan", &["platform-security-command"]),
+    ("marcus.chen", &["executive-cyber-command"]),
+    ("dana.okafor", &["legal-trust-office"]),
+    ("lee.park", &["product-security-reviewer"]),
+    ("ines.duarte", &["trust-reviewer"]),
+];
+
+/// The scenario's people with keys fresh from the operating system's RNG (never written
+/// anywhere but the trust file beside the journal), and the trust registry listing them.
+struct People {
+    signers: BTreeMap<PrincipalId, Signer>,
+    trust: Trust,
+    issued: u64,
+}
+
+impl People {
+    fn generate() -> Result<People, String> {
+        let mut signers = BTreeMap::new();
+        let mut roles = BTreeMap::new();
+        for (id, held) in PEOPLE {
+            let kid = KeyId::new(format!("{}-demo", id.split('.').next().unwrap_or(id)));
+            let signer = Signer::generate(kid).map_err(|e| e.to_string())?;
+            signers.insert(PrincipalId::from(*id), signer);
+            roles.insert(
+                PrincipalId::from(*id),
+                held.iter().map(|r| RoleId::from(*r)).collect::<Vec<_>>(),
+            );
+        }
+        let file = TrustFile::listing(signers.iter().map(|(id, s)| (id, roles[id].as_slice(), s)));
+        let trust = Trust::from_file(file).map_err(|e| e.to_string())?;
+        Ok(People {
+            signers,
+            trust,
+            issued: 0,
+        })
+    }
+
+    /// A ten-minute token by `who` about `case`, issued at `at`.
+    fn token(&mut self, who: &str, case: &CaseId, at: DateTime<Utc>, decision: Decision) -> String {
+        self.issued += 1;
+        let signer = &self.signers[&PrincipalId::from(who)];
+        signer.sign_claims(&Claims {
+            iss: who.into(),
+            aud: AUDIENCE.into(),
+            sub: case.clone(),
+            iat: at.timestamp(),
+            exp: at.timestamp() + 600,
+            jti: format!("demo-{who}-{}", self.issued),
+            decision,
+        })
+    }
+}
 
 /// One line of the demo's narrative.
 #[derive(Debug, Clone, Serialize)]
@@ -82,14 +138,14 @@ pub enum DemoError {
     },
 }
 
-struct Script<'a, S: Store> {
-    cast: &'a Cast,
+struct Script<S: Store> {
+    people: People,
     store: CaseStore<S>,
     now: DateTime<Utc>,
     steps: Vec<DemoStep>,
 }
 
-impl<S: Store> Script<'_, S> {
+impl<S: Store> Script<S> {
     fn advance(&mut self, minutes: i64) -> DateTime<Utc> {
         self.now += Duration::minutes(minutes);
         self.now
@@ -180,7 +236,7 @@ impl<S: Store> Script<'_, S> {
         let case_id = self.store.case().id().clone();
         Command::Decision {
             at,
-            token: self.cast.token(who, &case_id, at, decision),
+            token: self.people.token(who, &case_id, at, decision),
         }
     }
 
@@ -219,18 +275,15 @@ impl<S: Store> Script<'_, S> {
 pub fn run<S: Store>(
     declared_at: DateTime<Utc>,
     open: impl FnOnce(
-        Arc<Workflow>,
-        Arc<crate::approval::Trust>,
+        Arc<authority_lane::workflow::Workflow>,
+        Arc<Trust>,
         &str,
     ) -> Result<CaseStore<S>, StoreError>,
 ) -> Result<DemoRun<S>, DemoError> {
-    let cast = Cast::generate().map_err(DemoError::Keys)?;
-    let workflow = Arc::new(
-        Workflow::from_json(WORKFLOW_JSON.as_bytes())
-            .map_err(|e| DemoError::Scenario(format!("shipped workflow does not load: {e}")))?,
-    );
+    let mut people = People::generate().map_err(DemoError::Keys)?;
+    let workflow = authority_lane::workflow::shipped();
     let case_id = CaseId::from("sev1-signing-key-2026-11-28");
-    let declaration = cast.token(
+    let declaration = people.token(
         "sam.rivera",
         &case_id,
         declared_at,
@@ -240,9 +293,9 @@ pub fn run<S: Store>(
             severity: "sev1".into(),
         }),
     );
-    let store = open(workflow, Arc::new(cast.trust().clone()), &declaration)?;
+    let store = open(workflow, Arc::new(people.trust.clone()), &declaration)?;
     let mut s = Script {
-        cast: &cast,
+        people,
         store,
         now: declared_at,
         steps: Vec::new(),

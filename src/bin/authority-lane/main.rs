@@ -4,6 +4,8 @@
 //! 3 command rejected · 4 journal integrity failure · 5 not ready.
 //! Errors go to stderr as `{"error": {"code": "...", "message": "..."}}`.
 
+mod demo;
+
 use authority_lane::approval::Trust;
 use authority_lane::assess::assess;
 use authority_lane::case::{Command as CaseCommand, Rejection};
@@ -727,14 +729,14 @@ fn verify(journal: &Path, pins: &Pins, expect: Option<&str>) -> Result<(), Failu
 
 fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
     let declared_at = Utc::now();
-    let fail = |e: authority_lane::demo::DemoError| match e {
-        authority_lane::demo::DemoError::Store(s) => store_failure(s),
+    let fail = |e: demo::DemoError| match e {
+        demo::DemoError::Store(s) => store_failure(s),
         other => Failure::new("demo_failed", other.to_string(), 2),
     };
     let clock = Clock::Supplied(declared_at);
     match journal {
         Some(path) => {
-            let run = authority_lane::demo::run(declared_at, |w, t, token| {
+            let run = demo::run(declared_at, |w, t, token| {
                 CaseStore::init(path, w, t, token, clock)
             })
             .map_err(fail)?;
@@ -742,7 +744,7 @@ fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
             print_demo(&run, format)
         }
         None => {
-            let run = authority_lane::demo::run(declared_at, |w, t, token| {
+            let run = demo::run(declared_at, |w, t, token| {
                 CaseStore::<MemoryJournal>::in_memory(w, t, token, clock)
             })
             .map_err(fail)?;
@@ -777,10 +779,7 @@ fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Failure> {
     Ok(())
 }
 
-fn print_demo<S: Store>(
-    run: &authority_lane::demo::DemoRun<S>,
-    format: DemoFormat,
-) -> Result<(), Failure> {
+fn print_demo<S: Store>(run: &demo::DemoRun<S>, format: DemoFormat) -> Result<(), Failure> {
     let packet = run
         .packet()
         .ok_or_else(|| Failure::new("demo_failed", "the demo did not reach closed/accepted", 2))?;

@@ -47,7 +47,7 @@ use crate::approval::{
 };
 use crate::case::machine::Leaf;
 use crate::case::{Case, Command, Rejection};
-use crate::cast::{Cast, STANDARD};
+mod cast;
 use crate::digest::Digest;
 use crate::evidence::{Agent, FindingInput, Source};
 use crate::ids::{
@@ -56,10 +56,11 @@ use crate::ids::{
 use crate::workflow::{FactType, Workflow};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+pub use cast::{Cast, Member, STANDARD};
 use chrono::{DateTime, Duration, Utc};
 use quickcheck::{Arbitrary, Gen};
 use serde_json::{Value, json};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// The case every script runs against.
 pub const CASE_ID: &str = "case-qc";
@@ -69,18 +70,9 @@ pub fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_860_000, 0).unwrap_or_default()
 }
 
-/// The shipped `signing-key-compromise` workflow (parsed once).
+/// The shipped `signing-key-compromise` workflow ([`crate::workflow::shipped`]).
 pub fn shipped_workflow() -> Arc<Workflow> {
-    static SHIPPED: OnceLock<Arc<Workflow>> = OnceLock::new();
-    SHIPPED
-        .get_or_init(|| {
-            let bytes = include_bytes!("../workflows/signing-key-compromise.json");
-            Arc::new(
-                Workflow::from_json(bytes)
-                    .unwrap_or_else(|e| panic!("the shipped workflow is valid: {e}")),
-            )
-        })
-        .clone()
+    crate::workflow::shipped()
 }
 
 /// Everything observable about a case, as JSON: status, draft (with its digest), lane history,
