@@ -23,7 +23,7 @@ pub fn all() -> Vec<(&'static str, String)> {
             "event.schema.json",
             schema_of::<case::EventRecord<'static>>(),
         ),
-        ("genesis.schema.json", schema_of::<case::Genesis>()),
+        ("genesis.schema.json", schema_of::<case::GenesisRecord>()),
         ("journal-record.schema.json", schema_of::<journal::Record>()),
         ("status.schema.json", schema_of::<store::JournalStatus>()),
         (

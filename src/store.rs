@@ -16,14 +16,14 @@
 //! marked on every record it stamps (`"clock": "supplied"`), and [`Replay::supplied_clock`]
 //! counts those records so a relying party can see that the writer's clock was overridden.
 
-use crate::approval::{Trust, TrustFile};
-use crate::case::{Case, ClockMark, Command, Event, Genesis, Rejection, ReplayError};
+use crate::approval::Trust;
+use crate::case::{Case, ClockMark, Command, Event, GenesisRecord, Rejection, ReplayError};
 use crate::digest::Digest;
 use crate::journal::{
     self, Entry, FileJournal, JournalError, MemoryJournal, RawRecord, Record, Store, TornTail,
 };
 use crate::packet::{JournalRef, RecommendationPacket};
-use crate::workflow::{Workflow, WorkflowSpec};
+use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -182,18 +182,13 @@ fn genesis_event(
     trust: &Trust,
     supplied: bool,
 ) -> Result<serde_json::Value, StoreError> {
-    let mut v = serde_json::to_value(case.genesis()).map_err(encode("genesis"))?;
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert(
-            "workflow".into(),
-            serde_json::to_value(workflow.spec()).map_err(encode("workflow"))?,
-        );
-        obj.insert(
-            "trust".into(),
-            serde_json::to_value(trust.file()).map_err(encode("trust"))?,
-        );
-    }
-    mark_clock(v, supplied)
+    let record = GenesisRecord::new(
+        case.genesis(),
+        workflow.spec().clone(),
+        trust.file().clone(),
+        supplied.then_some(ClockMark::Supplied),
+    );
+    serde_json::to_value(record).map_err(encode("genesis"))
 }
 
 /// Marks an event whose time of record was supplied (`"clock": "supplied"`), for records 0 and
@@ -215,24 +210,15 @@ fn mark_clock(
 /// embedded in the record; `Case::from_genesis` checks both against the pinned digests and
 /// re-verifies the declaration at the record's time of record.
 fn open_genesis(
-    mut event: serde_json::Value,
+    event: serde_json::Value,
     recorded_at: DateTime<Utc>,
     workflow: Option<Arc<Workflow>>,
     trust: Option<Arc<Trust>>,
 ) -> Result<(Case, bool), StoreError> {
     let bad = |m: String| StoreError::Genesis(m);
-    let obj = event
-        .as_object_mut()
-        .ok_or_else(|| bad("not an object".into()))?;
-    let embedded_workflow = obj.remove("workflow");
-    let embedded_trust = obj.remove("trust");
-    let supplied = match obj.remove("clock") {
-        None => false,
-        Some(mark) => serde_json::from_value::<ClockMark>(mark)
-            .map(|_| true)
-            .map_err(|e| bad(format!("clock: {e}")))?,
-    };
-    let genesis: Genesis = serde_json::from_value(event).map_err(|e| bad(e.to_string()))?;
+    let record: GenesisRecord = serde_json::from_value(event).map_err(|e| bad(e.to_string()))?;
+    let (genesis, embedded_workflow, embedded_trust, clock) = record.into_parts();
+    let supplied = clock.is_some();
     if genesis.at != recorded_at {
         return Err(bad(format!(
             "the declaration's time {} is not record 0's time of record {}",
@@ -245,10 +231,7 @@ fn open_genesis(
         embedded_workflow,
         "workflow",
         &genesis.workflow_digest,
-        |doc| {
-            let spec: WorkflowSpec = serde_json::from_value(doc).map_err(|e| e.to_string())?;
-            Workflow::from_spec(spec).map_err(|e| e.to_string())
-        },
+        |spec| Workflow::from_spec(spec).map_err(|e| e.to_string()),
         Workflow::digest,
     )?;
     let trust = given_or_embedded(
@@ -256,10 +239,7 @@ fn open_genesis(
         embedded_trust,
         "trust file",
         &genesis.trust_digest,
-        |doc| {
-            let file: TrustFile = serde_json::from_value(doc).map_err(|e| e.to_string())?;
-            Trust::from_file(file).map_err(|e| e.to_string())
-        },
+        |file| Trust::from_file(file).map_err(|e| e.to_string()),
         Trust::digest,
     )?;
     let case = Case::from_genesis(workflow, trust, &genesis)
@@ -270,12 +250,12 @@ fn open_genesis(
 /// The caller's copy of a pinned document if given, else the copy embedded in record 0. An
 /// embedded copy must match its own pin whichever is used: a record 0 whose documents disagree
 /// with its pins was not written by this crate.
-fn given_or_embedded<T>(
+fn given_or_embedded<T, D>(
     given: Option<Arc<T>>,
-    embedded: Option<serde_json::Value>,
+    embedded: Option<D>,
     what: &str,
     pin: &Digest,
-    load: impl FnOnce(serde_json::Value) -> Result<T, String>,
+    load: impl FnOnce(D) -> Result<T, String>,
     digest: impl Fn(&T) -> &Digest,
 ) -> Result<Arc<T>, StoreError> {
     let embedded = embedded

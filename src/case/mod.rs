@@ -9,8 +9,11 @@
 //! replay turns each recorded event back into its command and runs it through `decide` again,
 //! which re-verifies every token at its recorded time ([`Case::replay_event`]).
 
+mod genesis;
 pub mod machine;
 mod rejection;
+
+pub use genesis::{Genesis, GenesisRecord};
 
 use crate::approval::{
     AnyApproval, Approval, DecisionKind, Redirect, RedirectAction, Trust, VerifyContext, verify,
@@ -198,31 +201,6 @@ impl Serialize for Event {
         }
         .serialize(s)
     }
-}
-
-/// Record 0 of a journal: what the case was opened with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Genesis {
-    /// Always `declaration`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The case id (the declaration token's `sub`).
-    pub case_id: CaseId,
-    /// The workflow id.
-    pub workflow_id: String,
-    /// Digest the workflow must have on replay.
-    pub workflow_digest: Digest,
-    /// Digest the trust file must have on replay.
-    pub trust_digest: Digest,
-    /// The declaration's time.
-    pub at: DateTime<Utc>,
-    /// The declaring principal.
-    pub issuer: PrincipalId,
-    /// The declaration token (re-verified on replay).
-    pub token: String,
-    /// Its digest.
-    pub token_digest: Digest,
 }
 
 /// Why a recorded event does not replay.
