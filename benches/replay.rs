@@ -136,8 +136,8 @@ fn per_finding(cast: &Cast, size: usize, window: usize, runs: usize) -> f64 {
             let (mut c, _journal): (Case, _) = store.into_parts();
             let apply = |c: &mut Case, cmd: &Command| {
                 let events = c.decide(cmd, cmd.at()).expect("valid finding");
-                for e in &events {
-                    c.evolve(e);
+                for e in events {
+                    c.evolve(e).expect("decided on this case");
                 }
             };
             for cmd in &commands[..size] {

@@ -8,7 +8,7 @@
 //!
 //! 1. turn the message into a [`Command`];
 //! 2. ask the case: `case.decide(&cmd)` — pure, it reads no clock and changes nothing;
-//! 3. on `Ok(events)`: persist each event, then apply it with `case.evolve(&event)`;
+//! 3. on `Ok(events)`: persist each event, then apply it with `case.evolve(event)` (which consumes it);
 //! 4. on `Err(rejection)`: log `rejection.code()` and carry on — a rejection changed nothing.
 //!
 //! What the orchestrator gets out of the case is a *recommendation*: which authority lane owns
@@ -138,10 +138,12 @@ impl Orchestrator {
             // judged at it, never at a time a submitter wrote into its command.
             match self.case.decide(&command, now) {
                 Ok(events) => {
-                    for event in &events {
+                    for event in events {
                         // Persist first, apply second: what was applied is always on disk.
-                        self.persist(event)?;
-                        self.case.evolve(event);
+                        // `evolve` consumes the event; it refuses one decided on another
+                        // state of the case (`stale_event`).
+                        self.persist(&event)?;
+                        self.case.evolve(event)?;
                     }
                     println!(
                         "  ok       {what:<60} -> {} (lane {}, rev {})",

@@ -583,11 +583,13 @@ impl<S: Store> CaseStore<S> {
         for (i, command) in commands.iter().enumerate() {
             match self.case.decide(command, now) {
                 Ok(events) => {
-                    for e in &events {
-                        entries.push(event_entry(e, supplied)?);
-                        self.case.evolve(e);
-                    }
                     per_command.push(events.len());
+                    for e in events {
+                        entries.push(event_entry(&e, supplied)?);
+                        self.case
+                            .evolve(e)
+                            .expect("an event decided on this case applies to it at once");
+                    }
                 }
                 Err(r) => {
                     rejected = Some((i, r));

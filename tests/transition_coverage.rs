@@ -70,8 +70,8 @@ impl World {
 
     fn apply(&mut self, cmd: &Command) -> Result<(), authority_lane::case::Rejection> {
         let events = self.case.decide(cmd, cmd.at())?;
-        for e in &events {
-            self.case.evolve(e);
+        for e in events {
+            self.case.evolve(e).expect("decided on this case");
         }
         Ok(())
     }

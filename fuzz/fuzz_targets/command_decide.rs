@@ -101,8 +101,8 @@ fn step(w: &World, case: &mut Case, line: &str, at: DateTime<Utc>) {
             panic!("acknowledged command does not replay from its event text: {e}\nline: {line}\nevent: {text}");
         }
     }
-    for event in &events {
-        case.evolve(event);
+    for event in events {
+        case.evolve(event).expect("an event decided on this case applies to it");
     }
     // `Status` carries the state, revision, lane, draft digest (so the draft), assessment
     // digest, owner, sign-offs and evidence counts; with the lane history and the clock, two

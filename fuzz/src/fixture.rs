@@ -145,7 +145,7 @@ impl World {
             let line = finding_line(&rfc3339(&at), role, agent, fact, value, system, record, None);
             let command = Command::from_json(&line.to_string()).expect("a required finding parses");
             for event in drafted.decide(&command, at).expect("a required finding is accepted") {
-                drafted.evolve(&event);
+                drafted.evolve(event).expect("decided on this case");
             }
         }
         assert_eq!(drafted.path(), "open/deciding/drafted", "the required findings make a draft");

@@ -104,11 +104,45 @@ impl Command {
 }
 
 /// Something that happened to the case. Only [`Case::decide`] makes events; each carries the
-/// time of record it was decided at.
+/// time of record it was decided at and the case state it was decided against, and
+/// [`Case::evolve`] consumes it (an event is not `Clone`): it is applied once, to that state.
 #[derive(Debug)]
 pub struct Event {
     kind: EventKind,
     recorded_at: DateTime<Utc>,
+    basis: Basis,
+}
+
+/// The case state an event was decided against: the case, and how many events it had applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Basis {
+    case: CaseId,
+    applied: u64,
+}
+
+/// [`Case::evolve`] refused an event decided against another state of the case (e.g. on a
+/// stale clone) or against another case: its checks — digests, quorum, authority — were made
+/// against what that state held, not what this one holds. Decide the command again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "stale event: decided against case `{decided_case}` after {decided_at} events, applied to case `{case}` after {case_at}; decide the command again against the current state"
+)]
+pub struct StaleEvent {
+    /// The case the event was decided against.
+    pub decided_case: CaseId,
+    /// How many events that case had applied.
+    pub decided_at: u64,
+    /// The case it was applied to.
+    pub case: CaseId,
+    /// How many events this case has applied.
+    pub case_at: u64,
+}
+
+impl StaleEvent {
+    /// The stable code: `stale_event`.
+    pub fn code(&self) -> &'static str {
+        "stale_event"
+    }
 }
 
 #[derive(Debug)]
@@ -289,6 +323,8 @@ pub struct Case {
     first_draft_at: Option<DateTime<Utc>>,
     reviewed_at: Option<DateTime<Utc>>,
     accepted: Option<(PrincipalId, DateTime<Utc>)>,
+    /// Events applied since the case was opened: the position an [`Event`] is decided at.
+    applied: u64,
     /// Digests of what the case holds now, computed on first use and forgotten by
     /// [`evolve`](Case::evolve) (the only way a case changes): a draft digest is an RFC 8785
     /// serialisation of the whole draft, and `decide`, `status` and an orchestrator's reads all
@@ -382,6 +418,7 @@ impl Case {
             first_draft_at: None,
             reviewed_at: None,
             accepted: None,
+            applied: 0,
             memo: Memo::default(),
             workflow,
             trust,
@@ -485,8 +522,8 @@ impl Case {
                 return Err(ReplayError::Diverged);
             }
         }
-        for event in &events {
-            self.evolve(event);
+        for event in events {
+            self.evolve(event).map_err(|_| ReplayError::Diverged)?;
         }
         Ok(Replayed {
             supplied_clock: clock.is_some(),
@@ -648,6 +685,10 @@ impl Case {
         let event = |kind| Event {
             kind,
             recorded_at: now,
+            basis: Basis {
+                case: self.id().clone(),
+                applied: self.applied,
+            },
         };
         match command {
             Command::Finding { at, agent, finding } => self
@@ -1075,8 +1116,23 @@ impl Case {
 
     // ----- evolving -----
 
-    /// Applies an event made by [`decide`](Case::decide). Infallible and deterministic.
-    pub fn evolve(&mut self, event: &Event) {
+    /// Applies an event made by [`decide`](Case::decide) on this case in its current state.
+    /// Deterministic; the only refusal is [`StaleEvent`], for an event decided against another
+    /// state (a stale clone of the case, or before other events were applied) or another case.
+    pub fn evolve(&mut self, event: Event) -> Result<(), StaleEvent> {
+        let here = Basis {
+            case: self.id().clone(),
+            applied: self.applied,
+        };
+        if event.basis != here {
+            return Err(StaleEvent {
+                decided_case: event.basis.case,
+                decided_at: event.basis.applied,
+                case: here.case,
+                case_at: here.applied,
+            });
+        }
+        self.applied += 1;
         self.memo = Memo::default();
         let at = event.recorded_at;
         self.last_at = at;
@@ -1097,6 +1153,7 @@ impl Case {
             }
             EventKind::Decision { approval, .. } => self.apply_decision(at, approval),
         }
+        Ok(())
     }
 
     fn apply_decision(&mut self, at: DateTime<Utc>, approval: &AnyApproval) {

@@ -122,8 +122,8 @@ impl World {
     /// An honest writer whose clock reads the command's time.
     fn apply(&mut self, cmd: &Command) -> Result<(), Rejection> {
         let events = self.case.decide(cmd, cmd.at())?;
-        for e in &events {
-            self.case.evolve(e);
+        for e in events {
+            self.case.evolve(e).expect("decided on this case");
         }
         Ok(())
     }
@@ -414,9 +414,9 @@ fn replay_rebuilds_the_same_case() {
     let mut log: Vec<(Value, DateTime<Utc>)> = Vec::new();
     let mut run = |w: &mut World, cmd: Command| {
         let events = w.case.decide(&cmd, cmd.at()).unwrap();
-        for e in &events {
-            log.push((serde_json::to_value(e).unwrap(), e.recorded_at()));
-            w.case.evolve(e);
+        for e in events {
+            log.push((serde_json::to_value(&e).unwrap(), e.recorded_at()));
+            w.case.evolve(e).unwrap();
         }
     };
     for (f, v) in [
@@ -1069,4 +1069,51 @@ fn exclusions_need_the_boundary_owner_and_keep_one_option() {
         w.must(c);
     }
     assert_eq!(w.case.assessment().options.len(), 1);
+}
+
+/// Issue 8's stale-clone attack: a review decided on a stale clone of the case (signed against
+/// the draft that clone still shows) must not count as a sign-off on the live case's new
+/// revision. `evolve` refuses the event: it was decided against another state.
+#[test]
+fn an_event_decided_on_a_stale_clone_is_refused_by_the_live_case() {
+    let mut w = world();
+    w.ready();
+    let stale = w.case.clone();
+    let stale_digest = stale.draft_digest().unwrap();
+    // The live case moves on: new evidence, a new revision, a new digest.
+    let c = w.finding("custody.exposure", json!("confirmed"));
+    w.must(c);
+    assert_ne!(w.case.draft_digest().unwrap(), stale_digest);
+    let revision = w.case.revision();
+    // A review signed against the old digest is valid on the stale clone…
+    let review = w.decision(
+        "lee.park",
+        Decision::Review(Review {
+            packet_digest: stale_digest,
+            attests: ATTESTS.iter().map(|a| (*a).into()).collect(),
+        }),
+    );
+    let mut events = stale.decide(&review, review.at()).unwrap();
+    let event = events.pop().unwrap();
+    // …and the live case refuses it, changing nothing.
+    let before = snapshot(&w.case);
+    let err = w.case.evolve(event).unwrap_err();
+    assert_eq!(err.code(), "stale_event");
+    assert_eq!(err.case_at, err.decided_at + 1, "{err}");
+    assert_eq!(snapshot(&w.case), before, "a refused event changes nothing");
+    assert_eq!(w.case.status().signoffs, 0);
+    assert_eq!(w.case.revision(), revision);
+    // Decided against the live case, the same token is refused as stale.
+    w.refuse(review, "stale_approval");
+}
+
+/// Two events decided against the same state: the second is stale once the first applied.
+#[test]
+fn an_event_applies_once_to_the_state_it_was_decided_against() {
+    let mut w = world();
+    let c = w.finding("custody.exposure", json!("suspected"));
+    let first = w.case.decide(&c, c.at()).unwrap().pop().unwrap();
+    let second = w.case.decide(&c, c.at()).unwrap().pop().unwrap();
+    w.case.evolve(first).unwrap();
+    assert_eq!(w.case.evolve(second).unwrap_err().code(), "stale_event");
 }

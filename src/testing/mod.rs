@@ -794,8 +794,9 @@ impl Driver {
                                 .unwrap_or_else(|err| panic!("events serialise: {err}"))
                         })
                         .collect();
-                    for e in &events {
-                        case.evolve(e);
+                    for e in events {
+                        case.evolve(e)
+                            .unwrap_or_else(|e| panic!("an event decided on this case: {e}"));
                     }
                     if let Command::Decision { token, .. } = &command {
                         self.applied_tokens.push(token.clone());

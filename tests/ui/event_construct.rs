@@ -7,7 +7,7 @@ fn forge(case: &mut Case, recorded_at: chrono::DateTime<chrono::Utc>) {
         kind: todo!(),
         recorded_at,
     };
-    case.evolve(&event);
+    let _ = case.evolve(event);
 }
 
 fn main() {
