@@ -215,9 +215,26 @@ fn timestamp(secs: i64, name: &str) -> Result<DateTime<Utc>, TokenError> {
         .ok_or_else(|| invalid(format!("{name} {secs} is out of range")))
 }
 
-/// Verifies a compact JWS approval token against `trust` and `ctx`.
-pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyApproval, TokenError> {
-    // 1. Shape.
+/// A token that passed the shape checks (step 1 of [`verify`]): its parts as received, the
+/// header fields looked at later, and its claims with their times.
+struct Shaped<'t> {
+    /// The header part, base64url, as received.
+    h64: &'t str,
+    /// The payload part, base64url, as received.
+    p64: &'t str,
+    /// The signature part, base64url, as received.
+    s64: &'t str,
+    /// The header's `alg`, not yet checked.
+    alg: Option<serde_json::Value>,
+    /// The header's `kid`, if any.
+    kid: Option<KeyId>,
+    claims: Claims,
+    iat: DateTime<Utc>,
+    exp: DateTime<Utc>,
+}
+
+/// Step 1 of [`verify`]: the token's shape, its header and the shape of its claims.
+fn check_shape(token: &str) -> Result<Shaped<'_>, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(invalid(format!(
             "token is {} bytes, over the {MAX_TOKEN_BYTES}-byte limit",
@@ -262,9 +279,21 @@ pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyAppr
             claims.exp, claims.iat
         )));
     }
+    Ok(Shaped {
+        h64,
+        p64,
+        s64,
+        alg: header.alg,
+        kid,
+        claims,
+        iat,
+        exp,
+    })
+}
 
-    // 2. Algorithm.
-    match &header.alg {
+/// Step 2 of [`verify`]: the header's `alg` must be `EdDSA`.
+fn check_algorithm(alg: Option<&serde_json::Value>) -> Result<(), TokenError> {
+    match alg {
         Some(serde_json::Value::String(a)) if a == "EdDSA" => {}
         Some(other) => {
             return Err(TokenError::AlgorithmNotAllowed {
@@ -277,13 +306,19 @@ pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyAppr
             });
         }
     }
+    Ok(())
+}
 
-    // 3. Key.
-    let issuer = claims.iss.clone();
+/// Step 3 of [`verify`]: the trusted key `kid` names, which must be one of `issuer`'s.
+fn issuer_key<'k>(
+    trust: &'k Trust,
+    kid: Option<KeyId>,
+    issuer: &PrincipalId,
+) -> Result<(KeyId, &'k VerifyingKey), TokenError> {
     let Some(kid) = kid else {
         return Err(TokenError::UnknownKey {
             kid: None,
-            issuer,
+            issuer: issuer.clone(),
             owner: None,
         });
     };
@@ -291,19 +326,85 @@ pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyAppr
         None => {
             return Err(TokenError::UnknownKey {
                 kid: Some(kid),
-                issuer,
+                issuer: issuer.clone(),
                 owner: None,
             });
         }
-        Some((owner, _)) if *owner != issuer => {
+        Some((owner, _)) if owner != issuer => {
             return Err(TokenError::UnknownKey {
                 kid: Some(kid),
-                issuer,
+                issuer: issuer.clone(),
                 owner: Some(owner.clone()),
             });
         }
         Some((_, key)) => key,
     };
+    Ok((kid, key))
+}
+
+/// Step 6 of [`verify`]: the token's times against the context's time and lifetime limit.
+fn check_time(
+    claims: &Claims,
+    iat: DateTime<Utc>,
+    exp: DateTime<Utc>,
+    ctx: &VerifyContext,
+    issuer: &PrincipalId,
+) -> Result<(), TokenError> {
+    // Whole-second comparisons are exact here because `timestamp()` floors and `iat`/`exp`
+    // are whole seconds.
+    let at = ctx.at.timestamp();
+    if at >= claims.exp {
+        return Err(TokenError::Expired {
+            exp,
+            at: ctx.at,
+            issuer: issuer.clone(),
+            jti: claims.jti.clone(),
+        });
+    }
+    if claims.iat > at.saturating_add(NOT_BEFORE_LEEWAY_SECS) {
+        return Err(TokenError::NotYetValid {
+            iat,
+            at: ctx.at,
+            leeway_secs: NOT_BEFORE_LEEWAY_SECS,
+            issuer: issuer.clone(),
+            jti: claims.jti.clone(),
+        });
+    }
+    // Both are within chrono's range (about ±8.3e12 s), so this cannot overflow.
+    let lifetime = claims.exp - claims.iat;
+    if lifetime > ctx.max_lifetime_secs {
+        return Err(TokenError::LifetimeTooLong {
+            iat,
+            exp,
+            lifetime_secs: lifetime,
+            max_secs: ctx.max_lifetime_secs,
+            issuer: issuer.clone(),
+            jti: claims.jti.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Verifies a compact JWS approval token against `trust` and `ctx`.
+pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyApproval, TokenError> {
+    // 1. Shape.
+    let Shaped {
+        h64,
+        p64,
+        s64,
+        alg,
+        kid,
+        claims,
+        iat,
+        exp,
+    } = check_shape(token)?;
+
+    // 2. Algorithm.
+    check_algorithm(alg.as_ref())?;
+
+    // 3. Key.
+    let issuer = claims.iss.clone();
+    let (kid, key) = issuer_key(trust, kid, &issuer)?;
 
     // 4. Signature, over the header and payload exactly as received.
     let signing_input_len = h64.len() + 1 + p64.len();
@@ -328,38 +429,8 @@ pub fn verify(token: &str, trust: &Trust, ctx: &VerifyContext) -> Result<AnyAppr
         });
     }
 
-    // 6. Time, from the context only. Whole-second comparisons are exact here because
-    // `timestamp()` floors and `iat`/`exp` are whole seconds.
-    let at = ctx.at.timestamp();
-    if at >= claims.exp {
-        return Err(TokenError::Expired {
-            exp,
-            at: ctx.at,
-            issuer,
-            jti: claims.jti,
-        });
-    }
-    if claims.iat > at.saturating_add(NOT_BEFORE_LEEWAY_SECS) {
-        return Err(TokenError::NotYetValid {
-            iat,
-            at: ctx.at,
-            leeway_secs: NOT_BEFORE_LEEWAY_SECS,
-            issuer,
-            jti: claims.jti,
-        });
-    }
-    // Both are within chrono's range (about ±8.3e12 s), so this cannot overflow.
-    let lifetime = claims.exp - claims.iat;
-    if lifetime > ctx.max_lifetime_secs {
-        return Err(TokenError::LifetimeTooLong {
-            iat,
-            exp,
-            lifetime_secs: lifetime,
-            max_secs: ctx.max_lifetime_secs,
-            issuer,
-            jti: claims.jti,
-        });
-    }
+    // 6. Time, from the context only.
+    check_time(&claims, iat, exp, ctx, &issuer)?;
 
     Ok(AnyApproval::from_verified(
         Verified {
