@@ -194,16 +194,13 @@ struct Evaluated {
     facts: Vec<FactKey>,
 }
 
-/// Assesses facts under a workflow with no case context.
-pub fn assess(workflow: &Workflow, facts: &impl Facts) -> Assessment {
-    assess_in(workflow, facts, &LaneContext::default())
-}
-
-/// Assesses facts under a workflow and a case's lane context.
-pub fn assess_in(workflow: &Workflow, facts: &impl Facts, ctx: &LaneContext) -> Assessment {
-    let lanes = workflow.lanes();
-    // Evaluate every trigger once.
-    let evaluated: Vec<(&Lane, Vec<Evaluated>)> = lanes
+/// Evaluates every trigger of every lane once, lanes in workflow order.
+fn evaluate<'w>(
+    lanes: &'w [Lane],
+    facts: &impl Facts,
+    ctx: &LaneContext,
+) -> Vec<(&'w Lane, Vec<Evaluated>)> {
+    lanes
         .iter()
         .map(|lane| {
             let triggers = lane
@@ -217,7 +214,69 @@ pub fn assess_in(workflow: &Workflow, facts: &impl Facts, ctx: &LaneContext) -> 
                 .collect();
             (lane, triggers)
         })
-        .collect();
+        .collect()
+}
+
+/// The workflow's options that apply (or may apply) to the facts and are not excluded, each
+/// inside or outside the authority of the lane of rank `recommended_rank`.
+fn assess_options(
+    workflow: &Workflow,
+    facts: &impl Facts,
+    ctx: &LaneContext,
+    recommended_rank: u32,
+) -> Vec<OptionAssessment> {
+    let rank_of: BTreeMap<&LaneId, u32> =
+        workflow.lanes().iter().map(|l| (&l.id, l.rank)).collect();
+    workflow
+        .options()
+        .iter()
+        .filter(|o| !ctx.excluded.contains(&o.id))
+        .filter_map(|o| {
+            let applicable = o
+                .applicable_when
+                .as_ref()
+                .map_or(Truth::True, |r| r.eval(facts));
+            if applicable == Truth::False {
+                return None;
+            }
+            let boundary_lane = match &o.boundary {
+                Boundary::Lane(l) => l.clone(),
+                Boundary::Conditional { rule, then, else_ } => {
+                    if rule.eval(facts) == Truth::True {
+                        then.clone()
+                    } else {
+                        else_.clone()
+                    }
+                }
+            };
+            let inside =
+                rank_of.get(&boundary_lane).copied().unwrap_or(u32::MAX) <= recommended_rank;
+            Some(OptionAssessment {
+                id: o.id.clone(),
+                boundary: if inside {
+                    BoundaryStatus::Inside
+                } else {
+                    BoundaryStatus::Outside
+                },
+                boundary_lane,
+                reversibility: o.reversibility,
+                conditional: applicable == Truth::Unknown,
+                notes: o.notes.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Assesses facts under a workflow with no case context.
+pub fn assess(workflow: &Workflow, facts: &impl Facts) -> Assessment {
+    assess_in(workflow, facts, &LaneContext::default())
+}
+
+/// Assesses facts under a workflow and a case's lane context.
+pub fn assess_in(workflow: &Workflow, facts: &impl Facts, ctx: &LaneContext) -> Assessment {
+    let lanes = workflow.lanes();
+    // Evaluate every trigger once.
+    let evaluated = evaluate(lanes, facts, ctx);
 
     let floor_rank = floor_rank(workflow, ctx);
     let recommended_rank = recommended_rank(
@@ -284,45 +343,7 @@ pub fn assess_in(workflow: &Workflow, facts: &impl Facts, ctx: &LaneContext) -> 
         .map(|l| l.id.clone())
         .unwrap_or_else(|| lanes[0].id.clone());
 
-    let rank_of: BTreeMap<&LaneId, u32> = lanes.iter().map(|l| (&l.id, l.rank)).collect();
-    let options = workflow
-        .options()
-        .iter()
-        .filter(|o| !ctx.excluded.contains(&o.id))
-        .filter_map(|o| {
-            let applicable = o
-                .applicable_when
-                .as_ref()
-                .map_or(Truth::True, |r| r.eval(facts));
-            if applicable == Truth::False {
-                return None;
-            }
-            let boundary_lane = match &o.boundary {
-                Boundary::Lane(l) => l.clone(),
-                Boundary::Conditional { rule, then, else_ } => {
-                    if rule.eval(facts) == Truth::True {
-                        then.clone()
-                    } else {
-                        else_.clone()
-                    }
-                }
-            };
-            let inside =
-                rank_of.get(&boundary_lane).copied().unwrap_or(u32::MAX) <= recommended_rank;
-            Some(OptionAssessment {
-                id: o.id.clone(),
-                boundary: if inside {
-                    BoundaryStatus::Inside
-                } else {
-                    BoundaryStatus::Outside
-                },
-                boundary_lane,
-                reversibility: o.reversibility,
-                conditional: applicable == Truth::Unknown,
-                notes: o.notes.clone(),
-            })
-        })
-        .collect();
+    let options = assess_options(workflow, facts, ctx, recommended_rank);
 
     let missing_required: Vec<FactKey> = workflow
         .required_before_review()

@@ -1,9 +1,16 @@
 //! Unit tests for the journal.
 
+use super::line::{StrictValue, check_fast, check_line, compact_is_canonical};
+use super::seal::{Sealed, encode_line, seal_batch};
 use super::*;
+use crate::digest::MAX_SAFE_INTEGER;
 use chrono::TimeZone;
 use quickcheck::{Arbitrary, Gen, QuickCheck};
+use serde_json::Map;
 use serde_json::json;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Lock timeout for tests that do not exercise it.

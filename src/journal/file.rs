@@ -1,0 +1,313 @@
+//! The file journal: one writer's view of a journal file, the OS lock it holds only while
+//! opening and appending, and its durable (`fsync`ed) writes.
+
+use super::line::Checked;
+use super::read::{Chain, scan_from, verify_records};
+use super::seal::{Sealed, seal_batch, seal_next};
+use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long a writer waits for the journal's lock unless told otherwise (DESIGN §9: the CLI's
+/// `--lock-timeout` default).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a waiting writer retries the lock.
+const LOCK_POLL: Duration = Duration::from_millis(10);
+
+/// A journal file and its one writer's view of it. The exclusive OS lock on the file is held
+/// only while the journal is opened and during each [`append`](Store::append).
+#[derive(Debug)]
+pub struct FileJournal {
+    path: PathBuf,
+    file: File,
+    records: Vec<Record>,
+    /// Bytes of verified, durable content: the file length this writer expects.
+    len: u64,
+    /// The last line of that content (with its `\n`), as on disk.
+    head_line: Vec<u8>,
+    lock_timeout: Duration,
+    poisoned: bool,
+}
+
+/// Takes `file`'s exclusive lock, retrying every [`LOCK_POLL`] for at most `timeout`.
+fn lock_within(file: &File, path: &Path, timeout: Duration) -> Result<(), JournalError> {
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(JournalError::io(path)(e)),
+        }
+        let waited = start.elapsed();
+        if waited >= timeout {
+            return Err(JournalError::Locked {
+                path: path.to_owned(),
+                waited,
+            });
+        }
+        std::thread::sleep(LOCK_POLL.min(timeout - waited));
+    }
+}
+
+impl FileJournal {
+    /// Creates a new journal holding only `genesis` as record 0, durable (file and parent
+    /// directory `fsync`ed) before returning. Fails with [`JournalError::AlreadyExists`] if the
+    /// file exists. Later appends wait at most [`DEFAULT_LOCK_TIMEOUT`] for the lock (see
+    /// [`set_lock_timeout`](Self::set_lock_timeout)).
+    pub fn create(path: &Path, genesis: Entry) -> Result<FileJournal, JournalError> {
+        let Sealed { records, lines } = seal_batch(None, vec![genesis])?;
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|source| match source.kind() {
+                io::ErrorKind::AlreadyExists => JournalError::AlreadyExists {
+                    path: path.to_owned(),
+                },
+                _ => JournalError::io(path)(source),
+            })?;
+        let written = (|| {
+            // Only a writer that raced to open the new, still empty file can hold the lock,
+            // and it lets go as soon as it finds the file empty.
+            file.lock()?;
+            (&file).write_all(&lines)?;
+            file.sync_all()?;
+            sync_parent_dir(path)
+        })();
+        if let Err(source) = written {
+            // Best effort: don't leave a half-made journal that blocks a retry.
+            drop(file);
+            let _ = std::fs::remove_file(path);
+            return Err(JournalError::io(path)(source));
+        }
+        // The journal is durable: a failure to release the lock only poisons this writer.
+        let poisoned = file.unlock().is_err();
+        Ok(FileJournal {
+            path: path.to_owned(),
+            file,
+            records,
+            len: lines.len() as u64,
+            head_line: lines,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            poisoned,
+        })
+    }
+
+    /// Opens an existing journal for writing: takes the exclusive lock (waiting at most
+    /// `lock_timeout`, else [`JournalError::Locked`]), reads and verifies the whole file, cuts
+    /// off a torn last line (and `fsync`s; the torn tail is returned) or completes an
+    /// unterminated last record (appends `\n` and `fsync`s), then releases the lock. Later
+    /// appends wait at most `lock_timeout` too.
+    pub fn open(
+        path: &Path,
+        lock_timeout: Duration,
+    ) -> Result<(FileJournal, Option<TornTail>), JournalError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(JournalError::io(path))?;
+        let mut journal = FileJournal {
+            path: path.to_owned(),
+            file,
+            records: Vec::new(),
+            len: 0,
+            head_line: Vec::new(),
+            lock_timeout,
+            poisoned: false,
+        };
+        let torn = journal.locked(|j| j.catch_up())?;
+        if journal.records.is_empty() {
+            return Err(JournalError::Empty);
+        }
+        Ok((journal, torn))
+    }
+
+    /// Like [`open`](Self::open), but fails with [`JournalError::Locked`] at once instead of
+    /// waiting if another writer holds the lock (that is, is opening or appending right now).
+    pub fn try_open(path: &Path) -> Result<(FileJournal, Option<TornTail>), JournalError> {
+        Self::open(path, Duration::ZERO)
+    }
+
+    /// Reads and verifies a journal without locking or modifying it. A torn last line (e.g. a
+    /// live writer's append in progress) is reported, not an error; an unterminated last record
+    /// is a record, reported as [`ReadReport::unterminated`].
+    pub fn read(path: &Path) -> Result<ReadReport, JournalError> {
+        let file = File::open(path).map_err(JournalError::io(path))?;
+        verify_records(BufReader::with_capacity(1 << 16, file)).map_err(|e| match e {
+            JournalError::Io { path: None, source } => JournalError::io(path)(source),
+            other => other,
+        })
+    }
+
+    /// The journal file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How long [`append`](Store::append) waits for the lock.
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
+    }
+
+    /// Sets how long [`append`](Store::append) waits for the lock.
+    pub fn set_lock_timeout(&mut self, lock_timeout: Duration) {
+        self.lock_timeout = lock_timeout;
+    }
+
+    /// Runs `f` holding the lock. A failure to release the lock poisons the writer (dropping it
+    /// closes the file, which releases the lock), but does not hide `f`'s result: an append
+    /// that is durable is reported as such.
+    fn locked<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, JournalError>,
+    ) -> Result<T, JournalError> {
+        lock_within(&self.file, &self.path, self.lock_timeout)?;
+        let result = f(self);
+        if self.file.unlock().is_err() {
+            self.poisoned = true;
+        }
+        result
+    }
+
+    /// Under the lock: brings this writer up to date with the file. Checks that the content it
+    /// verified is still there, reads and verifies whatever was appended after it (adding those
+    /// records), cuts off a torn tail or completes an unterminated last record. Returns the torn
+    /// tail it cut off, if any.
+    fn catch_up(&mut self) -> Result<Option<TornTail>, JournalError> {
+        let on_disk = self
+            .file
+            .metadata()
+            .map_err(JournalError::io(&self.path))?
+            .len();
+        let modified = JournalError::Modified {
+            expected_len: self.len,
+            actual_len: on_disk,
+        };
+        if on_disk < self.len {
+            return Err(modified);
+        }
+        if !self.head_line.is_empty() {
+            // The last line this writer verified must still end where it ended. (A full
+            // re-verification of the prefix is `verify`'s job; this catches a rewritten tail.)
+            let mut found = vec![0; self.head_line.len()];
+            (&self.file)
+                .seek(SeekFrom::Start(self.len - found.len() as u64))
+                .and_then(|_| (&self.file).read_exact(&mut found))
+                .map_err(JournalError::io(&self.path))?;
+            if found != self.head_line {
+                return Err(modified);
+            }
+        }
+        if on_disk == self.len {
+            return Ok(None);
+        }
+        (&self.file)
+            .seek(SeekFrom::Start(self.len))
+            .map_err(JournalError::io(&self.path))?;
+        let mut chain = Chain::after(&self.records);
+        let mut new = Vec::new();
+        let mut tail = scan_from(
+            BufReader::with_capacity(1 << 16, &self.file),
+            Some(&self.path),
+            &mut chain,
+            self.len,
+            |c: Checked<'_>| {
+                new.push(c.into_record());
+                Ok::<(), JournalError>(())
+            },
+        )?;
+        if self.records.is_empty() && new.is_empty() {
+            // Not even a genesis: leave the file as it is.
+            return Err(JournalError::Empty);
+        }
+        self.records.extend(new);
+        self.len += tail.len;
+        if !tail.last_line.is_empty() {
+            self.head_line = std::mem::take(&mut tail.last_line);
+        }
+        let fixed = if tail.torn_tail.is_some() {
+            // Never acknowledged: cut it off durably before anything is appended after it.
+            self.file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_all())
+        } else if tail.unterminated {
+            // Possibly acknowledged: complete it, never drop it.
+            (&self.file)
+                .write_all(b"\n")
+                .and_then(|()| self.file.sync_data())
+        } else {
+            Ok(())
+        };
+        if let Err(source) = fixed {
+            self.poisoned = true;
+            return Err(JournalError::io(&self.path)(source));
+        }
+        if tail.unterminated {
+            self.len += 1;
+            self.head_line.push(b'\n');
+        }
+        Ok(tail.torn_tail)
+    }
+
+    /// Under the lock: catches up, then appends unless someone else appended first.
+    fn append_locked(
+        &mut self,
+        expected_seq: u64,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Record>, JournalError> {
+        self.catch_up()?;
+        let Sealed { records, lines } = seal_next(self, expected_seq, entries)?;
+        if records.is_empty() {
+            return Ok(records);
+        }
+        // One write of the whole batch, one fsync (group commit).
+        if let Err(source) = (&self.file)
+            .write_all(&lines)
+            .and_then(|()| self.file.sync_data())
+        {
+            // Part of the batch may be on disk; only a re-open can tell.
+            self.poisoned = true;
+            return Err(JournalError::io(&self.path)(source));
+        }
+        self.len += lines.len() as u64;
+        let last_start = lines[..lines.len() - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        self.head_line = lines[last_start..].to_vec();
+        self.records.extend(records.iter().cloned());
+        Ok(records)
+    }
+}
+
+impl Store for FileJournal {
+    fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    fn append(
+        &mut self,
+        expected_seq: u64,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Record>, JournalError> {
+        if self.poisoned {
+            return Err(JournalError::Poisoned {
+                path: self.path.clone(),
+            });
+        }
+        self.locked(|j| j.append_locked(expected_seq, entries))
+    }
+}
+
+fn sync_parent_dir(path: &Path) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
+}

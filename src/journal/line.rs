@@ -1,0 +1,321 @@
+//! The checks on one complete line: strict (I-JSON) parsing, the reference check against the
+//! RFC 8785 serialisation, and the fast path replay uses.
+
+use super::seal::{HASH_MEMBER_LEN, members_after_hash_len};
+use super::{Record, TamperReason};
+use crate::digest::{self, CanonicalError, Digest, MAX_SAFE_INTEGER};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A JSON value parsed under I-JSON rules (as RFC 8785 requires): duplicate object keys are
+/// rejected instead of silently keeping the last one, so that every reader of a line sees the
+/// same value.
+pub(super) struct StrictValue(pub(super) Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("non-finite number"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+            }
+            let StrictValue(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// A verified record whose event is still its JSON text, as [`scan`](super::scan) hands it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRecord<'a> {
+    /// Position in the journal.
+    pub seq: u64,
+    /// When the entry was recorded.
+    pub at: DateTime<Utc>,
+    /// Hash of the previous record.
+    pub prev: Option<Digest>,
+    /// The event's JSON text (a JSON object), exactly as on the line: its RFC 8785 form.
+    pub event: Cow<'a, str>,
+    /// The record's hash.
+    pub hash: Digest,
+}
+
+/// A line that passed every check except the chain link.
+pub(super) struct Checked<'a> {
+    pub(super) raw: RawRecord<'a>,
+    /// The event, parsed.
+    pub(super) event: Value,
+}
+
+impl Checked<'_> {
+    pub(super) fn into_record(self) -> Record {
+        Record {
+            seq: self.raw.seq,
+            at: self.raw.at,
+            prev: self.raw.prev,
+            event: self.event,
+            hash: self.raw.hash,
+        }
+    }
+}
+
+/// Checks one complete line (without its `\n`) on its own: the fast path when it applies, else
+/// the reference path.
+pub(super) fn check_line(bytes: &[u8]) -> Result<Checked<'_>, TamperReason> {
+    match check_fast(bytes) {
+        Some(checked) => Ok(checked),
+        None => check_full(bytes),
+    }
+}
+
+/// The reference check: parse strictly, check the numbers, compare the bytes with `serde_jcs`'s
+/// serialisation of the parsed value, check the fields, recompute the hash.
+pub(super) fn check_full(bytes: &[u8]) -> Result<Checked<'static>, TamperReason> {
+    let field = |field: &'static str, detail: String| TamperReason::BadField { field, detail };
+    let StrictValue(value) =
+        serde_json::from_slice(bytes).map_err(|e| TamperReason::NotJson(e.to_string()))?;
+    let Value::Object(obj) = &value else {
+        return Err(TamperReason::NotAnObject);
+    };
+    if !obj.contains_key("hash") {
+        return Err(TamperReason::MissingField("hash"));
+    }
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "seq" | "at" | "prev" | "event" | "hash"))
+    {
+        return Err(TamperReason::UnexpectedField(k.clone()));
+    }
+    for name in ["seq", "at", "prev", "event"] {
+        if !obj.contains_key(name) {
+            return Err(TamperReason::MissingField(name));
+        }
+    }
+    let canonical = digest::canonical_value(&value).map_err(|e| match e {
+        CanonicalError::NotIJsonNumber { path, number } => {
+            TamperReason::NotIJsonNumber { path, number }
+        }
+        other => TamperReason::NotJson(other.to_string()),
+    })?;
+    if canonical != bytes {
+        return Err(not_canonical(&canonical, bytes));
+    }
+
+    let Value::Object(mut obj) = value else {
+        unreachable!("checked above")
+    };
+    let stored = obj.remove("hash").unwrap_or(Value::Null);
+    // The hash covers the members as they are on the line (e.g. `at` as written, whatever
+    // RFC 3339 spelling it uses), not a re-serialisation of the parsed fields.
+    let computed = Digest::of_canonical(&obj).map_err(|e| TamperReason::NotJson(e.to_string()))?;
+    let mut take = |name: &'static str| obj.remove(name).unwrap_or(Value::Null);
+    let stored = match stored {
+        Value::String(s) => s
+            .parse::<Digest>()
+            .map_err(|e| field("hash", e.to_string()))?,
+        _ => return Err(field("hash", "not a string".into())),
+    };
+    let seq = take("seq")
+        .as_u64()
+        .ok_or_else(|| field("seq", "not an unsigned integer".into()))?;
+    let at = match take("at") {
+        Value::String(s) => DateTime::parse_from_rfc3339(&s)
+            .map_err(|e| field("at", format!("not RFC 3339: {e}")))?
+            .with_timezone(&Utc),
+        _ => return Err(field("at", "not a string".into())),
+    };
+    let prev = match take("prev") {
+        Value::Null => None,
+        Value::String(s) => Some(
+            s.parse::<Digest>()
+                .map_err(|e| field("prev", e.to_string()))?,
+        ),
+        _ => return Err(field("prev", "not a digest or null".into())),
+    };
+    let event = take("event");
+    if !event.is_object() {
+        return Err(field("event", "not a JSON object".into()));
+    }
+    if computed != stored {
+        return Err(TamperReason::HashMismatch { stored, computed });
+    }
+    let text = digest::canonical_value(&event).map_err(|e| TamperReason::NotJson(e.to_string()))?;
+    let text = String::from_utf8(text).map_err(|e| TamperReason::NotJson(e.to_string()))?;
+    Ok(Checked {
+        raw: RawRecord {
+            seq,
+            at,
+            prev,
+            event: Cow::Owned(text),
+            hash: stored,
+        },
+        event,
+    })
+}
+
+/// Where `found` first differs from `canonical`.
+fn not_canonical(canonical: &[u8], found: &[u8]) -> TamperReason {
+    let offset = canonical
+        .iter()
+        .zip(found)
+        .position(|(a, b)| a != b)
+        .unwrap_or(canonical.len().min(found.len()));
+    let excerpt = |b: &[u8]| String::from_utf8_lossy(&b[offset..b.len().min(offset + 24)]).into();
+    TamperReason::NotCanonical {
+        offset: offset as u64,
+        expected: excerpt(canonical),
+        found: excerpt(found),
+    }
+}
+
+/// True when `serde_json`'s compact serialisation of `v` is its RFC 8785 serialisation. The
+/// two serialisers share `serde_json`'s string escaping (`serde_jcs` is `serde_json` with a
+/// formatter that escapes exactly the same characters the same way), emit no whitespace and
+/// write literals, arrays and empty containers alike. They differ only in
+///
+/// * numbers: `serde_jcs` formats every number as an IEEE 754 double; for an integer stored as
+///   an integer with |n| <= 2^53 − 1 that is its plain decimal, as `serde_json` writes it. A
+///   float (however integral) is written `1.0` by `serde_json` and `1` by RFC 8785;
+/// * member order: `serde_json`'s maps sort keys by code point (UTF-8 bytes), RFC 8785 by UTF-16
+///   code units. These orders agree unless a key holds a character at or above U+E000 (UTF-16
+///   puts U+10000 and above, as surrogates D800–DFFF, before U+E000–U+FFFF), i.e. a UTF-8 byte
+///   of 0xEE or more.
+///
+/// So: every number an in-range integer held as an integer, and no key with a byte >= 0xEE.
+/// The members must also already be in code-point order, so that this does not depend on how
+/// `serde_json::Map` orders them (its `preserve_order` feature keeps them as parsed).
+pub(super) fn compact_is_canonical(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => {
+            n.as_u64().is_some_and(|u| u <= MAX_SAFE_INTEGER)
+                || n.as_i64()
+                    .is_some_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER)
+        }
+        Value::Array(items) => items.iter().all(compact_is_canonical),
+        Value::Object(members) => {
+            members
+                .keys()
+                .zip(members.keys().skip(1))
+                .all(|(a, b)| a < b)
+                && members
+                    .iter()
+                    .all(|(k, v)| k.bytes().all(|b| b < 0xEE) && compact_is_canonical(v))
+        }
+        Value::Null | Value::Bool(_) | Value::String(_) => true,
+    }
+}
+
+/// The fast path: `Some` only for a line that the reference path accepts with the same result,
+/// `None` whenever it cannot tell cheaply (the reference path then decides and explains).
+///
+/// It parses the line as the reference path does, and accepts it only if `serde_json`'s compact
+/// serialisation of the parsed value is byte-identical to the line and provably RFC 8785
+/// ([`compact_is_canonical`]): then the line is exactly what the reference path compares it
+/// with. Being canonical, the line's members sit at known offsets: the hash covers the line
+/// minus its `,"hash":"…"` member (the JCS form of the record without `hash`), and the event's
+/// text is the line between `,"event":` and that member.
+pub(super) fn check_fast(bytes: &[u8]) -> Option<Checked<'_>> {
+    let StrictValue(value) = serde_json::from_slice(bytes).ok()?;
+    if !compact_is_canonical(&value) || serde_json::to_vec(&value).ok()? != bytes {
+        return None;
+    }
+    let Value::Object(mut obj) = value else {
+        return None;
+    };
+    if obj.len() != 5 {
+        return None;
+    }
+    let stored = obj.get("hash")?.as_str()?.parse::<Digest>().ok()?;
+    let seq = obj.get("seq")?.as_u64()?;
+    let at_text = obj.get("at")?.as_str()?;
+    let at = DateTime::parse_from_rfc3339(at_text)
+        .ok()?
+        .with_timezone(&Utc);
+    let at_len = at_text.len();
+    let prev = match obj.get("prev")? {
+        Value::Null => None,
+        Value::String(s) => Some(s.parse::<Digest>().ok()?),
+        _ => return None,
+    };
+    let event = obj.remove("event")?;
+    if !event.is_object() {
+        return None;
+    }
+    // An RFC 3339 time holds no character JSON escapes, so `at` is its text in quotes.
+    let event_start = "{\"at\":\"".len() + at_len + "\",\"event\":".len();
+    let hash_start = bytes
+        .len()
+        .checked_sub(members_after_hash_len(prev.as_ref(), seq) + HASH_MEMBER_LEN)?;
+    if bytes.get(event_start - ",\"event\":".len()..event_start)? != b",\"event\":"
+        || !bytes.get(hash_start..)?.starts_with(b",\"hash\":\"")
+    {
+        return None;
+    }
+    let computed =
+        Digest::of_parts(&[&bytes[..hash_start], &bytes[hash_start + HASH_MEMBER_LEN..]]);
+    if computed != stored {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes.get(event_start..hash_start)?).ok()?;
+    Some(Checked {
+        raw: RawRecord {
+            seq,
+            at,
+            prev,
+            event: Cow::Borrowed(text),
+            hash: stored,
+        },
+        event,
+    })
+}

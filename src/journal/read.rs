@@ -1,0 +1,223 @@
+//! Reading: the chain check, and the verification of a whole journal line by line ([`scan`],
+//! [`verify_records`]), with how its last line is classified.
+
+use super::line::{Checked, RawRecord, check_line};
+use super::{JournalError, ReadReport, Record, TamperReason, TornTail};
+use crate::digest::Digest;
+use serde::de;
+use std::io::BufRead;
+use std::path::Path;
+
+/// Incremental chain check: feeds lines in order, tracks the expected seq and prev.
+#[derive(Debug, Clone)]
+pub(super) struct Chain {
+    pub(super) next_seq: u64,
+    pub(super) prev: Option<Digest>,
+}
+
+impl Chain {
+    fn new() -> Self {
+        Chain {
+            next_seq: 0,
+            prev: None,
+        }
+    }
+
+    /// The chain after `records` (a verified prefix).
+    pub(super) fn after(records: &[Record]) -> Self {
+        Chain {
+            next_seq: records.len() as u64,
+            prev: records.last().map(|r| r.hash.clone()),
+        }
+    }
+
+    /// Checks that a verified line continues the chain, and advances it.
+    pub(super) fn link(&mut self, raw: &RawRecord<'_>) -> Result<(), TamperReason> {
+        if raw.seq != self.next_seq {
+            return Err(TamperReason::SeqOutOfOrder {
+                expected: self.next_seq,
+                found: raw.seq,
+            });
+        }
+        if raw.prev != self.prev {
+            return Err(TamperReason::BrokenChain {
+                expected: self.prev.clone(),
+                found: raw.prev.clone(),
+            });
+        }
+        self.next_seq += 1;
+        self.prev = Some(raw.hash.clone());
+        Ok(())
+    }
+
+    /// Verifies the next line (complete, without its `\n`); `line` is 1-based.
+    fn accept<'b>(&mut self, line: u64, bytes: &'b [u8]) -> Result<Checked<'b>, JournalError> {
+        let checked =
+            check_line(bytes).map_err(|reason| JournalError::Tampered { line, reason })?;
+        self.link(&checked.raw)
+            .map_err(|reason| JournalError::Tampered { line, reason })?;
+        Ok(checked)
+    }
+}
+
+/// Verifies a whole journal from `reader`: the single chain check used by [`FileJournal`](super::FileJournal) and
+/// [`MemoryJournal`](super::MemoryJournal). Linear: each line is parsed once and hashed once.
+///
+/// A torn last line is reported as a [`TornTail`], not an error; an unterminated last record
+/// is a record ([`ReadReport::unterminated`]). Every complete line must verify, else
+/// [`JournalError::Tampered`]; no record at all is [`JournalError::Empty`] (also when the only
+/// content is a torn genesis).
+pub fn verify_records<R: BufRead>(reader: R) -> Result<ReadReport, JournalError> {
+    let mut records = Vec::new();
+    let mut chain = Chain::new();
+    let tail = scan_from(reader, None, &mut chain, 0, |c: Checked<'_>| {
+        records.push(c.into_record());
+        Ok::<(), JournalError>(())
+    })?;
+    if records.is_empty() {
+        return Err(JournalError::Empty);
+    }
+    Ok(ReadReport {
+        records,
+        torn_tail: tail.torn_tail,
+        unterminated: tail.unterminated,
+    })
+}
+
+/// What [`scan`] saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    /// Verified records (including an unterminated last one).
+    pub records: u64,
+    /// The last verified record's seq and hash.
+    pub head: Option<(u64, Digest)>,
+    /// A partial last line a crashed writer left, if any.
+    pub torn_tail: Option<TornTail>,
+    /// The last record lacks its final newline (see [`ReadReport::unterminated`]).
+    pub unterminated: bool,
+    /// Bytes of verified content (an unterminated last record included).
+    pub len: u64,
+}
+
+/// Verifies a journal line by line, handing each verified record to `each` with its event still
+/// as JSON text, without keeping records in memory: the streaming read path for replay.
+pub fn scan<R: BufRead, E: From<JournalError>>(
+    reader: R,
+    mut each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
+) -> Result<Scan, E> {
+    let mut chain = Chain::new();
+    let tail = scan_from(reader, None, &mut chain, 0, |c: Checked<'_>| each(c.raw))?;
+    if chain.next_seq == 0 {
+        return Err(JournalError::Empty.into());
+    }
+    Ok(Scan {
+        records: chain.next_seq,
+        head: chain.prev.map(|hash| (chain.next_seq - 1, hash)),
+        torn_tail: tail.torn_tail,
+        unterminated: tail.unterminated,
+        len: tail.len,
+    })
+}
+
+/// How a scan ended.
+pub(super) struct Tail {
+    /// Bytes of verified content read (from the scan's start).
+    pub(super) len: u64,
+    /// The last verified line as read (with its `\n` unless unterminated); empty if none.
+    pub(super) last_line: Vec<u8>,
+    pub(super) torn_tail: Option<TornTail>,
+    pub(super) unterminated: bool,
+}
+
+/// Every record line a writer writes begins with this.
+const LINE_START: &[u8] = b"{\"at\":\"";
+
+/// Verifies lines from `reader`, which starts at byte `offset` of the journal, continuing
+/// `chain`; hands each verified record to `each`. Line numbers follow the chain's seq.
+pub(super) fn scan_from<R: BufRead, E: From<JournalError>>(
+    mut reader: R,
+    path: Option<&Path>,
+    chain: &mut Chain,
+    offset: u64,
+    mut each: impl FnMut(Checked<'_>) -> Result<(), E>,
+) -> Result<Tail, E> {
+    let mut buf = Vec::with_capacity(512);
+    let mut last_line = Vec::new();
+    let mut len = 0u64;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| JournalError::Io {
+                path: path.map(Path::to_owned),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(Tail {
+                len,
+                last_line,
+                torn_tail: None,
+                unterminated: false,
+            });
+        }
+        let line = chain.next_seq + 1;
+        let Some(body) = buf.strip_suffix(b"\n") else {
+            // `read_until` stops short of a newline only at end of input.
+            return match classify_last_line(line, &buf)? {
+                LastLine::Torn => Ok(Tail {
+                    len,
+                    last_line,
+                    torn_tail: Some(TornTail {
+                        offset: offset + len,
+                        len: n as u64,
+                    }),
+                    unterminated: false,
+                }),
+                LastLine::Complete => {
+                    each(chain.accept(line, &buf)?)?;
+                    Ok(Tail {
+                        len: len + n as u64,
+                        last_line: buf,
+                        torn_tail: None,
+                        unterminated: true,
+                    })
+                }
+            };
+        };
+        each(chain.accept(line, body)?)?;
+        len += n as u64;
+        // Keep the line (an O(1) swap); `buf` is cleared before it is reused.
+        std::mem::swap(&mut last_line, &mut buf);
+    }
+}
+
+enum LastLine {
+    /// A strict prefix of a record line: JSON cut short.
+    Torn,
+    /// A complete JSON value: it must verify as the next record.
+    Complete,
+}
+
+/// Classifies a last line without its newline. A crash mid-write leaves a strict prefix of a
+/// canonical line (JSON that ends early, starting as every line does) or the whole line
+/// without its newline; anything else was never written by a writer.
+fn classify_last_line(line: u64, bytes: &[u8]) -> Result<LastLine, JournalError> {
+    let tampered = |detail: String| JournalError::Tampered {
+        line,
+        reason: TamperReason::NotJson(format!(
+            "last line has no newline and is not a prefix of a record line: {detail}"
+        )),
+    };
+    let n = bytes.len().min(LINE_START.len());
+    if bytes[..n] != LINE_START[..n] {
+        return Err(tampered(format!(
+            "a record line begins with {:?}",
+            String::from_utf8_lossy(LINE_START)
+        )));
+    }
+    match serde_json::from_slice::<de::IgnoredAny>(bytes) {
+        Err(e) if e.is_eof() => Ok(LastLine::Torn),
+        Err(e) => Err(tampered(e.to_string())),
+        Ok(_) => Ok(LastLine::Complete),
+    }
+}
