@@ -806,8 +806,9 @@ impl Case {
         self.lane(id).map_or(0, |l| l.rank)
     }
 
-    /// True when `who` holds `lane` or has a delegation of it unexpired at `at`.
-    fn owns(&self, who: &PrincipalId, lane: &LaneId, at: DateTime<Utc>) -> bool {
+    /// True when `who` owns `lane` at `at`: holds its role, or has a delegation of it that is
+    /// unexpired at `at`. The one ownership rule `decide` applies (and a harness may ask).
+    pub fn owns(&self, who: &PrincipalId, lane: &LaneId, at: DateTime<Utc>) -> bool {
         let holds = self
             .lane(lane)
             .is_some_and(|l| self.trust.has_role(who, &l.holder_role));
@@ -818,8 +819,9 @@ impl Case {
                 .any(|d| &d.lane == lane && &d.to == who && at < d.until)
     }
 
-    /// The highest lane the case has reached.
-    fn max_lane(&self) -> &LaneId {
+    /// The highest lane the case has reached (the lane a `set_lane` lowering is judged
+    /// against).
+    pub fn max_lane(&self) -> &LaneId {
         self.lane_history
             .iter()
             .map(|c| &c.to)
