@@ -224,7 +224,7 @@ fn views() -> Vec<Value> {
             let channel = workflow
                 .channel(&ChannelId::from(*id))
                 .expect("the shipped workflow defines the channel");
-            let mut v = packet.view(channel);
+            let mut v = packet.view(channel).to_json();
             let time = "2026-11-29T03:40:00Z";
             push(
                 &mut v,

@@ -696,8 +696,8 @@ fn packet(
         (p.view(channel), "Recommendation packet".to_owned())
     };
     match format {
-        PacketFormat::Json => print_json(&view),
-        PacketFormat::Markdown => emit(&render::packet_markdown(&view, &title)),
+        PacketFormat::Json => print_json(&view.to_json()),
+        PacketFormat::Markdown => emit(&render::packet_markdown(&view.to_json(), &title)),
     }
 }
 
@@ -798,7 +798,9 @@ fn print_demo<S: Store>(
         })?;
     let view = packet.view(channel);
     match format {
-        DemoFormat::Json => print_json(&serde_json::json!({"steps": run.steps, "packet": view})),
+        DemoFormat::Json => {
+            print_json(&serde_json::json!({"steps": run.steps, "packet": view.to_json()}))
+        }
         DemoFormat::Markdown => {
             let mut text = String::new();
             for (i, s) in run.steps.iter().enumerate() {
@@ -812,7 +814,10 @@ fn print_demo<S: Store>(
                 ));
             }
             text.push('\n');
-            text.push_str(&render::packet_markdown(&view, "Recommendation packet"));
+            text.push_str(&render::packet_markdown(
+                &view.to_json(),
+                "Recommendation packet",
+            ));
             emit(&text)
         }
     }
