@@ -10,9 +10,9 @@
 //! is [`Case::packet`](crate::case::Case::packet) on a case in `closed/accepted`. It serialises
 //! (for output) but does not deserialise, so no JSON can become one.
 //!
-//! A channel sees a packet only through a [`ChannelView`], built field by field (see
-//! [`view`](self::view)'s docs): a field added to the draft is in no view until the view type
-//! carries it.
+//! A channel sees a packet only through a [`ChannelView`], built field by field with every
+//! finding [`ViewFinding::Shown`] or [`ViewFinding::Redacted`]: a field added to the draft is in
+//! no view until the view type carries it.
 
 use crate::assess::{LaneAssessment, OptionAssessment, Pending};
 use crate::digest::{CanonicalError, Digest};
@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 mod view;
 pub use view::{
     AcceptedView, ChannelView, FullView, RedactedFact, RedactedFinding, ScopedView, SelectionView,
-    ViewFact, ViewFinding, is_deadline,
+    ViewFact, ViewFinding, is_deadline, shows,
 };
 
 /// The workflow a packet was assessed under.

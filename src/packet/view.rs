@@ -47,7 +47,7 @@ pub struct ChannelView {
     pub stable: bool,
     /// Who owns the decision.
     pub decision_owner: DecisionOwner,
-    /// Every finding, in order, shown or redacted as [`shows`] decides.
+    /// Every finding, in order, shown or redacted as [`shows`](crate::packet::shows) decides.
     pub evidence: Vec<ViewFinding>,
     /// The digest reviewers signed.
     pub packet_digest: Digest,
@@ -84,7 +84,7 @@ pub struct FullView {
     pub missing_required: Vec<FactKey>,
     /// Every lane change and its cause.
     pub lane_history: Vec<LaneChange>,
-    /// Resolved facts, shown or redacted as [`shows`] decides.
+    /// Resolved facts, shown or redacted as [`shows`](crate::packet::shows) decides.
     pub facts: BTreeMap<FactKey, ViewFact>,
     /// Delegation state.
     pub delegations: Vec<DelegationRecord>,
