@@ -697,7 +697,7 @@ fn packet(
     };
     match format {
         PacketFormat::Json => print_json(&view.to_json()),
-        PacketFormat::Markdown => emit(&render::packet_markdown(&view.to_json(), &title)),
+        PacketFormat::Markdown => emit(&render::packet_markdown(&view, &title)),
     }
 }
 
@@ -814,10 +814,7 @@ fn print_demo<S: Store>(
                 ));
             }
             text.push('\n');
-            text.push_str(&render::packet_markdown(
-                &view.to_json(),
-                "Recommendation packet",
-            ));
+            text.push_str(&render::packet_markdown(&view, "Recommendation packet"));
             emit(&text)
         }
     }
