@@ -22,6 +22,7 @@ use authority_lane::case::Command;
 use authority_lane::digest::Digest;
 use authority_lane::ids::{CaseId, ChannelId};
 use authority_lane::journal::FileJournal;
+use authority_lane::packet::ViewFinding;
 use authority_lane::store::{CaseStore, Clock};
 use authority_lane::testing::Cast;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -184,18 +185,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         .workflow()
         .channel(&ChannelId::from("executive-brief"))
         .ok_or("no executive-brief channel")?;
+    // The view is typed: a finding is `Shown` or `Redacted`, and a redacted one has no value,
+    // record or note to print. `view.to_json()` is what `packet --format json` prints.
     let view = store.case().draft().ok_or("no draft")?.view(channel);
-    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-    let draft_digest = text(&view["packet_digest"]);
-    println!("\nexecutive-brief view of draft {draft_digest}:");
-    for item in view["evidence"].as_array().ok_or("no evidence")? {
-        let fact = text(&item["fact"]);
-        if item["redacted"] == json!(true) {
-            let (sensitivity, digest) = (text(&item["sensitivity"]), text(&item["digest"]));
-            println!("  {fact:<42} REDACTED ({sensitivity}; lineage digest {digest})");
-        } else {
-            let (value, record) = (&item["value"], text(&item["source"]["record"]));
-            println!("  {fact:<42} = {value} (record {record})");
+    println!("\nexecutive-brief view of draft {}:", view.packet_digest);
+    for item in &view.evidence {
+        match item {
+            ViewFinding::Redacted(r) => println!(
+                "  {:<42} REDACTED ({}; lineage digest {})",
+                r.fact.as_str(),
+                r.sensitivity.as_str(),
+                r.digest
+            ),
+            ViewFinding::Shown(f) => println!(
+                "  {:<42} = {} (record {})",
+                f.fact.as_str(),
+                serde_json::to_string(&f.value)?,
+                f.source.record
+            ),
         }
     }
     Ok(())

@@ -9,16 +9,26 @@
 //! [`RecommendationPacket`] has private fields and no public constructor: the only way to get one
 //! is [`Case::packet`](crate::case::Case::packet) on a case in `closed/accepted`. It serialises
 //! (for output) but does not deserialise, so no JSON can become one.
+//!
+//! A channel sees a packet only through a [`ChannelView`], built field by field with every
+//! finding [`ViewFinding::Shown`] or [`ViewFinding::Redacted`]: a field added to the draft is in
+//! no view until the view type carries it.
 
 use crate::assess::{LaneAssessment, OptionAssessment, Pending};
 use crate::digest::{CanonicalError, Digest};
 use crate::evidence::Finding;
 use crate::ids::{CaseId, FactKey, LaneId, OptionId, PrincipalId};
-use crate::workflow::{ChannelDef, ChannelScope, FactValue, Sensitivity};
+use crate::workflow::{ChannelDef, FactValue, Sensitivity};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+mod view;
+pub use view::{
+    AcceptedView, ChannelView, FullView, RedactedFact, RedactedFinding, ScopedView, SelectionView,
+    ViewFact, ViewFinding, is_deadline, shows,
+};
 
 /// The workflow a packet was assessed under.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -279,106 +289,14 @@ impl RecommendationPacket {
         &self.accepted_by
     }
     /// The view of the packet for a channel.
-    pub fn view(&self, channel: &ChannelDef) -> serde_json::Value {
-        let mut v = view_of(&self.draft, channel);
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("accepted_by".into(), serde_json::json!(self.accepted_by));
-            obj.insert("journal".into(), serde_json::json!(self.journal));
-        }
-        v
+    pub fn view(&self, channel: &ChannelDef) -> ChannelView {
+        ChannelView::of_packet(self, channel)
     }
 }
 
 impl DraftPacket {
     /// The view of the draft for a channel.
-    pub fn view(&self, channel: &ChannelDef) -> serde_json::Value {
-        view_of(self, channel)
-    }
-}
-
-/// A finding with its value, record and note withheld.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct RedactedFinding {
-    /// The fact.
-    pub fact: FactKey,
-    /// Its sensitivity.
-    pub sensitivity: Sensitivity,
-    /// Digest of the full lineage entry, so a reader with access can match it.
-    pub digest: Digest,
-    /// Always true.
-    pub redacted: bool,
-}
-
-fn redact(entry: &Finding) -> serde_json::Value {
-    let digest = Digest::of_canonical(entry).expect(
-        "a finding is plain JSON (string keys, integers, no floats) and always canonicalises",
-    );
-    serde_json::json!(RedactedFinding {
-        fact: entry.fact.clone(),
-        sensitivity: entry.sensitivity,
-        digest,
-        redacted: true,
-    })
-}
-
-fn view_of(draft: &DraftPacket, channel: &ChannelDef) -> serde_json::Value {
-    let carries = |s: Sensitivity| channel.carries.contains(&s);
-    let c = &draft.content;
-    let evidence: Vec<serde_json::Value> = c
-        .evidence
-        .iter()
-        .map(|e| {
-            if carries(e.sensitivity) {
-                serde_json::json!(e)
-            } else {
-                redact(e)
-            }
-        })
-        .collect();
-    let facts: BTreeMap<&FactKey, serde_json::Value> = c
-        .facts
-        .iter()
-        .map(|(k, f)| {
-            let v = if carries(f.sensitivity) {
-                serde_json::json!(f)
-            } else {
-                serde_json::json!({"sensitivity": f.sensitivity, "disputed": f.disputed, "redacted": true})
-            };
-            (k, v)
-        })
-        .collect();
-    match channel.scope {
-        ChannelScope::Full => {
-            let mut v = serde_json::json!(draft);
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("evidence".into(), serde_json::json!(evidence));
-                obj.insert("facts".into(), serde_json::json!(facts));
-                obj.insert("channel".into(), serde_json::json!(channel.id));
-            }
-            v
-        }
-        ChannelScope::AuthoritySelection => {
-            let deadlines: BTreeMap<&FactKey, &FactValue> = c
-                .facts
-                .iter()
-                .filter(|(_, f)| matches!(f.value, FactValue::Timestamp(_)))
-                .filter(|(k, _)| k.as_str().contains("deadline"))
-                .map(|(k, f)| (k, &f.value))
-                .collect();
-            serde_json::json!({
-                "channel": channel.id,
-                "case_id": c.case_id,
-                "revision": c.revision,
-                "recommended_lane": c.recommended_lane,
-                "lanes": c.lanes,
-                "options": c.options,
-                "pending": c.pending,
-                "stable": c.stable,
-                "decision_owner": c.decision_owner,
-                "deadlines": deadlines,
-                "evidence": evidence,
-                "packet_digest": draft.packet_digest,
-            })
-        }
+    pub fn view(&self, channel: &ChannelDef) -> ChannelView {
+        ChannelView::of_draft(self, channel)
     }
 }

@@ -424,8 +424,8 @@ fn prop_views_respect_sensitivity(script: Script) -> TestResult {
         for channel in &w.spec().channels {
             let views = draft
                 .iter()
-                .map(|d| d.view(channel))
-                .chain(packet.iter().map(|p| p.view(channel)));
+                .map(|d| d.view(channel).to_json())
+                .chain(packet.iter().map(|p| p.view(channel).to_json()));
             for view in views {
                 if let Some(leak) = view_leaks(case, &view, &channel.carries) {
                     return fail(format!("after step {i}, channel {}: {leak}", channel.id));

@@ -4,15 +4,25 @@
 //! The views come from the shipped demo scenario (every channel of the accepted packet), widened
 //! with one entry in each list the scenario leaves empty (delegates, redirects, pending
 //! triggers, excluded options, options outside the boundary, deadlines, a redirect in the lane
-//! history) so that every branch of the renderer runs. Then every string in the view is replaced
-//! by an injection payload, and the rendering must have the same block skeleton as the rendering
-//! with every string replaced by a benign word: same lines, same line kinds, same table cells,
-//! same Markdown markup per line.
+//! history) so that every branch of the renderer runs. Then every text member of the typed view
+//! is replaced by an injection payload (times, digests and closed enums are typed and cannot carry
+//! one), and the rendering must have the same block skeleton as the rendering with every text
+//! replaced by a benign word: same lines, same line kinds, same table cells, same Markdown markup
+//! per line.
 
+use authority_lane::approval::{Redirect, RedirectAction};
+use authority_lane::assess::{BoundaryStatus, Pending};
+use authority_lane::digest::Digest;
 use authority_lane::ids::ChannelId;
+use authority_lane::ids::{AgentRole, CaseId, FactKey, LaneId, OptionId, PrincipalId, RuleId};
+use authority_lane::packet::{
+    ChannelView, DelegationRecord, LaneCause, LaneChange, RedirectRecord, ScopedView, ViewFact,
+    ViewFinding,
+};
 use authority_lane::render::packet_markdown;
 use authority_lane::store::{Anchors, replay_reader};
-use serde_json::{Map, Value, json};
+use authority_lane::workflow::FactValue;
+use serde_json::Value;
 
 mod support;
 
@@ -165,51 +175,134 @@ fn skeleton(md: &str) -> Vec<(Kind, [usize; 8])> {
         .collect()
 }
 
-/// `view` with every string value (not object key) replaced by `with`; when `keep_tags`, the
-/// closed-enum tags the renderer branches on stay, so that the same branches run.
-fn replace_strings(view: &Value, with: &str, keep_tags: bool) -> Value {
-    fn walk(v: &Value, key: Option<&str>, with: &str, keep_tags: bool) -> Value {
-        match v {
-            Value::String(_)
-                if keep_tags && matches!(key, Some("status" | "boundary" | "kind")) =>
-            {
-                v.clone()
-            }
-            Value::String(_) => Value::String(with.to_owned()),
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|i| walk(i, None, with, keep_tags))
-                    .collect(),
-            ),
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, x)| (k.clone(), walk(x, Some(k), with, keep_tags)))
-                    .collect::<Map<_, _>>(),
-            ),
-            other => other.clone(),
+/// `view` with every free-text string replaced by `with`: ids, names, notes, records, reasons,
+/// enum fact values. Map keys stay (as fact keys in a JSON object they are not values), and so
+/// do the typed members that cannot hold text of anyone's choosing: times, digests and the
+/// closed enums the renderer branches on. `every_string_is_replaced` checks that this walk
+/// misses no other string, so a text member added to the view is attacked too.
+fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
+    let mut v = view.clone();
+    let s = || with.to_owned();
+    let ids = |items: &mut Vec<FactKey>| items.iter_mut().for_each(|k| *k = FactKey::new(s()));
+    let value = |value: &mut FactValue| {
+        if let FactValue::Enum { value, .. } = value {
+            *value = s();
+        }
+    };
+    let owner = |d: &mut DelegationRecord| {
+        d.lane = LaneId::new(s());
+        d.to = PrincipalId::new(s());
+        d.by = PrincipalId::new(s());
+    };
+    v.channel = ChannelId::new(s());
+    v.case_id = CaseId::new(s());
+    v.recommended_lane = LaneId::new(s());
+    for l in &mut v.lanes {
+        l.lane = LaneId::new(s());
+        for r in &mut l.reasons {
+            r.rule = RuleId::new(s());
+            r.lane = LaneId::new(s());
+            ids(&mut r.facts);
         }
     }
-    walk(view, None, with, keep_tags)
-}
-
-fn push(view: &mut Value, path: &[&str], item: Value) {
-    let mut v = &mut *view;
-    for p in path {
-        v = &mut v[*p];
+    for o in &mut v.options {
+        o.id = OptionId::new(s());
+        o.boundary_lane = LaneId::new(s());
+        o.notes.iter_mut().for_each(|n| *n = s());
     }
-    match v.as_array_mut() {
-        Some(items) => items.push(item),
-        None => *v = json!([item]),
+    for p in &mut v.pending {
+        p.rule = RuleId::new(s());
+        p.could_escalate_to = LaneId::new(s());
+        ids(&mut p.facts);
     }
+    v.decision_owner.lane = LaneId::new(s());
+    v.decision_owner
+        .holders
+        .iter_mut()
+        .for_each(|h| *h = PrincipalId::new(s()));
+    v.decision_owner.delegates.iter_mut().for_each(owner);
+    for e in &mut v.evidence {
+        match e {
+            ViewFinding::Shown(f) => {
+                f.fact = FactKey::new(s());
+                value(&mut f.value);
+                f.agent.role = AgentRole::new(s());
+                f.agent.id = s();
+                f.source.system = s();
+                f.source.record = s();
+                f.note = f.note.as_ref().map(|_| s());
+            }
+            ViewFinding::Redacted(r) => r.fact = FactKey::new(s()),
+        }
+    }
+    match &mut v.scope {
+        ScopedView::Full(full) => {
+            full.workflow.id = s();
+            full.declared.scope = s();
+            full.declared.severity = s();
+            full.declared.by = PrincipalId::new(s());
+            ids(&mut full.missing_required);
+            for c in &mut full.lane_history {
+                c.from = c.from.as_ref().map(|_| LaneId::new(s()));
+                c.to = LaneId::new(s());
+                match &mut c.cause {
+                    LaneCause::Declared { by } => *by = PrincipalId::new(s()),
+                    LaneCause::Finding {
+                        fact, agent, rules, ..
+                    } => {
+                        *fact = FactKey::new(s());
+                        *agent = s();
+                        rules.iter_mut().for_each(|r| *r = RuleId::new(s()));
+                    }
+                    LaneCause::Redirect { by, reason, .. } => {
+                        *by = PrincipalId::new(s());
+                        *reason = s();
+                    }
+                }
+            }
+            for f in full.facts.values_mut() {
+                if let ViewFact::Shown(entry) = f {
+                    value(&mut entry.value);
+                }
+            }
+            full.delegations.iter_mut().for_each(owner);
+            for r in &mut full.redirects {
+                r.by = PrincipalId::new(s());
+                r.redirect.reason = s();
+                match &mut r.redirect.action {
+                    RedirectAction::RequestEvidence { facts } => ids(facts),
+                    RedirectAction::SetLane { lane, .. } => *lane = LaneId::new(s()),
+                    RedirectAction::ExcludeOption { option, .. } => *option = OptionId::new(s()),
+                }
+            }
+            full.excluded_options
+                .iter_mut()
+                .for_each(|o| *o = OptionId::new(s()));
+            for a in &mut full.approvals {
+                a.issuer = PrincipalId::new(s());
+                a.kind = s();
+            }
+        }
+        ScopedView::AuthoritySelection(selection) => {
+            selection.deadlines.values_mut().for_each(value);
+        }
+    }
+    if let Some(accepted) = &mut v.accepted {
+        accepted.accepted_by = PrincipalId::new(s());
+    }
+    v
 }
 
 /// The accepted demo packet in every channel, with every renderer branch populated.
-fn views() -> Vec<Value> {
+fn views() -> Vec<ChannelView> {
     let journal = support::demo_journal();
     let run = replay_reader(&journal[..], Anchors::default()).expect("the demo's journal replays");
     let packet = run.packet().expect("the demo reaches closed/accepted");
     let workflow = run.case.workflow();
+    let time = chrono::DateTime::parse_from_rfc3339("2026-11-29T03:40:00Z")
+        .expect("a time")
+        .to_utc();
+    let digest = Digest::of_bytes(b"redirect");
     CHANNELS
         .iter()
         .map(|id| {
@@ -217,46 +310,89 @@ fn views() -> Vec<Value> {
                 .channel(&ChannelId::from(*id))
                 .expect("the shipped workflow defines the channel");
             let mut v = packet.view(channel);
-            let time = "2026-11-29T03:40:00Z";
-            push(
-                &mut v,
-                &["decision_owner", "delegates"],
-                json!({"lane": "legal-trust-office", "to": "ruth.mensah", "until": time,
-                       "by": "dana.okafor", "at": time}),
-            );
-            push(
-                &mut v,
-                &["pending"],
-                json!({"rule": "E9", "could_escalate_to": "legal-trust-office",
-                       "facts": ["impact.customers_affected", "lineage.third_party_redistribution"]}),
-            );
-            push(&mut v, &["excluded_options"], json!("full-release-freeze"));
-            let mut outside = v["options"][0].clone();
-            outside["boundary"] = json!("outside");
-            outside["conditional"] = json!(true);
-            push(&mut v, &["options"], outside);
-            v["deadlines"] = json!({"impact.disclosure_deadline": "2026-11-30T17:00:00Z"});
-            if v.get("lane_history").is_some() {
-                push(
-                    &mut v,
-                    &["lane_history"],
-                    json!({"at": time, "from": "executive-cyber-command", "to": "legal-trust-office",
-                           "cause": {"kind": "redirect", "by": "sam.rivera",
-                                     "token_digest": "sha256:00", "reason": "counsel asked"}}),
-                );
-            }
-            if v.get("redirects").is_some() {
-                push(
-                    &mut v,
-                    &["redirects"],
-                    json!({"by": "sam.rivera", "at": time, "token_digest": "sha256:00",
-                           "redirect": {"action": "set_lane", "lane": "legal-trust-office",
-                                        "reason": "counsel asked"}}),
-                );
+            v.decision_owner.delegates.push(DelegationRecord {
+                lane: LaneId::from("legal-trust-office"),
+                to: PrincipalId::from("ruth.mensah"),
+                until: time,
+                by: PrincipalId::from("dana.okafor"),
+                at: time,
+            });
+            v.pending.push(Pending {
+                rule: RuleId::from("E9"),
+                could_escalate_to: LaneId::from("legal-trust-office"),
+                facts: vec![
+                    FactKey::from("impact.customers_affected"),
+                    FactKey::from("lineage.third_party_redistribution"),
+                ],
+            });
+            let mut outside = v.options[0].clone();
+            outside.boundary = BoundaryStatus::Outside;
+            outside.conditional = true;
+            v.options.push(outside);
+            match &mut v.scope {
+                ScopedView::Full(full) => {
+                    full.excluded_options
+                        .push(OptionId::from("full-release-freeze"));
+                    full.lane_history.push(LaneChange {
+                        at: time,
+                        from: Some(LaneId::from("executive-cyber-command")),
+                        to: LaneId::from("legal-trust-office"),
+                        cause: LaneCause::Redirect {
+                            by: PrincipalId::from("sam.rivera"),
+                            token_digest: digest.clone(),
+                            reason: "counsel asked".into(),
+                        },
+                    });
+                    full.redirects.push(RedirectRecord {
+                        by: PrincipalId::from("sam.rivera"),
+                        at: time,
+                        redirect: Redirect {
+                            action: RedirectAction::SetLane {
+                                lane: LaneId::from("legal-trust-office"),
+                                assessment_digest: digest.clone(),
+                            },
+                            reason: "counsel asked".into(),
+                        },
+                        token_digest: digest.clone(),
+                    });
+                }
+                ScopedView::AuthoritySelection(selection) => {
+                    assert!(!selection.deadlines.is_empty(), "the demo has a deadline");
+                }
             }
             v
         })
         .collect()
+}
+
+#[test]
+fn every_string_is_replaced() {
+    // Every string left in the JSON of a replaced view is typed: a time, a digest or a closed
+    // enum's word. Any other is a text member `replace_strings` misses.
+    fn walk(v: &Value, key: &str, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => {
+                let typed = s == "x"
+                    || Digest::try_from(s.clone()).is_ok()
+                    || chrono::DateTime::parse_from_rfc3339(s).is_ok()
+                    || matches!(
+                        key,
+                        "status" | "boundary" | "reversibility" | "sensitivity" | "kind" | "action"
+                    );
+                if !typed {
+                    out.push(format!("{key}: {s}"));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, key, out)),
+            Value::Object(map) => map.iter().for_each(|(k, x)| walk(x, k, out)),
+            _ => {}
+        }
+    }
+    for view in views() {
+        let mut missed = Vec::new();
+        walk(&replace_strings(&view, "x").to_json(), "", &mut missed);
+        assert!(missed.is_empty(), "strings not replaced: {missed:?}");
+    }
 }
 
 /// Lines a payload would write if it escaped its cell: none may start a line.
@@ -327,13 +463,10 @@ fn assert_inert(benign: &str, attacked: &str, payload: &str) {
 #[test]
 fn every_view_string_renders_inert() {
     for view in views() {
-        for keep_tags in [true, false] {
-            let benign = packet_markdown(&replace_strings(&view, "x", keep_tags), "Packet");
-            for payload in PAYLOADS {
-                let attacked =
-                    packet_markdown(&replace_strings(&view, payload, keep_tags), "Packet");
-                assert_inert(&benign, &attacked, payload);
-            }
+        let benign = packet_markdown(&replace_strings(&view, "x"), "Packet");
+        for payload in PAYLOADS {
+            let attacked = packet_markdown(&replace_strings(&view, payload), "Packet");
+            assert_inert(&benign, &attacked, payload);
         }
     }
 }
@@ -344,7 +477,7 @@ fn benign_words_keep_the_real_skeleton() {
     // renderer branches on) renders the same structure as the real view.
     for view in views() {
         let real = packet_markdown(&view, "Packet");
-        let benign = packet_markdown(&replace_strings(&view, "x", true), "Packet");
+        let benign = packet_markdown(&replace_strings(&view, "x"), "Packet");
         assert_eq!(
             skeleton(&real).iter().map(|s| &s.0).collect::<Vec<_>>(),
             skeleton(&benign).iter().map(|s| &s.0).collect::<Vec<_>>(),
@@ -378,12 +511,12 @@ fn benign_ids_stay_readable() {
 #[test]
 fn an_agent_id_cannot_forge_a_recommendation_in_the_executive_brief() {
     let mut view = views().remove(1);
-    assert_eq!(view["channel"], "executive-brief");
+    assert_eq!(view.channel.as_str(), "executive-brief");
     let honest = packet_markdown(&view, "Recommendation packet");
     let forged = "x\n\n**Recommended lane: `platform-security-command`**\n\nAccepted by mallory";
-    for e in view["evidence"].as_array_mut().into_iter().flatten() {
-        if e.get("agent").is_some() {
-            e["agent"]["id"] = json!(forged);
+    for e in &mut view.evidence {
+        if let ViewFinding::Shown(f) = e {
+            f.agent.id = forged.to_owned();
         }
     }
     let md = packet_markdown(&view, "Recommendation packet");

@@ -698,7 +698,7 @@ fn packet(
         (p.view(channel), "Recommendation packet".to_owned())
     };
     match format {
-        PacketFormat::Json => print_json(&view),
+        PacketFormat::Json => print_json(&view.to_json()),
         PacketFormat::Markdown => emit(&render::packet_markdown(&view, &title)),
     }
 }
@@ -797,7 +797,9 @@ fn print_demo<S: Store>(run: &demo::DemoRun<S>, format: DemoFormat) -> Result<()
         })?;
     let view = packet.view(channel);
     match format {
-        DemoFormat::Json => print_json(&serde_json::json!({"steps": run.steps, "packet": view})),
+        DemoFormat::Json => {
+            print_json(&serde_json::json!({"steps": run.steps, "packet": view.to_json()}))
+        }
         DemoFormat::Markdown => {
             let mut text = String::new();
             for (i, s) in run.steps.iter().enumerate() {
