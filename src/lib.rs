@@ -46,18 +46,25 @@
 //! Any finding, delegation or redirect in `open` recomputes the assessment; a reviewable draft
 //! gets a new revision and digest (so earlier sign-offs are void: recorded, never deleted) and
 //! the case goes to `drafted`, otherwise to `gathering`. The machine is a statig
-//! `#[state_machine]` ([`case::machine`]); `authority-lane diagram` draws it from the
-//! transition table, which is explored out of the machine itself.
+//! `#[state_machine]` ([`case::machine`]) whose handlers look themselves up in one table
+//! ([`case::machine::TRANSITIONS`], with the hierarchy in [`case::machine::Node::parent`]);
+//! `decide`'s legality checks, `not_allowed_in_state`'s list of what a state accepts and
+//! `authority-lane diagram` are derived from the same table.
 //!
 //! ## Why a skipped human is impossible (the safety argument)
 //!
 //! The invariants of the design (§11), why each holds, and the test that checks it:
 //!
 //! 1. **No acceptance without a review quorum and an acceptance bound to the final digest, from
-//!    the right principals.** The machine reaches `accepted` only on `Input::Accept` from
-//!    `awaiting_acceptance`, which it enters only on a sign-off that completes the quorum. Both
-//!    inputs are fed by `evolve` for an [`case::Event`] carrying an [`approval::Approval`] of
-//!    kind review or accept; `Event` has a private constructor (only `decide` makes one) and
+//!    the right principals.** The machine reaches `accepted` only on `Input::Accept`, which
+//!    carries the verified `Approval<Accept>`, from `awaiting_acceptance`, which it enters only
+//!    on a sign-off carrying its `Approval<Review>` and the quorum proof; the states keep both
+//!    (`awaiting_acceptance { quorum }`, `accepted { quorum, acceptance }`), and the packet's
+//!    acceptor and timings are read from them. Both inputs are fed by `evolve` for an
+//!    [`case::Event`] carrying an [`approval::Approval`] of kind review or accept, and only
+//!    into the case state the event was decided against (`stale_event` otherwise; `evolve`
+//!    consumes the event, which is not `Clone`); `Event` has a private constructor (only
+//!    `decide` makes one) and
 //!    `Approval` has private fields, no `Clone`/`Default`/`Deserialize`, and is minted only by
 //!    [`approval::verify`]. `decide` checks the digest against the current draft
 //!    (`stale_approval`), roles and lanes (`not_authorized`), distinct principals and keys

@@ -1,129 +1,137 @@
 //! What people read: Markdown for reviewers ([`packet_markdown`], in `markdown`), rendered from a
 //! typed channel view with every value made inert, and the statechart diagrams ([`mermaid`],
-//! [`dot`]) drawn from the machine's transition table.
+//! [`dot`]) drawn from the statechart's one table and hierarchy.
 
-use crate::case::machine::{Leaf, Step, transition_table};
+use crate::case::machine::{InputKind, Leaf, Node, TRANSITIONS, Target};
 use std::fmt::Write as _;
 
 mod markdown;
 pub use markdown::packet_markdown;
 
-fn input_label(step: &Step) -> (&'static str, &'static str) {
-    use crate::case::machine::Input;
-    match step.input {
-        Input::Evidence { ready: true } => (
-            "finding, delegate or redirect [ready]",
-            "findings unsigned, delegate and redirect need an Approval",
-        ),
-        Input::Evidence { ready: false } => (
-            "finding, delegate or redirect [not ready]",
-            "findings unsigned, delegate and redirect need an Approval",
-        ),
-        Input::SignOff { quorum: false } => ("review [below quorum]", "needs Approval of review"),
-        Input::SignOff { quorum: true } => ("review [quorum met]", "needs Approval of review"),
-        Input::Accept => ("accept", "needs Approval of accept"),
-        Input::StandDown => ("stand_down", "needs Approval of stand_down"),
-        Input::Declare => ("declare", "needs Approval of declare"),
+/// What an input needs from a human, for the diagrams' legend.
+fn needs(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Revise { .. } => {
+            "a finding (unsigned; checked against the workflow), or a delegate or redirect Approval"
+        }
+        InputKind::SignOff { .. } => "a review Approval naming the current draft digest",
+        InputKind::Accept => "an accept Approval by an owner of the recommended lane",
+        InputKind::StandDown => "a stand_down Approval by security leadership",
+        InputKind::Declare => "a declare Approval by security leadership (opens the case)",
     }
 }
 
-/// A superstate and what it contains, built from the leaves' declared superstates.
-#[derive(Default)]
-struct Node {
-    name: String,
-    children: Vec<Node>,
-    leaves: Vec<Leaf>,
+/// The legend: each input's label and what it needs, one line each.
+fn legend() -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for kind in InputKind::ALL {
+        let line = format!("{}: {}", kind.commands().join(" / "), needs(kind));
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines
 }
 
-impl Node {
-    fn tree() -> Node {
-        let mut root = Node::default();
-        for leaf in Leaf::ALL {
-            let mut node = &mut root;
-            for sup in leaf.superstates() {
-                let i = match node.children.iter().position(|c| c.name == *sup) {
-                    Some(i) => i,
-                    None => {
-                        node.children.push(Node {
-                            name: (*sup).to_owned(),
-                            ..Node::default()
-                        });
-                        node.children.len() - 1
-                    }
-                };
-                node = &mut node.children[i];
-            }
-            node.leaves.push(leaf);
-        }
-        root
-    }
+/// The nodes directly below `node` in the hierarchy.
+fn children(node: Node) -> impl Iterator<Item = Node> {
+    Node::ALL
+        .into_iter()
+        .filter(move |n| n.parent() == Some(node))
+}
 
-    fn mermaid(&self, depth: usize, out: &mut String) {
-        let pad = "    ".repeat(depth);
-        for leaf in &self.leaves {
-            let _ = writeln!(out, "{pad}{}", leaf.as_str());
-        }
-        for child in &self.children {
-            let _ = writeln!(out, "{pad}state {} {{", child.name);
-            child.mermaid(depth + 1, out);
+fn mermaid_tree(node: Node, depth: usize, out: &mut String) {
+    let pad = "    ".repeat(depth);
+    for child in children(node) {
+        if child.leaf().is_some() {
+            let _ = writeln!(out, "{pad}{}", child.as_str());
+        } else {
+            let _ = writeln!(out, "{pad}state {} {{", child.as_str());
+            mermaid_tree(child, depth + 1, out);
             let _ = writeln!(out, "{pad}}}");
         }
     }
+}
 
-    fn dot(&self, depth: usize, out: &mut String) {
-        let pad = "    ".repeat(depth);
-        for leaf in &self.leaves {
-            let _ = writeln!(out, "{pad}{};", leaf.as_str());
-        }
-        for child in &self.children {
+fn dot_tree(node: Node, depth: usize, out: &mut String) {
+    let pad = "    ".repeat(depth);
+    for child in children(node) {
+        if child.leaf().is_some() {
+            let _ = writeln!(out, "{pad}{};", child.as_str());
+        } else {
+            let name = child.as_str();
             let _ = writeln!(
                 out,
-                "{pad}subgraph cluster_{} {{\n{pad}    label=\"{}\";",
-                child.name, child.name
+                "{pad}subgraph cluster_{name} {{\n{pad}    label=\"{name}\";"
             );
-            child.dot(depth + 1, out);
+            dot_tree(child, depth + 1, out);
             let _ = writeln!(out, "{pad}}}");
         }
     }
 }
 
-/// The statechart as a Mermaid `stateDiagram-v2`, drawn from the machine's transition table.
+/// A leaf inside `node` (itself, for a leaf): where DOT anchors an edge drawn from a cluster.
+fn anchor(node: Node) -> Leaf {
+    Leaf::ALL
+        .into_iter()
+        .find(|l| l.node().ancestors().any(|n| n == node))
+        .unwrap_or(Leaf::Gathering)
+}
+
+/// The statechart as a Mermaid `stateDiagram-v2`, drawn from [`TRANSITIONS`]: a transition a
+/// superstate handles is one edge from that superstate; labels name the input; the legend says
+/// which approval each needs.
 pub fn mermaid() -> String {
     let mut out = String::from("stateDiagram-v2\n");
-    Node::tree().mermaid(1, &mut out);
-    out.push_str("    [*] --> gathering : declare / needs Approval of declare\n");
-    for step in transition_table() {
-        if let Some(to) = step.to {
-            let (label, needs) = input_label(&step);
-            let _ = writeln!(
-                out,
-                "    {} --> {} : {label} / {needs}",
-                step.from.as_str(),
-                to.as_str()
-            );
-        }
+    mermaid_tree(Node::Case, 1, &mut out);
+    out.push_str("    [*] --> gathering : declare\n");
+    for t in TRANSITIONS {
+        let to = match t.to {
+            Target::Stay => t.at.as_str(),
+            Target::Go(leaf) => leaf.as_str(),
+        };
+        let _ = writeln!(out, "    {} --> {to} : {}", t.at.as_str(), t.on.label());
     }
+    out.push_str("    note right of closed\n");
+    for line in legend() {
+        let _ = writeln!(out, "        {line}");
+    }
+    out.push_str("    end note\n");
     out
 }
 
-/// The statechart in Graphviz DOT, drawn from the machine's transition table.
+/// The statechart in Graphviz DOT, drawn from [`TRANSITIONS`] as [`mermaid`] is; an edge a
+/// superstate handles leaves its cluster (`ltail`).
 pub fn dot() -> String {
     let mut out = String::from(
         "digraph authority_lane {\n    compound=true;\n    node [shape=box, style=rounded];\n    start [shape=point];\n",
     );
-    Node::tree().dot(1, &mut out);
-    out.push_str("    start -> gathering [label=\"declare\\nneeds Approval of declare\"];\n");
-    for step in transition_table() {
-        if let Some(to) = step.to {
-            let (label, needs) = input_label(&step);
-            let _ = writeln!(
-                out,
-                "    {} -> {} [label=\"{label}\\n{needs}\"];",
-                step.from.as_str(),
-                to.as_str()
-            );
-        }
+    dot_tree(Node::Case, 1, &mut out);
+    out.push_str("    start -> gathering [label=\"declare\"];\n");
+    for t in TRANSITIONS {
+        let from = anchor(t.at);
+        let to = match t.to {
+            Target::Stay => from,
+            Target::Go(leaf) => leaf,
+        };
+        let tail = if t.at.leaf().is_some() {
+            String::new()
+        } else {
+            format!(", ltail=cluster_{}", t.at.as_str())
+        };
+        let _ = writeln!(
+            out,
+            "    {} -> {} [label=\"{}\"{tail}];",
+            from.as_str(),
+            to.as_str(),
+            t.on.label()
+        );
     }
+    let _ = writeln!(
+        out,
+        "    legend [shape=note, label=\"{}\\l\"];",
+        legend().join("\\l")
+    );
     out.push_str("}\n");
     out
 }

@@ -11,7 +11,7 @@
 use authority_lane::approval::{
     Accept, Decision, Declare, Delegate, Redirect, RedirectAction, Review, StandDown,
 };
-use authority_lane::case::machine::{Input, Leaf, transition_table};
+use authority_lane::case::machine::{InputKind, Leaf, transition_table};
 use authority_lane::case::{Case, Command};
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
@@ -206,7 +206,7 @@ fn case_in(leaf: Leaf) -> World {
 
 /// Valid commands of `kind` for the case in `leaf`, each with the machine input it feeds: the
 /// main one, plus variants that feed another input of the same kind.
-fn commands(w: &mut World, leaf: Leaf, kind: &str) -> Vec<(Command, Input)> {
+fn commands(w: &mut World, leaf: Leaf, kind: &str) -> Vec<(Command, InputKind)> {
     let mut out = vec![command(w, leaf, kind)];
     match kind {
         // Asking for evidence sends any open case (back) to gathering.
@@ -220,26 +220,27 @@ fn commands(w: &mut World, leaf: Leaf, kind: &str) -> Vec<(Command, Input)> {
                     reason: "need customer numbers".into(),
                 }),
             ),
-            Input::Evidence { ready: false },
+            InputKind::Revise { ready: false },
         )),
         // A second product-security reviewer does not complete the quorum.
-        "review" if leaf == Leaf::InReview => {
-            out.push((w.review("omar.haddad"), Input::SignOff { quorum: false }))
-        }
+        "review" if leaf == Leaf::InReview => out.push((
+            w.review("omar.haddad"),
+            InputKind::SignOff { quorum: false },
+        )),
         _ => {}
     }
     out
 }
 
 /// The main valid command of `kind` for the case in `leaf`, and the machine input it feeds.
-fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, Input) {
+fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, InputKind) {
     // Findings, delegations and exclusions leave readiness as it is: a draft stays reviewable,
     // and gathering (required facts missing) stays gathering.
     let ready = leaf != Leaf::Gathering;
     match kind {
         "finding" => (
             w.finding("lineage.internal_packages_in_window", json!(3)),
-            Input::Evidence { ready },
+            InputKind::Revise { ready },
         ),
         "declare" => (
             w.decision(
@@ -249,7 +250,7 @@ fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, Input) {
                     severity: "sev1".into(),
                 }),
             ),
-            Input::Declare,
+            InputKind::Declare,
         ),
         "delegate" => {
             let until = w.now + Duration::hours(1);
@@ -262,16 +263,19 @@ fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, Input) {
                         until,
                     }),
                 ),
-                Input::Evidence { ready },
+                InputKind::Revise { ready },
             )
         }
         // In `in_review` the trust reviewer completes the quorum; elsewhere a reviewer who has
         // not signed adds a first sign-off.
         "review" if leaf == Leaf::InReview => {
-            (w.review("ines.duarte"), Input::SignOff { quorum: true })
+            (w.review("ines.duarte"), InputKind::SignOff { quorum: true })
         }
-        "review" => (w.review("omar.haddad"), Input::SignOff { quorum: false }),
-        "accept" => (w.accept("priya.natarajan"), Input::Accept),
+        "review" => (
+            w.review("omar.haddad"),
+            InputKind::SignOff { quorum: false },
+        ),
+        "accept" => (w.accept("priya.natarajan"), InputKind::Accept),
         // The legal and trust office owns every option's boundary lane.
         "redirect" => (
             w.decision(
@@ -284,9 +288,9 @@ fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, Input) {
                     reason: "not enough on its own".into(),
                 }),
             ),
-            Input::Evidence { ready },
+            InputKind::Revise { ready },
         ),
-        "stand_down" => (w.stand_down(), Input::StandDown),
+        "stand_down" => (w.stand_down(), InputKind::StandDown),
         other => panic!("unknown command kind {other}"),
     }
 }

@@ -28,7 +28,7 @@ use crate::packet::{
 };
 use crate::workflow::{Lane, Truth, Workflow};
 use chrono::{DateTime, Utc};
-use machine::{Chart, Input, Leaf};
+use machine::{Acceptance, Chart, Input, InputKind, Leaf, Quorum, Revision};
 pub use rejection::Rejection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -321,8 +321,6 @@ pub struct Case {
     seen_jti: BTreeSet<String>,
     last_at: DateTime<Utc>,
     first_draft_at: Option<DateTime<Utc>>,
-    reviewed_at: Option<DateTime<Utc>>,
-    accepted: Option<(PrincipalId, DateTime<Utc>)>,
     /// Events applied since the case was opened: the position an [`Event`] is decided at.
     applied: u64,
     /// Digests of what the case holds now, computed on first use and forgotten by
@@ -363,6 +361,7 @@ impl Case {
                         "{} (a case is opened by a declare token)",
                         other.kind().as_str()
                     ),
+                    accepts: vec!["declare"],
                 });
             }
         };
@@ -416,15 +415,13 @@ impl Case {
             seen_jti: [approval.jti().to_owned()].into(),
             last_at: at,
             first_draft_at: None,
-            reviewed_at: None,
-            accepted: None,
             applied: 0,
             memo: Memo::default(),
             workflow,
             trust,
         };
         // A workflow with nothing required is reviewable at once.
-        case.settle(at);
+        case.settle(at, Revision::Declaration(Arc::new(approval)));
         Ok(case)
     }
 
@@ -628,9 +625,9 @@ impl Case {
     /// acceptance — the case's last record, since a closed case takes nothing more — sits in
     /// its journal; the packet carries it so that a relying party can detect a rollback.
     pub fn packet(&self, journal: crate::packet::JournalRef) -> Option<RecommendationPacket> {
-        let (by, _) = self.accepted.as_ref()?;
-        (self.state() == Leaf::Accepted)
-            .then(|| RecommendationPacket::new(self.build_draft(), by.clone(), journal))
+        let acceptance = self.chart.acceptance()?;
+        let by = acceptance.approval().issuer().clone();
+        Some(RecommendationPacket::new(self.build_draft(), by, journal))
     }
 
     /// A summary for `status`.
@@ -663,7 +660,8 @@ impl Case {
     /// (`time_regression`), and the command's own `at` may not run ahead of it by more than the
     /// review policy's `max_clock_skew_secs` (`clock_skew`).
     pub fn decide(&self, command: &Command, now: DateTime<Utc>) -> Result<Vec<Event>, Rejection> {
-        if self.state().is_closed() {
+        if !InputKind::ALL.iter().any(|k| self.chart.allows(*k)) {
+            // No input is allowed in this state (the closed states): one code for all commands.
             return Err(Rejection::CaseClosed {
                 state: self.state(),
             });
@@ -700,15 +698,18 @@ impl Case {
         }
     }
 
-    fn allowed(&self, input: Input, command: &str) -> Result<(), Rejection> {
-        match self.chart.probe(input) {
-            Some(_) => Ok(()),
-            None => Err(Rejection::NotAllowedInState {
-                state: self.state(),
-                path: self.path(),
-                command: command.to_owned(),
-            }),
+    /// Whether the statechart takes an input of `kind` in the current state (the table, as the
+    /// machine dispatches it), else `not_allowed_in_state` naming what the state accepts.
+    fn allowed(&self, kind: InputKind, command: &str) -> Result<(), Rejection> {
+        if self.chart.allows(kind) {
+            return Ok(());
         }
+        Err(Rejection::NotAllowedInState {
+            state: self.state(),
+            path: self.path(),
+            command: command.to_owned(),
+            accepts: machine::accepted_commands(self.state()),
+        })
     }
 
     fn decide_finding(
@@ -752,7 +753,8 @@ impl Case {
             });
         }
         let value = self.workflow.parse_fact(&input.fact, &input.value)?;
-        self.allowed(Input::Evidence { ready: true }, "finding")?;
+        // `open` takes a revision whether or not it makes the draft reviewable.
+        self.allowed(InputKind::Revise { ready: true }, "finding")?;
         Ok(Finding {
             fact: input.fact.clone(),
             value,
@@ -778,13 +780,13 @@ impl Case {
             });
         }
         match &approval {
-            AnyApproval::Declare(_) => self.allowed(Input::Declare, "declare")?,
+            AnyApproval::Declare(_) => self.allowed(InputKind::Declare, "declare")?,
             AnyApproval::Delegate(a) => self.check_delegate(a, at)?,
             AnyApproval::Review(a) => self.check_review(a)?,
             AnyApproval::Accept(a) => self.check_accept(a, at)?,
             AnyApproval::Redirect(a) => self.check_redirect(a, at)?,
             AnyApproval::StandDown(a) => {
-                self.allowed(Input::StandDown, "stand_down")?;
+                self.allowed(InputKind::StandDown, "stand_down")?;
                 let role = &self.workflow.review().command_role;
                 if !self.trust.has_role(a.issuer(), role) {
                     return Err(Rejection::NotAuthorized {
@@ -834,7 +836,7 @@ impl Case {
         a: &Approval<crate::approval::Delegate>,
         at: DateTime<Utc>,
     ) -> Result<(), Rejection> {
-        self.allowed(Input::Evidence { ready: true }, "delegate")?;
+        self.allowed(InputKind::Revise { ready: true }, "delegate")?;
         let d = a.decision();
         let deny = |needed: String| Rejection::NotAuthorized {
             issuer: a.issuer().clone(),
@@ -886,7 +888,8 @@ impl Case {
     }
 
     fn check_review(&self, a: &Approval<crate::approval::Review>) -> Result<(), Rejection> {
-        self.allowed(Input::SignOff { quorum: false }, "review")?;
+        // A state that takes a sign-off takes it whether or not it completes the quorum.
+        self.allowed(InputKind::SignOff { quorum: false }, "review")?;
         let policy = self.workflow.review();
         if !policy
             .required_roles
@@ -941,6 +944,7 @@ impl Case {
                 state: self.state(),
                 path: self.path(),
                 command: "an approval of a draft".into(),
+                accepts: machine::accepted_commands(self.state()),
             })?;
         if &expected != got {
             return Err(Rejection::StaleApproval {
@@ -956,7 +960,7 @@ impl Case {
         a: &Approval<crate::approval::Accept>,
         at: DateTime<Utc>,
     ) -> Result<(), Rejection> {
-        self.allowed(Input::Accept, "accept")?;
+        self.allowed(InputKind::Accept, "accept")?;
         let d = a.decision();
         let recommended = self.recommended_lane();
         if &d.lane != recommended {
@@ -989,7 +993,7 @@ impl Case {
     }
 
     fn check_redirect(&self, a: &Approval<Redirect>, at: DateTime<Utc>) -> Result<(), Rejection> {
-        self.allowed(Input::Evidence { ready: true }, "redirect")?;
+        self.allowed(InputKind::Revise { ready: true }, "redirect")?;
         let r = a.decision();
         let deny = |action: &str, needed: String| Rejection::NotAuthorized {
             issuer: a.issuer().clone(),
@@ -1138,33 +1142,47 @@ impl Case {
         self.memo = Memo::default();
         let at = event.recorded_at;
         self.last_at = at;
-        match &event.kind {
+        match event.kind {
             EventKind::Finding(f) => {
+                let fact = f.fact.clone();
+                let agent = f.agent.id.clone();
                 if let Some(def) = self.workflow.fact(&f.fact) {
-                    self.evidence.record(def, f.clone());
+                    self.evidence.record(def, f);
                 }
-                self.requested.remove(&f.fact);
+                self.requested.remove(&fact);
                 let index = self.evidence.findings().len() - 1;
                 self.ratchet(at, |rules| LaneCause::Finding {
                     index,
-                    fact: f.fact.clone(),
-                    agent: f.agent.id.clone(),
+                    fact,
+                    agent,
                     rules,
                 });
-                self.settle(at);
+                self.settle(at, Revision::Finding);
             }
             EventKind::Decision { approval, .. } => self.apply_decision(at, approval),
         }
         Ok(())
     }
 
-    fn apply_decision(&mut self, at: DateTime<Utc>, approval: &AnyApproval) {
+    /// Feeds the statechart. `evolve` only applies events decided against this very state
+    /// (the basis check), and `decide` asked the same table, so the machine always takes it: a
+    /// refusal here is a bug, never an input to ignore.
+    fn dispatch(&mut self, input: Input) {
+        let kind = input.kind();
+        let from = self.state();
+        assert!(
+            self.chart.dispatch(input),
+            "the statechart refused {kind:?} in {from}, which decide allowed"
+        );
+    }
+
+    fn apply_decision(&mut self, at: DateTime<Utc>, approval: AnyApproval) {
         self.seen_jti.insert(approval.jti().to_owned());
         match approval {
             AnyApproval::Declare(_) => {}
             AnyApproval::Delegate(a) => {
                 self.approvals
-                    .push(record(a, DecisionKind::Delegate, at, None));
+                    .push(record(&a, DecisionKind::Delegate, at, None));
                 let d = a.decision();
                 self.delegations.push(DelegationRecord {
                     lane: d.lane.clone(),
@@ -1173,38 +1191,39 @@ impl Case {
                     by: a.issuer().clone(),
                     at,
                 });
-                self.settle(at);
+                self.settle(at, Revision::Delegation(Arc::new(a)));
             }
             AnyApproval::Redirect(a) => {
                 self.approvals
-                    .push(record(a, DecisionKind::Redirect, at, None));
-                self.apply_redirect(at, a);
-                self.settle(at);
+                    .push(record(&a, DecisionKind::Redirect, at, None));
+                self.apply_redirect(at, &a);
+                self.settle(at, Revision::Redirect(Arc::new(a)));
             }
             AnyApproval::Review(a) => {
                 self.approvals
-                    .push(record(a, DecisionKind::Review, at, Some(self.revision)));
+                    .push(record(&a, DecisionKind::Review, at, Some(self.revision)));
                 self.signoffs.push(SignOff {
                     issuer: a.issuer().clone(),
                     kid: a.kid().clone(),
                     revision: self.revision,
                 });
-                let quorum = self.quorum_met();
-                self.chart.dispatch(Input::SignOff { quorum });
-                if quorum {
-                    self.reviewed_at = Some(at);
-                }
+                let quorum = self
+                    .quorum_signers()
+                    .map(|signers| Quorum::new(self.revision, signers, at));
+                self.dispatch(Input::SignOff {
+                    review: Arc::new(a),
+                    quorum,
+                });
             }
             AnyApproval::Accept(a) => {
                 self.approvals
-                    .push(record(a, DecisionKind::Accept, at, Some(self.revision)));
-                self.chart.dispatch(Input::Accept);
-                self.accepted = Some((a.issuer().clone(), at));
+                    .push(record(&a, DecisionKind::Accept, at, Some(self.revision)));
+                self.dispatch(Input::Accept(Acceptance::new(a, at)));
             }
             AnyApproval::StandDown(a) => {
                 self.approvals
-                    .push(record(a, DecisionKind::StandDown, at, None));
-                self.chart.dispatch(Input::StandDown);
+                    .push(record(&a, DecisionKind::StandDown, at, None));
+                self.dispatch(Input::StandDown(Arc::new(a)));
             }
         }
     }
@@ -1311,19 +1330,18 @@ impl Case {
 
     /// After the draft's content changed: a new revision (voiding sign-offs on the old one) when
     /// a reviewable draft exists, else back to gathering.
-    fn settle(&mut self, at: DateTime<Utc>) {
+    fn settle(&mut self, at: DateTime<Utc>, by: Revision) {
         let ready = self.ready();
-        self.chart.dispatch(Input::Evidence { ready });
+        self.dispatch(Input::Revise { ready, by });
         if ready {
             self.revision += 1;
             self.first_draft_at.get_or_insert(at);
-            self.reviewed_at = None;
         }
     }
 
-    /// Quorum on the current revision: enough distinct principals, and every required role
-    /// covered by a different signer.
-    fn quorum_met(&self) -> bool {
+    /// The quorum on the current revision, if it is met: enough distinct principals, and every
+    /// required role covered by a different signer.
+    fn quorum_signers(&self) -> Option<Vec<PrincipalId>> {
         let policy = self.workflow.review();
         let signers: Vec<&PrincipalId> = {
             let mut seen = BTreeSet::new();
@@ -1332,8 +1350,9 @@ impl Case {
                 .filter(|p| seen.insert(*p))
                 .collect()
         };
-        signers.len() >= policy.quorum as usize
-            && roles_coverable(&policy.required_roles, &signers, &self.trust)
+        (signers.len() >= policy.quorum as usize
+            && roles_coverable(&policy.required_roles, &signers, &self.trust))
+        .then(|| signers.into_iter().cloned().collect())
     }
 
     fn decision_owner(&self) -> DecisionOwner {
@@ -1433,8 +1452,8 @@ impl Case {
             timings: Timings {
                 declared_at: self.declared.at,
                 first_draft_at: self.first_draft_at,
-                reviewed_at: self.reviewed_at,
-                accepted_at: self.accepted.as_ref().map(|(_, at)| *at),
+                reviewed_at: self.chart.quorum().map(Quorum::reached_at),
+                accepted_at: self.chart.acceptance().map(Acceptance::at),
             },
             packet_digest,
         }

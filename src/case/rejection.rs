@@ -80,7 +80,10 @@ pub enum Rejection {
         expected: Vec<String>,
     },
     /// The command is not allowed in the case's current state.
-    #[error("{command} is not allowed in state {state} ({path})")]
+    #[error(
+        "{command} is not allowed in state {state} ({path}); {state} accepts {}",
+        if accepts.is_empty() { "no command".to_owned() } else { accepts.join(", ") }
+    )]
     NotAllowedInState {
         /// The current leaf state.
         state: Leaf,
@@ -88,6 +91,8 @@ pub enum Rejection {
         path: String,
         /// The command kind.
         command: String,
+        /// The command kinds the state accepts (from the statechart's table).
+        accepts: Vec<&'static str>,
     },
     /// The time of record is earlier than the last record's (only a supplied clock can do
     /// this).

@@ -133,7 +133,7 @@ enum Command {
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<String>,
     },
-    /// Draw the statechart from the machine's transition table.
+    /// Draw the statechart from its one table of transitions and hierarchy.
     Diagram {
         /// Output format.
         #[arg(long, value_enum, default_value_t = DiagramFormat::Mermaid)]
