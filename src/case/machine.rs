@@ -15,7 +15,7 @@
 //!
 //! **One source.** [`Node::parent`] is the hierarchy and [`TRANSITIONS`] the transitions, each
 //! written once: which node handles which [`InputKind`] and where it leads. The statig
-//! handlers look their node up in the table ([`react`]); [`transition_table`], the legality
+//! handlers look their node up in the table (`react`); [`transition_table`], the legality
 //! probe `decide` uses ([`route`]), [`Leaf::is_closed`], the paths and the diagrams are all
 //! derived from the same two. A test checks that statig's own superstate attributes agree with
 //! [`Node::parent`].
