@@ -4,8 +4,8 @@ independent validator (python-jsonschema, Draft 2020-12, format checking on).
 
 Usage: validate_documents.py SCHEMAS_DIR JOURNAL
 
-Record 0's event must validate against genesis.schema.json, every record against
-journal-record.schema.json. Exits 1 naming the record and the first error."""
+Record 0's event must validate against genesis.schema.json, every later record's event
+against event.schema.json, every record against journal-record.schema.json. Exits 1 naming the record and the first error."""
 import json
 import subprocess
 import sys
@@ -29,6 +29,7 @@ def main():
     schemas, journal = sys.argv[1], sys.argv[2]
     genesis = validator(f"{schemas}/genesis.schema.json")
     record = validator(f"{schemas}/journal-record.schema.json")
+    event = validator(f"{schemas}/event.schema.json")
     failures = 0
     with open(journal) as f:
         for n, line in enumerate(f):
@@ -36,6 +37,8 @@ def main():
             checks = [("journal-record", record, rec)]
             if n == 0:
                 checks.append(("genesis", genesis, rec["event"]))
+            else:
+                checks.append(("event", event, rec["event"]))
             for name, v, doc in checks:
                 errors = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
                 if errors:
@@ -44,7 +47,7 @@ def main():
                     print(f"record {n}: {name}.schema.json: {e.message} at /{'/'.join(map(str, e.path))}")
     if failures:
         sys.exit(1)
-    print(f"{n + 1} records of {journal} validate (record 0 against genesis.schema.json)")
+    print(f"{n + 1} records of {journal} validate (record 0 against genesis.schema.json, the rest against event.schema.json)")
 
 
 main()

@@ -19,10 +19,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("facts.schema.json", schema_of::<workflow::FactsInput>()),
         ("assessment.schema.json", schema_of::<assess::Assessment>()),
         ("command.schema.json", schema_of::<case::Command>()),
-        (
-            "event.schema.json",
-            schema_of::<case::EventRecord<'static>>(),
-        ),
+        ("event.schema.json", schema_of::<case::EventRecord>()),
         ("genesis.schema.json", schema_of::<case::GenesisRecord>()),
         ("journal-record.schema.json", schema_of::<journal::Record>()),
         ("status.schema.json", schema_of::<store::JournalStatus>()),

@@ -1,5 +1,6 @@
 use super::*;
-use crate::approval::{AnyApproval, Decision, VerifyContext, verify};
+use crate::approval::{AnyApproval, Decision, Review, VerifyContext, verify};
+use chrono::{DateTime, Utc};
 use crate::digest::Digest;
 use crate::ids::CaseId;
 use crate::testing::Cast;

@@ -1,0 +1,143 @@
+//! The draft: its content, digests (memoised until the next `evolve`), the packet and status.
+
+use super::*;
+
+impl Case {
+    /// The digest of the current assessment (`sha256:` + SHA-256 of its RFC 8785 form), which
+    /// `set_lane` and `exclude_option` redirects must name: it binds a redirect to what its
+    /// signer saw.
+    pub fn assessment_digest(&self) -> Digest {
+        self.memo
+            .assessment_digest
+            .get_or_init(|| digest_of(&self.assessment()))
+            .clone()
+    }
+
+    /// The current draft, in any `open/deciding/*` state.
+    pub fn draft(&self) -> Option<DraftPacket> {
+        if !self.state().is_deciding() && self.state() != Leaf::Accepted {
+            return None;
+        }
+        Some(self.build_draft())
+    }
+
+    /// The current draft's digest, in any `open/deciding/*` state.
+    pub fn draft_digest(&self) -> Option<Digest> {
+        self.memo
+            .draft_digest
+            .get_or_init(|| self.draft().map(|d| d.packet_digest))
+            .clone()
+    }
+
+    /// The accepted recommendation: `Some` only in `closed/accepted`. `journal` is where the
+    /// acceptance — the case's last record, since a closed case takes nothing more — sits in
+    /// its journal; the packet carries it so that a relying party can detect a rollback.
+    pub fn packet(&self, journal: crate::packet::JournalRef) -> Option<RecommendationPacket> {
+        let acceptance = self.chart.acceptance()?;
+        let by = acceptance.approval().issuer().clone();
+        Some(RecommendationPacket::new(self.build_draft(), by, journal))
+    }
+
+    /// A summary for `status`.
+    pub fn status(&self) -> Status {
+        let a = self.assessment();
+        Status {
+            case_id: self.id().clone(),
+            state: self.state(),
+            path: self.path(),
+            revision: self.revision,
+            recommended_lane: self.recommended_lane().clone(),
+            draft_digest: self.draft_digest(),
+            assessment_digest: self.assessment_digest(),
+            decision_owner: self.decision_owner(),
+            signoffs: self.current_signoffs().count(),
+            stable: a.stable,
+            missing_required: a.missing_required,
+            requested_evidence: self.requested.iter().cloned().collect(),
+            findings: self.evidence.findings().len(),
+        }
+    }
+
+    pub(super) fn build_draft(&self) -> DraftPacket {
+        let facts = self
+            .evidence
+            .resolved()
+            .iter()
+            .map(|(k, r)| {
+                let sensitivity = self
+                    .workflow
+                    .fact(k)
+                    .map_or(crate::workflow::Sensitivity::General, |d| d.sensitivity);
+                (
+                    k.clone(),
+                    FactEntry {
+                        value: r.value.clone(),
+                        disputed: r.disputed,
+                        sensitivity,
+                    },
+                )
+            })
+            .collect();
+        let Assessment {
+            recommended_lane,
+            lanes,
+            options,
+            pending,
+            stable,
+            missing_required,
+            ready_for_review: _,
+        } = self.assessment();
+        let content = DraftContent {
+            case_id: self.id().clone(),
+            revision: self.revision,
+            workflow: WorkflowRef {
+                id: self.workflow.id().to_owned(),
+                digest: self.workflow.digest().clone(),
+            },
+            workflow_digest: self.workflow.digest().clone(),
+            trust_digest: self.trust.digest().clone(),
+            declared: self.declared.clone(),
+            recommended_lane,
+            lanes,
+            options,
+            pending,
+            stable,
+            missing_required,
+            decision_owner: self.decision_owner(),
+            lane_history: self.lane_history.clone(),
+            facts,
+            evidence: self.evidence.findings().to_vec(),
+            delegations: self.delegations.clone(),
+            redirects: self.redirects.clone(),
+            excluded_options: self.lanes.excluded.iter().cloned().collect(),
+        };
+        let packet_digest = content
+            .digest()
+            .expect("draft content is plain JSON (string keys, integers, no floats) and always canonicalises");
+        let approvals = self
+            .approvals
+            .iter()
+            .map(|r| ApprovalRecord {
+                voided: r.kind == "review" && r.revision != Some(self.revision),
+                ..r.clone()
+            })
+            .collect();
+        DraftPacket {
+            content,
+            approvals,
+            timings: Timings {
+                declared_at: self.declared.at,
+                first_draft_at: self.first_draft_at,
+                reviewed_at: self.chart.quorum().map(Quorum::reached_at),
+                accepted_at: self.chart.acceptance().map(Acceptance::at),
+            },
+            packet_digest,
+        }
+    }
+}
+
+/// `sha256:` + SHA-256 of an assessment's RFC 8785 form.
+pub(super) fn digest_of(assessment: &Assessment) -> Digest {
+    Digest::of_canonical(assessment)
+        .expect("an assessment is plain JSON (string keys, integers, no floats)")
+}

@@ -1,0 +1,152 @@
+//! Events: what `decide` makes and `evolve` consumes, and their journal form.
+
+use super::*;
+
+/// Something that happened to the case. Only [`Case::decide`] makes events; each carries the
+/// time of record it was decided at and the case state it was decided against, and
+/// [`Case::evolve`] consumes it (an event is not `Clone`): it is applied once, to that state.
+#[derive(Debug)]
+pub struct Event {
+    pub(super) kind: EventKind,
+    pub(super) recorded_at: DateTime<Utc>,
+    pub(super) basis: Basis,
+}
+
+/// The case state an event was decided against: the case, and how many events it had applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Basis {
+    pub(super) case: CaseId,
+    pub(super) applied: u64,
+}
+
+/// [`Case::evolve`] refused an event decided against another state of the case (e.g. on a
+/// stale clone) or against another case: its checks — digests, quorum, authority — were made
+/// against what that state held, not what this one holds. Decide the command again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "stale event: decided against case `{decided_case}` after {decided_at} events, applied to case `{case}` after {case_at}; decide the command again against the current state"
+)]
+pub struct StaleEvent {
+    /// The case the event was decided against.
+    pub decided_case: CaseId,
+    /// How many events that case had applied.
+    pub decided_at: u64,
+    /// The case it was applied to.
+    pub case: CaseId,
+    /// How many events this case has applied.
+    pub case_at: u64,
+}
+
+impl StaleEvent {
+    /// The stable code: `stale_event`.
+    pub fn code(&self) -> &'static str {
+        "stale_event"
+    }
+}
+
+#[derive(Debug)]
+pub(super) enum EventKind {
+    Finding(Finding),
+    Decision {
+        at: DateTime<Utc>,
+        approval: AnyApproval,
+    },
+}
+
+impl Event {
+    /// When its submitter says it happened (the command's `at`).
+    pub fn at(&self) -> DateTime<Utc> {
+        match &self.kind {
+            EventKind::Finding(f) => f.at,
+            EventKind::Decision { at, .. } => *at,
+        }
+    }
+
+    /// The time of record it was decided at: the journal record's `at`.
+    pub fn recorded_at(&self) -> DateTime<Utc> {
+        self.recorded_at
+    }
+}
+
+/// The journal form of an event, one type both ways: what [`Event`] serialises to and what
+/// replay reads back (`event.schema.json`). A finding mirrors its command; a decision keeps the
+/// raw token (so replay re-verifies it) plus its kind, issuer and digest for readers. `clock`
+/// is the store's supplied-clock mark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventRecord {
+    /// A finding.
+    Finding {
+        /// When the agent observed it.
+        #[serde(deserialize_with = "crate::time::de")]
+        at: DateTime<Utc>,
+        /// Who.
+        agent: Agent,
+        /// What, as submitted (the value typed per the fact's declaration).
+        finding: FindingInput,
+        /// `supplied` when the time of record was supplied.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock: Option<ClockMark>,
+    },
+    /// A verified decision.
+    Decision {
+        /// When the human decided it.
+        #[serde(deserialize_with = "crate::time::de")]
+        at: DateTime<Utc>,
+        /// Decision kind.
+        kind: DecisionKind,
+        /// Issuer.
+        issuer: PrincipalId,
+        /// SHA-256 of the token.
+        token_digest: Digest,
+        /// The compact JWS.
+        token: String,
+        /// `supplied` when the time of record was supplied.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock: Option<ClockMark>,
+    },
+}
+
+impl Event {
+    /// The event's journal form (without a clock mark: the store adds it).
+    pub fn record(&self) -> EventRecord {
+        match &self.kind {
+            EventKind::Finding(f) => EventRecord::Finding {
+                at: f.at,
+                agent: f.agent.clone(),
+                finding: FindingInput {
+                    fact: f.fact.clone(),
+                    value: serde_json::to_value(&f.value)
+                        .expect("a typed fact value is a JSON bool, integer or string"),
+                    source: f.source.clone(),
+                    note: f.note.clone(),
+                },
+                clock: None,
+            },
+            EventKind::Decision { at, approval } => EventRecord::Decision {
+                at: *at,
+                kind: approval.kind(),
+                issuer: approval.issuer().clone(),
+                token_digest: approval.token_digest().clone(),
+                token: approval.token().to_owned(),
+                clock: None,
+            },
+        }
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.record().serialize(s)
+    }
+}
+
+/// The mark a store puts on an event whose time of record came from a supplied clock
+/// (`"clock": "supplied"`), so that a relying party sees that the writer's clock was overridden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockMark {
+    /// The time of record was supplied (`--at`, an injected clock), not read from the writer's
+    /// clock.
+    Supplied,
+}

@@ -1,0 +1,242 @@
+//! Evolving: an event applied to the state it was decided against, and the statechart fed.
+
+use super::*;
+
+impl Case {
+    /// Applies an event made by [`decide`](Case::decide) on this case in its current state.
+    /// Deterministic; the only refusal is [`StaleEvent`], for an event decided against another
+    /// state (a stale clone of the case, or before other events were applied) or another case.
+    pub fn evolve(&mut self, event: Event) -> Result<(), StaleEvent> {
+        let here = Basis {
+            case: self.id().clone(),
+            applied: self.applied,
+        };
+        if event.basis != here {
+            return Err(StaleEvent {
+                decided_case: event.basis.case,
+                decided_at: event.basis.applied,
+                case: here.case,
+                case_at: here.applied,
+            });
+        }
+        self.applied += 1;
+        self.memo = Memo::default();
+        let at = event.recorded_at;
+        self.last_at = at;
+        match event.kind {
+            EventKind::Finding(f) => {
+                let fact = f.fact.clone();
+                let agent = f.agent.id.clone();
+                if let Some(def) = self.workflow.fact(&f.fact) {
+                    self.evidence.record(def, f);
+                }
+                self.requested.remove(&fact);
+                let index = self.evidence.findings().len() - 1;
+                self.ratchet(at, |rules| LaneCause::Finding {
+                    index,
+                    fact,
+                    agent,
+                    rules,
+                });
+                self.settle(at, Revision::Finding);
+            }
+            EventKind::Decision { approval, .. } => self.apply_decision(at, approval),
+        }
+        Ok(())
+    }
+
+    /// Feeds the statechart. `evolve` only applies events decided against this very state
+    /// (the basis check), and `decide` asked the same table, so the machine always takes it: a
+    /// refusal here is a bug, never an input to ignore.
+    pub(super) fn dispatch(&mut self, input: Input) {
+        let kind = input.kind();
+        let from = self.state();
+        assert!(
+            self.chart.dispatch(input),
+            "the statechart refused {kind:?} in {from}, which decide allowed"
+        );
+    }
+
+    pub(super) fn apply_decision(&mut self, at: DateTime<Utc>, approval: AnyApproval) {
+        self.seen_jti.insert(approval.jti().to_owned());
+        match approval {
+            AnyApproval::Declare(_) => {}
+            AnyApproval::Delegate(a) => {
+                self.approvals
+                    .push(record(&a, DecisionKind::Delegate, at, None));
+                let d = a.decision();
+                self.delegations.push(DelegationRecord {
+                    lane: d.lane.clone(),
+                    to: d.to.clone(),
+                    until: d.until,
+                    by: a.issuer().clone(),
+                    at,
+                });
+                self.settle(at, Revision::Delegation(Arc::new(a)));
+            }
+            AnyApproval::Redirect(a) => {
+                self.approvals
+                    .push(record(&a, DecisionKind::Redirect, at, None));
+                self.apply_redirect(at, &a);
+                self.settle(at, Revision::Redirect(Arc::new(a)));
+            }
+            AnyApproval::Review(a) => {
+                self.approvals
+                    .push(record(&a, DecisionKind::Review, at, Some(self.revision)));
+                self.signoffs.push(SignOff {
+                    issuer: a.issuer().clone(),
+                    kid: a.kid().clone(),
+                    revision: self.revision,
+                });
+                let quorum = self
+                    .quorum_signers()
+                    .map(|signers| Quorum::new(self.revision, signers, at));
+                self.dispatch(Input::SignOff {
+                    review: Arc::new(a),
+                    quorum,
+                });
+            }
+            AnyApproval::Accept(a) => {
+                self.approvals
+                    .push(record(&a, DecisionKind::Accept, at, Some(self.revision)));
+                self.dispatch(Input::Accept(Acceptance::new(a, at)));
+            }
+            AnyApproval::StandDown(a) => {
+                self.approvals
+                    .push(record(&a, DecisionKind::StandDown, at, None));
+                self.dispatch(Input::StandDown(Arc::new(a)));
+            }
+        }
+    }
+
+    pub(super) fn apply_redirect(&mut self, at: DateTime<Utc>, a: &Approval<Redirect>) {
+        let r = a.decision();
+        self.redirects.push(RedirectRecord {
+            by: a.issuer().clone(),
+            at,
+            redirect: r.clone(),
+            token_digest: a.token_digest().clone(),
+        });
+        match &r.action {
+            RedirectAction::RequestEvidence { facts } => {
+                self.requested.extend(facts.iter().cloned());
+            }
+            RedirectAction::ExcludeOption { option, .. } => {
+                self.lanes.excluded.insert(option.clone());
+            }
+            RedirectAction::SetLane { lane, .. } => {
+                let rank = self.rank(lane);
+                // Triggers now true on lanes above the chosen one were weighed by the redirecting
+                // owner: they no longer raise the lane. New triggers still do.
+                let assessment_facts = &self.evidence;
+                let acknowledged: Vec<_> = self
+                    .workflow
+                    .lanes()
+                    .iter()
+                    .filter(|l| l.rank > rank)
+                    .flat_map(|l| l.triggers.iter())
+                    .filter(|t| t.rule.eval(assessment_facts) == Truth::True)
+                    .map(|t| t.id.clone())
+                    .collect();
+                self.lanes.acknowledged.extend(acknowledged);
+                self.lanes.floor = Some(Floor {
+                    lane: lane.clone(),
+                    reasons: vec![Reason {
+                        rule: "redirect".into(),
+                        lane: lane.clone(),
+                        facts: Vec::new(),
+                    }],
+                });
+                let from = self.recommended_lane().clone();
+                let to = self.assessment().recommended_lane;
+                if to != from {
+                    self.lane_history.push(LaneChange {
+                        at,
+                        from: Some(from),
+                        to,
+                        cause: LaneCause::Redirect {
+                            by: a.issuer().clone(),
+                            token_digest: a.token_digest().clone(),
+                            reason: r.reason.clone(),
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    /// The escalation ratchet: when the lane rises, the floor follows it, so that findings can
+    /// never lower the lane later. Cheap: no full assessment. The cause names the new lane's
+    /// true triggers: none of them was true before, or the lane would already have been there.
+    pub(super) fn ratchet(
+        &mut self,
+        at: DateTime<Utc>,
+        cause: impl FnOnce(Vec<RuleId>) -> LaneCause,
+    ) {
+        let workflow = Arc::clone(&self.workflow);
+        let (lane, true_rules) = recommend(&workflow, &self.evidence, &self.lanes);
+        let from = self.recommended_lane().clone();
+        if lane.rank <= self.rank(&from) {
+            return;
+        }
+        let reasons: Vec<Reason> = lane
+            .triggers
+            .iter()
+            .filter(|t| true_rules.contains(&&t.id))
+            .map(|t| Reason {
+                rule: t.id.clone(),
+                lane: lane.id.clone(),
+                facts: t.rule.facts().into_iter().cloned().collect(),
+            })
+            .collect();
+        let rules = true_rules.into_iter().cloned().collect();
+        self.lanes.floor = Some(Floor {
+            lane: lane.id.clone(),
+            reasons,
+        });
+        self.lane_history.push(LaneChange {
+            at,
+            from: Some(from),
+            to: lane.id.clone(),
+            cause: cause(rules),
+        });
+    }
+
+    /// True when a draft can be reviewed: every required fact is known and no evidence a
+    /// redirect asked for is outstanding.
+    pub(super) fn ready(&self) -> bool {
+        self.requested.is_empty()
+            && self
+                .workflow
+                .required_before_review()
+                .iter()
+                .all(|f| self.evidence.resolved().contains_key(f))
+    }
+
+    /// After the draft's content changed: a new revision (voiding sign-offs on the old one) when
+    /// a reviewable draft exists, else back to gathering.
+    pub(super) fn settle(&mut self, at: DateTime<Utc>, by: Revision) {
+        let ready = self.ready();
+        self.dispatch(Input::Revise { ready, by });
+        if ready {
+            self.revision += 1;
+            self.first_draft_at.get_or_insert(at);
+        }
+    }
+}
+
+pub(super) fn record<D>(
+    a: &Approval<D>,
+    kind: DecisionKind,
+    at: DateTime<Utc>,
+    revision: Option<u64>,
+) -> ApprovalRecord {
+    ApprovalRecord {
+        issuer: a.issuer().clone(),
+        kind: kind.as_str().to_owned(),
+        at,
+        token_digest: a.token_digest().clone(),
+        revision,
+        voided: false,
+    }
+}
