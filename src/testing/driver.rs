@@ -1,6 +1,7 @@
 //! Running a script: the [`Driver`] turns each symbolic [`Step`] into a concrete [`Command`]
 //! against the case as it runs, and records a [`Trace`] of [`Entry`]s with their [`Outcome`]s.
 
+use super::entitled;
 use super::mint::Minter;
 use super::{
     Advance, AttestChoice, CASE_ID, Cast, DigestChoice, Fault, LaneChoice, RoleChoice, Script,
@@ -13,7 +14,7 @@ use crate::case::machine::Leaf;
 use crate::case::{Case, Command, Rejection};
 use crate::digest::Digest;
 use crate::evidence::{Agent, FindingInput, Source};
-use crate::ids::{AgentRole, Attestation, CaseId, LaneId, PrincipalId, RoleId};
+use crate::ids::{AgentRole, Attestation, CaseId, FactKey, PrincipalId};
 use crate::workflow::Workflow;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -226,57 +227,25 @@ impl Driver {
 
     /// The concrete command for `step` at `at`, given the case as it is now.
     pub fn command_for(&mut self, case: &Case, step: &Step, at: DateTime<Utc>) -> Command {
-        let decision = |this: &mut Driver, who: &str, fault: Fault, d: Decision| {
-            let token = this.mint(who, at, fault, d);
-            Command::Decision { at, token }
-        };
-        match step {
+        let ((issuer, decision), fault) = match step {
             Step::Finding {
                 fact,
                 value,
                 role,
                 record,
                 note,
-            } => {
-                let def = self.workflow.fact(fact);
-                let role = match role {
-                    RoleChoice::Right => def
-                        .map(|d| d.submitted_by.clone())
-                        .unwrap_or_else(|| AgentRole::from("custody-evidence")),
-                    RoleChoice::Wrong(r) => r.clone(),
-                };
-                let system = def
-                    .and_then(|d| d.source_systems.first().cloned())
-                    .unwrap_or_else(|| "unknown-system".into());
-                Command::Finding {
-                    at,
-                    agent: Agent {
-                        role,
-                        id: "qc-agent".into(),
-                    },
-                    finding: FindingInput {
-                        fact: fact.clone(),
-                        value: value.clone(),
-                        source: Source {
-                            system,
-                            record: record.clone(),
-                            digest: Digest::of_bytes(record.as_bytes()),
-                        },
-                        note: note.clone(),
-                    },
-                }
+            } => return finding(case, at, fact, value, role, record, note),
+            Step::Replay { back } => {
+                let token = self.replayed(*back);
+                return Command::Decision { at, token };
             }
             Step::Declare { who, fault } => {
-                let issuer = self.resolve(case, who, || vec![PrincipalId::from("sam.rivera")]);
-                decision(
-                    self,
-                    issuer.as_str(),
-                    *fault,
-                    Decision::Declare(Declare {
-                        scope: "again".into(),
-                        severity: "sev1".into(),
-                    }),
-                )
+                let issuer = entitled::resolve(case, who, || vec![entitled::fallback()]);
+                let declare = Declare {
+                    scope: "again".into(),
+                    severity: "sev1".into(),
+                };
+                ((issuer, Decision::Declare(declare)), *fault)
             }
             Step::Delegate {
                 who,
@@ -285,246 +254,108 @@ impl Driver {
                 for_secs,
                 fault,
             } => {
-                let issuer = self.resolve(case, who, || self.holders(lane));
-                decision(
-                    self,
-                    issuer.as_str(),
-                    *fault,
-                    Decision::Delegate(Delegate {
-                        lane: lane.clone(),
-                        to: to.clone(),
-                        until: at + Duration::seconds(*for_secs),
-                    }),
-                )
+                let issuer = entitled::resolve(case, who, || entitled::holders(case, lane));
+                let delegate = Delegate {
+                    lane: lane.clone(),
+                    to: to.clone(),
+                    until: at + Duration::seconds(*for_secs),
+                };
+                ((issuer, Decision::Delegate(delegate)), *fault)
             }
             Step::Review {
                 who,
                 digest,
                 attests,
                 fault,
-            } => {
-                let issuer = self.resolve(case, who, || self.needed_reviewers(case));
-                let mut all: Vec<Attestation> = self.workflow.review().attestations.clone();
-                if let AttestChoice::Drop(i) = attests
-                    && !all.is_empty()
-                {
-                    all.remove(usize::from(*i) % all.len());
-                }
-                let packet_digest = self.digest_for(case, *digest);
-                decision(
-                    self,
-                    issuer.as_str(),
-                    *fault,
-                    Decision::Review(Review {
-                        packet_digest,
-                        attests: all,
-                    }),
-                )
-            }
+            } => (self.review(case, who, *digest, *attests), *fault),
             Step::Accept {
                 who,
                 lane,
                 digest,
                 fault,
-            } => {
-                // A signer who also owns the lane, when there is one, to exercise the
-                // separation of duties.
-                let owners = self.owners(case, at);
-                let who = match who {
-                    Who::Signer(pick) => {
-                        let both: Vec<PrincipalId> = Self::current_signers(case)
-                            .into_iter()
-                            .filter(|p| owners.contains(p))
-                            .collect();
-                        match both.len() {
-                            0 => who.clone(),
-                            n => Who::Named(both[usize::from(*pick) % n].clone()),
-                        }
-                    }
-                    _ => who.clone(),
-                };
-                let issuer = self.resolve(case, &who, || {
-                    let signed = Self::current_signers(case);
-                    owners.into_iter().filter(|p| !signed.contains(p)).collect()
-                });
-                let lane = match lane {
-                    LaneChoice::Recommended => case.recommended_lane().clone(),
-                    LaneChoice::Named(l) => l.clone(),
-                };
-                let packet_digest = self.digest_for(case, *digest);
-                decision(
-                    self,
-                    issuer.as_str(),
-                    *fault,
-                    Decision::Accept(Accept {
-                        lane,
-                        packet_digest,
-                    }),
-                )
-            }
-            Step::Redirect { who, action, fault } => {
-                let issuer = self.resolve(case, who, || match action {
-                    RedirectAction::SetLane { .. } => {
-                        let max = case
-                            .lane_history()
-                            .iter()
-                            .map(|c| &c.to)
-                            .max_by_key(|l| self.workflow.lane(l).map_or(0, |l| l.rank))
-                            .cloned()
-                            .unwrap_or_else(|| case.recommended_lane().clone());
-                        self.holders(&max)
-                    }
-                    // The highest lane's holders own every option's boundary.
-                    RedirectAction::ExcludeOption { .. } => self.holders(
-                        &self
-                            .workflow
-                            .lanes()
-                            .iter()
-                            .max_by_key(|l| l.rank)
-                            .map(|l| l.id.clone())
-                            .unwrap_or_else(|| case.recommended_lane().clone()),
-                    ),
-                    RedirectAction::RequestEvidence { .. } => {
-                        self.with_role(&self.workflow.review().command_role)
-                    }
-                });
-                let mut action = action.clone();
-                if let RedirectAction::SetLane {
-                    assessment_digest, ..
-                }
-                | RedirectAction::ExcludeOption {
-                    assessment_digest, ..
-                } = &mut action
-                {
-                    *assessment_digest = case.assessment_digest();
-                }
-                decision(
-                    self,
-                    issuer.as_str(),
-                    *fault,
-                    Decision::Redirect(Redirect {
-                        action,
-                        reason: "quickcheck redirect".into(),
-                    }),
-                )
-            }
+            } => (self.acceptance(case, who, lane, *digest, at), *fault),
+            Step::Redirect { who, action, fault } => (redirect(case, who, action, at), *fault),
             Step::StandDown { who, fault } => {
-                let issuer = self.resolve(case, who, || {
-                    self.with_role(&self.workflow.review().command_role)
-                });
-                decision(
-                    self,
-                    issuer.as_str(),
-                    *fault,
-                    Decision::StandDown(StandDown {
-                        reason: "quickcheck stand-down".into(),
-                    }),
-                )
-            }
-            Step::Replay { back } => {
-                let n = self.applied_tokens.len();
-                let token = if n == 0 {
-                    "not.a.token".to_owned()
-                } else {
-                    self.applied_tokens[n - 1 - usize::from(*back) % n].clone()
+                let command_role = &case.workflow().review().command_role;
+                let issuer =
+                    entitled::resolve(case, who, || entitled::with_role(case, command_role));
+                let stand_down = StandDown {
+                    reason: "quickcheck stand-down".into(),
                 };
-                Command::Decision { at, token }
+                ((issuer, Decision::StandDown(stand_down)), *fault)
             }
+        };
+        let token = self.mint(issuer.as_str(), at, fault, decision);
+        Command::Decision { at, token }
+    }
+
+    /// The token of an earlier applied decision, `back` from the latest (modulo their number).
+    fn replayed(&self, back: u8) -> String {
+        let n = self.applied_tokens.len();
+        if n == 0 {
+            "not.a.token".to_owned()
+        } else {
+            self.applied_tokens[n - 1 - usize::from(back) % n].clone()
         }
     }
 
-    /// Resolves `who`: a named member, or the `pick`-th of the entitled candidates (falling back
-    /// to security leadership when there are none).
-    fn resolve(
+    /// A review: [`Who::Right`] is a reviewer whose role the quorum still needs.
+    fn review(
         &self,
         case: &Case,
         who: &Who,
-        candidates: impl FnOnce() -> Vec<PrincipalId>,
-    ) -> PrincipalId {
-        let signers = Self::current_signers(case);
-        match who {
-            Who::Named(p) => p.clone(),
-            Who::Signer(pick) if !signers.is_empty() => {
-                signers[usize::from(*pick) % signers.len()].clone()
-            }
-            Who::Right(pick) | Who::Signer(pick) => {
-                let c = candidates();
-                if c.is_empty() {
-                    PrincipalId::from("sam.rivera")
-                } else {
-                    c[usize::from(*pick) % c.len()].clone()
+        digest: DigestChoice,
+        attests: AttestChoice,
+    ) -> (PrincipalId, Decision) {
+        let issuer = entitled::resolve(case, who, || entitled::needed_reviewers(case));
+        let mut all: Vec<Attestation> = case.workflow().review().attestations.clone();
+        if let AttestChoice::Drop(i) = attests
+            && !all.is_empty()
+        {
+            all.remove(usize::from(i) % all.len());
+        }
+        let review = Review {
+            packet_digest: self.digest_for(case, digest),
+            attests: all,
+        };
+        (issuer, Decision::Review(review))
+    }
+
+    /// An acceptance: [`Who::Right`] is an owner of the recommended lane at `at` who did not sign
+    /// off; [`Who::Signer`] prefers a signer who also owns it, to exercise the separation of
+    /// duties.
+    fn acceptance(
+        &self,
+        case: &Case,
+        who: &Who,
+        lane: &LaneChoice,
+        digest: DigestChoice,
+        at: DateTime<Utc>,
+    ) -> (PrincipalId, Decision) {
+        let owners = entitled::owners(case, case.recommended_lane(), at);
+        let signed = entitled::current_signers(case);
+        let who = match who {
+            Who::Signer(pick) => {
+                let both: Vec<&PrincipalId> =
+                    signed.iter().filter(|p| owners.contains(p)).collect();
+                match both.len() {
+                    0 => who.clone(),
+                    n => Who::Named(both[usize::from(*pick) % n].clone()),
                 }
             }
-        }
-    }
-
-    fn with_role(&self, role: &RoleId) -> Vec<PrincipalId> {
-        self.trust
-            .file()
-            .principals
-            .iter()
-            .filter(|p| p.roles.contains(role))
-            .map(|p| p.id.clone())
-            .collect()
-    }
-
-    fn holders(&self, lane: &LaneId) -> Vec<PrincipalId> {
-        self.workflow
-            .lane(lane)
-            .map(|l| self.with_role(&l.holder_role))
-            .unwrap_or_default()
-    }
-
-    /// Issuers of the non-voided review sign-offs on the current draft.
-    fn current_signers(case: &Case) -> Vec<PrincipalId> {
-        case.draft()
-            .map(|d| {
-                d.approvals
-                    .iter()
-                    .filter(|a| a.kind == "review" && !a.voided)
-                    .map(|a| a.issuer.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Reviewers holding a required role that no current signer covers, who have not signed.
-    fn needed_reviewers(&self, case: &Case) -> Vec<PrincipalId> {
-        let signed = Self::current_signers(case);
-        let roles = &self.workflow.review().required_roles;
-        let uncovered: Vec<&RoleId> = roles
-            .iter()
-            .filter(|r| !signed.iter().any(|s| self.trust.has_role(s, r)))
-            .collect();
-        let wanted: Vec<&RoleId> = if uncovered.is_empty() {
-            roles.iter().collect()
-        } else {
-            uncovered
+            _ => who.clone(),
         };
-        wanted
-            .into_iter()
-            .flat_map(|r| self.with_role(r))
-            .filter(|p| !signed.contains(p))
-            .collect()
-    }
-
-    /// Owners of the recommended lane at `at`: holders and unexpired delegates.
-    fn owners(&self, case: &Case, at: DateTime<Utc>) -> Vec<PrincipalId> {
-        let lane = case.recommended_lane();
-        let delegates = case
-            .draft()
-            .map(|d| {
-                d.content
-                    .delegations
-                    .iter()
-                    .filter(|x| &x.lane == lane && at < x.until)
-                    .map(|x| x.to.clone())
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        let mut out: Vec<PrincipalId> = self.holders(lane).into_iter().chain(delegates).collect();
-        out.dedup();
-        out
+        let issuer = entitled::resolve(case, &who, || {
+            owners.into_iter().filter(|p| !signed.contains(p)).collect()
+        });
+        let accept = Accept {
+            lane: match lane {
+                LaneChoice::Recommended => case.recommended_lane().clone(),
+                LaneChoice::Named(l) => l.clone(),
+            },
+            packet_digest: self.digest_for(case, digest),
+        };
+        (issuer, Decision::Accept(accept))
     }
 
     fn digest_for(&self, case: &Case, choice: DigestChoice) -> Digest {
@@ -555,6 +386,80 @@ impl Driver {
         let max = self.workflow.review().max_token_lifetime_secs;
         self.minter.mint(who, at, fault, max, decision)
     }
+}
+
+/// A finding of `fact` by the agent role `role` chooses, from the fact's first source system
+/// (the workflow's, when it declares the fact), citing `record`.
+fn finding(
+    case: &Case,
+    at: DateTime<Utc>,
+    fact: &FactKey,
+    value: &Value,
+    role: &RoleChoice,
+    record: &str,
+    note: &Option<String>,
+) -> Command {
+    let def = case.workflow().fact(fact);
+    let role = match role {
+        RoleChoice::Right => def
+            .map(|d| d.submitted_by.clone())
+            .unwrap_or_else(|| AgentRole::from("custody-evidence")),
+        RoleChoice::Wrong(r) => r.clone(),
+    };
+    let system = def
+        .and_then(|d| d.source_systems.first().cloned())
+        .unwrap_or_else(|| "unknown-system".into());
+    Command::Finding {
+        at,
+        agent: Agent {
+            role,
+            id: "qc-agent".into(),
+        },
+        finding: FindingInput {
+            fact: fact.clone(),
+            value: value.clone(),
+            source: Source {
+                system,
+                record: record.to_owned(),
+                digest: Digest::of_bytes(record.as_bytes()),
+            },
+            note: note.clone(),
+        },
+    }
+}
+
+/// A redirect bound to the assessment the case shows now. [`Who::Right`] is a holder of the
+/// case's maximum lane for `set_lane` (entitled to raise or lower it), an owner of the highest
+/// lane for `exclude_option` (it owns every option's boundary), the command role for
+/// `request_evidence`.
+fn redirect(
+    case: &Case,
+    who: &Who,
+    action: &RedirectAction,
+    at: DateTime<Utc>,
+) -> (PrincipalId, Decision) {
+    let issuer = entitled::resolve(case, who, || match action {
+        RedirectAction::SetLane { .. } => entitled::holders(case, case.max_lane()),
+        RedirectAction::ExcludeOption { .. } => entitled::top_lane_owners(case, at),
+        RedirectAction::RequestEvidence { .. } => {
+            entitled::with_role(case, &case.workflow().review().command_role)
+        }
+    });
+    let mut action = action.clone();
+    if let RedirectAction::SetLane {
+        assessment_digest, ..
+    }
+    | RedirectAction::ExcludeOption {
+        assessment_digest, ..
+    } = &mut action
+    {
+        *assessment_digest = case.assessment_digest();
+    }
+    let redirect = Redirect {
+        action,
+        reason: "quickcheck redirect".into(),
+    };
+    (issuer, Decision::Redirect(redirect))
 }
 
 /// Whether the case is in a state where `leaf` could be observed: helper for coverage reports.

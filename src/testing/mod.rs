@@ -64,6 +64,7 @@
 
 mod cast;
 mod driver;
+mod entitled;
 mod mint;
 mod script;
 
