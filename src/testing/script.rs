@@ -90,7 +90,8 @@ pub enum Step {
     },
     /// An acceptance.
     Accept {
-        /// Issuer ([`Who::Right`] is an owner of the recommended lane who did not sign off).
+        /// Issuer ([`Who::Right`] is an owner of the recommended lane who did not sign off;
+        /// [`Case::owns`](crate::case::Case::owns) decides who owns it).
         who: Who,
         /// The lane named in the token.
         lane: LaneChoice,
@@ -101,8 +102,9 @@ pub enum Step {
     },
     /// A redirect.
     Redirect {
-        /// Issuer ([`Who::Right`]: the maximum lane's holder for `set_lane`, security
-        /// leadership otherwise).
+        /// Issuer ([`Who::Right`]: a holder of the case's maximum lane for `set_lane`, an owner
+        /// of the highest lane for `exclude_option`, the command role (security leadership) for
+        /// `request_evidence`).
         who: Who,
         /// The action.
         action: RedirectAction,
@@ -111,7 +113,7 @@ pub enum Step {
     },
     /// A stand-down.
     StandDown {
-        /// Issuer ([`Who::Right`] is security leadership).
+        /// Issuer ([`Who::Right`] holds the command role: security leadership).
         who: Who,
         /// Token fault.
         fault: Fault,
