@@ -22,7 +22,7 @@ use authority_lane::packet::RecommendationPacket;
 use authority_lane::store::{CaseStore, Clock, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -231,6 +231,17 @@ impl<S: Store> Script<S> {
         }
     }
 
+    /// Submits each finding of `evidence`, each of which must be accepted.
+    fn findings(&mut self, evidence: &[Found]) -> Result<(), DemoError> {
+        for f in evidence {
+            let value = serde_json::from_str(f.value)
+                .map_err(|e| DemoError::Scenario(format!("{}: value {}: {e}", f.fact, f.value)))?;
+            let command = self.finding(f.agent, f.fact, value, f.system, f.record, f.note);
+            self.ok(f.what, command)?;
+        }
+        Ok(())
+    }
+
     fn decision(&mut self, who: &str, decision: Decision) -> Command {
         let at = self.advance(1);
         let case_id = self.store.case().id().clone();
@@ -271,6 +282,138 @@ impl<S: Store> Script<S> {
     }
 }
 
+/// One finding of the scenario: who reports which fact with what value (JSON text), its
+/// provenance and note, and the narrative line.
+struct Found {
+    agent: &'static str,
+    fact: &'static str,
+    value: &'static str,
+    system: &'static str,
+    record: &'static str,
+    note: &'static str,
+    what: &'static str,
+}
+
+/// Custody suspected, the authority matrix, lineage in the window (E1), the release policy.
+const FIRST_EVIDENCE: &[Found] = &[
+    Found {
+        agent: "custody-agent-1",
+        fact: "custody.exposure",
+        value: r#""suspected""#,
+        system: "hsm-audit-log",
+        record: "hsm-eu1/audit/88121",
+        note: "HSM audit shows an export attempt on the signing partition",
+        what: "custody: exposure suspected",
+    },
+    Found {
+        agent: "authority-agent-1",
+        fact: "authority.platform_delegation",
+        value: r#""active""#,
+        system: "emergency-delegation-state",
+        record: "delegations/platform-sec/2026-q4",
+        note: "platform security command delegation is active",
+        what: "authority matrix: platform delegation active",
+    },
+    Found {
+        agent: "lineage-agent-1",
+        fact: "lineage.internal_packages_in_window",
+        value: "14",
+        system: "artifact-lineage-inventory",
+        record: "lineage/internal/window-2026-11-26",
+        note: "14 internal service packages signed in the window",
+        what: "lineage: 14 internal packages signed in the window",
+    },
+    Found {
+        agent: "lineage-agent-1",
+        fact: "lineage.desktop_agent_artifacts_in_window",
+        value: "3",
+        system: "software-release-catalog",
+        record: "releases/desktop-agent/5.14.0..5.14.2",
+        note: "desktop agent 5.14.0-5.14.2 were signed in the window and shipped to customers",
+        what: "lineage: 3 desktop-agent releases signed in the window (E1)",
+    },
+    Found {
+        agent: "lineage-agent-1",
+        fact: "release.freeze_within_policy",
+        value: "false",
+        system: "release-hold-policies",
+        record: "policy/release-hold/v7",
+        note: "customer-facing trains need executive approval to freeze",
+        what: "release policy: freezing customer trains is outside platform policy",
+    },
+];
+
+/// Custody confirmed and rogue signatures (E4): the draft changes under the first sign-off.
+const CUSTODY_CONFIRMED: &[Found] = &[
+    Found {
+        agent: "custody-agent-2",
+        fact: "custody.exposure",
+        value: r#""confirmed""#,
+        system: "key-custody-records",
+        record: "custody/ticket/SEC-4471",
+        note: "key material found on a build host outside the HSM boundary",
+        what: "custody: exposure confirmed — the draft changes, lee.park's sign-off is voided",
+    },
+    Found {
+        agent: "custody-agent-2",
+        fact: "custody.rogue_signatures_observed",
+        value: "2",
+        system: "signing-service-telemetry",
+        record: "telemetry/sign/2026-11-27",
+        note: "2 signatures verify against the key but are absent from signing telemetry",
+        what: "custody: 2 rogue signatures observed (E4)",
+    },
+];
+
+/// Impact: customers affected (E2), contractual disclosure (L1), its deadline; the lane settles.
+const IMPACT: &[Found] = &[
+    Found {
+        agent: "impact-agent-1",
+        fact: "impact.customers_affected",
+        value: "1840",
+        system: "customer-impact-estimates",
+        record: "impact/estimate/rev3",
+        note: "1,840 customers run 5.14.x",
+        what: "impact: 1,840 customers affected (E2)",
+    },
+    Found {
+        agent: "impact-agent-1",
+        fact: "impact.contractual_disclosure_required",
+        value: "true",
+        system: "support-obligation-notes",
+        record: "contracts/enterprise-msa/s9.2",
+        note: "enterprise MSA s9.2 requires notice of signing-key compromise",
+        what: "impact: contractual disclosure required (L1) — legal and trust office",
+    },
+    Found {
+        agent: "impact-agent-1",
+        fact: "impact.disclosure_deadline",
+        value: r#""2026-11-30T17:00:00Z""#,
+        system: "approved-disclosure-constraints",
+        record: "contracts/enterprise-msa/s9.2/deadline",
+        note: "72 hours from confirmation",
+        what: "impact: disclosure deadline 2026-11-30T17:00Z",
+    },
+    Found {
+        agent: "impact-agent-1",
+        fact: "impact.broad_invalidation_required",
+        value: "false",
+        system: "emergency-revocation-runbooks",
+        record: "runbook/revocation/v12",
+        note: "targeted invalidation of 5.14.x suffices",
+        what: "impact: broad invalidation not required",
+    },
+    Found {
+        agent: "lineage-agent-1",
+        fact: "lineage.third_party_redistribution",
+        value: "false",
+        system: "package-publication-history",
+        record: "publication/mirrors/2026-11",
+        note: "no partner mirror carried 5.14.x",
+        what: "lineage: no third-party redistribution — the lane is stable",
+    },
+];
+
 /// Runs the scenario against a store opened by `open` (in memory, or a journal file).
 pub fn run<S: Store>(
     declared_at: DateTime<Utc>,
@@ -305,83 +448,13 @@ pub fn run<S: Store>(
         None,
     );
 
-    let c = s.finding(
-        "custody-agent-1",
-        "custody.exposure",
-        json!("suspected"),
-        "hsm-audit-log",
-        "hsm-eu1/audit/88121",
-        "HSM audit shows an export attempt on the signing partition",
-    );
-    s.ok("custody: exposure suspected", c)?;
-    let c = s.finding(
-        "authority-agent-1",
-        "authority.platform_delegation",
-        json!("active"),
-        "emergency-delegation-state",
-        "delegations/platform-sec/2026-q4",
-        "platform security command delegation is active",
-    );
-    s.ok("authority matrix: platform delegation active", c)?;
-    let c = s.finding(
-        "lineage-agent-1",
-        "lineage.internal_packages_in_window",
-        json!(14),
-        "artifact-lineage-inventory",
-        "lineage/internal/window-2026-11-26",
-        "14 internal service packages signed in the window",
-    );
-    s.ok("lineage: 14 internal packages signed in the window", c)?;
-    let c = s.finding(
-        "lineage-agent-1",
-        "lineage.desktop_agent_artifacts_in_window",
-        json!(3),
-        "software-release-catalog",
-        "releases/desktop-agent/5.14.0..5.14.2",
-        "desktop agent 5.14.0-5.14.2 were signed in the window and shipped to customers",
-    );
-    s.ok(
-        "lineage: 3 desktop-agent releases signed in the window (E1)",
-        c,
-    )?;
-    let c = s.finding(
-        "lineage-agent-1",
-        "release.freeze_within_policy",
-        json!(false),
-        "release-hold-policies",
-        "policy/release-hold/v7",
-        "customer-facing trains need executive approval to freeze",
-    );
-    s.ok(
-        "release policy: freezing customer trains is outside platform policy",
-        c,
-    )?;
+    s.findings(FIRST_EVIDENCE)?;
 
     let c = s.review("lee.park");
     s.ok("product security (lee.park) signs off the draft", c)?;
     let stale = s.review("ines.duarte");
 
-    let c = s.finding(
-        "custody-agent-2",
-        "custody.exposure",
-        json!("confirmed"),
-        "key-custody-records",
-        "custody/ticket/SEC-4471",
-        "key material found on a build host outside the HSM boundary",
-    );
-    s.ok(
-        "custody: exposure confirmed — the draft changes, lee.park's sign-off is voided",
-        c,
-    )?;
-    let c = s.finding(
-        "custody-agent-2",
-        "custody.rogue_signatures_observed",
-        json!(2),
-        "signing-service-telemetry",
-        "telemetry/sign/2026-11-27",
-        "2 signatures verify against the key but are absent from signing telemetry",
-    );
-    s.ok("custody: 2 rogue signatures observed (E4)", c)?;
+    s.findings(CUSTODY_CONFIRMED)?;
     // The trust reviewer's token was minted on the old draft.
     let Command::Decision { token, .. } = stale else {
         return Err(DemoError::Scenario("a review is a decision command".into()));
@@ -392,57 +465,7 @@ pub fn run<S: Store>(
         Command::Decision { at, token },
     )?;
 
-    let c = s.finding(
-        "impact-agent-1",
-        "impact.customers_affected",
-        json!(1840),
-        "customer-impact-estimates",
-        "impact/estimate/rev3",
-        "1,840 customers run 5.14.x",
-    );
-    s.ok("impact: 1,840 customers affected (E2)", c)?;
-    let c = s.finding(
-        "impact-agent-1",
-        "impact.contractual_disclosure_required",
-        json!(true),
-        "support-obligation-notes",
-        "contracts/enterprise-msa/s9.2",
-        "enterprise MSA s9.2 requires notice of signing-key compromise",
-    );
-    s.ok(
-        "impact: contractual disclosure required (L1) — legal and trust office",
-        c,
-    )?;
-    let c = s.finding(
-        "impact-agent-1",
-        "impact.disclosure_deadline",
-        json!("2026-11-30T17:00:00Z"),
-        "approved-disclosure-constraints",
-        "contracts/enterprise-msa/s9.2/deadline",
-        "72 hours from confirmation",
-    );
-    s.ok("impact: disclosure deadline 2026-11-30T17:00Z", c)?;
-    let c = s.finding(
-        "impact-agent-1",
-        "impact.broad_invalidation_required",
-        json!(false),
-        "emergency-revocation-runbooks",
-        "runbook/revocation/v12",
-        "targeted invalidation of 5.14.x suffices",
-    );
-    s.ok("impact: broad invalidation not required", c)?;
-    let c = s.finding(
-        "lineage-agent-1",
-        "lineage.third_party_redistribution",
-        json!(false),
-        "package-publication-history",
-        "publication/mirrors/2026-11",
-        "no partner mirror carried 5.14.x",
-    );
-    s.ok(
-        "lineage: no third-party redistribution — the lane is stable",
-        c,
-    )?;
+    s.findings(IMPACT)?;
 
     let c = s.review("lee.park");
     s.ok("product security (lee.park) signs off the current draft", c)?;

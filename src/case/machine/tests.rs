@@ -1,9 +1,9 @@
 use super::*;
 use crate::approval::{AnyApproval, Decision, Review, VerifyContext, verify};
-use chrono::{DateTime, Utc};
 use crate::digest::Digest;
 use crate::ids::CaseId;
 use crate::testing::Cast;
+use chrono::{DateTime, Utc};
 
 /// Real, verified approvals from the fixed cast: the machine is fed what `decide` feeds it.
 struct Proofs {

@@ -1,0 +1,167 @@
+//! The commands that need no case: `evaluate`, `schema`, and the demo's output.
+
+use crate::*;
+
+pub(crate) fn evaluate(workflow: &Path, facts: &Path) -> Result<(), Failure> {
+    let workflow = load_workflow(workflow)?;
+    let raw = read_json(facts, "facts file")?;
+    let input: FactsInput = serde_json::from_value(raw).map_err(|e| {
+        Failure::input(
+            "invalid_json",
+            format!(
+                "facts file {} must be {{\"facts\": {{\"<fact>\": <value>, ...}}}}: {e}",
+                facts.display()
+            ),
+        )
+    })?;
+    let typed = workflow
+        .parse_facts(&input.facts)
+        .map_err(|e| Failure::input(e.code(), e.to_string()))?;
+    print_json(&assess(&workflow, &typed))
+}
+
+pub(crate) fn schema(out: Option<&Path>, check: Option<&Path>) -> Result<(), Failure> {
+    let schemas = authority_lane::schema::all();
+    match (out, check) {
+        (Some(dir), None) => {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Failure::input("io", format!("cannot create {}: {e}", dir.display()))
+            })?;
+            for (name, text) in &schemas {
+                let path = dir.join(name);
+                std::fs::write(&path, text).map_err(|e| {
+                    Failure::input("io", format!("cannot write {}: {e}", path.display()))
+                })?;
+            }
+            Ok(())
+        }
+        (None, Some(dir)) => {
+            let mut drifted = Vec::new();
+            for (name, text) in &schemas {
+                let path = dir.join(name);
+                match std::fs::read_to_string(&path) {
+                    Ok(found) if &found == text => {}
+                    Ok(_) => drifted.push(format!(
+                        "{} differs from the generated schema",
+                        path.display()
+                    )),
+                    Err(e) => {
+                        drifted.push(format!("{} is missing or unreadable: {e}", path.display()))
+                    }
+                }
+            }
+            if drifted.is_empty() {
+                Ok(())
+            } else {
+                Err(Failure::new(
+                    "schema_drift",
+                    format!(
+                        "{}; regenerate with `authority-lane schema --out {}`",
+                        drifted.join("; "),
+                        dir.display()
+                    ),
+                    1,
+                ))
+            }
+        }
+        _ => Err(Failure::input(
+            "usage",
+            "give exactly one of --out DIR or --check DIR",
+        )),
+    }
+}
+
+pub(crate) fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
+    let declared_at = Utc::now();
+    let fail = |e: demo::DemoError| match e {
+        demo::DemoError::Store(s) => store_failure(s),
+        other => Failure::new("demo_failed", other.to_string(), 2),
+    };
+    let clock = Clock::Supplied(declared_at);
+    match journal {
+        Some(path) => {
+            let run = demo::run(declared_at, |w, t, token| {
+                CaseStore::init(path, w, t, token, clock)
+            })
+            .map_err(fail)?;
+            write_demo_trust(path, &run.store.case().shared().1)?;
+            print_demo(&run, format)
+        }
+        None => {
+            let run = demo::run(declared_at, |w, t, token| {
+                CaseStore::<MemoryJournal>::in_memory(w, t, token, clock)
+            })
+            .map_err(fail)?;
+            print_demo(&run, format)
+        }
+    }
+}
+
+/// The demo's keys are generated at run time: it writes the trust file they belong to beside
+/// the journal (`case.jsonl` → `case.trust.json`) so that the journal can be verified.
+pub(crate) fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Failure> {
+    let path = journal.with_extension("trust.json");
+    let text = serde_json::to_string_pretty(trust.file()).map_err(|e| {
+        Failure::new(
+            "internal",
+            format!("cannot serialise the trust file: {e}"),
+            2,
+        )
+    })?;
+    std::fs::write(&path, text + "\n").map_err(|e| {
+        Failure::input(
+            "io",
+            format!("cannot write the demo's trust file {}: {e}", path.display()),
+        )
+    })?;
+    eprintln!(
+        "demo: journal {} written; verify it with: authority-lane verify --journal {} --trust {} --workflow workflows/signing-key-compromise.json",
+        journal.display(),
+        journal.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+pub(crate) fn print_demo<S: Store>(
+    run: &demo::DemoRun<S>,
+    format: DemoFormat,
+) -> Result<(), Failure> {
+    let packet = run
+        .packet()
+        .ok_or_else(|| Failure::new("demo_failed", "the demo did not reach closed/accepted", 2))?;
+    let channel = run
+        .store
+        .case()
+        .workflow()
+        .channel(&ChannelId::from("security-trust-review"))
+        .ok_or_else(|| {
+            Failure::new(
+                "demo_failed",
+                "the shipped workflow lacks the security-trust-review channel",
+                2,
+            )
+        })?;
+    let view = packet.view(channel);
+    match format {
+        DemoFormat::Json => {
+            print_json(&serde_json::json!({"steps": run.steps, "packet": view.to_json()}))
+        }
+        DemoFormat::Markdown => {
+            let mut text = String::new();
+            for (i, s) in run.steps.iter().enumerate() {
+                text.push_str(&format!(
+                    "{:>2}. [{}] lane={} rev={} — {}\n",
+                    i + 1,
+                    s.path,
+                    s.lane,
+                    s.revision,
+                    s.what
+                ));
+            }
+            text.push('\n');
+            text.push_str(&render::packet_markdown(&view, "Recommendation packet"));
+            emit(&text)
+        }
+    }
+}
