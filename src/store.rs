@@ -319,6 +319,76 @@ pub struct Anchors {
     pub expect_head: Option<JournalRef>,
 }
 
+/// One record's event as a replay reads it: parsed (from a store's records) or as text (from
+/// a journal as it streams).
+enum EventSource<'a> {
+    Value(&'a serde_json::Value),
+    Text(&'a str),
+}
+
+/// A relying party's workflow and trust copies (`None`: the copies record 0 embeds).
+type Pins = (Option<Arc<Workflow>>, Option<Arc<Trust>>);
+
+/// The one replay: record 0 opens the case (re-verifying the declaration and the pins), every
+/// later record is re-decided and re-verified at its time of record. [`replay`] feeds it a
+/// store's records, [`replay_reader`] a journal as it streams.
+struct Replayer {
+    /// The caller's workflow and trust copies, until record 0 has used them.
+    pins: Option<Pins>,
+    case: Option<Case>,
+    supplied_clock: u64,
+}
+
+impl Replayer {
+    fn new(workflow: Option<Arc<Workflow>>, trust: Option<Arc<Trust>>) -> Replayer {
+        Replayer {
+            pins: Some((workflow, trust)),
+            case: None,
+            supplied_clock: 0,
+        }
+    }
+
+    fn feed(
+        &mut self,
+        seq: u64,
+        at: DateTime<Utc>,
+        event: EventSource<'_>,
+    ) -> Result<(), StoreError> {
+        let supplied = match (&mut self.case, self.pins.take()) {
+            (Some(case), _) => {
+                let replayed = match event {
+                    EventSource::Value(v) => case.replay_event(v, at),
+                    EventSource::Text(t) => case.replay_json(t, at),
+                };
+                replayed
+                    .map_err(|error| StoreError::Replay { seq, error })?
+                    .supplied_clock
+            }
+            (None, Some((workflow, trust))) => {
+                let event = match event {
+                    EventSource::Value(v) => v.clone(),
+                    EventSource::Text(t) => {
+                        serde_json::from_str(t).map_err(|e| StoreError::Genesis(e.to_string()))?
+                    }
+                };
+                let (opened, supplied) = open_genesis(event, at, workflow, trust)?;
+                self.case = Some(opened);
+                supplied
+            }
+            (None, None) => {
+                return Err(StoreError::Genesis("record 0 did not open the case".into()));
+            }
+        };
+        self.supplied_clock += u64::from(supplied);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(Case, u64), StoreError> {
+        let case = self.case.ok_or(StoreError::Journal(JournalError::Empty))?;
+        Ok((case, self.supplied_clock))
+    }
+}
+
 /// Rebuilds a case from journal records: record 0 opens it (re-verifying the declaration and the
 /// pins), every later record is re-decided and re-verified at its time of record.
 pub fn replay(
@@ -326,15 +396,11 @@ pub fn replay(
     workflow: Option<Arc<Workflow>>,
     trust: Option<Arc<Trust>>,
 ) -> Result<Case, StoreError> {
-    let first = records
-        .first()
-        .ok_or(StoreError::Journal(JournalError::Empty))?;
-    let (mut case, _) = open_genesis(first.event.clone(), first.at, workflow, trust)?;
-    for r in &records[1..] {
-        case.replay_event(&r.event, r.at)
-            .map_err(|error| StoreError::Replay { seq: r.seq, error })?;
+    let mut replayer = Replayer::new(workflow, trust);
+    for r in records {
+        replayer.feed(r.seq, r.at, EventSource::Value(&r.event))?;
     }
-    Ok(case)
+    replayer.finish().map(|(case, _)| case)
 }
 
 /// Replays a journal as it streams from `reader`, without keeping its records: the read path of
@@ -349,9 +415,7 @@ pub fn replay_reader<R: std::io::BufRead>(
         trust,
         expect_head,
     } = anchors;
-    let mut pins = Some((workflow, trust));
-    let mut case: Option<Case> = None;
-    let mut supplied_clock = 0u64;
+    let mut replayer = Replayer::new(workflow, trust);
     let mut anchor_seen = false;
     let scan = journal::scan(reader, |raw: RawRecord<'_>| {
         if let Some(anchor) = &expect_head
@@ -366,30 +430,9 @@ pub fn replay_reader<R: std::io::BufRead>(
             }
             anchor_seen = true;
         }
-        let supplied = match (&mut case, pins.take()) {
-            (Some(c), _) => {
-                c.replay_json(&raw.event, raw.at)
-                    .map_err(|error| StoreError::Replay {
-                        seq: raw.seq,
-                        error,
-                    })?
-                    .supplied_clock
-            }
-            (None, Some((workflow, trust))) => {
-                let event: serde_json::Value = serde_json::from_str(&raw.event)
-                    .map_err(|e| StoreError::Genesis(e.to_string()))?;
-                let (opened, supplied) = open_genesis(event, raw.at, workflow, trust)?;
-                case = Some(opened);
-                supplied
-            }
-            (None, None) => {
-                return Err(StoreError::Genesis("record 0 did not open the case".into()));
-            }
-        };
-        supplied_clock += u64::from(supplied);
-        Ok(())
+        replayer.feed(raw.seq, raw.at, EventSource::Text(&raw.event))
     })?;
-    let case = case.ok_or(StoreError::Journal(JournalError::Empty))?;
+    let (case, supplied_clock) = replayer.finish()?;
     let (seq, head) = scan.head.ok_or(StoreError::Journal(JournalError::Empty))?;
     if let Some(anchor) = expect_head
         && !anchor_seen
