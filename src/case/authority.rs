@@ -42,45 +42,35 @@ impl Case {
     ) -> Result<(), Rejection> {
         self.allowed(InputKind::Revise { ready: true }, "delegate")?;
         let d = a.decision();
-        let deny = |needed: String| Rejection::NotAuthorized {
+        let deny = |needed: Needed| Rejection::NotAuthorized {
             issuer: a.issuer().clone(),
             action: format!("delegate `{}` to {}", d.lane, d.to),
             needed,
         };
         let lane = self
             .lane(&d.lane)
-            .ok_or_else(|| deny(format!("`{}` is not a lane of this workflow", d.lane)))?;
+            .ok_or_else(|| deny(Needed::UnknownLane(d.lane.clone())))?;
         if !self.trust.has_role(a.issuer(), &lane.holder_role) {
-            return Err(deny(format!(
-                "only a holder of `{}` may lend it (delegates cannot re-delegate)",
-                lane.holder_role
-            )));
+            return Err(deny(Needed::LaneHolderToLend {
+                role: lane.holder_role.clone(),
+            }));
         }
         if self.trust.principal(&d.to).is_none() {
-            return Err(deny(format!(
-                "`{}` is not a principal in the trust file",
-                d.to
-            )));
+            return Err(deny(Needed::UnknownPrincipal(d.to.clone())));
         }
         if &d.to == a.issuer() {
-            return Err(deny(
-                "a delegation to another principal; nobody delegates to themselves".into(),
-            ));
+            return Err(deny(Needed::AnotherPrincipal));
         }
         if d.until <= at {
-            return Err(deny(format!(
-                "a delegation must end after it is given; `until` {} is not after the time of record {}",
-                crate::time::format(&d.until),
-                crate::time::format(&at)
-            )));
+            return Err(deny(Needed::EndAfterGiven { until: d.until, at }));
         }
         let longest = self.workflow.review().max_delegation_secs;
         if d.until > at + chrono::Duration::seconds(longest) {
-            return Err(deny(format!(
-                "a delegation of at most {longest} s (review.max_delegation_secs); `until` {} is later than {}",
-                crate::time::format(&d.until),
-                crate::time::format(&(at + chrono::Duration::seconds(longest)))
-            )));
+            return Err(deny(Needed::ShorterDelegation {
+                longest_secs: longest,
+                until: d.until,
+                latest: at + chrono::Duration::seconds(longest),
+            }));
         }
         Ok(())
     }
@@ -106,7 +96,7 @@ impl Case {
             return Err(Rejection::NotAuthorized {
                 issuer: a.issuer().clone(),
                 action: "sign off the draft".into(),
-                needed: format!("one of the reviewer roles {:?}", policy.required_roles),
+                needed: Needed::ReviewerRole(policy.required_roles.clone()),
             });
         }
         self.check_digest(&a.decision().packet_digest)?;
@@ -174,18 +164,19 @@ impl Case {
             return Err(Rejection::NotAuthorized {
                 issuer: a.issuer().clone(),
                 action: format!("accept for `{}`", d.lane),
-                needed: format!(
-                    "the packet recommends `{recommended}`; only its owner may accept, for that lane"
-                ),
+                needed: Needed::RecommendedLane {
+                    recommended: recommended.clone(),
+                },
             });
         }
         if !self.owns(a.issuer(), recommended, at) {
             return Err(Rejection::NotAuthorized {
                 issuer: a.issuer().clone(),
                 action: format!("accept for `{recommended}`"),
-                needed: format!(
-                    "a holder of `{recommended}` or a delegate whose delegation is unexpired at {at}"
-                ),
+                needed: Needed::LaneOwnerAt {
+                    lane: recommended.clone(),
+                    at,
+                },
             });
         }
         self.check_digest(&d.packet_digest)?;
@@ -206,7 +197,7 @@ impl Case {
     ) -> Result<(), Rejection> {
         self.allowed(InputKind::Revise { ready: true }, "redirect")?;
         let r = a.decision();
-        let deny = |action: &str, needed: String| Rejection::NotAuthorized {
+        let deny = |action: &str, needed: Needed| Rejection::NotAuthorized {
             issuer: a.issuer().clone(),
             action: action.to_owned(),
             needed,
@@ -229,11 +220,7 @@ impl Case {
                 if !owns_rank(self.rank(self.recommended_lane()))
                     && !self.trust.has_role(a.issuer(), command_role)
                 {
-                    return Err(deny(
-                        "request evidence",
-                        "an owner of the recommended lane or a higher one, or the command role"
-                            .into(),
-                    ));
+                    return Err(deny("request evidence", Needed::OwnerOrCommand));
                 }
             }
             RedirectAction::ExcludeOption {
@@ -245,10 +232,7 @@ impl Case {
                 assessment_digest,
             } => {
                 if self.lane(lane).is_none() {
-                    return Err(deny(
-                        "set the lane",
-                        format!("`{lane}` is not a lane of this workflow"),
-                    ));
+                    return Err(deny("set the lane", Needed::UnknownLane(lane.clone())));
                 }
                 self.signed_what_was_seen(assessment_digest)?;
                 let max = self.max_lane();
@@ -258,16 +242,16 @@ impl Case {
                     if !self.trust.has_role(a.issuer(), &max_lane.holder_role) {
                         return Err(deny(
                             &format!("lower the lane to `{lane}`"),
-                            format!(
-                                "a holder of the case's maximum lane `{max}` (role `{}`); a delegate may not lower it",
-                                max_lane.holder_role
-                            ),
+                            Needed::MaximumLaneHolder {
+                                lane: max.clone(),
+                                role: max_lane.holder_role.clone(),
+                            },
                         ));
                     }
                 } else if !self.owns(a.issuer(), max, at) {
                     return Err(deny(
                         "set the lane",
-                        format!("a holder or valid delegate of the case's maximum lane `{max}`"),
+                        Needed::MaximumLaneOwner { lane: max.clone() },
                     ));
                 }
             }
@@ -285,18 +269,16 @@ impl Case {
         signed: &Digest,
         owns_rank: impl Fn(u32) -> bool,
     ) -> Result<(), Rejection> {
-        let deny = |needed: String| Rejection::NotAuthorized {
+        let deny = |needed: Needed| Rejection::NotAuthorized {
             issuer: a.issuer().clone(),
             action: format!("exclude the option `{option}`"),
             needed,
         };
         let Some(def) = self.workflow.options().iter().find(|o| &o.id == option) else {
-            return Err(deny(format!(
-                "`{option}` is not an option of this workflow"
-            )));
+            return Err(deny(Needed::UnknownOption(option.clone())));
         };
         if self.lanes.excluded.contains(option) {
-            return Err(deny(format!("`{option}` is excluded already")));
+            return Err(deny(Needed::NotExcluded(option.clone())));
         }
         self.signed_what_was_seen(signed)?;
         let assessment = self.assessment();
@@ -319,14 +301,10 @@ impl Case {
                 .iter()
                 .find(|l| l.rank == needed_rank)
                 .map_or_else(|| format!("rank {needed_rank}"), |l| format!("`{}`", l.id));
-            return Err(deny(format!(
-                "an owner of {lane} or a higher lane (the option's boundary lane, and at least the recommended lane)"
-            )));
+            return Err(deny(Needed::OwnerOfBoundary { lane }));
         }
         if assessment.options.iter().all(|o| &o.id == option) {
-            return Err(deny(
-                "at least one option to remain; the last option cannot be excluded".into(),
-            ));
+            return Err(deny(Needed::AnotherOption));
         }
         Ok(())
     }

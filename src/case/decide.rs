@@ -147,7 +147,7 @@ impl Case {
                     return Err(Rejection::NotAuthorized {
                         issuer: a.issuer().clone(),
                         action: "stand the case down".into(),
-                        needed: format!("the `{role}` role"),
+                        needed: Needed::Role(role.clone()),
                     });
                 }
             }

@@ -43,7 +43,7 @@ use crate::packet::{
 use crate::workflow::{Lane, Truth, Workflow};
 use chrono::{DateTime, Utc};
 use machine::{Acceptance, Chart, Input, InputKind, Leaf, Quorum, Revision};
-pub use rejection::Rejection;
+pub use rejection::{Needed, Rejection};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -157,7 +157,7 @@ impl Case {
             return Err(Rejection::NotAuthorized {
                 issuer: approval.issuer().clone(),
                 action: "declare a severe case".into(),
-                needed: format!("the `{command_role}` role"),
+                needed: Needed::Role(command_role.clone()),
             });
         }
         let genesis = Genesis {

@@ -3,7 +3,7 @@
 use super::machine::Leaf;
 use crate::approval::TokenError;
 use crate::digest::Digest;
-use crate::ids::{AgentRole, FactKey, KeyId, PrincipalId};
+use crate::ids::{AgentRole, FactKey, KeyId, LaneId, OptionId, PrincipalId, RoleId};
 use crate::workflow::FactError;
 use chrono::{DateTime, Utc};
 
@@ -44,8 +44,8 @@ pub enum Rejection {
         issuer: PrincipalId,
         /// What the token tried to do.
         action: String,
-        /// What would have been needed.
-        needed: String,
+        /// What would have been needed: the typed cause.
+        needed: Needed,
     },
     /// The same principal or key already signed off the current draft.
     #[error(
@@ -173,4 +173,109 @@ impl Rejection {
             Rejection::CaseClosed { .. } => "case_closed",
         }
     }
+}
+
+/// Why a decision is `not_authorized`: what it would have needed. Each cause formats as the
+/// sentence the message ends with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Needed {
+    /// A role the issuer does not hold (declaring, standing down).
+    #[error("the `{0}` role")]
+    Role(RoleId),
+    /// One of the review policy's reviewer roles.
+    #[error("one of the reviewer roles {0:?}")]
+    ReviewerRole(Vec<RoleId>),
+    /// The decision names a lane the workflow does not have.
+    #[error("`{0}` is not a lane of this workflow")]
+    UnknownLane(LaneId),
+    /// The decision names an option the workflow does not have.
+    #[error("`{0}` is not an option of this workflow")]
+    UnknownOption(OptionId),
+    /// The delegate is not in the trust file.
+    #[error("`{0}` is not a principal in the trust file")]
+    UnknownPrincipal(PrincipalId),
+    /// Only a holder of the lane's role may lend it.
+    #[error("only a holder of `{role}` may lend it (delegates cannot re-delegate)")]
+    LaneHolderToLend {
+        /// The lane's holder role.
+        role: RoleId,
+    },
+    /// A delegation to oneself.
+    #[error("a delegation to another principal; nobody delegates to themselves")]
+    AnotherPrincipal,
+    /// A delegation that ends before it is given.
+    #[error(
+        "a delegation must end after it is given; `until` {} is not after the time of record {}",
+        crate::time::format(until),
+        crate::time::format(at)
+    )]
+    EndAfterGiven {
+        /// The delegation's end.
+        until: DateTime<Utc>,
+        /// The time of record.
+        at: DateTime<Utc>,
+    },
+    /// A delegation longer than the policy allows.
+    #[error(
+        "a delegation of at most {longest_secs} s (review.max_delegation_secs); `until` {} is later than {}",
+        crate::time::format(until),
+        crate::time::format(latest)
+    )]
+    ShorterDelegation {
+        /// `review.max_delegation_secs`.
+        longest_secs: i64,
+        /// The delegation's end.
+        until: DateTime<Utc>,
+        /// The latest end allowed.
+        latest: DateTime<Utc>,
+    },
+    /// An acceptance for another lane than the one the packet recommends.
+    #[error("the packet recommends `{recommended}`; only its owner may accept, for that lane")]
+    RecommendedLane {
+        /// The recommended lane.
+        recommended: LaneId,
+    },
+    /// An owner of the lane at the time of record: a holder, or a delegate whose delegation
+    /// is unexpired then.
+    #[error("a holder of `{lane}` or a delegate whose delegation is unexpired at {at}")]
+    LaneOwnerAt {
+        /// The lane.
+        lane: LaneId,
+        /// The time of record.
+        at: DateTime<Utc>,
+    },
+    /// A request for evidence: an owner of the recommended lane or above, or the command role.
+    #[error("an owner of the recommended lane or a higher one, or the command role")]
+    OwnerOrCommand,
+    /// Lowering the lane below the case's maximum is for a holder of that lane only.
+    #[error(
+        "a holder of the case's maximum lane `{lane}` (role `{role}`); a delegate may not lower it"
+    )]
+    MaximumLaneHolder {
+        /// The case's maximum lane.
+        lane: LaneId,
+        /// Its holder role.
+        role: RoleId,
+    },
+    /// Setting the lane (not lower than the maximum): a holder or valid delegate of it.
+    #[error("a holder or valid delegate of the case's maximum lane `{lane}`")]
+    MaximumLaneOwner {
+        /// The case's maximum lane.
+        lane: LaneId,
+    },
+    /// The option is excluded already.
+    #[error("`{0}` is excluded already")]
+    NotExcluded(OptionId),
+    /// Excluding an option: an owner of its boundary lane and at least the recommended lane.
+    #[error(
+        "an owner of {lane} or a higher lane (the option's boundary lane, and at least the recommended lane)"
+    )]
+    OwnerOfBoundary {
+        /// The lane needed (`` `id` ``, or `rank N` for a rank no lane has).
+        lane: String,
+    },
+    /// The last option cannot be excluded.
+    #[error("at least one option to remain; the last option cannot be excluded")]
+    AnotherOption,
 }

@@ -966,10 +966,34 @@ fn delegations_go_to_someone_else_for_a_bounded_time() {
             }),
         )
     };
+    // `not_authorized`, with the typed cause.
     let c = delegate(&mut w, "priya.natarajan", 3600);
-    w.refuse(c, "not_authorized");
+    let err = w.refuse(c, "not_authorized");
+    assert!(
+        matches!(
+            &err,
+            Rejection::NotAuthorized {
+                needed: Needed::AnotherPrincipal,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let c = delegate(&mut w, "marcus.chen", 604_801);
-    w.refuse(c, "not_authorized");
+    let err = w.refuse(c, "not_authorized");
+    assert!(
+        matches!(
+            &err,
+            Rejection::NotAuthorized {
+                needed: Needed::ShorterDelegation {
+                    longest_secs: 604_800,
+                    ..
+                },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let c = delegate(&mut w, "marcus.chen", 604_800);
     w.must(c);
 }

@@ -134,7 +134,7 @@ pub enum DemoError {
         /// The step.
         step: String,
         /// Why.
-        rejection: Rejection,
+        rejection: Box<Rejection>,
     },
 }
 
@@ -171,7 +171,7 @@ impl<S: Store> Script<S> {
         if let Some((_, rejection)) = submission.rejected {
             return Err(DemoError::Unexpected {
                 step: what.to_owned(),
-                rejection,
+                rejection: Box::new(rejection),
             });
         }
         self.note(what.to_owned(), None);
