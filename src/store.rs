@@ -128,10 +128,11 @@ impl Clock {
     }
 }
 
-/// The result of one accepted command: the seq and hash of its last record and its events as
+/// The acknowledgement of one accepted command (not to be confused with a case in
+/// `closed/accepted`): the seq and hash of its last record and its events as
 /// recorded. A relying party keeps `seq` and `head` to detect a later rollback.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Accepted {
+pub struct Acknowledged {
     /// Journal seq of the command's (last) record.
     pub seq: u64,
     /// Hash of that record.
@@ -586,7 +587,7 @@ impl<S: Store> CaseStore<S> {
     }
 
     /// Decides and applies a batch of commands at one time of record, appending all their
-    /// events with one write and one `fsync`, and returns one [`Accepted`] per command — only
+    /// events with one write and one `fsync`, and returns one [`Acknowledged`] per command — only
     /// after they are durable. Stops at the first rejected command: the commands before it are
     /// committed and returned with the rejection; the rejected one and those after it are not
     /// applied.
@@ -649,7 +650,7 @@ impl<S: Store> CaseStore<S> {
             let Some(last) = taken.last() else {
                 continue;
             };
-            accepted.push(Accepted {
+            accepted.push(Acknowledged {
                 seq: last.seq,
                 head: last.hash.clone(),
                 events: taken.iter().map(|r| r.event.clone()).collect(),
@@ -672,7 +673,7 @@ impl<S: Store> CaseStore<S> {
 #[must_use = "a batch may have stopped at a rejected command; check `rejected`"]
 pub struct Submission {
     /// One entry per accepted command, durable.
-    pub accepted: Vec<Accepted>,
+    pub accepted: Vec<Acknowledged>,
     /// The first rejected command's index in the batch, and why; nothing was written for it or
     /// for the commands after it.
     pub rejected: Option<(usize, Rejection)>,

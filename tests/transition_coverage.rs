@@ -5,23 +5,17 @@
 //! allow must be refused with `not_allowed_in_state` (`case_closed` in a closed leaf).
 //!
 //! Commands map to machine inputs as the case feeds them: findings, delegations and redirects
-//! are `Evidence { ready }`, reviews `SignOff { quorum }`, acceptances `Accept`, stand-downs
+//! are `Revise { ready }`, reviews `SignOff { quorum }`, acceptances `Accept`, stand-downs
 //! `StandDown` and declarations `Declare`.
 
-use authority_lane::approval::{
-    Accept, Decision, Declare, Delegate, Redirect, RedirectAction, Review, StandDown,
-};
+use authority_lane::approval::{Decision, Declare, Delegate, Redirect, RedirectAction, StandDown};
+use authority_lane::case::Command;
 use authority_lane::case::machine::{InputKind, Leaf, transition_table};
-use authority_lane::case::{Case, Command};
-use authority_lane::digest::Digest;
-use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
-use authority_lane::testing::Cast;
-use authority_lane::workflow::Workflow;
+use authority_lane::testing::{Cast, Harness};
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
-use std::sync::Arc;
 
 const KINDS: [&str; 7] = [
     "finding",
@@ -33,130 +27,27 @@ const KINDS: [&str; 7] = [
     "stand_down",
 ];
 
-fn workflow() -> Arc<Workflow> {
-    Arc::new(
-        Workflow::from_json(include_bytes!("../workflows/signing-key-compromise.json"))
-            .expect("the shipped workflow is valid"),
+/// The crate's one hand-driven harness.
+type World = Harness;
+
+fn open() -> World {
+    let now: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
+    Harness::open(
+        authority_lane::workflow::shipped(),
+        Cast::fixed(),
+        "sam.rivera",
+        case_id(),
+        now,
     )
 }
 
-struct World {
-    cast: Cast,
-    case: Case,
-    now: DateTime<Utc>,
-}
-
-impl World {
-    fn open() -> World {
-        let cast = Cast::fixed();
-        let now: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
-        let token = cast.token(
-            "sam.rivera",
-            &case_id(),
-            now,
-            Decision::Declare(Declare {
-                scope: "prod signing key".into(),
-                severity: "sev1".into(),
-            }),
-        );
-        let case = Case::open(workflow(), Arc::new(cast.trust().clone()), &token, now).unwrap();
-        World { cast, case, now }
-    }
-
-    fn tick(&mut self) -> DateTime<Utc> {
-        self.now += Duration::seconds(10);
-        self.now
-    }
-
-    fn apply(&mut self, cmd: &Command) -> Result<(), authority_lane::case::Rejection> {
-        let events = self.case.decide(cmd, cmd.at())?;
-        for e in events {
-            self.case.evolve(e).expect("decided on this case");
-        }
-        Ok(())
-    }
-
-    fn must(&mut self, cmd: Command) {
-        if let Err(e) = self.apply(&cmd) {
-            panic!("setup command refused: {e}\n{cmd:?}");
-        }
-    }
-
-    fn finding(&mut self, fact: &str, value: Value) -> Command {
-        let role = self
-            .case
-            .workflow()
-            .fact(&fact.into())
-            .unwrap()
-            .submitted_by
-            .clone();
-        Command::Finding {
-            at: self.tick(),
-            agent: Agent {
-                role,
-                id: "agent-1".into(),
-            },
-            finding: FindingInput {
-                fact: fact.into(),
-                value,
-                source: Source {
-                    system: "artifact-lineage-inventory".into(),
-                    record: format!("rec-{fact}"),
-                    digest: Digest::of_bytes(fact.as_bytes()),
-                },
-                note: None,
-            },
-        }
-    }
-
-    fn decision(&mut self, who: &str, d: Decision) -> Command {
-        let at = self.tick();
-        Command::Decision {
-            at,
-            token: self.cast.token(who, &case_id(), at, d),
-        }
-    }
-
-    /// The current draft's digest (any digest when there is no draft: the state check comes
-    /// first, so the command is refused for its state).
-    fn digest(&self) -> Digest {
-        self.case
-            .draft_digest()
-            .unwrap_or_else(|| Digest::of_bytes(b"no draft yet"))
-    }
-
-    fn review(&mut self, who: &str) -> Command {
-        let packet_digest = self.digest();
-        let attests = self.case.workflow().review().attestations.clone();
-        self.decision(
-            who,
-            Decision::Review(Review {
-                packet_digest,
-                attests,
-            }),
-        )
-    }
-
-    fn accept(&mut self, who: &str) -> Command {
-        let packet_digest = self.digest();
-        let lane = self.case.recommended_lane().clone();
-        self.decision(
-            who,
-            Decision::Accept(Accept {
-                lane,
-                packet_digest,
-            }),
-        )
-    }
-
-    fn stand_down(&mut self) -> Command {
-        self.decision(
-            "sam.rivera",
-            Decision::StandDown(StandDown {
-                reason: "false alarm".into(),
-            }),
-        )
-    }
+fn stand_down(w: &mut World) -> Command {
+    w.decision(
+        "sam.rivera",
+        Decision::StandDown(StandDown {
+            reason: "false alarm".into(),
+        }),
+    )
 }
 
 fn case_id() -> CaseId {
@@ -167,9 +58,9 @@ fn case_id() -> CaseId {
 /// (owned by priya.natarajan); lee.park has signed off in `in_review`, lee.park and
 /// ines.duarte in `awaiting_acceptance`.
 fn case_in(leaf: Leaf) -> World {
-    let mut w = World::open();
+    let mut w = open();
     if leaf == Leaf::StoodDown {
-        let c = w.stand_down();
+        let c = stand_down(&mut w);
         w.must(c);
     }
     if matches!(
@@ -290,7 +181,7 @@ fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, InputKind) {
             ),
             InputKind::Revise { ready },
         ),
-        "stand_down" => (w.stand_down(), InputKind::StandDown),
+        "stand_down" => (stand_down(w), InputKind::StandDown),
         other => panic!("unknown command kind {other}"),
     }
 }

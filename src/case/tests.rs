@@ -15,12 +15,6 @@ const ATTESTS: [&str; 3] = [
     "evidence_lineage_checked",
 ];
 
-struct World {
-    cast: Cast,
-    case: Case,
-    now: DateTime<Utc>,
-}
-
 fn t0() -> DateTime<Utc> {
     "2026-11-28T09:00:00Z".parse().unwrap()
 }
@@ -38,23 +32,12 @@ fn case_id() -> CaseId {
     "case-7".into()
 }
 
+/// The crate's one hand-driven harness ([`crate::testing::Harness`]): the shipped workflow,
+/// the fixed cast, case `case-7` declared at [`t0`].
+type World = crate::testing::Harness;
+
 fn world() -> World {
-    let cast = Cast::fixed();
-    let token = cast.token(
-        "sam.rivera",
-        &case_id(),
-        t0(),
-        Decision::Declare(Declare {
-            scope: "prod signing key".into(),
-            severity: "sev1".into(),
-        }),
-    );
-    let case = Case::open(workflow(), Arc::new(cast.trust().clone()), &token, t0()).unwrap();
-    World {
-        cast,
-        case,
-        now: t0(),
-    }
+    World::new()
 }
 
 use crate::approval::Decision;
@@ -78,71 +61,8 @@ fn snapshot(c: &Case) -> Value {
     })
 }
 
+/// Shipped-workflow steps the unit tests share.
 impl World {
-    fn tick(&mut self) -> DateTime<Utc> {
-        self.now += Duration::seconds(10);
-        self.now
-    }
-
-    fn finding(&mut self, fact: &str, value: Value) -> Command {
-        let role = self
-            .case
-            .workflow()
-            .fact(&fact.into())
-            .unwrap()
-            .submitted_by
-            .clone();
-        Command::Finding {
-            at: self.tick(),
-            agent: Agent {
-                role,
-                id: "agent-1".into(),
-            },
-            finding: FindingInput {
-                fact: fact.into(),
-                value,
-                source: crate::evidence::Source {
-                    system: "hsm-audit-log".into(),
-                    record: format!("rec-{fact}"),
-                    digest: Digest::of_bytes(fact.as_bytes()),
-                },
-                note: Some("seen in audit".into()),
-            },
-        }
-    }
-
-    fn decision(&mut self, who: &str, d: Decision) -> Command {
-        let at = self.tick();
-        Command::Decision {
-            at,
-            token: self.cast.token(who, &case_id(), at, d),
-        }
-    }
-
-    /// An honest writer whose clock reads the command's time.
-    fn apply(&mut self, cmd: &Command) -> Result<(), Rejection> {
-        let events = self.case.decide(cmd, cmd.at())?;
-        for e in events {
-            self.case.evolve(e).expect("decided on this case");
-        }
-        Ok(())
-    }
-
-    fn must(&mut self, cmd: Command) {
-        if let Err(e) = self.apply(&cmd) {
-            panic!("{cmd:?} rejected: {e}");
-        }
-    }
-
-    /// Applies a command that must be rejected with `code`, and checks nothing changed.
-    fn refuse(&mut self, cmd: Command, code: &str) -> Rejection {
-        let before = snapshot(&self.case);
-        let err = self.apply(&cmd).expect_err("command should be rejected");
-        assert_eq!(err.code(), code, "{err}");
-        assert_eq!(snapshot(&self.case), before, "rejection changed the case");
-        err
-    }
-
     fn ready(&mut self) {
         for (f, v) in [
             ("custody.exposure", json!("suspected")),
@@ -153,29 +73,6 @@ impl World {
             self.must(c);
         }
         assert_eq!(self.case.state(), Leaf::Drafted);
-    }
-
-    fn review(&mut self, who: &str) -> Command {
-        let digest = self.case.draft_digest().unwrap();
-        self.decision(
-            who,
-            Decision::Review(Review {
-                packet_digest: digest,
-                attests: ATTESTS.iter().map(|a| (*a).into()).collect(),
-            }),
-        )
-    }
-
-    fn accept(&mut self, who: &str) -> Command {
-        let digest = self.case.draft_digest().unwrap();
-        let lane = self.case.recommended_lane().clone();
-        self.decision(
-            who,
-            Decision::Accept(Accept {
-                lane,
-                packet_digest: digest,
-            }),
-        )
     }
 
     fn quorum(&mut self) {

@@ -65,11 +65,13 @@
 mod cast;
 mod driver;
 mod entitled;
+mod harness;
 mod mint;
 mod script;
 
 pub use cast::{Cast, Member, STANDARD};
 pub use driver::{Driver, Entry, Outcome, Trace, drive, reached};
+pub use harness::Harness;
 pub use mint::Fault;
 pub use script::{
     Advance, AttestChoice, DigestChoice, LaneChoice, RoleChoice, Script, Step, Timed, Who,
