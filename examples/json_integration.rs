@@ -21,7 +21,7 @@ use authority_lane::approval::Decision;
 use authority_lane::case::Command;
 use authority_lane::digest::Digest;
 use authority_lane::ids::{CaseId, ChannelId};
-use authority_lane::journal::FileJournal;
+use authority_lane::journal::FileBackend;
 use authority_lane::packet::ViewFinding;
 use authority_lane::store::{CaseStore, Clock};
 use authority_lane::testing::Cast;
@@ -164,7 +164,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // re-verifies every token — and compare.
     let before = store.status().ok_or("empty")?;
     drop(store);
-    let (store, _torn_tail) = CaseStore::<FileJournal>::open(
+    let (store, _torn_tail) = CaseStore::<FileBackend>::open(
         &journal,
         None,
         None,
@@ -209,7 +209,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// Does what `authority-lane apply` does with one line, printing what it would print.
-fn apply(store: &mut CaseStore<FileJournal>, line: &str) -> Result<(), Box<dyn Error>> {
+fn apply(store: &mut CaseStore<FileBackend>, line: &str) -> Result<(), Box<dyn Error>> {
     let command = match Command::from_json(line) {
         Ok(command) => command,
         Err(rejection) => {

@@ -61,6 +61,7 @@
 //! * anything else (complete JSON that does not verify, bytes after a complete value, bytes no
 //!   writer begins a line with): [`JournalError::Tampered`].
 
+mod backend;
 mod error;
 mod file;
 /// The line checks, exposed for differential fuzzing. Not part of the stable API.
@@ -68,13 +69,18 @@ mod file;
 pub mod fuzzing;
 mod line;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod read;
 mod seal;
 
+pub use backend::{Backend, Batch, seal};
 pub use error::{JournalError, TamperReason};
-pub use file::{DEFAULT_LOCK_TIMEOUT, FileJournal};
+pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend, FileJournal};
 pub use line::RawRecord;
 pub use memory::MemoryJournal;
+#[cfg(feature = "postgres")]
+pub use postgres::PgBackend;
 pub use read::{Scan, scan, verify_records};
 
 use crate::digest::Digest;

@@ -20,7 +20,7 @@ use crate::approval::Trust;
 use crate::case::{Case, ClockMark, Command, Event, GenesisRecord, Rejection, ReplayError};
 use crate::digest::Digest;
 use crate::journal::{
-    self, Entry, FileJournal, JournalError, MemoryJournal, RawRecord, Record, Store, TornTail,
+    self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, Record, TornTail,
 };
 use crate::packet::{JournalRef, RecommendationPacket};
 use crate::workflow::Workflow;
@@ -117,17 +117,6 @@ pub enum Clock {
     Supplied(DateTime<Utc>),
 }
 
-impl Clock {
-    /// The time of record for the next records, given the last record's time, and whether it
-    /// was supplied.
-    fn time_of_record(self, last: DateTime<Utc>) -> (DateTime<Utc>, bool) {
-        match self {
-            Clock::System => (Utc::now().max(last), false),
-            Clock::Supplied(t) => (t, true),
-        }
-    }
-}
-
 /// The acknowledgement of one accepted command (not to be confused with a case in
 /// `closed/accepted`): the seq and hash of its last record and its events as
 /// recorded. A relying party keeps `seq` and `head` to detect a later rollback.
@@ -165,12 +154,17 @@ impl JournalStatus {
     }
 }
 
-/// A case and its journal.
+/// A case and the [`Backend`] holding its journal.
 #[derive(Debug)]
-pub struct CaseStore<S: Store> {
+pub struct CaseStore<B: Backend> {
     case: Case,
-    journal: S,
+    backend: B,
+    /// The journal's last record, as this writer last saw it (the compare-and-set's `after`).
+    head: JournalRef,
     clock: Clock,
+    /// A failed append left the in-memory case ahead of the journal and the rebuild failed
+    /// too: rebuild before deciding anything else.
+    stale: bool,
 }
 
 fn encode(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
@@ -465,9 +459,9 @@ pub fn replay_file(path: &Path, anchors: Anchors) -> Result<Replay, StoreError> 
     replay_reader(std::io::BufReader::with_capacity(1 << 20, file), anchors)
 }
 
-impl CaseStore<FileJournal> {
-    /// Opens a new case from a declaration token and creates its journal at `path`. The
-    /// declaration's time is the clock's time of record.
+impl CaseStore<FileBackend> {
+    /// Opens a new case from a declaration token and creates its journal file at `path`
+    /// ([`CaseStore::create`] with a [`FileBackend`]).
     pub fn init(
         path: &Path,
         workflow: Arc<Workflow>,
@@ -475,20 +469,11 @@ impl CaseStore<FileJournal> {
         token: &str,
         clock: Clock,
     ) -> Result<Self, StoreError> {
-        let (at, supplied) = clock.time_of_record(DateTime::<Utc>::MIN_UTC);
-        let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
-        let journal = FileJournal::create(
-            path,
-            Entry::new(at, genesis_event(&case, &workflow, &trust, supplied)?),
-        )?;
-        Ok(CaseStore {
-            case,
-            journal,
-            clock,
-        })
+        CaseStore::create(FileBackend::new(path), workflow, trust, token, clock)
     }
 
-    /// Opens an existing journal as a writer and replays it.
+    /// Opens an existing journal file as a writer (waiting at most `lock_timeout` for the lock,
+    /// cutting off a torn tail, which is returned) and replays it.
     pub fn open(
         path: &Path,
         workflow: Option<Arc<Workflow>>,
@@ -496,16 +481,14 @@ impl CaseStore<FileJournal> {
         clock: Clock,
         lock_timeout: std::time::Duration,
     ) -> Result<(Self, Option<TornTail>), StoreError> {
-        let (journal, torn) = FileJournal::open(path, lock_timeout)?;
-        let case = replay(journal.records(), workflow, trust)?;
-        Ok((
-            CaseStore {
-                case,
-                journal,
-                clock,
-            },
-            torn,
-        ))
+        let mut backend = FileBackend::new(path).with_lock_timeout(lock_timeout);
+        let torn = backend.open()?;
+        let anchors = Anchors {
+            workflow,
+            trust,
+            expect_head: None,
+        };
+        Ok((CaseStore::new(backend, anchors, clock)?, torn))
     }
 }
 
@@ -517,38 +500,68 @@ impl CaseStore<MemoryJournal> {
         token: &str,
         clock: Clock,
     ) -> Result<Self, StoreError> {
-        let (at, supplied) = clock.time_of_record(DateTime::<Utc>::MIN_UTC);
-        let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
-        let journal = MemoryJournal::new(Entry::new(
-            at,
-            genesis_event(&case, &workflow, &trust, supplied)?,
-        ))?;
-        Ok(CaseStore {
-            case,
-            journal,
-            clock,
-        })
+        CaseStore::create(MemoryJournal::default(), workflow, trust, token, clock)
     }
 }
 
 /// How many times [`CaseStore::submit`] catches up with another writer and decides its batch
 /// again before giving up with [`JournalError::Conflict`].
-const MAX_CONFLICT_RETRIES: usize = 16;
+const MAX_CONFLICT_RETRIES: u32 = 32;
 
-impl<S: Store> CaseStore<S> {
+impl<B: Backend> CaseStore<B> {
+    /// Opens a new case in an empty `backend`: verifies the declaration `token` at the time of
+    /// record (the clock's, or with [`Clock::System`] the backend's own clock if it keeps one,
+    /// else the system clock) and appends record 0. Fails with the backend's "already exists"
+    /// error (or [`JournalError::Conflict`]) if the backend already holds the case.
+    pub fn create(
+        mut backend: B,
+        workflow: Arc<Workflow>,
+        trust: Arc<Trust>,
+        token: &str,
+        clock: Clock,
+    ) -> Result<Self, StoreError> {
+        let (at, supplied) = time_of_record(&mut backend, clock, DateTime::<Utc>::MIN_UTC)?;
+        let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
+        let genesis = Entry::new(at, genesis_event(&case, &workflow, &trust, supplied)?);
+        let batch = journal::seal(None, vec![genesis])?;
+        backend.append_batch(None, &batch)?;
+        let head = batch.head().ok_or(JournalError::Empty)?;
+        Ok(CaseStore {
+            case,
+            backend,
+            head,
+            clock,
+            stale: false,
+        })
+    }
+
+    /// Opens the case `backend` holds: streams its journal from record 0, verifying every line
+    /// and replaying every event (re-verifying every token at its time of record) against
+    /// `anchors`. Memory is the case state, not its history.
+    pub fn new(mut backend: B, anchors: Anchors, clock: Clock) -> Result<Self, StoreError> {
+        let replay = replay_reader(backend.read_from(0)?, anchors)?;
+        Ok(CaseStore {
+            case: replay.case,
+            head: replay.head,
+            backend,
+            clock,
+            stale: false,
+        })
+    }
+
     /// The case.
     pub fn case(&self) -> &Case {
         &self.case
     }
 
-    /// The case and the journal, separated.
-    pub fn into_parts(self) -> (Case, S) {
-        (self.case, self.journal)
+    /// The case and the backend, separated.
+    pub fn into_parts(self) -> (Case, B) {
+        (self.case, self.backend)
     }
 
-    /// The journal.
-    pub fn journal(&self) -> &S {
-        &self.journal
+    /// The backend holding the journal.
+    pub fn journal(&self) -> &B {
+        &self.backend
     }
 
     /// The clock that stamps the time of record.
@@ -563,55 +576,61 @@ impl<S: Store> CaseStore<S> {
 
     /// The case's status with the journal's head seq and hash.
     pub fn status(&self) -> Option<JournalStatus> {
-        let head = self.journal.head()?;
         Some(JournalStatus {
             status: self.case.status(),
-            seq: head.seq,
-            head: head.hash.clone(),
+            seq: self.head.seq,
+            head: self.head.head.clone(),
         })
     }
 
     /// The head record's hash.
     pub fn head(&self) -> Option<&Digest> {
-        self.journal.head().map(|r| &r.hash)
+        Some(&self.head.head)
+    }
+
+    /// The head record's seq and hash.
+    pub fn position(&self) -> &JournalRef {
+        &self.head
     }
 
     /// The accepted packet with the journal position of its acceptance: `Some` only in
     /// `closed/accepted`.
     pub fn packet(&self) -> Option<RecommendationPacket> {
-        let head = self.journal.head()?;
-        self.case.packet(JournalRef {
-            seq: head.seq,
-            head: head.hash.clone(),
-        })
+        self.case.packet(self.head.clone())
     }
 
     /// Decides and applies a batch of commands at one time of record, appending all their
-    /// events with one write and one `fsync`, and returns one [`Acknowledged`] per command — only
-    /// after they are durable. Stops at the first rejected command: the commands before it are
-    /// committed and returned with the rejection; the rejected one and those after it are not
-    /// applied.
+    /// events as one sealed batch (one write and one `fsync` for a file), and returns one
+    /// [`Acknowledged`] per command — only after they are durable. Stops at the first rejected
+    /// command: the commands before it are committed and returned with the rejection; the
+    /// rejected one and those after it are not applied.
     ///
     /// If another writer appended first ([`JournalError::Conflict`]), the case is rebuilt from
     /// the journal (which now holds the other writer's records) and the batch is decided again
-    /// against the new state: each command is then appended or refused with the code that state
-    /// gives. Nothing acknowledged is lost and nothing is written twice.
+    /// against the new state, at a new time of record: each command is then appended or
+    /// refused with the code that state gives. Nothing acknowledged is lost and nothing is
+    /// written twice. After [`MAX_CONFLICT_RETRIES`] lost races the conflict is returned.
     ///
     /// Commands are applied to the in-memory case as they are decided (no copy of the case is
     /// made, so a batch costs the same whatever the case's size); if the append fails, the case
-    /// is rebuilt from the journal, so it never runs ahead of what is durable.
+    /// is rebuilt from the journal, so it never runs ahead of what is durable. If even that
+    /// fails (say, the database went away), the store rebuilds before its next submission.
     pub fn submit(&mut self, commands: &[Command]) -> Result<Submission, StoreError> {
         let mut attempts = 0;
         loop {
+            if self.stale {
+                self.rebuild()?;
+            }
             match self.submit_once(commands) {
                 Err(StoreError::Journal(JournalError::Conflict { .. }))
                     if attempts < MAX_CONFLICT_RETRIES =>
                 {
                     attempts += 1;
-                    self.rebuild()?;
+                    self.stale = true;
+                    back_off(attempts);
                 }
                 Err(e) => {
-                    self.rebuild()?;
+                    self.stale = self.rebuild().is_err();
                     return Err(e);
                 }
                 Ok(done) => return Ok(done),
@@ -620,7 +639,7 @@ impl<S: Store> CaseStore<S> {
     }
 
     fn submit_once(&mut self, commands: &[Command]) -> Result<Submission, StoreError> {
-        let (now, supplied) = self.clock.time_of_record(self.case.last_at());
+        let (now, supplied) = time_of_record(&mut self.backend, self.clock, self.case.last_at())?;
         let mut entries: Vec<Entry> = Vec::new();
         let mut per_command: Vec<usize> = Vec::new();
         let mut rejected = None;
@@ -641,10 +660,19 @@ impl<S: Store> CaseStore<S> {
                 }
             }
         }
-        let first_seq = self.journal.next_seq();
-        let records = self.journal.append(first_seq, entries)?;
+        if entries.is_empty() {
+            return Ok(Submission {
+                accepted: Vec::new(),
+                rejected,
+            });
+        }
+        let batch = journal::seal(Some(&self.head), entries)?;
+        self.backend.append_batch(Some(&self.head), &batch)?;
+        if let Some(head) = batch.head() {
+            self.head = head;
+        }
         let mut accepted = Vec::with_capacity(per_command.len());
-        let mut next = records.into_iter();
+        let mut next = batch.into_records().into_iter();
         for n in per_command {
             let taken: Vec<Record> = next.by_ref().take(n).collect();
             let Some(last) = taken.last() else {
@@ -653,7 +681,7 @@ impl<S: Store> CaseStore<S> {
             accepted.push(Acknowledged {
                 seq: last.seq,
                 head: last.hash.clone(),
-                events: taken.iter().map(|r| r.event.clone()).collect(),
+                events: taken.into_iter().map(|r| r.event).collect(),
             });
         }
         Ok(Submission { accepted, rejected })
@@ -663,9 +691,43 @@ impl<S: Store> CaseStore<S> {
     /// up with another writer). A journal that no longer replays is an integrity failure.
     fn rebuild(&mut self) -> Result<(), StoreError> {
         let (workflow, trust) = self.case.shared();
-        self.case = replay(self.journal.records(), Some(workflow), Some(trust))?;
+        let anchors = Anchors {
+            workflow: Some(workflow),
+            trust: Some(trust),
+            expect_head: None,
+        };
+        let replay = replay_reader(self.backend.read_from(0)?, anchors)?;
+        self.case = replay.case;
+        self.head = replay.head;
+        self.stale = false;
         Ok(())
     }
+}
+
+/// The time of record for the next records after one recorded at `last`, and whether it was
+/// supplied: a supplied clock's time, else the backend's clock if it keeps one, else the
+/// system clock (never earlier than `last`, so records stay in order).
+fn time_of_record<B: Backend>(
+    backend: &mut B,
+    clock: Clock,
+    last: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, bool), StoreError> {
+    match clock {
+        Clock::Supplied(t) => Ok((t, true)),
+        Clock::System => {
+            let now = backend.time_of_record()?.unwrap_or_else(Utc::now);
+            Ok((now.max(last), false))
+        }
+    }
+}
+
+/// Waits a little before deciding again after a lost race, longer after each loss, with
+/// jitter so that racing writers spread out.
+fn back_off(attempt: u32) {
+    let mut jitter = [0u8; 2];
+    let _ = getrandom::fill(&mut jitter);
+    let micros = (200u64 << attempt.min(6)) + u64::from(u16::from_le_bytes(jitter)) % 1000;
+    std::thread::sleep(std::time::Duration::from_micros(micros));
 }
 
 /// What [`CaseStore::submit`] did with a batch.

@@ -174,6 +174,24 @@ pub enum JournalError {
     /// A record could not be encoded.
     #[error("cannot encode record: {0}")]
     Encode(String),
+    /// A storage backend (a database) failed or refused: unreachable, restarted mid-append,
+    /// a statement error. Nothing was acknowledged; an append either committed whole or not at
+    /// all, and re-opening the case shows which.
+    #[error("journal store {store}: {message}")]
+    Store {
+        /// Which store (for PostgreSQL, the URL without its password).
+        store: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The case already has a journal in the store (record 0 exists).
+    #[error("case {case} already exists in {store}")]
+    CaseExists {
+        /// The store.
+        store: String,
+        /// The case id.
+        case: String,
+    },
 }
 
 impl JournalError {
@@ -191,6 +209,8 @@ impl JournalError {
             JournalError::Modified { .. } => "journal_modified",
             JournalError::Poisoned { .. } => "journal_poisoned",
             JournalError::Encode(_) => "journal_encode",
+            JournalError::Store { .. } => "journal_io",
+            JournalError::CaseExists { .. } => "journal_exists",
         }
     }
 

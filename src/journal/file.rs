@@ -1,12 +1,14 @@
 //! The file journal: one writer's view of a journal file, the OS lock it holds only while
 //! opening and appending, and its durable (`fsync`ed) writes.
 
+use super::backend::{Backend, Batch, head_of, seal};
 use super::line::Checked;
 use super::read::{Chain, scan_from, verify_records};
-use super::seal::{Sealed, seal_batch, seal_next};
+use super::seal::seal_next;
 use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
+use crate::packet::JournalRef;
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -58,7 +60,16 @@ impl FileJournal {
     /// file exists. Later appends wait at most [`DEFAULT_LOCK_TIMEOUT`] for the lock (see
     /// [`set_lock_timeout`](Self::set_lock_timeout)).
     pub fn create(path: &Path, genesis: Entry) -> Result<FileJournal, JournalError> {
-        let Sealed { records, lines } = seal_batch(None, vec![genesis])?;
+        FileJournal::create_sealed(path, &seal(None, vec![genesis])?)
+    }
+
+    /// [`create`](Self::create) from an already sealed batch starting at record 0.
+    fn create_sealed(path: &Path, batch: &Batch) -> Result<FileJournal, JournalError> {
+        if batch.first_seq() != 0 || batch.is_empty() {
+            return Err(Batch::conflict(None, batch.head().as_ref()));
+        }
+        let lines = batch.bytes().to_vec();
+        let records = batch.records().to_vec();
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -261,13 +272,20 @@ impl FileJournal {
         entries: Vec<Entry>,
     ) -> Result<Vec<Record>, JournalError> {
         self.catch_up()?;
-        let Sealed { records, lines } = seal_next(self, expected_seq, entries)?;
-        if records.is_empty() {
-            return Ok(records);
+        let batch = Batch::from_sealed(seal_next(self, expected_seq, entries)?);
+        self.write_batch(&batch)?;
+        Ok(batch.into_records())
+    }
+
+    /// Under the lock: writes a sealed batch after the verified content with one write and one
+    /// `fsync` (group commit).
+    fn write_batch(&mut self, batch: &Batch) -> Result<(), JournalError> {
+        let lines = batch.bytes();
+        if lines.is_empty() {
+            return Ok(());
         }
-        // One write of the whole batch, one fsync (group commit).
         if let Err(source) = (&self.file)
-            .write_all(&lines)
+            .write_all(lines)
             .and_then(|()| self.file.sync_data())
         {
             // Part of the batch may be on disk; only a re-open can tell.
@@ -280,8 +298,30 @@ impl FileJournal {
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
         self.head_line = lines[last_start..].to_vec();
-        self.records.extend(records.iter().cloned());
-        Ok(records)
+        self.records.extend(batch.records().iter().cloned());
+        Ok(())
+    }
+
+    /// Appends a batch sealed against `after` if the journal's head is still `after` (the
+    /// [`Backend`] compare-and-set), under the lock and after catching up.
+    fn append_sealed(
+        &mut self,
+        after: Option<&JournalRef>,
+        batch: &Batch,
+    ) -> Result<(), JournalError> {
+        if self.poisoned {
+            return Err(JournalError::Poisoned {
+                path: self.path.clone(),
+            });
+        }
+        self.locked(|j| {
+            j.catch_up()?;
+            let head = head_of(&j.records);
+            if head.as_ref() != after {
+                return Err(Batch::conflict(after, head.as_ref()));
+            }
+            j.write_batch(batch)
+        })
     }
 }
 
@@ -310,4 +350,97 @@ fn sync_parent_dir(path: &Path) -> io::Result<()> {
         _ => Path::new("."),
     };
     File::open(parent)?.sync_all()
+}
+
+/// The file journal as a [`Backend`]: a journal file at a path, opened as a writer on the first
+/// append (or by [`open`](FileBackend::open)), read without a lock.
+#[derive(Debug)]
+pub struct FileBackend {
+    path: PathBuf,
+    lock_timeout: Duration,
+    journal: Option<FileJournal>,
+}
+
+impl FileBackend {
+    /// The journal file at `path` (which need not exist yet: the first append, of record 0,
+    /// creates it). Appends wait at most [`DEFAULT_LOCK_TIMEOUT`] for the lock.
+    pub fn new(path: impl Into<PathBuf>) -> FileBackend {
+        FileBackend {
+            path: path.into(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            journal: None,
+        }
+    }
+
+    /// Sets how long an append waits for another writer's lock before
+    /// [`JournalError::Locked`].
+    pub fn with_lock_timeout(mut self, lock_timeout: Duration) -> FileBackend {
+        self.lock_timeout = lock_timeout;
+        if let Some(j) = &mut self.journal {
+            j.set_lock_timeout(lock_timeout);
+        }
+        self
+    }
+
+    /// The journal file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens the existing journal as a writer now (see [`FileJournal::open`]: it waits for
+    /// the lock, verifies the file, cuts off a torn tail or completes an unterminated last
+    /// record) and returns the torn tail it cut off, if any.
+    pub fn open(&mut self) -> Result<Option<TornTail>, JournalError> {
+        let (journal, torn) = FileJournal::open(&self.path, self.lock_timeout)?;
+        self.journal = Some(journal);
+        Ok(torn)
+    }
+}
+
+impl Backend for FileBackend {
+    fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
+        let file = File::open(&self.path).map_err(JournalError::io(&self.path))?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        match &self.journal {
+            // Catching up from this writer's own head: start where its content ends.
+            Some(j) if from == j.records.len() as u64 => {
+                reader
+                    .seek(SeekFrom::Start(j.len))
+                    .map_err(JournalError::io(&self.path))?;
+            }
+            _ => {
+                let mut skipped = Vec::new();
+                for _ in 0..from {
+                    skipped.clear();
+                    let n = reader
+                        .read_until(b'\n', &mut skipped)
+                        .map_err(JournalError::io(&self.path))?;
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(Box::new(reader))
+    }
+
+    fn append_batch(
+        &mut self,
+        after: Option<&JournalRef>,
+        batch: &Batch,
+    ) -> Result<(), JournalError> {
+        match (&mut self.journal, after) {
+            (Some(journal), _) => journal.append_sealed(after, batch),
+            (None, None) => {
+                let mut journal = FileJournal::create_sealed(&self.path, batch)?;
+                journal.set_lock_timeout(self.lock_timeout);
+                self.journal = Some(journal);
+                Ok(())
+            }
+            (None, Some(_)) => {
+                self.open()?;
+                self.append_batch(after, batch)
+            }
+        }
+    }
 }

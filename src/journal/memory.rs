@@ -1,11 +1,16 @@
 //! The in-memory journal.
 
+use super::backend::{Backend, Batch, head_of};
 use super::read::verify_records;
 use super::seal::{encode_lines, seal_batch, seal_next};
 use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
+use crate::packet::JournalRef;
+use std::io::{BufRead, Cursor};
 
-/// An in-memory journal with the same [`Store`] behaviour, for tests and embedders.
-#[derive(Debug, Clone, PartialEq)]
+/// An in-memory journal with the same [`Store`] behaviour, for tests and embedders; also an
+/// in-memory [`Backend`] (then it may start empty, [`MemoryJournal::default`], until record 0
+/// is appended).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemoryJournal {
     records: Vec<Record>,
 }
@@ -48,5 +53,27 @@ impl Store for MemoryJournal {
         let new = seal_next(self, expected_seq, entries)?.records;
         self.records.extend(new.iter().cloned());
         Ok(new)
+    }
+}
+
+impl Backend for MemoryJournal {
+    fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
+        let from = usize::try_from(from).unwrap_or(usize::MAX);
+        let mut bytes = Vec::new();
+        encode_lines(self.records.get(from..).unwrap_or_default(), &mut bytes)?;
+        Ok(Box::new(Cursor::new(bytes)))
+    }
+
+    fn append_batch(
+        &mut self,
+        after: Option<&JournalRef>,
+        batch: &Batch,
+    ) -> Result<(), JournalError> {
+        let head = head_of(&self.records);
+        if head.as_ref() != after {
+            return Err(Batch::conflict(after, head.as_ref()));
+        }
+        self.records.extend(batch.records().iter().cloned());
+        Ok(())
     }
 }

@@ -81,7 +81,7 @@ pub(super) fn seal_next(
             actual,
         });
     }
-    seal_batch(store.head(), entries)
+    seal_batch(store.head().map(|h| (h.seq, &h.hash)), entries)
 }
 
 /// Sealed records and their canonical lines (each ending in `\n`), ready to write.
@@ -120,19 +120,19 @@ fn check_entry(index: usize, Entry { at, event }: &Entry) -> Result<(), JournalE
 
 /// Turns entries into chained records following `head`. Validates every entry first.
 pub(super) fn seal_batch(
-    head: Option<&Record>,
+    head: Option<(u64, &Digest)>,
     entries: Vec<Entry>,
 ) -> Result<Sealed, JournalError> {
     for (index, entry) in entries.iter().enumerate() {
         check_entry(index, entry)?;
     }
-    let first = head.map_or(0, |h| h.seq + 1);
+    let first = head.map_or(0, |(seq, _)| seq + 1);
     if first.saturating_add(entries.len() as u64) > MAX_SAFE_INTEGER + 1 {
         return Err(JournalError::Encode(
             "seq would exceed 2^53 - 1 (I-JSON)".into(),
         ));
     }
-    let mut prev = head.map(|h| h.hash.clone());
+    let mut prev = head.map(|(_, hash)| hash.clone());
     let mut records = Vec::with_capacity(entries.len());
     let mut lines = Vec::with_capacity(256 * entries.len());
     for (seq, Entry { at, mut event }) in (first..).zip(entries) {

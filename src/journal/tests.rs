@@ -1455,7 +1455,7 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
             seq: seq.saturating_sub(1),
             ..genesis_rec[0].clone()
         };
-        let head = (seq > 0).then_some(&head);
+        let head = (seq > 0).then_some((head.seq, &head.hash));
         let Sealed { records, lines } = seal_batch(head, vec![ev(seq % 1000)]).unwrap();
         let rec = &records[0];
         let expected = [serde_jcs::to_vec(rec).unwrap(), b"\n".to_vec()].concat();
@@ -1469,7 +1469,9 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
         ..genesis_rec[0].clone()
     };
     assert_eq!(
-        seal_batch(Some(&at_max), vec![ev(1)]).unwrap_err().code(),
+        seal_batch(Some((at_max.seq, &at_max.hash)), vec![ev(1)])
+            .unwrap_err()
+            .code(),
         "journal_encode"
     );
 }

@@ -17,7 +17,7 @@ use authority_lane::case::{Command, Rejection};
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::{CaseId, FactKey, KeyId, PrincipalId, RoleId};
-use authority_lane::journal::Store;
+use authority_lane::journal::Backend;
 use authority_lane::packet::RecommendationPacket;
 use authority_lane::store::{CaseStore, Clock, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -102,14 +102,14 @@ pub struct DemoStep {
 
 /// The result of a demo run.
 #[derive(Debug)]
-pub struct DemoRun<S: Store> {
+pub struct DemoRun<S: Backend> {
     /// The narrative.
     pub steps: Vec<DemoStep>,
     /// The case and its journal, at the end.
     pub store: CaseStore<S>,
 }
 
-impl<S: Store> DemoRun<S> {
+impl<S: Backend> DemoRun<S> {
     /// The accepted packet.
     pub fn packet(&self) -> Option<RecommendationPacket> {
         self.store.packet()
@@ -138,14 +138,14 @@ pub enum DemoError {
     },
 }
 
-struct Script<S: Store> {
+struct Script<S: Backend> {
     people: People,
     store: CaseStore<S>,
     now: DateTime<Utc>,
     steps: Vec<DemoStep>,
 }
 
-impl<S: Store> Script<S> {
+impl<S: Backend> Script<S> {
     fn advance(&mut self, minutes: i64) -> DateTime<Utc> {
         self.now += Duration::minutes(minutes);
         self.now
@@ -415,7 +415,7 @@ const IMPACT: &[Found] = &[
 ];
 
 /// Runs the scenario against a store opened by `open` (in memory, or a journal file).
-pub fn run<S: Store>(
+pub fn run<S: Backend>(
     declared_at: DateTime<Utc>,
     open: impl FnOnce(
         Arc<authority_lane::workflow::Workflow>,

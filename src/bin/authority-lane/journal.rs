@@ -1,20 +1,106 @@
-//! The commands on a case journal: `init`, `apply`, `status`, `packet`, `verify`.
+//! The commands on a case journal: `init`, `apply`, `status`, `packet`, `verify`, `export`,
+//! on a journal file or a case in a PostgreSQL store.
 
 use crate::*;
+#[cfg(feature = "postgres")]
+use authority_lane::journal::PgBackend;
+
+/// Where a command finds its case.
+pub(crate) enum Place<'a> {
+    File(&'a Path),
+    #[cfg(feature = "postgres")]
+    Postgres {
+        url: &'a str,
+        case: Option<&'a str>,
+    },
+}
+
+impl Location {
+    pub(crate) fn place(&self) -> Result<Place<'_>, Failure> {
+        match (&self.journal, &self.store) {
+            (Some(path), None) => Ok(Place::File(path)),
+            (None, Some(url)) => store_place(url, self.case.as_deref()),
+            _ => Err(Failure::input(
+                "usage",
+                "give either --journal PATH or --store URL --case ID",
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn store_place<'a>(url: &'a str, case: Option<&'a str>) -> Result<Place<'a>, Failure> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(Failure::input(
+            "usage",
+            format!(
+                "--store {url:?}: only PostgreSQL stores are supported (postgres://USER@HOST[:PORT]/DB)"
+            ),
+        ));
+    }
+    Ok(Place::Postgres { url, case })
+}
+
+#[cfg(not(feature = "postgres"))]
+fn store_place<'a>(url: &'a str, _case: Option<&'a str>) -> Result<Place<'a>, Failure> {
+    Err(Failure::input(
+        "usage",
+        format!(
+            "--store {url:?}: this build has no PostgreSQL support (build with the `postgres` feature)"
+        ),
+    ))
+}
+
+/// Connects to a PostgreSQL store, bound to `case` if given.
+#[cfg(feature = "postgres")]
+fn connect(url: &str, case: Option<&str>) -> Result<PgBackend, Failure> {
+    let backend = PgBackend::connect(url).map_err(|e| store_failure(e.into()))?;
+    Ok(match case {
+        Some(id) => backend.case(id),
+        None => backend,
+    })
+}
+
+/// A case id is required to open an existing case in a store.
+#[cfg(feature = "postgres")]
+fn required_case(case: Option<&str>) -> Result<&str, Failure> {
+    case.ok_or_else(|| {
+        Failure::input(
+            "usage",
+            "--store needs --case ID (the case's id, the declaration's `sub`)",
+        )
+    })
+}
 
 pub(crate) fn init(
     workflow: &Path,
     trust: &Path,
-    journal: &Path,
+    location: &Location,
     token: &str,
     at: Option<&str>,
 ) -> Result<(), Failure> {
+    let place = location.place()?;
     let workflow = Arc::new(load_workflow(workflow)?);
     let trust = Arc::new(load_trust(trust)?);
     let token = read_text(token, "token")?;
     let clock = clock(at)?;
-    let store =
-        CaseStore::init(journal, workflow, trust, token.trim(), clock).map_err(store_failure)?;
+    match place {
+        Place::File(path) => {
+            let store = CaseStore::init(path, workflow, trust, token.trim(), clock)
+                .map_err(store_failure)?;
+            print_init(&store)
+        }
+        #[cfg(feature = "postgres")]
+        Place::Postgres { url, case } => {
+            let backend = connect(url, case)?;
+            let store = CaseStore::create(backend, workflow, trust, token.trim(), clock)
+                .map_err(store_failure)?;
+            print_init(&store)
+        }
+    }
+}
+
+fn print_init<B: Backend>(store: &CaseStore<B>) -> Result<(), Failure> {
     let case = store.case();
     print_json(&serde_json::json!({
         "case_id": case.id(),
@@ -37,16 +123,37 @@ pub(crate) fn clock(at: Option<&str>) -> Result<Clock, Failure> {
 }
 
 pub(crate) fn apply(
-    journal: &Path,
+    location: &Location,
     pins: &Pins,
     at: Option<&str>,
     lock_timeout: std::time::Duration,
     input: Option<&str>,
 ) -> Result<(), Failure> {
+    let place = location.place()?;
     let (workflow, trust) = load_pins(pins)?;
     let clock = clock(at)?;
-    let (mut store, _torn) =
-        CaseStore::open(journal, workflow, trust, clock, lock_timeout).map_err(store_failure)?;
+    match place {
+        Place::File(path) => {
+            let (store, _torn) = CaseStore::open(path, workflow, trust, clock, lock_timeout)
+                .map_err(store_failure)?;
+            apply_to(store, input)
+        }
+        #[cfg(feature = "postgres")]
+        Place::Postgres { url, case } => {
+            let backend = connect(url, Some(required_case(case)?))?;
+            let anchors = Anchors {
+                workflow,
+                trust,
+                expect_head: None,
+            };
+            let store = CaseStore::new(backend, anchors, clock).map_err(store_failure)?;
+            apply_to(store, input)
+        }
+    }
+}
+
+/// Streams commands from `input` into the case, a group commit at a time.
+fn apply_to<B: Backend>(mut store: CaseStore<B>, input: Option<&str>) -> Result<(), Failure> {
     let reader: Box<dyn Read> = match input {
         None | Some("-") => Box::new(std::io::stdin()),
         Some(path) => Box::new(std::fs::File::open(path).map_err(|e| {
@@ -107,7 +214,10 @@ pub(crate) struct Batch {
 
 /// Submits a batch, prints one result line per accepted command (after the fsync), and turns a
 /// rejection into the failure that stops `apply`.
-pub(crate) fn commit(store: &mut CaseStore<FileJournal>, batch: &mut Batch) -> Result<(), Failure> {
+pub(crate) fn commit<B: Backend>(
+    store: &mut CaseStore<B>,
+    batch: &mut Batch,
+) -> Result<(), Failure> {
     if batch.commands.is_empty() {
         return Ok(());
     }
@@ -156,7 +266,7 @@ pub(crate) fn expect_head(text: Option<&str>) -> Result<Option<JournalRef>, Fail
 /// Replays the journal; with `required`, the relying party must pass its own workflow and
 /// trust file (`anchor_required`, exit 2, otherwise).
 pub(crate) fn read_case(
-    journal: &Path,
+    location: &Location,
     pins: &Pins,
     required: Option<&str>,
     expect: Option<&str>,
@@ -171,26 +281,74 @@ pub(crate) fn read_case(
             ),
         ));
     }
+    let place = location.place()?;
     let expect_head = expect_head(expect)?;
     let (workflow, trust) = load_pins(pins)?;
-    replay_file(
-        journal,
-        Anchors {
-            workflow,
-            trust,
-            expect_head,
-        },
-    )
-    .map_err(store_failure)
+    let anchors = Anchors {
+        workflow,
+        trust,
+        expect_head,
+    };
+    match place {
+        Place::File(path) => replay_file(path, anchors).map_err(store_failure),
+        #[cfg(feature = "postgres")]
+        Place::Postgres { url, case } => {
+            let mut backend = connect(url, Some(required_case(case)?))?;
+            let reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
+            replay_reader(reader, anchors).map_err(store_failure)
+        }
+    }
 }
 
-pub(crate) fn status(journal: &Path, pins: &Pins) -> Result<(), Failure> {
+/// `export`: the case's journal, byte for byte as stored, to standard output. It is not
+/// verified here (that is `verify`'s job, on the exported file): an export of a tampered store
+/// is evidence, not something to refuse.
+pub(crate) fn export(location: &Location) -> Result<(), Failure> {
+    match location.place()? {
+        Place::File(path) => {
+            let mut backend = authority_lane::journal::FileBackend::new(path);
+            copy_out(&mut backend)
+        }
+        #[cfg(feature = "postgres")]
+        Place::Postgres { url, case } => {
+            let mut backend = connect(url, Some(required_case(case)?))?;
+            copy_out(&mut backend)
+        }
+    }
+}
+
+fn copy_out<B: Backend>(backend: &mut B) -> Result<(), Failure> {
+    let mut reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
+    let mut chunk = Vec::with_capacity(1 << 16);
+    let mut wrote_any = false;
+    loop {
+        chunk.clear();
+        let n = reader
+            .by_ref()
+            .take(1 << 16)
+            .read_to_end(&mut chunk)
+            .map_err(|e| Failure::new("journal_io", format!("cannot read the journal: {e}"), 2))?;
+        if n == 0 {
+            break;
+        }
+        wrote_any = true;
+        emit(&String::from_utf8_lossy(&chunk))?;
+    }
+    if !wrote_any {
+        return Err(store_failure(
+            authority_lane::journal::JournalError::Empty.into(),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn status(journal: &Location, pins: &Pins) -> Result<(), Failure> {
     let replay = read_case(journal, pins, None, None)?;
     print_json(&JournalStatus::of(&replay))
 }
 
 pub(crate) fn packet(
-    journal: &Path,
+    journal: &Location,
     draft: bool,
     channel: Option<&str>,
     format: PacketFormat,
@@ -246,7 +404,7 @@ pub(crate) fn packet(
     }
 }
 
-pub(crate) fn verify(journal: &Path, pins: &Pins, expect: Option<&str>) -> Result<(), Failure> {
+pub(crate) fn verify(journal: &Location, pins: &Pins, expect: Option<&str>) -> Result<(), Failure> {
     let replay = read_case(journal, pins, Some("verify"), expect)?;
     let case = &replay.case;
     // Building a draft digests the whole lineage: build it once. An accepted packet's digest

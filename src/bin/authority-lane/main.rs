@@ -17,11 +17,11 @@ use authority_lane::approval::Trust;
 use authority_lane::assess::assess;
 use authority_lane::case::{Command as CaseCommand, Rejection};
 use authority_lane::ids::ChannelId;
-use authority_lane::journal::{FileJournal, MemoryJournal, Store};
+use authority_lane::journal::{Backend, MemoryJournal};
 use authority_lane::packet::JournalRef;
 use authority_lane::render;
 use authority_lane::store::{
-    Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file,
+    Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file, replay_reader,
 };
 use authority_lane::workflow::{FactsInput, Workflow};
 use chrono::Utc;
@@ -70,9 +70,9 @@ enum Command {
         /// Trust file (JSON).
         #[arg(long)]
         trust: PathBuf,
-        /// Journal to create.
-        #[arg(long)]
-        journal: PathBuf,
+        /// Where to create the case: --journal PATH (a new file) or --store URL.
+        #[command(flatten)]
+        journal: Location,
         /// File holding the declaration token, or `-` for stdin.
         #[arg(long)]
         token: String,
@@ -83,9 +83,8 @@ enum Command {
     },
     /// Apply commands (one JSON object per line) from FILE or stdin; one result line each.
     Apply {
-        /// The case's journal.
-        #[arg(long)]
-        journal: PathBuf,
+        #[command(flatten)]
+        journal: Location,
         #[command(flatten)]
         pins: Pins,
         /// Supply the time of record of every record this run writes (RFC 3339, four-digit
@@ -101,17 +100,15 @@ enum Command {
     },
     /// Show the case's state, lane, draft digest, owner and journal head.
     Status {
-        /// The case's journal.
-        #[arg(long)]
-        journal: PathBuf,
+        #[command(flatten)]
+        journal: Location,
         #[command(flatten)]
         pins: Pins,
     },
     /// Print the accepted packet (or, with --draft, the current draft).
     Packet {
-        /// The case's journal.
-        #[arg(long)]
-        journal: PathBuf,
+        #[command(flatten)]
+        journal: Location,
         /// Print the current draft instead of the accepted packet.
         #[arg(long)]
         draft: bool,
@@ -131,14 +128,19 @@ enum Command {
     /// Re-check the hash chain and replay every event, re-verifying tokens at their time of
     /// record, against the workflow and trust file YOU hold (--workflow and --trust are required).
     Verify {
-        /// The case's journal.
-        #[arg(long)]
-        journal: PathBuf,
+        #[command(flatten)]
+        journal: Location,
         #[command(flatten)]
         pins: Pins,
         /// Exit 4 (`rollback`) unless the journal still holds this record, e.g. `12:sha256:…`.
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<String>,
+    },
+    /// Write a case's journal, byte for byte, to standard output: a journal file `verify`
+    /// passes (e.g. `export --store postgres://root@127.0.0.1/test --case ID > case.jsonl`).
+    Export {
+        #[command(flatten)]
+        journal: Location,
     },
     /// Draw the statechart from its one table of transitions and hierarchy.
     Diagram {
@@ -155,6 +157,27 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         check: Option<PathBuf>,
     },
+}
+
+/// Where the case lives: a journal file (`--journal PATH`) or a case in a PostgreSQL store
+/// (`--store URL --case ID`; DESIGN §14).
+#[derive(clap::Args)]
+struct Location {
+    /// The case's journal file.
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "store",
+        conflicts_with = "store"
+    )]
+    journal: Option<PathBuf>,
+    /// A PostgreSQL store instead of a journal file, e.g. postgres://root@127.0.0.1/test
+    /// (with --case; `init` takes the case id from the declaration).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// The case's id in --store.
+    #[arg(long = "case", value_name = "ID", requires = "store")]
+    case: Option<String>,
 }
 
 /// The relying party's own copies of the workflow and trust file; their digests must match the
@@ -258,6 +281,7 @@ fn run(command: Command) -> Result<(), Failure> {
             pins,
             expect_head,
         } => verify(&journal, &pins, expect_head.as_deref()),
+        Command::Export { journal } => export(&journal),
         Command::Diagram { format } => emit(&match format {
             DiagramFormat::Mermaid => render::mermaid(),
             DiagramFormat::Dot => render::dot(),

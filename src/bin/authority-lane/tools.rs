@@ -123,7 +123,7 @@ pub(crate) fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Fail
     Ok(())
 }
 
-pub(crate) fn print_demo<S: Store>(
+pub(crate) fn print_demo<S: Backend>(
     run: &demo::DemoRun<S>,
     format: DemoFormat,
 ) -> Result<(), Failure> {

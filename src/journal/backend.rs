@@ -1,0 +1,220 @@
+//! Where a journal's bytes live: the [`Backend`] trait, the sealed [`Batch`] a backend stores,
+//! and the [`seal`] that makes one.
+//!
+//! The split is deliberate: a backend only stores and returns bytes. Everything that makes a
+//! journal trustworthy — hash chaining, RFC 8785 canonical lines, the I-JSON and time checks
+//! on the way in, the verification of every line on the way out — stays in this crate, so no
+//! backend can get it wrong and a hostile or buggy one can at worst refuse service or be caught
+//! tampering.
+
+use super::seal::{Sealed, seal_batch};
+use super::{Entry, JournalError, Record};
+use crate::packet::JournalRef;
+use chrono::{DateTime, Utc};
+use std::io::BufRead;
+
+/// Storage for one case's journal.
+///
+/// A backend holds the case's records as the canonical lines this crate seals ([`Batch`]) —
+/// byte for byte what the file journal holds — and hands them back in seq order. It never
+/// builds or checks a record itself: [`CaseStore`](crate::store::CaseStore) seals every batch
+/// before [`append_batch`](Backend::append_batch) and verifies every line [`read_from`](Backend::read_from)
+/// returns (canonical form, hash, chain, then a replay of every event).
+///
+/// # The append is a compare-and-set
+///
+/// `append_batch(after, batch)` must store the whole batch atomically *if and only if* the journal's
+/// last record is still `after` (`None`: the journal is empty and the batch holds record 0).
+/// Otherwise it stores nothing and fails with [`JournalError::Conflict`] (another writer won
+/// the race; `CaseStore` then reads the new records, decides its commands again against the
+/// new state, and retries) — or with [`JournalError::AlreadyExists`] when `after` is `None`
+/// and the case already has records. A backend may be shared by any number of writers in any
+/// number of processes; the compare-and-set is what keeps them from forking the chain.
+///
+/// An append that returns `Ok` must be durable: the caller acknowledges the batch's commands
+/// as soon as it returns.
+///
+/// # Room for snapshots
+///
+/// Snapshots of the case state (DESIGN §14) will be added as provided methods with defaults
+/// (a backend that stores none keeps compiling and keeps working: the case is replayed).
+///
+/// # Implementing it
+///
+/// ```
+/// use authority_lane::journal::{Backend, Batch, JournalError};
+/// use authority_lane::packet::JournalRef;
+/// use std::io::{BufRead, Cursor};
+///
+/// /// Every line in a vector: the smallest correct backend.
+/// #[derive(Default)]
+/// struct Lines(Vec<(JournalRef, Vec<u8>)>);
+///
+/// impl Backend for Lines {
+///     fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
+///         let mut bytes = Vec::new();
+///         for (_, line) in self.0.iter().skip(from as usize) {
+///             bytes.extend_from_slice(line);
+///             bytes.push(b'\n');
+///         }
+///         Ok(Box::new(Cursor::new(bytes)))
+///     }
+///
+///     fn append_batch(&mut self, after: Option<&JournalRef>, batch: &Batch) -> Result<(), JournalError> {
+///         let head = self.0.last().map(|(head, _)| head);
+///         if head != after {
+///             return Err(Batch::conflict(after, head));
+///         }
+///         for (at, line) in batch.lines() {
+///             self.0.push((at, line.to_vec()));
+///         }
+///         Ok(())
+///     }
+/// }
+/// # fn main() {}
+/// ```
+///
+/// (`examples/custom_backend.rs` drives a whole case through such a backend.)
+pub trait Backend {
+    /// The stored lines from seq `from` on, in seq order, each followed by `\n`, as one byte
+    /// stream (a file backend may end it with a torn last line a crashed writer left; the
+    /// reader recognises and skips it). An empty stream when `from` is past the last record.
+    fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError>;
+
+    /// Stores `batch` after `after` as one atomic, durable compare-and-set (see the trait
+    /// docs).
+    fn append_batch(
+        &mut self,
+        after: Option<&JournalRef>,
+        batch: &Batch,
+    ) -> Result<(), JournalError>;
+
+    /// The backend's own clock, if it keeps the case clock (PostgreSQL: the server's
+    /// `clock_timestamp()`, DESIGN §12.3). `None` (the default): the writing process's
+    /// system clock is the case clock.
+    fn time_of_record(&mut self) -> Result<Option<DateTime<Utc>>, JournalError> {
+        Ok(None)
+    }
+}
+
+impl<B: Backend + ?Sized> Backend for Box<B> {
+    fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
+        (**self).read_from(from)
+    }
+
+    fn append_batch(
+        &mut self,
+        after: Option<&JournalRef>,
+        batch: &Batch,
+    ) -> Result<(), JournalError> {
+        (**self).append_batch(after, batch)
+    }
+
+    fn time_of_record(&mut self) -> Result<Option<DateTime<Utc>>, JournalError> {
+        (**self).time_of_record()
+    }
+}
+
+/// Sealed records ready for a [`Backend`]: each one's canonical line, chained after the head
+/// the batch was sealed against. Only [`seal`] makes one.
+#[derive(Debug)]
+pub struct Batch {
+    records: Vec<Record>,
+    /// Every line, each ending in `\n`.
+    bytes: Vec<u8>,
+    /// End offset (after the `\n`) of each line in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    /// The records, as parsed values.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Each record's position (seq and hash) and canonical line, without its `\n`: what a
+    /// row-per-record backend stores.
+    pub fn lines(&self) -> impl Iterator<Item = (JournalRef, &[u8])> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.records
+            .iter()
+            .zip(starts.zip(&self.ends))
+            .map(|(r, (start, &end))| {
+                (
+                    JournalRef {
+                        seq: r.seq,
+                        head: r.hash.clone(),
+                    },
+                    &self.bytes[start..end - 1],
+                )
+            })
+    }
+
+    /// All lines, each ending in `\n`: what a file backend writes with one `write`.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The seq the batch's first record has.
+    pub fn first_seq(&self) -> u64 {
+        self.records.first().map_or(0, |r| r.seq)
+    }
+
+    /// The batch's last record's position: the journal's head once it is stored.
+    pub fn head(&self) -> Option<JournalRef> {
+        self.records.last().map(|r| JournalRef {
+            seq: r.seq,
+            head: r.hash.clone(),
+        })
+    }
+
+    /// True when the batch holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Takes the records out (after a successful append).
+    pub fn into_records(self) -> Vec<Record> {
+        self.records
+    }
+
+    /// The conflict a compare-and-set reports when the caller expected `expected` as the head
+    /// and the backend holds `actual`.
+    pub fn conflict(expected: Option<&JournalRef>, actual: Option<&JournalRef>) -> JournalError {
+        JournalError::Conflict {
+            expected: expected.map_or(0, |h| h.seq + 1),
+            actual: actual.map_or(0, |h| h.seq + 1),
+        }
+    }
+
+    pub(super) fn from_sealed(sealed: Sealed) -> Batch {
+        let Sealed { records, lines } = sealed;
+        let ends = lines
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        Batch {
+            records,
+            bytes: lines,
+            ends,
+        }
+    }
+}
+
+/// Seals `entries` into canonical, hash-chained records following `after` (`None`: record 0
+/// first). Every entry is checked first (an object event, I-JSON numbers, a time RFC 3339 can
+/// carry); nothing is sealed if one fails.
+pub fn seal(after: Option<&JournalRef>, entries: Vec<Entry>) -> Result<Batch, JournalError> {
+    let head = after.map(|h| (h.seq, &h.head));
+    seal_batch(head, entries).map(Batch::from_sealed)
+}
+
+/// The head a journal holds after `records`.
+pub(super) fn head_of(records: &[Record]) -> Option<JournalRef> {
+    records.last().map(|r| JournalRef {
+        seq: r.seq,
+        head: r.hash.clone(),
+    })
+}

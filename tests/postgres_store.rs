@@ -1,0 +1,592 @@
+//! The PostgreSQL store through the CLI, against a real server (DESIGN §14): the lifecycle
+//! byte for byte as the file journal writes it, eight writers racing reviews and an accept,
+//! writers killed at random moments, and the server crashing mid-stream.
+//!
+//! The server is `AUTHORITY_LANE_PG_URL` (CI sets it) or a private throwaway cluster; each test
+//! works in its own fresh database. See `support/pg.rs`.
+#![cfg(feature = "postgres")]
+
+#[path = "support/pg.rs"]
+mod pg;
+mod support;
+
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::*;
+
+/// A fresh database on the test server; dropped (best effort) with the value.
+struct Db {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Db {
+    fn fresh(server: &str) -> Db {
+        let name = pg::unique("al").replace('-', "_");
+        let mut admin = postgres::Client::connect(server, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
+        Db {
+            admin: server.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    /// `--store URL --case CASE_ID`.
+    fn at(&self) -> Vec<String> {
+        vec![
+            "--store".into(),
+            self.url.clone(),
+            "--case".into(),
+            CASE_ID.into(),
+        ]
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+fn args(parts: &[&str], rest: &[String]) -> Vec<String> {
+    parts
+        .iter()
+        .map(|p| (*p).to_owned())
+        .chain(rest.iter().cloned())
+        .collect()
+}
+
+/// `init` of the case on `location`, declared by SAM at `iat` (the declaration is written once
+/// per fixture and reused), with `--at` if given.
+fn init(fx: &Fixture, location: &[String], iat: i64, at: Option<&str>) -> std::process::Output {
+    let token_file = fx.path("declare.jws");
+    if !token_file.exists() {
+        std::fs::write(&token_file, token(&SAM, iat, declare())).unwrap();
+    }
+    let mut a = args(
+        &[
+            "init",
+            "--workflow",
+            fx.workflow.to_str().unwrap(),
+            "--trust",
+            fx.trust.to_str().unwrap(),
+            "--token",
+            token_file.to_str().unwrap(),
+        ],
+        location,
+    );
+    if let Some(at) = at {
+        a.extend(["--at".to_owned(), at.to_owned()]);
+    }
+    run(&a, None)
+}
+
+fn apply(location: &[String], input: &[u8], at: Option<&str>) -> std::process::Output {
+    let mut a = args(&["apply"], location);
+    if let Some(at) = at {
+        a.extend(["--at".to_owned(), at.to_owned()]);
+    }
+    run(&a, Some(input))
+}
+
+fn status(location: &[String]) -> Value {
+    serde_json::from_str(&ok(&run(&args(&["status"], location), None))).unwrap()
+}
+
+fn anchored(fx: &Fixture, command: &str, location: &[String]) -> Vec<String> {
+    let mut a = args(&[command], location);
+    a.extend([
+        "--workflow".into(),
+        fx.workflow.to_str().unwrap().into(),
+        "--trust".into(),
+        fx.trust.to_str().unwrap().into(),
+    ]);
+    a
+}
+
+/// `export` of the case, as bytes.
+fn export(db: &Db) -> Vec<u8> {
+    let out = run(&args(&["export"], &db.at()), None);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    out.stdout
+}
+
+/// Exports the case to a file and `verify`s it against the fixture's anchors; returns the
+/// verify output and the journal's records.
+fn export_verifies(fx: &Fixture, db: &Db) -> (Value, Vec<Value>) {
+    let file = fx.path("exported.jsonl");
+    std::fs::write(&file, export(db)).unwrap();
+    let loc = vec!["--journal".to_owned(), file.to_str().unwrap().to_owned()];
+    let verified: Value = serde_json::from_str(&ok(&run(&anchored(fx, "verify", &loc), None)))
+        .expect("verify prints JSON");
+    assert_eq!(verified["ok"], true);
+    (verified, journal_records(&file))
+}
+
+/// The same scenario, with the same supplied clock, through a journal file and through
+/// PostgreSQL: every output agrees and the export is the file byte for byte.
+#[test]
+fn lifecycle_on_postgres_exports_the_file_journal_byte_for_byte() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let fx = Fixture::new();
+    let file = vec!["--journal".to_owned(), fx.j().to_owned()];
+    let store = db.at();
+
+    let a = ok(&init(&fx, &file, T0, Some(&ts(T0))));
+    // init takes the case id from the declaration: no --case needed.
+    let b = ok(&init(&fx, &db.at()[..2], T0, Some(&ts(T0))));
+    assert_eq!(a, b);
+    // A second init of the same case: refused, nothing written.
+    failed_with(&init(&fx, &store, T0, Some(&ts(T0))), 2, "journal_exists");
+
+    let findings = lines(&required_findings(T0 + 60));
+    let at = ts(T0 + 300);
+    assert_eq!(
+        ok(&apply(&file, &findings, Some(&at))),
+        ok(&apply(&store, &findings, Some(&at)))
+    );
+    let s = status(&store);
+    assert_eq!(s, status(&file));
+    let digest = s["draft_digest"].as_str().expect("a draft").to_owned();
+    let owner = s["decision_owner"]["holders"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let acceptor = TRUSTED.iter().find(|p| p.id == owner).unwrap();
+    let lane = s["recommended_lane"].as_str().unwrap().to_owned();
+
+    let at = T0 + 400;
+    let decisions = lines(&[
+        decision(at, &token(&LEE, at, review(&digest))),
+        decision(at, &token(&INES, at, review(&digest))),
+        decision(at, &token(acceptor, at, accept(&lane, &digest))),
+    ]);
+    assert_eq!(
+        ok(&apply(&file, &decisions, Some(&ts(at)))),
+        ok(&apply(&store, &decisions, Some(&ts(at))))
+    );
+    let s = status(&store);
+    assert_eq!(s["state"], "accepted", "{s}");
+    assert_eq!(s, status(&file));
+
+    // A rejected command: same code, same exit, nothing written on either.
+    let late = lines(&[finding(
+        at + 10,
+        "lineage-agent-1",
+        "lineage.internal_packages_in_window",
+        json!(1),
+        "late",
+        "after acceptance",
+    )]);
+    for location in [&file, &store] {
+        failed_with(
+            &apply(location, &late, Some(&ts(at + 10))),
+            3,
+            "case_closed",
+        );
+    }
+
+    for command in ["packet", "verify"] {
+        assert_eq!(
+            ok(&run(&anchored(&fx, command, &file), None)),
+            ok(&run(&anchored(&fx, command, &store), None)),
+            "{command}"
+        );
+    }
+    let packet_md = |loc: &[String]| {
+        let mut a = anchored(&fx, "packet", loc);
+        a.extend(["--format".into(), "markdown".into()]);
+        ok(&run(&a, None))
+    };
+    assert_eq!(packet_md(&file), packet_md(&store));
+    assert_eq!(
+        export(&db),
+        std::fs::read(&fx.journal).unwrap(),
+        "the export is the file journal byte for byte"
+    );
+    export_verifies(&fx, &db);
+}
+
+/// Opening a case that is not there, or a store that is not PostgreSQL: clear errors.
+#[test]
+fn missing_cases_and_bad_urls_fail_clearly() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let out = run(&args(&["status"], &db.at()), None);
+    failed_with(&out, 4, "journal_empty");
+    let out = run(
+        &[
+            "status",
+            "--store",
+            "mysql://root@127.0.0.1/test",
+            "--case",
+            "x",
+        ],
+        None,
+    );
+    failed_with(&out, 2, "usage");
+    let out = run(&["status", "--store", &db.url], None);
+    failed_with(&out, 2, "usage");
+    // Nothing listens on port 1.
+    let out = run(
+        &[
+            "status",
+            "--store",
+            "postgres://root@127.0.0.1:1/test",
+            "--case",
+            "x",
+        ],
+        None,
+    );
+    let code = failed(&out, 2);
+    assert_eq!(code, "journal_io", "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("127.0.0.1:1"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// Unix seconds now (the server's clock is the case clock in the racing tests).
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A lineage finding whose source record names the worker and the line, so the journal can be
+/// checked for it exactly once.
+fn tagged_finding(worker: usize, i: usize) -> String {
+    finding(
+        now(),
+        &format!("lineage-agent-{worker}"),
+        "lineage.internal_packages_in_window",
+        json!(14),
+        &format!("w{worker}/{i}"),
+        "an internal package signed in the window",
+    )
+}
+
+/// The source records of the findings in a set of `apply` result lines.
+fn acknowledged_records(stdout: &str) -> Vec<String> {
+    json_lines(stdout)
+        .iter()
+        .flat_map(|line| line["events"].as_array().unwrap().clone())
+        .filter(|e| e["type"] == "finding")
+        .map(|e| {
+            e["finding"]["source"]["record"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// How many times each tagged source record is in the journal.
+fn journal_findings(records: &[Value]) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for r in records {
+        if r["event"]["type"] == "finding" {
+            let record = r["event"]["finding"]["source"]["record"].as_str().unwrap();
+            if record.starts_with('w') {
+                *seen.entry(record.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    seen
+}
+
+fn opened_case(fx: &Fixture, db: &Db) {
+    let t = now();
+    ok(&init(fx, &db.at(), t, None));
+    ok(&apply(&db.at(), &lines(&required_findings(t)), None));
+}
+
+/// Eight `apply` processes stream 500 findings each into one case while reviews and an accept
+/// race them: every acknowledged command is in the journal exactly once, nothing
+/// unacknowledged is, the chain and the export verify, and the store's state is what a
+/// sequential replay of the exported journal gives.
+#[test]
+fn eight_writers_and_racing_decisions_lose_nothing() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let fx = Fixture::new();
+    opened_case(&fx, &db);
+
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let input = lines(&(0..500).map(|i| tagged_finding(w, i)).collect::<Vec<_>>());
+            let location = db.at();
+            std::thread::spawn(move || apply(&location, &input, None))
+        })
+        .collect();
+    // The decisions race the writers: review and accept whatever the draft is now; a
+    // stale digest is refused (exit 3) and retried until the case is accepted.
+    let location = db.at();
+    let decider = std::thread::spawn(move || {
+        let mut acknowledged = 0;
+        for _ in 0..200 {
+            let s = status(&location);
+            if s["state"] == "accepted" {
+                break;
+            }
+            let digest = s["draft_digest"].as_str().unwrap().to_owned();
+            let owner = s["decision_owner"]["holders"][0]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let lane = s["recommended_lane"].as_str().unwrap().to_owned();
+            let acceptor = TRUSTED.iter().find(|p| p.id == owner).unwrap();
+            let t = now();
+            let out = apply(
+                &location,
+                &lines(&[
+                    decision(t, &token(&LEE, t, review(&digest))),
+                    decision(t, &token(&INES, t, review(&digest))),
+                    decision(t, &token(acceptor, t, accept(&lane, &digest))),
+                ]),
+                None,
+            );
+            acknowledged += json_lines(&text(&out.stdout)).len();
+            if out.status.code() != Some(0) {
+                let code = failed(&out, 3);
+                assert!(
+                    [
+                        "stale_approval",
+                        "not_allowed_in_state",
+                        "duplicate_approver"
+                    ]
+                    .contains(&code.as_str()),
+                    "{}",
+                    describe(&out)
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        acknowledged
+    });
+
+    let mut acknowledged = Vec::new();
+    for w in writers {
+        let out = w.join().unwrap();
+        if out.status.code() != Some(0) {
+            // Only an accepted (closed) case refuses a finding.
+            failed_with(&out, 3, "case_closed");
+        }
+        acknowledged.extend(acknowledged_records(&text(&out.stdout)));
+    }
+    let decisions = decider.join().unwrap();
+    let s = status(&db.at());
+    assert_eq!(s["state"], "accepted", "the decisions got through: {s}");
+
+    let (verified, records) = export_verifies(&fx, &db);
+    let in_journal = journal_findings(&records);
+    assert!(
+        in_journal.values().all(|&n| n == 1),
+        "a finding written twice"
+    );
+    let acknowledged_set: BTreeSet<String> = acknowledged.iter().cloned().collect();
+    assert_eq!(
+        acknowledged.len(),
+        acknowledged_set.len(),
+        "acknowledged twice"
+    );
+    assert_eq!(
+        acknowledged_set,
+        in_journal.keys().cloned().collect::<BTreeSet<_>>(),
+        "the journal holds exactly the acknowledged findings"
+    );
+    assert!(!acknowledged.is_empty());
+    // Every record is one acknowledged command's event: genesis + 3 setup findings +
+    // acknowledged findings + acknowledged decisions' events (a review or accept is one event).
+    assert_eq!(records.len(), 1 + 3 + acknowledged.len() + decisions);
+    // The store's state is the sequential replay's.
+    for key in ["state", "path", "seq", "head"] {
+        assert_eq!(s[key], verified[key], "{key}");
+    }
+    assert_eq!(s["draft_digest"], verified["draft_digest"]);
+}
+
+/// `apply` as a child process fed from a pipe, its acknowledgements read as they come.
+struct Writer {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    acks: std::sync::mpsc::Receiver<String>,
+}
+
+impl Writer {
+    fn spawn(location: &[String]) -> Writer {
+        let mut child = Command::new(BIN)
+            .args(args(&["apply"], location))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, acks) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Writer { child, stdin, acks }
+    }
+
+    /// Writes command lines; false once the writer stopped reading.
+    fn send(&mut self, commands: &[String]) -> bool {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return false;
+        };
+        stdin.write_all(&lines(commands)).is_ok() && stdin.flush().is_ok()
+    }
+
+    /// Waits for `n` acknowledgements (or the writer's end) and returns what came.
+    fn acks(&self, n: usize, within: Duration) -> Vec<String> {
+        let mut got = Vec::new();
+        while got.len() < n {
+            match self.acks.recv_timeout(within) {
+                Ok(line) => got.push(line),
+                Err(_) => break,
+            }
+        }
+        got
+    }
+
+    fn drain(&self) -> Vec<String> {
+        self.acks.try_iter().collect()
+    }
+}
+
+/// Writers SIGKILLed at random moments, 24 rounds: whatever they acknowledged is in the
+/// journal exactly once, the chain verifies after every round, and a killed writer never
+/// leaves half a batch behind.
+#[test]
+fn writers_killed_at_random_moments_lose_nothing_acknowledged() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let fx = Fixture::new();
+    opened_case(&fx, &db);
+    let mut acknowledged: Vec<String> = Vec::new();
+    let mut seed = u64::from(std::process::id()) ^ now() as u64;
+    let mut random = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for round in 0..24 {
+        let mut writers: Vec<Writer> = (0..2).map(|_| Writer::spawn(&db.at())).collect();
+        let mut next = 0;
+        let mut stdout: Vec<String> = Vec::new();
+        let kill_after = Duration::from_millis(random(400));
+        let start = std::time::Instant::now();
+        while start.elapsed() < kill_after {
+            for (w, writer) in writers.iter_mut().enumerate() {
+                let batch: Vec<String> = (0..1 + random(40))
+                    .map(|_| {
+                        next += 1;
+                        tagged_finding(100 * round + w, next)
+                    })
+                    .collect();
+                writer.send(&batch);
+            }
+            std::thread::sleep(Duration::from_millis(random(30)));
+        }
+        // Kill one writer mid-stream; let the other finish cleanly.
+        let victim = random(2) as usize;
+        writers[victim].child.kill().unwrap();
+        writers[victim].child.wait().unwrap();
+        for (w, writer) in writers.iter_mut().enumerate() {
+            if w != victim {
+                writer.stdin.take();
+                let status = writer.child.wait().unwrap();
+                assert!(
+                    status.success(),
+                    "round {round}: the surviving writer failed"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            stdout.extend(writer.acks(usize::MAX, Duration::from_millis(200)));
+            stdout.extend(writer.drain());
+        }
+        acknowledged.extend(acknowledged_records(&stdout.join("\n")));
+        let (_, records) = export_verifies(&fx, &db);
+        let in_journal = journal_findings(&records);
+        assert!(
+            in_journal.values().all(|&n| n == 1),
+            "round {round}: written twice"
+        );
+        for a in &acknowledged {
+            assert!(
+                in_journal.contains_key(a),
+                "round {round}: acknowledged {a} lost"
+            );
+        }
+    }
+    assert!(acknowledged.len() > 24, "the writers acknowledged work");
+}
+
+/// The server crashes (immediate shutdown) while a writer streams: the writer fails with a
+/// clear error naming the store, nothing it acknowledged is lost, no batch is half-written,
+/// and after the restart writers carry on.
+#[test]
+fn a_server_crash_mid_stream_fails_the_writer_cleanly() {
+    let mut cluster = pg::Cluster::start();
+    let db = Db::fresh(&cluster.url());
+    let fx = Fixture::new();
+    opened_case(&fx, &db);
+
+    let mut writer = Writer::spawn(&db.at());
+    let first: Vec<String> = (0..50).map(|i| tagged_finding(1, i)).collect();
+    assert!(writer.send(&first));
+    let acks = writer.acks(50, Duration::from_secs(30));
+    assert_eq!(acks.len(), 50, "acknowledged before the crash");
+
+    cluster.crash_and_restart();
+    let second: Vec<String> = (50..100).map(|i| tagged_finding(1, i)).collect();
+    writer.send(&second);
+    writer.stdin.take();
+    let out = writer.child.wait_with_output().unwrap();
+    let after: Vec<String> = writer.acks.try_iter().collect();
+    assert!(
+        after.is_empty(),
+        "acknowledged on a dead connection: {after:?}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err: Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
+    assert_eq!(err["error"]["code"], "journal_io", "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("journal store postgres://"), "{message}");
+
+    let (_, records) = export_verifies(&fx, &db);
+    let in_journal = journal_findings(&records);
+    let acknowledged: BTreeSet<String> =
+        acknowledged_records(&acks.join("\n")).into_iter().collect();
+    assert_eq!(
+        in_journal.keys().cloned().collect::<BTreeSet<_>>(),
+        acknowledged,
+        "exactly the acknowledged batch, nothing half-written"
+    );
+    // The store works again after the restart.
+    let out = apply(&db.at(), &lines(&second), None);
+    assert_eq!(json_lines(&ok(&out)).len(), 50);
+    export_verifies(&fx, &db);
+}
