@@ -620,6 +620,9 @@ impl<B: Backend> CaseStore<B> {
         loop {
             if self.stale {
                 self.rebuild()?;
+            } else {
+                // Other writers' records first, so that a shared store rarely conflicts.
+                self.catch_up()?;
             }
             match self.submit_once(commands) {
                 Err(StoreError::Journal(JournalError::Conflict { .. }))
@@ -685,6 +688,36 @@ impl<B: Backend> CaseStore<B> {
             });
         }
         Ok(Submission { accepted, rejected })
+    }
+
+    /// Reads, verifies and applies the records other writers appended after this writer's
+    /// head (O(new records)). Called before each batch is decided, so that a writer sharing a
+    /// store decides against the latest state and a compare-and-set conflict needs the
+    /// (O(journal)) [`rebuild`](Self::rebuild) only when another writer appended in the short
+    /// window between this catch-up and the append.
+    pub fn catch_up(&mut self) -> Result<u64, StoreError> {
+        let caught = self.catch_up_inner();
+        // A failure part-way may have applied some records: rebuild before going on.
+        self.stale = caught.is_err();
+        caught
+    }
+
+    fn catch_up_inner(&mut self) -> Result<u64, StoreError> {
+        let after = self.head.clone();
+        let case = &mut self.case;
+        let reader = self.backend.read_from(after.seq + 1)?;
+        let scan = journal::scan_after(reader, &after, |raw: RawRecord<'_>| {
+            case.replay_json(&raw.event, raw.at)
+                .map(drop)
+                .map_err(|error| StoreError::Replay {
+                    seq: raw.seq,
+                    error,
+                })
+        })?;
+        if let Some((seq, head)) = scan.head {
+            self.head = JournalRef { seq, head };
+        }
+        Ok(scan.records)
     }
 
     /// Rebuilds the in-memory case from the durable records (after a failed append, or to catch

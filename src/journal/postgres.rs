@@ -35,9 +35,11 @@
 //!
 //! # Async callers
 //!
-//! The client is the synchronous `postgres` crate, which runs its own small runtime: call it
-//! from a thread, or from async code through `tokio::task::spawn_blocking` (never directly on
-//! an async worker thread). `examples/tokio_workers.rs` shows the pattern.
+//! The client is the synchronous `postgres` crate, which runs its own small runtime; tokio
+//! refuses to start a runtime on any of its own threads (`spawn_blocking` threads included).
+//! From async code, give each worker an OS thread of its own that owns its `CaseStore` and
+//! takes commands from a channel (`blocking_recv`). `examples/tokio_workers.rs` shows the
+//! pattern.
 
 use super::JournalError;
 use super::backend::{Backend, Batch};

@@ -4,6 +4,7 @@
 use super::line::{Checked, RawRecord, check_line};
 use super::{JournalError, ReadReport, Record, TamperReason, TornTail};
 use crate::digest::Digest;
+use crate::packet::JournalRef;
 use serde::de;
 use std::io::BufRead;
 use std::path::Path;
@@ -113,6 +114,32 @@ pub fn scan<R: BufRead, E: From<JournalError>>(
     Ok(Scan {
         records: chain.next_seq,
         head: chain.prev.map(|hash| (chain.next_seq - 1, hash)),
+        torn_tail: tail.torn_tail,
+        unterminated: tail.unterminated,
+        len: tail.len,
+    })
+}
+
+/// Like [`scan`], for a stream that continues a verified journal whose last record is `after`
+/// (a writer catching up with records other writers appended): the first line must be record
+/// `after.seq + 1` with `prev` = `after.head`. An empty stream is no error (nothing new):
+/// [`Scan::records`] counts the new records only, and [`Scan::head`] is `None` then.
+pub fn scan_after<R: BufRead, E: From<JournalError>>(
+    reader: R,
+    after: &JournalRef,
+    mut each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
+) -> Result<Scan, E> {
+    let mut chain = Chain {
+        next_seq: after.seq + 1,
+        prev: Some(after.head.clone()),
+    };
+    let tail = scan_from(reader, None, &mut chain, 0, |c: Checked<'_>| each(c.raw))?;
+    let records = chain.next_seq - (after.seq + 1);
+    Ok(Scan {
+        records,
+        head: (records > 0)
+            .then(|| chain.prev.map(|hash| (chain.next_seq - 1, hash)))
+            .flatten(),
         torn_tail: tail.torn_tail,
         unterminated: tail.unterminated,
         len: tail.len,
