@@ -34,7 +34,10 @@ use std::sync::{Arc, Mutex};
 /// The orchestrator's store: (case, seq) → (hash, canonical line). Think of a key-value
 /// database with transactions; a mutex stands in for them here.
 #[derive(Clone, Default)]
-struct SharedKv(Arc<Mutex<BTreeMap<(String, u64), (Digest, Vec<u8>)>>>);
+struct SharedKv(Arc<Mutex<Rows>>);
+
+/// The rows: (case, seq) → (hash, canonical line).
+type Rows = BTreeMap<(String, u64), (Digest, Vec<u8>)>;
 
 /// One worker's handle on one case in the store.
 struct KvBackend {
@@ -43,7 +46,7 @@ struct KvBackend {
 }
 
 impl KvBackend {
-    fn head(rows: &BTreeMap<(String, u64), (Digest, Vec<u8>)>, case: &str) -> Option<JournalRef> {
+    fn head(rows: &Rows, case: &str) -> Option<JournalRef> {
         rows.range((case.to_owned(), 0)..=(case.to_owned(), u64::MAX))
             .next_back()
             .map(|((_, seq), (hash, _))| JournalRef {

@@ -110,7 +110,7 @@ fn finding(
 async fn main() -> Result<(), BoxError> {
     let url = std::env::var("AUTHORITY_LANE_PG_URL")
         .unwrap_or_else(|_| "postgres://root@127.0.0.1/test".to_owned());
-    let humans = Arc::new(Cast::generate()?);
+    let humans = Cast::generate()?;
     let workflow = shipped_workflow();
     let trust = Arc::new(humans.trust().clone());
     let case = CaseId::from(format!("tokio-example-{}", Utc::now().timestamp_micros()).as_str());

@@ -144,6 +144,8 @@ impl Cluster {
             data = dir.join("data").display(),
             dir = dir.display(),
         );
+        // Deliberately not waited for: it outlives this process to clean up after it.
+        #[allow(clippy::zombie_processes)]
         Command::new("sh")
             .args(["-c", &script])
             .stdin(Stdio::null())

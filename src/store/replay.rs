@@ -1,0 +1,272 @@
+//! Replay: rebuilding a case from its journal — record 0 opens it (re-verifying the
+//! declaration and the pins), every later record is re-decided and re-verified at its time of
+//! record — from a store's records ([`replay`]) or as a journal streams ([`replay_reader`],
+//! [`replay_file`]), with the relying party's [`Anchors`].
+
+use super::StoreError;
+use crate::approval::Trust;
+use crate::case::{Case, GenesisRecord};
+use crate::digest::Digest;
+use crate::journal::{self, JournalError, RawRecord, Record, TornTail};
+use crate::packet::{JournalRef, RecommendationPacket};
+use crate::workflow::Workflow;
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::sync::Arc;
+/// Opens the case record 0 declares, with the caller's workflow and trust copies or the ones
+/// embedded in the record; `Case::from_genesis` checks both against the pinned digests and
+/// re-verifies the declaration at the record's time of record.
+fn open_genesis(
+    event: serde_json::Value,
+    recorded_at: DateTime<Utc>,
+    workflow: Option<Arc<Workflow>>,
+    trust: Option<Arc<Trust>>,
+) -> Result<(Case, bool), StoreError> {
+    let bad = |m: String| StoreError::Genesis(m);
+    let record: GenesisRecord = serde_json::from_value(event).map_err(|e| bad(e.to_string()))?;
+    let (genesis, embedded_workflow, embedded_trust, clock) = record.into_parts();
+    let supplied = clock.is_some();
+    if genesis.at != recorded_at {
+        return Err(bad(format!(
+            "the declaration's time {} is not record 0's time of record {}",
+            crate::time::format(&genesis.at),
+            crate::time::format(&recorded_at)
+        )));
+    }
+    let workflow = given_or_embedded(
+        workflow,
+        embedded_workflow,
+        "workflow",
+        &genesis.workflow_digest,
+        |spec| Workflow::from_spec(spec).map_err(|e| e.to_string()),
+        Workflow::digest,
+    )?;
+    let trust = given_or_embedded(
+        trust,
+        embedded_trust,
+        "trust file",
+        &genesis.trust_digest,
+        |file| Trust::from_file(file).map_err(|e| e.to_string()),
+        Trust::digest,
+    )?;
+    let case = Case::from_genesis(workflow, trust, &genesis)
+        .map_err(|error| StoreError::Replay { seq: 0, error })?;
+    Ok((case, supplied))
+}
+
+/// The caller's copy of a pinned document if given, else the copy embedded in record 0. An
+/// embedded copy must match its own pin whichever is used: a record 0 whose documents disagree
+/// with its pins was not written by this crate.
+fn given_or_embedded<T, D>(
+    given: Option<Arc<T>>,
+    embedded: Option<D>,
+    what: &str,
+    pin: &Digest,
+    load: impl FnOnce(D) -> Result<T, String>,
+    digest: impl Fn(&T) -> &Digest,
+) -> Result<Arc<T>, StoreError> {
+    let embedded = embedded
+        .map(|doc| {
+            let doc =
+                load(doc).map_err(|e| StoreError::Genesis(format!("embedded {what}: {e}")))?;
+            if digest(&doc) != pin {
+                return Err(StoreError::Genesis(format!(
+                    "the embedded {what} has digest {}, not the pinned {pin}",
+                    digest(&doc)
+                )));
+            }
+            Ok(doc)
+        })
+        .transpose()?;
+    match (given, embedded) {
+        (Some(copy), _) => Ok(copy),
+        (None, Some(doc)) => Ok(Arc::new(doc)),
+        (None, None) => Err(StoreError::Genesis(format!(
+            "no {what} given and none embedded in record 0"
+        ))),
+    }
+}
+
+/// A case rebuilt from its journal, with what the replay saw.
+#[derive(Debug)]
+pub struct Replay {
+    /// The case.
+    pub case: Case,
+    /// The last record.
+    pub head: JournalRef,
+    /// Complete records replayed.
+    pub records: u64,
+    /// Records whose time of record was supplied rather than read from the writer's clock.
+    pub supplied_clock: u64,
+    /// A partial last line a crashed writer left (never acknowledged), if any.
+    pub torn_tail: Option<TornTail>,
+    /// The last record is complete but lacks its newline (acknowledged; the next writer
+    /// completes the line).
+    pub unterminated: bool,
+}
+
+impl Replay {
+    /// The accepted packet, carrying the journal position of the acceptance: `Some` only for a
+    /// case in `closed/accepted`.
+    pub fn packet(&self) -> Option<RecommendationPacket> {
+        self.case.packet(self.head.clone())
+    }
+}
+
+/// What a replay checks beyond the chain and the tokens.
+#[derive(Debug, Clone, Default)]
+pub struct Anchors {
+    /// The relying party's workflow; its digest must match record 0's pin. `None`: use the
+    /// embedded copy (a writer's convenience, never proof).
+    pub workflow: Option<Arc<Workflow>>,
+    /// The relying party's trust file; as for `workflow`.
+    pub trust: Option<Arc<Trust>>,
+    /// A record the relying party was acknowledged earlier (`--expect-head SEQ:HASH`): the
+    /// journal must still hold it, else [`StoreError::Rollback`].
+    pub expect_head: Option<JournalRef>,
+}
+
+/// One record's event as a replay reads it: parsed (from a store's records) or as text (from
+/// a journal as it streams).
+enum EventSource<'a> {
+    Value(&'a serde_json::Value),
+    Text(&'a str),
+}
+
+/// A relying party's workflow and trust copies (`None`: the copies record 0 embeds).
+type Pins = (Option<Arc<Workflow>>, Option<Arc<Trust>>);
+
+/// The one replay: record 0 opens the case (re-verifying the declaration and the pins), every
+/// later record is re-decided and re-verified at its time of record. [`replay`] feeds it a
+/// store's records, [`replay_reader`] a journal as it streams.
+struct Replayer {
+    /// The caller's workflow and trust copies, until record 0 has used them.
+    pins: Option<Pins>,
+    case: Option<Case>,
+    supplied_clock: u64,
+}
+
+impl Replayer {
+    fn new(workflow: Option<Arc<Workflow>>, trust: Option<Arc<Trust>>) -> Replayer {
+        Replayer {
+            pins: Some((workflow, trust)),
+            case: None,
+            supplied_clock: 0,
+        }
+    }
+
+    fn feed(
+        &mut self,
+        seq: u64,
+        at: DateTime<Utc>,
+        event: EventSource<'_>,
+    ) -> Result<(), StoreError> {
+        let supplied = match (&mut self.case, self.pins.take()) {
+            (Some(case), _) => {
+                let replayed = match event {
+                    EventSource::Value(v) => case.replay_event(v, at),
+                    EventSource::Text(t) => case.replay_json(t, at),
+                };
+                replayed
+                    .map_err(|error| StoreError::Replay { seq, error })?
+                    .supplied_clock
+            }
+            (None, Some((workflow, trust))) => {
+                let event = match event {
+                    EventSource::Value(v) => v.clone(),
+                    EventSource::Text(t) => {
+                        serde_json::from_str(t).map_err(|e| StoreError::Genesis(e.to_string()))?
+                    }
+                };
+                let (opened, supplied) = open_genesis(event, at, workflow, trust)?;
+                self.case = Some(opened);
+                supplied
+            }
+            (None, None) => {
+                return Err(StoreError::Genesis("record 0 did not open the case".into()));
+            }
+        };
+        self.supplied_clock += u64::from(supplied);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(Case, u64), StoreError> {
+        let case = self.case.ok_or(StoreError::Journal(JournalError::Empty))?;
+        Ok((case, self.supplied_clock))
+    }
+}
+
+/// Rebuilds a case from journal records: record 0 opens it (re-verifying the declaration and the
+/// pins), every later record is re-decided and re-verified at its time of record.
+pub fn replay(
+    records: &[Record],
+    workflow: Option<Arc<Workflow>>,
+    trust: Option<Arc<Trust>>,
+) -> Result<Case, StoreError> {
+    let mut replayer = Replayer::new(workflow, trust);
+    for r in records {
+        replayer.feed(r.seq, r.at, EventSource::Value(&r.event))?;
+    }
+    replayer.finish().map(|(case, _)| case)
+}
+
+/// Replays a journal as it streams from `reader`, without keeping its records: the read path of
+/// `verify`, `status` and `packet`. Record 0 opens the case; each later record is re-decided at
+/// its time of record; `anchors` are checked on the way.
+pub fn replay_reader<R: std::io::BufRead>(
+    reader: R,
+    anchors: Anchors,
+) -> Result<Replay, StoreError> {
+    let Anchors {
+        workflow,
+        trust,
+        expect_head,
+    } = anchors;
+    let mut replayer = Replayer::new(workflow, trust);
+    let mut anchor_seen = false;
+    let scan = journal::scan(reader, |raw: RawRecord<'_>| {
+        if let Some(anchor) = &expect_head
+            && anchor.seq == raw.seq
+        {
+            if anchor.head != raw.hash {
+                return Err(StoreError::Rollback {
+                    seq: anchor.seq,
+                    head: anchor.head.clone(),
+                    found: format!("record {} has hash {}", raw.seq, raw.hash),
+                });
+            }
+            anchor_seen = true;
+        }
+        replayer.feed(raw.seq, raw.at, EventSource::Text(&raw.event))
+    })?;
+    let (case, supplied_clock) = replayer.finish()?;
+    let (seq, head) = scan.head.ok_or(StoreError::Journal(JournalError::Empty))?;
+    if let Some(anchor) = expect_head
+        && !anchor_seen
+    {
+        return Err(StoreError::Rollback {
+            found: format!("the journal ends at record {seq}"),
+            seq: anchor.seq,
+            head: anchor.head,
+        });
+    }
+    Ok(Replay {
+        case,
+        head: JournalRef { seq, head },
+        records: scan.records,
+        supplied_clock,
+        torn_tail: scan.torn_tail,
+        unterminated: scan.unterminated,
+    })
+}
+
+/// [`replay_reader`] over a journal file, without locking it.
+pub fn replay_file(path: &Path, anchors: Anchors) -> Result<Replay, StoreError> {
+    let file = std::fs::File::open(path).map_err(|source| {
+        StoreError::Journal(JournalError::Io {
+            path: Some(path.to_owned()),
+            source,
+        })
+    })?;
+    replay_reader(std::io::BufReader::with_capacity(1 << 20, file), anchors)
+}
