@@ -8,7 +8,7 @@
 //!
 //! 1. turn the message into a [`Command`];
 //! 2. ask the case: `case.decide(&cmd)` — pure, it reads no clock and changes nothing;
-//! 3. on `Ok(events)`: persist each event, then apply it with `case.evolve(event)` (which consumes it);
+//! 3. on `Ok(events)`: persist each event (after record 0, the declaration), then apply it with `case.evolve(event)` (which consumes it);
 //! 4. on `Err(rejection)`: log `rejection.code()` and carry on — a rejection changed nothing.
 //!
 //! What the orchestrator gets out of the case is a *recommendation*: which authority lane owns
@@ -20,12 +20,14 @@
 //! hash-chained journal (see the `json_integration` example). Here the loop is spelled out so
 //! you can see the decide / persist / evolve contract.
 
+use authority_lane::approval::Trust;
 use authority_lane::approval::{Accept, Decision, Declare, Review};
-use authority_lane::case::{Case, Command, Event};
+use authority_lane::case::{Case, Command, Event, Genesis};
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
 use authority_lane::testing::Cast;
+use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::cell::Cell;
@@ -123,8 +125,9 @@ impl Message {
 /// The orchestrator: a case, somewhere to persist its events, and a clock.
 struct Orchestrator {
     case: Case,
-    /// Stand-in for durable storage: the events as they would be written (one JSON a line).
-    persisted: Vec<String>,
+    /// Stand-in for durable storage: record 0 (the declaration with its pins), then every
+    /// event, each with its time of record — everything a restore needs.
+    persisted: Vec<(DateTime<Utc>, String)>,
     clock: Clock,
 }
 
@@ -160,8 +163,22 @@ impl Orchestrator {
     }
 
     fn persist(&mut self, event: &Event) -> Result<(), Box<dyn Error>> {
-        self.persisted.push(serde_json::to_string(event)?);
+        self.persisted
+            .push((event.recorded_at(), serde_json::to_string(event)?));
         Ok(())
+    }
+
+    /// Rebuilds the case from what was persisted alone: record 0 opens it (re-verifying the
+    /// declaration against the pinned workflow and trust), every event is re-decided and
+    /// re-verified at its time of record.
+    fn restore(&self, workflow: Arc<Workflow>, trust: Arc<Trust>) -> Result<Case, Box<dyn Error>> {
+        let ((_, first), events) = self.persisted.split_first().ok_or("nothing persisted")?;
+        let genesis: Genesis = serde_json::from_str(first)?;
+        let mut case = Case::from_genesis(workflow, trust, &genesis)?;
+        for (at, event) in events {
+            case.replay_json(event, *at)?;
+        }
+        Ok(case)
     }
 
     /// The digest reviewers must sign: always read it from the case, never cache it.
@@ -209,9 +226,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     let declaration = humans.token("sam.rivera", &case_id, declared_at, declare);
     let case = Case::open(workflow, trust, &declaration, declared_at)?;
     println!("case {} declared -> {}", case.id(), case.path());
+    // Record 0 first: the declaration and the workflow and trust digests it pins. (A
+    // `CaseStore` writes it for you, with the documents themselves embedded; see the
+    // `custom_backend` example for storage of your own.)
+    let record0 = (case.genesis().at, serde_json::to_string(case.genesis())?);
     let mut orch = Orchestrator {
         case,
-        persisted: Vec::new(),
+        persisted: vec![record0],
         clock: clock.clone(),
     };
     let mut inbox = VecDeque::new();
@@ -329,9 +350,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     // later detect a journal cut back before it. This orchestrator keeps its own event log
     // (`persisted`); `CaseStore::packet` fills in the real journal seq and head hash.
     let acceptance = authority_lane::packet::JournalRef {
-        seq: orch.persisted.len() as u64,
+        seq: orch.persisted.len() as u64 - 1,
         head: authority_lane::digest::Digest::of_bytes(
-            orch.persisted.last().map_or(&b""[..], |e| e.as_bytes()),
+            orch.persisted
+                .last()
+                .map_or(&b""[..], |(_, e)| e.as_bytes()),
         ),
     };
     let packet = orch
@@ -340,8 +363,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         .ok_or("the case was not accepted")?;
     let content = &packet.draft().content;
     let owner = &content.decision_owner;
-    let (count, first) = (orch.persisted.len(), &orch.persisted[0]);
-    println!("\n{count} events persisted; the first one:\n  {first}");
+    let (count, first) = (orch.persisted.len() - 1, &orch.persisted[1].1);
+    println!("\n{count} events persisted after record 0; the first one:\n  {first}");
+    // What was persisted is enough to restore the case: same state, same digests.
+    let (workflow, trust) = orch.case.shared();
+    let restored = orch.restore(workflow, trust)?;
+    assert_eq!(restored.status(), orch.case.status());
+    println!("restored from the persisted log: {}", restored.path());
     println!("\nrecommendation");
     println!("  lane:          {}", content.recommended_lane);
     println!(

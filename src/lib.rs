@@ -21,7 +21,8 @@
 //!    Command ──► Case::decide(&self, &cmd, now) ──► Result<Vec<Event>, Rejection>   pure
 //!         │         workflow (policy), trust (keys), current state; `now` = time of record
 //!         ▼
-//!    CaseStore::submit → journal append (hash-chained RFC 8785 lines, one fsync per batch)
+//!    CaseStore::submit → seal (hash-chained RFC 8785 lines) → Backend::append_batch
+//!         │               (compare-and-set on the head; one fsync / one transaction per batch)
 //!         ▼
 //!    Case::evolve(&mut self, &Event)   infallible, deterministic; drives the statig machine
 //!         ▼
@@ -134,12 +135,29 @@
 //! Tests: `tests/threat_model.rs` (each attack through the CLI), `tests/journal_tamper.rs`,
 //! `tests/markdown_injection.rs`, `tests/robustness.rs`, the fuzz targets in `fuzz/`.
 //!
+//! ## Storage and async orchestrators (DESIGN §14)
+//!
+//! A case's journal lives behind a [`journal::Backend`], which only stores and returns bytes:
+//! the crate seals every batch before the backend sees it and verifies every line it returns.
+//! The append is a compare-and-set on the head, so any number of writers in any number of
+//! processes can share a case: [`store::CaseStore::submit`] catches up with other writers'
+//! records before each batch and, if it still loses the race, decides its commands again
+//! against the new state. Backends: [`journal::FileBackend`] (a journal file),
+//! [`journal::MemoryJournal`], and with the `postgres` feature (on by default)
+//! `journal::PgBackend`, whose server clock is the case clock. An embedder's own backend is
+//! three methods (`examples/custom_backend.rs`).
+//!
+//! The API is synchronous. From async code, give each worker an OS thread that owns its
+//! `CaseStore` and takes commands from a channel — not `tokio::task::spawn_blocking`: the
+//! synchronous PostgreSQL client starts its own runtime, which tokio refuses on its threads.
+//! `examples/tokio_workers.rs` shows the pattern.
+//!
 //! ## Rooms
 //!
 //! [`workflow`] (policy and the Kleene rule language) · [`assess`] (lanes and options) ·
 //! [`evidence`] (findings and lineage) · [`approval`] (trust, JWS, capabilities) · [`case`]
 //! (decide/evolve and the machine) · [`packet`] (drafts, packets, channel views) · [`journal`]
-//! (durable hash-chained log) · [`store`] (a case bound to its journal) · [`render`] (Markdown
+//! (durable hash-chained log and its backends) · [`store`] (a case bound to a backend) · [`render`] (Markdown
 //! and diagrams). Only [`journal`], [`store`] and the CLI touch the outside world.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
