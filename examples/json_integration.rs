@@ -188,8 +188,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     // The view is typed: a finding is `Shown` or `Redacted`, and a redacted one has no value,
     // record or note to print. `view.to_json()` is what `packet --format json` prints.
     let view = store.case().draft().ok_or("no draft")?.view(channel);
-    println!("\nexecutive-brief view of draft {}:", view.packet_digest);
-    for item in &view.evidence {
+    println!(
+        "\nexecutive-brief view of draft {} ({} findings, lineage root {}); decisive findings:",
+        view.packet_digest, view.lineage.count, view.lineage.root
+    );
+    for item in view.lineage.facts.values().flat_map(|l| &l.decisive) {
         match item {
             ViewFinding::Redacted(r) => println!(
                 "  {:<42} REDACTED ({}; lineage digest {})",
@@ -197,11 +200,11 @@ fn main() -> Result<(), Box<dyn Error>> {
                 r.sensitivity.as_str(),
                 r.digest
             ),
-            ViewFinding::Shown(f) => println!(
+            ViewFinding::Shown(entry) => println!(
                 "  {:<42} = {} (record {})",
-                f.fact.as_str(),
-                serde_json::to_string(&f.value)?,
-                f.source.record
+                entry.finding.fact.as_str(),
+                serde_json::to_string(&entry.finding.value)?,
+                entry.finding.source.record
             ),
         }
     }

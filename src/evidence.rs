@@ -1,12 +1,15 @@
 //! Evidence: agents' findings with their provenance, and the facts they resolve to.
 //!
-//! Every finding is kept, in order, as lineage. A fact's value is the **most severe** value any
-//! finding gave it; when findings disagree the fact is marked `disputed`. So adding findings can
-//! only make facts more severe, which is half of the escalation ratchet (the case's lane floor
-//! is the other half).
+//! Every finding is a leaf of the case's lineage ([`crate::lineage`]): the case keeps the Merkle
+//! root incrementally, and per fact the counts and the decisive findings, not every finding. A
+//! fact's value is the **most severe** value any finding gave it; when findings disagree the
+//! fact is marked `disputed`. So adding findings can only make facts more severe, which is half
+//! of the escalation ratchet (the case's lane floor is the other half).
 
 use crate::digest::Digest;
 use crate::ids::{AgentRole, FactKey};
+use crate::lineage::merkle::CompactRange;
+use crate::lineage::{FactTrail, Lineage, LineageEntry, digest_of};
 use crate::workflow::{FactDef, FactValue, Facts, Sensitivity};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -81,25 +84,28 @@ pub struct Resolved {
     pub disputed: bool,
 }
 
-/// All findings of a case and the facts they resolve to.
+/// A case's findings: the facts they resolve to, the lineage's Merkle root and, per fact, the
+/// counts and decisive findings (O(facts) memory, whatever the number of findings).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evidence {
-    findings: Vec<Finding>,
     resolved: BTreeMap<FactKey, Resolved>,
+    tree: CompactRange,
+    trails: BTreeMap<FactKey, FactTrail>,
+    last: Option<LineageEntry>,
 }
 
 impl Evidence {
-    /// Adds a finding (its value already typed against `def`).
+    /// Adds a finding (its value already typed against `def`) as the next lineage entry.
     pub fn record(&mut self, def: &FactDef, finding: Finding) {
-        match self.resolved.get_mut(&finding.fact) {
+        let before = self.resolved.get(&finding.fact).map(|r| r.value.clone());
+        let after = match self.resolved.get_mut(&finding.fact) {
             None => {
-                self.resolved.insert(
-                    finding.fact.clone(),
-                    Resolved {
-                        value: finding.value.clone(),
-                        disputed: false,
-                    },
-                );
+                let r = Resolved {
+                    value: finding.value.clone(),
+                    disputed: false,
+                };
+                self.resolved.insert(finding.fact.clone(), r);
+                finding.value.clone()
             }
             Some(r) => {
                 if r.value != finding.value {
@@ -108,14 +114,43 @@ impl Evidence {
                 if def.severity_cmp(&finding.value, &r.value) == Ordering::Greater {
                     r.value = finding.value.clone();
                 }
+                r.value.clone()
             }
-        }
-        self.findings.push(finding);
+        };
+        let entry = LineageEntry {
+            index: self.tree.count(),
+            finding,
+        };
+        self.tree.push(entry.leaf());
+        self.trails
+            .entry(entry.finding.fact.clone())
+            .or_default()
+            .record(entry.clone(), before.as_ref(), &after);
+        self.last = Some(entry);
     }
 
-    /// Every finding, in submission order.
-    pub fn findings(&self) -> &[Finding] {
-        &self.findings
+    /// How many findings the case has.
+    pub fn count(&self) -> u64 {
+        self.tree.count()
+    }
+
+    /// The latest finding, as its lineage entry.
+    pub fn last(&self) -> Option<&LineageEntry> {
+        self.last.as_ref()
+    }
+
+    /// The lineage summary a draft carries: count, Merkle root, and per fact the counts and
+    /// decisive findings.
+    pub fn lineage(&self) -> Lineage {
+        Lineage {
+            count: self.tree.count(),
+            root: digest_of(&self.tree.root()),
+            facts: self
+                .trails
+                .iter()
+                .map(|(fact, trail)| (fact.clone(), trail.summary()))
+                .collect(),
+        }
     }
 
     /// Resolved facts.
@@ -169,7 +204,10 @@ mod tests {
         let r = &e.resolved()[&FactKey::from("custody.exposure")];
         assert_eq!(r.value.to_string(), "confirmed");
         assert!(r.disputed);
-        assert_eq!(e.findings().len(), 2, "every finding is kept");
+        assert_eq!(e.count(), 2, "every finding is a leaf");
+        let lineage = e.lineage();
+        let trail = &lineage.facts[&FactKey::from("custody.exposure")];
+        assert_eq!((trail.findings, trail.decisive.len()), (2, 2));
         let (d, f) = finding(&w, "impact.customers_affected", json!(5));
         e.record(&d.clone(), f.clone());
         e.record(&d, f);

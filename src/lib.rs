@@ -169,6 +169,7 @@ pub mod digest;
 pub mod evidence;
 pub mod ids;
 pub mod journal;
+pub mod lineage;
 pub mod packet;
 pub mod render;
 pub mod schema;

@@ -16,8 +16,8 @@
 
 use crate::assess::{LaneAssessment, OptionAssessment, Pending};
 use crate::digest::{CanonicalError, Digest};
-use crate::evidence::Finding;
 use crate::ids::{CaseId, FactKey, LaneId, OptionId, PrincipalId};
+use crate::lineage::Lineage;
 use crate::workflow::{ChannelDef, FactValue, Sensitivity};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 mod view;
 pub use view::{
     AcceptedView, ChannelView, FullView, RedactedFact, RedactedFinding, ScopedView, SelectionView,
-    ViewFact, ViewFinding, is_deadline, shows,
+    ViewFact, ViewFactLineage, ViewFinding, ViewLineage, is_deadline, shows,
 };
 
 /// The workflow a packet was assessed under.
@@ -212,8 +212,9 @@ pub struct DraftContent {
     pub lane_history: Vec<LaneChange>,
     /// Resolved facts.
     pub facts: BTreeMap<FactKey, FactEntry>,
-    /// Every finding, in order.
-    pub evidence: Vec<Finding>,
+    /// The evidence lineage: how many findings, their RFC 9162 Merkle root, and per fact the
+    /// counts and the decisive findings (DESIGN §13) — bounded whatever the number of findings.
+    pub lineage: Lineage,
     /// Delegation state.
     pub delegations: Vec<DelegationRecord>,
     /// Human redirects.

@@ -29,7 +29,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod replay;
-pub use replay::{Anchors, Replay, replay, replay_file, replay_reader};
+pub use replay::{Anchors, Replay, replay, replay_file, replay_reader, replay_reader_each};
 
 /// Why a case could not be stored or restored.
 #[derive(Debug, thiserror::Error)]

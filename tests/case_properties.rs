@@ -367,7 +367,12 @@ fn view_leaks(case: &Case, view: &Value, carries: &[Sensitivity]) -> Option<Stri
     let forbidden = |s: &Value| {
         serde_json::from_value::<Sensitivity>(s.clone()).map_or(true, |s| !carries.contains(&s))
     };
-    for e in view["evidence"].as_array().into_iter().flatten() {
+    let decisive = view["lineage"]["facts"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, l)| l["decisive"].as_array().into_iter().flatten());
+    for e in decisive {
         if forbidden(&e["sensitivity"]) {
             for key in ["value", "source", "note", "agent"] {
                 if e.get(key).is_some() {
@@ -390,10 +395,12 @@ fn view_leaks(case: &Case, view: &Value, carries: &[Sensitivity]) -> Option<Stri
     }
     let text = rest.to_string();
     // Records and notes are random; one a carried finding also has may legitimately appear.
-    let (shown, hidden): (Vec<_>, Vec<_>) = case
-        .evidence()
-        .findings()
-        .iter()
+    // A view holds the decisive findings of the lineage (the rest are only counted).
+    let lineage = case.evidence().lineage();
+    let (shown, hidden): (Vec<_>, Vec<_>) = lineage
+        .facts
+        .values()
+        .flat_map(|l| l.decisive.iter().map(|e| &e.finding))
         .partition(|f| carries.contains(&f.sensitivity));
     let shown: BTreeSet<&str> = shown
         .iter()

@@ -86,6 +86,16 @@ fn accept_line(p: &Principal, at: i64, lane: &str, digest: &str) -> String {
     decision(at, &token(p, at, accept(lane, digest)))
 }
 
+/// The decisive findings of a view's lineage, fact by fact.
+fn decisive(view: &Value) -> Vec<&Value> {
+    view["lineage"]["facts"]
+        .as_object()
+        .expect("a lineage with facts")
+        .values()
+        .flat_map(|f| f["decisive"].as_array().expect("decisive findings"))
+        .collect()
+}
+
 fn packet(fx: &Fixture, extra: &[&str]) -> std::process::Output {
     let mut args = fx.anchored(&["packet"]);
     args.extend(extra.iter().map(|a| (*a).to_owned()));
@@ -590,14 +600,32 @@ fn full_lifecycle_through_the_cli() {
             "legal-trust-office"
         ]
     );
-    let evidence = p["evidence"].as_array().unwrap();
+    let lineage = &p["lineage"];
     let findings_in_journal = records
         .iter()
         .filter(|r| r["event"]["type"] == "finding")
         .count();
-    assert_eq!(evidence.len(), findings_in_journal);
-    for e in evidence {
-        for k in ["fact", "value", "agent", "source", "at", "sensitivity"] {
+    assert_eq!(lineage["count"], findings_in_journal);
+    assert!(lineage["root"].as_str().unwrap().starts_with("sha256:"));
+    let facts = lineage["facts"].as_object().unwrap();
+    let counted: u64 = facts
+        .values()
+        .map(|f| f["findings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, findings_in_journal as u64);
+    for e in facts
+        .values()
+        .flat_map(|f| f["decisive"].as_array().unwrap())
+    {
+        for k in [
+            "index",
+            "fact",
+            "value",
+            "agent",
+            "source",
+            "at",
+            "sensitivity",
+        ] {
             assert!(!e[k].is_null(), "{k} in {e}");
         }
     }
@@ -653,7 +681,7 @@ fn full_lifecycle_through_the_cli() {
     assert_eq!(brief["channel"], "executive-brief");
     assert_eq!(brief["packet_digest"], digest.as_str());
     let mut custody = 0;
-    for e in brief["evidence"].as_array().unwrap() {
+    for e in decisive(&brief) {
         if e["sensitivity"] == "key_custody" {
             custody += 1;
             assert_eq!(e["redacted"], true, "{e}");
@@ -696,8 +724,9 @@ fn full_lifecycle_through_the_cli() {
     assert_eq!(sel["recommended_lane"], "legal-trust-office");
     assert!(sel["lanes"].is_array() && sel["options"].is_array());
     assert_eq!(sel["decision_owner"]["lane"], "legal-trust-office");
-    let ev = sel["evidence"].as_array().unwrap();
-    assert_eq!(ev.len(), findings_in_journal);
+    assert_eq!(sel["lineage"]["count"], findings_in_journal);
+    let ev = decisive(&sel);
+    assert!(!ev.is_empty());
     for e in ev {
         assert_eq!(e["redacted"], true, "{e}");
         for k in ["value", "record", "note", "source", "agent"] {

@@ -221,19 +221,33 @@ fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
         .iter_mut()
         .for_each(|h| *h = PrincipalId::new(s()));
     v.decision_owner.delegates.iter_mut().for_each(owner);
-    for e in &mut v.evidence {
-        match e {
-            ViewFinding::Shown(f) => {
-                f.fact = FactKey::new(s());
-                value(&mut f.value);
-                f.agent.role = AgentRole::new(s());
-                f.agent.id = s();
-                f.source.system = s();
-                f.source.record = s();
-                f.note = f.note.as_ref().map(|_| s());
+    // Map keys get a distinct suffix, so that no two collapse into one.
+    let facts = std::mem::take(&mut v.lineage.facts);
+    for (i, (_, mut l)) in facts.into_iter().enumerate() {
+        l.sources = l
+            .sources
+            .into_values()
+            .enumerate()
+            .map(|(j, n)| (format!("{}{j}", s()), n))
+            .collect();
+        for e in &mut l.decisive {
+            match e {
+                ViewFinding::Shown(entry) => {
+                    let f = &mut entry.finding;
+                    f.fact = FactKey::new(s());
+                    value(&mut f.value);
+                    f.agent.role = AgentRole::new(s());
+                    f.agent.id = s();
+                    f.source.system = s();
+                    f.source.record = s();
+                    f.note = f.note.as_ref().map(|_| s());
+                }
+                ViewFinding::Redacted(r) => r.fact = FactKey::new(s()),
             }
-            ViewFinding::Redacted(r) => r.fact = FactKey::new(s()),
         }
+        v.lineage
+            .facts
+            .insert(FactKey::new(format!("{}{i}", s())), l);
     }
     match &mut v.scope {
         ScopedView::Full(full) => {
@@ -514,9 +528,14 @@ fn an_agent_id_cannot_forge_a_recommendation_in_the_executive_brief() {
     assert_eq!(view.channel.as_str(), "executive-brief");
     let honest = packet_markdown(&view, "Recommendation packet");
     let forged = "x\n\n**Recommended lane: `platform-security-command`**\n\nAccepted by mallory";
-    for e in &mut view.evidence {
-        if let ViewFinding::Shown(f) = e {
-            f.agent.id = forged.to_owned();
+    for e in view
+        .lineage
+        .facts
+        .values_mut()
+        .flat_map(|l| &mut l.decisive)
+    {
+        if let ViewFinding::Shown(entry) = e {
+            entry.finding.agent.id = forged.to_owned();
         }
     }
     let md = packet_markdown(&view, "Recommendation packet");

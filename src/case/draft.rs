@@ -54,7 +54,7 @@ impl Case {
             stable: a.stable,
             missing_required: a.missing_required,
             requested_evidence: self.requested.iter().cloned().collect(),
-            findings: self.evidence.findings().len(),
+            findings: usize::try_from(self.evidence.count()).unwrap_or(usize::MAX),
         }
     }
 
@@ -106,7 +106,7 @@ impl Case {
             decision_owner: self.decision_owner(),
             lane_history: self.lane_history.clone(),
             facts,
-            evidence: self.evidence.findings().to_vec(),
+            lineage: self.evidence.lineage(),
             delegations: self.delegations.clone(),
             redirects: self.redirects.clone(),
             excluded_options: self.lanes.excluded.iter().cloned().collect(),

@@ -31,7 +31,8 @@ impl Case {
                     self.evidence.record(def, f);
                 }
                 self.requested.remove(&fact);
-                let index = self.evidence.findings().len() - 1;
+                let index =
+                    usize::try_from(self.evidence.count().saturating_sub(1)).unwrap_or(usize::MAX);
                 self.ratchet(at, |rules| LaneCause::Finding {
                     index,
                     fact,

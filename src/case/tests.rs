@@ -56,7 +56,7 @@ fn snapshot(c: &Case) -> Value {
         "status": c.status(),
         "draft": c.draft(),
         "history": c.lane_history(),
-        "findings": c.evidence().findings().len(),
+        "lineage": c.evidence().lineage(),
         "last_at": c.last_at(),
     })
 }
@@ -163,7 +163,17 @@ fn findings_only_raise_the_lane_and_history_keeps_the_cause() {
     let fact = &draft.content.facts[&FactKey::from("custody.exposure")];
     assert!(fact.disputed);
     assert_eq!(fact.value.to_string(), "confirmed");
-    assert_eq!(draft.content.evidence.len(), 5, "every finding is kept");
+    assert_eq!(draft.content.lineage.count, 5, "every finding is a leaf");
+    let custody = &draft.content.lineage.facts[&FactKey::from("custody.exposure")];
+    // `ready` reported `suspected`; `confirmed` took over (it sets the value, `suspected` now
+    // disputes it) and `not_indicated` disputes it too.
+    assert_eq!(custody.findings, 3);
+    let values: Vec<String> = custody
+        .decisive
+        .iter()
+        .map(|e| e.finding.value.to_string())
+        .collect();
+    assert_eq!(values, ["suspected", "confirmed", "not_indicated"]);
     let change = w.case.lane_history().last().unwrap();
     assert_eq!(change.to.as_str(), "executive-cyber-command");
     match &change.cause {

@@ -15,8 +15,8 @@ use super::{
 };
 use crate::assess::{LaneAssessment, OptionAssessment, Pending};
 use crate::digest::Digest;
-use crate::evidence::Finding;
 use crate::ids::{CaseId, ChannelId, FactKey, LaneId, OptionId, PrincipalId};
+use crate::lineage::{Lineage, LineageEntry};
 use crate::workflow::{ChannelDef, ChannelScope, FactValue, Sensitivity};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -47,8 +47,9 @@ pub struct ChannelView {
     pub stable: bool,
     /// Who owns the decision.
     pub decision_owner: DecisionOwner,
-    /// Every finding, in order, shown or redacted as [`shows`](crate::packet::shows) decides.
-    pub evidence: Vec<ViewFinding>,
+    /// The evidence lineage: count, Merkle root, and per fact the counts and the decisive
+    /// findings, each shown or redacted as [`shows`](crate::packet::shows) decides.
+    pub lineage: ViewLineage,
     /// The digest reviewers signed.
     pub packet_digest: Digest,
     /// What the channel's scope adds.
@@ -114,19 +115,50 @@ pub struct AcceptedView {
     pub journal: JournalRef,
 }
 
+/// The lineage as one channel may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ViewLineage {
+    /// Findings in the case.
+    pub count: u64,
+    /// RFC 9162 Merkle root over every finding (proofs: `authority-lane lineage --proof`).
+    pub root: Digest,
+    /// Per fact that has findings.
+    pub facts: BTreeMap<FactKey, ViewFactLineage>,
+}
+
+/// One fact's lineage in a view.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ViewFactLineage {
+    /// Findings about the fact.
+    pub findings: u64,
+    /// Findings per source system; empty when the channel may not see the fact's evidence.
+    pub sources: BTreeMap<String, u64>,
+    /// Findings from systems beyond those named (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub other_sources: u64,
+    /// The decisive findings, shown or redacted.
+    pub decisive: Vec<ViewFinding>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// A finding in a view.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ViewFinding {
     /// The channel carries the finding's sensitivity: all of it.
-    Shown(Finding),
-    /// The channel does not: fact, sensitivity and a digest.
+    Shown(LineageEntry),
+    /// The channel does not: index, fact, sensitivity and a digest.
     Redacted(RedactedFinding),
 }
 
 /// A finding with its value, record and note withheld.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct RedactedFinding {
+    /// Its lineage index (the leaf a proof is for).
+    pub index: u64,
     /// The fact.
     pub fact: FactKey,
     /// Its sensitivity.
@@ -169,27 +201,64 @@ pub fn shows(channel: &ChannelDef, sensitivity: Sensitivity) -> bool {
 }
 
 impl ViewFinding {
-    /// `finding` as `channel` may see it.
-    pub fn of(finding: &Finding, channel: &ChannelDef) -> Self {
-        if shows(channel, finding.sensitivity) {
-            ViewFinding::Shown(finding.clone())
+    /// `entry` as `channel` may see it.
+    pub fn of(entry: &LineageEntry, channel: &ChannelDef) -> Self {
+        if shows(channel, entry.finding.sensitivity) {
+            ViewFinding::Shown(entry.clone())
         } else {
-            ViewFinding::Redacted(RedactedFinding::of(finding))
+            ViewFinding::Redacted(RedactedFinding::of(entry))
         }
     }
 }
 
 impl RedactedFinding {
-    /// The redacted form of `finding`: its fact, sensitivity and the digest of the whole entry.
-    pub fn of(finding: &Finding) -> Self {
-        let digest = Digest::of_canonical(finding).expect(
-            "a finding is plain JSON (string keys, integers, no floats) and always canonicalises",
-        );
+    /// The redacted form of `entry`: its index, fact, sensitivity and the digest of the whole
+    /// entry (SHA-256 of its RFC 8785 form).
+    pub fn of(entry: &LineageEntry) -> Self {
         RedactedFinding {
-            fact: finding.fact.clone(),
-            sensitivity: finding.sensitivity,
-            digest,
+            index: entry.index,
+            fact: entry.finding.fact.clone(),
+            sensitivity: entry.finding.sensitivity,
+            digest: Digest::of_bytes(&entry.canonical()),
             redacted: true,
+        }
+    }
+}
+
+impl ViewLineage {
+    /// `lineage` as `channel` may see it; `facts` gives each fact's sensitivity.
+    pub fn of(
+        lineage: &Lineage,
+        facts: &BTreeMap<FactKey, FactEntry>,
+        channel: &ChannelDef,
+    ) -> Self {
+        ViewLineage {
+            count: lineage.count,
+            root: lineage.root.clone(),
+            facts: lineage
+                .facts
+                .iter()
+                .map(|(fact, l)| {
+                    let visible = facts
+                        .get(fact)
+                        .is_some_and(|f| shows(channel, f.sensitivity));
+                    let view = ViewFactLineage {
+                        findings: l.findings,
+                        sources: if visible {
+                            l.sources.clone()
+                        } else {
+                            BTreeMap::new()
+                        },
+                        other_sources: if visible { l.other_sources } else { 0 },
+                        decisive: l
+                            .decisive
+                            .iter()
+                            .map(|e| ViewFinding::of(e, channel))
+                            .collect(),
+                    };
+                    (fact.clone(), view)
+                })
+                .collect(),
         }
     }
 }
@@ -261,7 +330,7 @@ impl ChannelView {
             decision_owner,
             lane_history,
             facts,
-            evidence,
+            lineage,
             delegations,
             redirects,
             excluded_options,
@@ -298,10 +367,7 @@ impl ChannelView {
             pending: pending.clone(),
             stable: *stable,
             decision_owner: decision_owner.clone(),
-            evidence: evidence
-                .iter()
-                .map(|e| ViewFinding::of(e, channel))
-                .collect(),
+            lineage: ViewLineage::of(lineage, facts, channel),
             packet_digest: packet_digest.clone(),
             scope,
             accepted: None,
@@ -352,8 +418,15 @@ mod tests {
         (run, workflow)
     }
 
-    fn finding(fact: &str, sensitivity: Sensitivity) -> Finding {
-        Finding {
+    fn finding(fact: &str, sensitivity: Sensitivity) -> LineageEntry {
+        LineageEntry {
+            index: 7,
+            finding: finding_of(fact, sensitivity),
+        }
+    }
+
+    fn finding_of(fact: &str, sensitivity: Sensitivity) -> crate::evidence::Finding {
+        crate::evidence::Finding {
             fact: FactKey::from(fact),
             value: FactValue::Bool(true),
             agent: Agent {
@@ -387,6 +460,7 @@ mod tests {
             panic!("a key_custody finding on a general-only channel must be redacted");
         };
         assert_eq!(r.digest, Digest::of_canonical(&f).expect("canonical"));
+        assert_eq!(r.index, 7);
         let json = serde_json::to_value(ViewFinding::Redacted(r)).expect("serialises");
         let keys: Vec<&str> = json
             .as_object()
@@ -394,7 +468,7 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(keys, ["digest", "fact", "redacted", "sensitivity"]);
+        assert_eq!(keys, ["digest", "fact", "index", "redacted", "sensitivity"]);
         let text = json.to_string();
         for secret in ["secret-record", "secret note", "agent-1", "hsm-audit-log"] {
             assert!(!text.contains(secret), "{secret} leaks: {text}");
@@ -407,14 +481,30 @@ mod tests {
         let packet = run.packet().expect("accepted");
         for ch in &workflow.spec().channels {
             let view = packet.view(ch);
-            assert_eq!(view.evidence.len(), packet.draft().content.evidence.len());
-            for (shown, original) in view.evidence.iter().zip(&packet.draft().content.evidence) {
-                let carried =
-                    ch.carries.contains(&original.sensitivity) && ch.scope == ChannelScope::Full;
-                match shown {
-                    ViewFinding::Shown(f) => assert!(carried && f == original),
-                    ViewFinding::Redacted(r) => {
-                        assert!(!carried && r.fact == original.fact && r.redacted)
+            let lineage = &packet.draft().content.lineage;
+            assert_eq!(view.lineage.count, lineage.count);
+            assert_eq!(view.lineage.root, lineage.root);
+            assert_eq!(view.lineage.facts.len(), lineage.facts.len());
+            for (fact, l) in &lineage.facts {
+                let seen = &view.lineage.facts[fact];
+                assert_eq!(seen.findings, l.findings);
+                assert_eq!(seen.decisive.len(), l.decisive.len());
+                let visible = ch
+                    .carries
+                    .contains(&packet.draft().content.facts[fact].sensitivity)
+                    && ch.scope == ChannelScope::Full;
+                assert_eq!(seen.sources.is_empty(), !visible || l.sources.is_empty());
+                for (shown, original) in seen.decisive.iter().zip(&l.decisive) {
+                    let carried = ch.carries.contains(&original.finding.sensitivity)
+                        && ch.scope == ChannelScope::Full;
+                    match shown {
+                        ViewFinding::Shown(f) => assert!(carried && f == original),
+                        ViewFinding::Redacted(r) => assert!(
+                            !carried
+                                && r.fact == original.finding.fact
+                                && r.index == original.index
+                                && r.redacted
+                        ),
                     }
                 }
             }
@@ -446,12 +536,19 @@ mod tests {
         }
         let (run, _) = demo();
         let view = run.packet().expect("accepted").view(&ch);
-        assert!(!view.evidence.is_empty());
+        let decisive: Vec<&ViewFinding> = view
+            .lineage
+            .facts
+            .values()
+            .flat_map(|l| &l.decisive)
+            .collect();
+        assert!(!decisive.is_empty());
         assert!(
-            view.evidence
+            decisive
                 .iter()
                 .all(|e| matches!(e, ViewFinding::Redacted(_)))
         );
+        assert!(view.lineage.facts.values().all(|l| l.sources.is_empty()));
         assert!(view.full().is_none());
     }
 

@@ -35,6 +35,7 @@ use crate::approval::Redirect;
 use crate::assess::{BoundaryStatus, LaneAssessment, LaneStatus, OptionAssessment, Pending};
 use crate::packet::{
     ApprovalRecord, ChannelView, LaneCause, LaneChange, RedirectRecord, ScopedView, ViewFinding,
+    ViewLineage,
 };
 use crate::workflow::FactValue;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -55,7 +56,7 @@ pub fn packet_markdown(view: &ChannelView, title: &str) -> String {
         redirects(&mut out, &full.redirects);
         approvals(&mut out, &full.approvals);
     }
-    evidence(&mut out, &view.evidence);
+    lineage(&mut out, &view.lineage);
     out
 }
 
@@ -417,35 +418,67 @@ fn approvals(out: &mut String, approvals: &[ApprovalRecord]) {
     out.push('\n');
 }
 
-/// The evidence lineage as the channel may see it.
-fn evidence(out: &mut String, evidence: &[ViewFinding]) {
+/// The evidence lineage as the channel may see it: the count and Merkle root, then per fact its
+/// counts by source and its decisive findings (bounded, whatever the number of findings).
+fn lineage(out: &mut String, lineage: &ViewLineage) {
     let _ = writeln!(out, "## Evidence lineage\n");
     let _ = writeln!(
         out,
-        "| at | fact | value | agent | source | sensitivity |\n|---|---|---|---|---|---|"
+        "{} findings; Merkle root {} (every finding's inclusion proof: `authority-lane lineage --proof INDEX`).\n",
+        lineage.count,
+        code(&lineage.root)
     );
-    for e in evidence {
-        let _ = match e {
-            ViewFinding::Redacted(r) => writeln!(
-                out,
-                "| — | {} | *redacted* | — | digest {} | {} |",
-                code(&r.fact),
-                code(&r.digest),
-                inert(r.sensitivity.as_str())
-            ),
-            ViewFinding::Shown(f) => writeln!(
-                out,
-                "| {} | {} | {} | {} ({}) | {} {} | {} |",
-                time(&f.at),
-                code(&f.fact),
-                fact_value(&f.value),
-                text(&f.agent.id),
-                text(&f.agent.role),
-                text(&f.source.system),
-                code(&f.source.record),
-                inert(f.sensitivity.as_str())
-            ),
+    for (fact, l) in &lineage.facts {
+        let mut sources: Vec<String> = l
+            .sources
+            .iter()
+            .map(|(system, n)| format!("{} ({n})", text(system)))
+            .collect();
+        if l.other_sources > 0 {
+            sources.push(format!("other systems ({})", l.other_sources));
+        }
+        let sources = if sources.is_empty() {
+            "*withheld*".to_owned()
+        } else {
+            sources.join(", ")
         };
+        let _ = writeln!(
+            out,
+            "### {}\n\n{} findings; sources: {sources}. Decisive findings:\n",
+            code(fact),
+            l.findings
+        );
+        let _ = writeln!(
+            out,
+            "| # | at | value | agent | source | sensitivity |\n|---|---|---|---|---|---|"
+        );
+        for e in &l.decisive {
+            let _ = match e {
+                ViewFinding::Redacted(r) => writeln!(
+                    out,
+                    "| {} | — | *redacted* | — | digest {} | {} |",
+                    r.index,
+                    code(&r.digest),
+                    inert(r.sensitivity.as_str())
+                ),
+                ViewFinding::Shown(entry) => {
+                    let f = &entry.finding;
+                    writeln!(
+                        out,
+                        "| {} | {} | {} | {} ({}) | {} {} | {} |",
+                        entry.index,
+                        time(&f.at),
+                        fact_value(&f.value),
+                        text(&f.agent.id),
+                        text(&f.agent.role),
+                        text(&f.source.system),
+                        code(&f.source.record),
+                        inert(f.sensitivity.as_str())
+                    )
+                }
+            };
+        }
+        out.push('\n');
     }
 }
 

@@ -217,6 +217,17 @@ pub fn replay_reader<R: std::io::BufRead>(
     reader: R,
     anchors: Anchors,
 ) -> Result<Replay, StoreError> {
+    replay_reader_each(reader, anchors, |_| Ok(()))
+}
+
+/// [`replay_reader`], calling `each` with the case after every record is applied (record 0
+/// included): how `authority-lane lineage` streams the lineage entries as they are replayed,
+/// without keeping them.
+pub fn replay_reader_each<R: std::io::BufRead>(
+    reader: R,
+    anchors: Anchors,
+    mut each: impl FnMut(&Case) -> Result<(), StoreError>,
+) -> Result<Replay, StoreError> {
     let Anchors {
         workflow,
         trust,
@@ -237,7 +248,11 @@ pub fn replay_reader<R: std::io::BufRead>(
             }
             anchor_seen = true;
         }
-        replayer.feed(raw.seq, raw.at, EventSource::Text(&raw.event))
+        replayer.feed(raw.seq, raw.at, EventSource::Text(&raw.event))?;
+        match &replayer.case {
+            Some(case) => each(case),
+            None => Ok(()),
+        }
     })?;
     let (case, supplied_clock) = replayer.finish()?;
     let (seq, head) = scan.head.ok_or(StoreError::Journal(JournalError::Empty))?;

@@ -105,7 +105,7 @@ pub fn snapshot(case: &Case) -> Value {
         "status": case.status(),
         "draft": case.draft(),
         "lane_history": case.lane_history(),
-        "findings": case.evidence().findings().len(),
+        "lineage": case.evidence().lineage(),
         "last_at": case.last_at(),
     })
 }

@@ -281,6 +281,17 @@ pub(crate) fn read_case(
             ),
         ));
     }
+    read_case_each(location, pins, expect, |_| Ok(()))
+}
+
+/// [`read_case`] without the anchor requirement, calling `each` with the case after every
+/// record is replayed.
+pub(crate) fn read_case_each(
+    location: &Location,
+    pins: &Pins,
+    expect: Option<&str>,
+    each: impl FnMut(&authority_lane::case::Case) -> Result<(), StoreError>,
+) -> Result<Replay, Failure> {
     let place = location.place()?;
     let expect_head = expect_head(expect)?;
     let (workflow, trust) = load_pins(pins)?;
@@ -290,12 +301,16 @@ pub(crate) fn read_case(
         expect_head,
     };
     match place {
-        Place::File(path) => replay_file(path, anchors).map_err(store_failure),
+        Place::File(path) => {
+            let mut backend = authority_lane::journal::FileBackend::new(path);
+            let reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
+            replay_reader_each(reader, anchors, each).map_err(store_failure)
+        }
         #[cfg(feature = "postgres")]
         Place::Postgres { url, case } => {
             let mut backend = connect(url, Some(required_case(case)?))?;
             let reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
-            replay_reader(reader, anchors).map_err(store_failure)
+            replay_reader_each(reader, anchors, each).map_err(store_failure)
         }
     }
 }

@@ -7,10 +7,12 @@
 mod demo;
 mod failure;
 mod journal;
+mod lineage;
 mod tools;
 
 use failure::*;
 use journal::*;
+use lineage::*;
 use tools::*;
 
 use authority_lane::approval::Trust;
@@ -21,7 +23,7 @@ use authority_lane::journal::{Backend, MemoryJournal};
 use authority_lane::packet::JournalRef;
 use authority_lane::render;
 use authority_lane::store::{
-    Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file, replay_reader,
+    Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_reader_each,
 };
 use authority_lane::workflow::{FactsInput, Workflow};
 use chrono::Utc;
@@ -135,6 +137,21 @@ enum Command {
         /// Exit 4 (`rollback`) unless the journal still holds this record, e.g. `12:sha256:…`.
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<String>,
+    },
+    /// Stream every finding of the case as NDJSON (lineage entries, as the channel may see
+    /// them), or print one finding's RFC 9162 inclusion proof against the lineage root the
+    /// draft carries (--proof INDEX; the README shows how to check it with SHA-256 alone).
+    Lineage {
+        #[command(flatten)]
+        journal: Location,
+        #[command(flatten)]
+        pins: Pins,
+        /// Channel view (default: security-trust-review, which carries everything).
+        #[arg(long)]
+        channel: Option<String>,
+        /// Print the inclusion proof of finding INDEX instead of the entries.
+        #[arg(long, value_name = "INDEX")]
+        proof: Option<u64>,
     },
     /// Write a case's journal, byte for byte, to standard output: a journal file `verify`
     /// passes (e.g. `export --store postgres://root@127.0.0.1/test --case ID > case.jsonl`).
@@ -282,6 +299,12 @@ fn run(command: Command) -> Result<(), Failure> {
             expect_head,
         } => verify(&journal, &pins, expect_head.as_deref()),
         Command::Export { journal } => export(&journal),
+        Command::Lineage {
+            journal,
+            pins,
+            channel,
+            proof,
+        } => lineage(&journal, &pins, channel.as_deref(), proof),
         Command::Diagram { format } => emit(&match format {
             DiagramFormat::Mermaid => render::mermaid(),
             DiagramFormat::Dot => render::dot(),

@@ -1,0 +1,123 @@
+//! `lineage`: every finding of a case as NDJSON, or one finding's RFC 9162 inclusion proof
+//! (DESIGN §13). The journal is replayed (and so verified) as it streams; entries are written as
+//! they are replayed and never kept, so memory does not grow with the lineage (a proof keeps the
+//! 32-byte leaf hashes).
+
+use crate::*;
+use authority_lane::lineage::merkle::{self, Hash};
+use authority_lane::lineage::{LineageEntry, digest_of};
+use authority_lane::packet::ViewFinding;
+use authority_lane::workflow::ChannelDef;
+
+/// Output is flushed in chunks of about this many bytes.
+const CHUNK: usize = 1 << 16;
+
+pub(crate) fn lineage(
+    location: &Location,
+    pins: &Pins,
+    channel: Option<&str>,
+    proof: Option<u64>,
+) -> Result<(), Failure> {
+    let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
+    let mut channel: Option<ChannelDef> = None;
+    let mut seen = 0u64;
+    let mut out = String::new();
+    let mut leaves: Vec<Hash> = Vec::new();
+    let mut wanted: Option<LineageEntry> = None;
+    let mut emitted: Result<(), Failure> = Ok(());
+    let replay = read_case_each(location, pins, None, |case| {
+        let ch = match &channel {
+            Some(ch) => ch,
+            None => channel.insert(find_channel(case, &channel_id).map_err(|f| {
+                // Carried out of the replay as its only failure; see below.
+                emitted = Err(f);
+                StoreError::Encode("unknown channel".into())
+            })?),
+        };
+        let evidence = case.evidence();
+        if evidence.count() == seen {
+            return Ok(());
+        }
+        seen = evidence.count();
+        let Some(entry) = evidence.last() else {
+            return Ok(());
+        };
+        match proof {
+            Some(index) => {
+                leaves.push(entry.leaf());
+                if entry.index == index {
+                    wanted = Some(entry.clone());
+                }
+            }
+            None => {
+                let view = serde_json::to_string(&ViewFinding::of(entry, ch))
+                    .map_err(|e| StoreError::Encode(e.to_string()))?;
+                out.push_str(&view);
+                out.push('\n');
+                if out.len() >= CHUNK {
+                    if let Err(f) = emit(&out) {
+                        emitted = Err(f);
+                        return Err(StoreError::Encode("output closed".into()));
+                    }
+                    out.clear();
+                }
+            }
+        }
+        Ok(())
+    });
+    emitted?;
+    let replay = replay?;
+    let Some(index) = proof else {
+        return emit(&out);
+    };
+    let count = replay.case.evidence().count();
+    let Some(entry) = wanted else {
+        return Err(Failure::input(
+            "usage",
+            format!(
+                "--proof {index}: the case has {count} findings (indexes 0 to {})",
+                count.saturating_sub(1)
+            ),
+        ));
+    };
+    let ch = channel.as_ref().expect("the channel was found on record 0");
+    let path = merkle::inclusion_proof(index as usize, &leaves)
+        .expect("the index was seen, so it is in range");
+    let root = merkle::root_of(&leaves);
+    let lineage_root = replay.case.evidence().lineage().root;
+    if digest_of(&root) != lineage_root {
+        return Err(Failure::new(
+            "internal",
+            format!(
+                "the recomputed root {} is not the case's {lineage_root}",
+                digest_of(&root)
+            ),
+            2,
+        ));
+    }
+    print_json(&serde_json::json!({
+        "index": index,
+        "count": count,
+        "root": digest_of(&root),
+        "entry": ViewFinding::of(&entry, ch),
+        "leaf": digest_of(&entry.leaf()),
+        "path": path.iter().map(digest_of).collect::<Vec<_>>(),
+    }))
+}
+
+fn find_channel(case: &authority_lane::case::Case, id: &ChannelId) -> Result<ChannelDef, Failure> {
+    case.workflow().channel(id).cloned().ok_or_else(|| {
+        Failure::input(
+            "usage",
+            format!(
+                "unknown channel `{id}`; the workflow defines {:?}",
+                case.workflow()
+                    .spec()
+                    .channels
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        )
+    })
+}
