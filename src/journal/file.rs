@@ -1,7 +1,7 @@
 //! The file journal: one writer's view of a journal file, the OS lock it holds only while
 //! opening and appending, and its durable (`fsync`ed) writes.
 
-use super::backend::{Backend, Batch, head_of, seal};
+use super::backend::{Backend, Batch, seal};
 use super::line::Checked;
 use super::read::{Chain, scan_from, verify_records};
 use super::seal::seal_next;
@@ -25,7 +25,12 @@ const LOCK_POLL: Duration = Duration::from_millis(10);
 pub struct FileJournal {
     path: PathBuf,
     file: File,
+    /// Every verified record, when this journal keeps them (the [`Store`] API); empty for the
+    /// [`FileBackend`]'s writer, which keeps only `tip`.
     records: Vec<Record>,
+    keep_records: bool,
+    /// Where the verified content ends: the next seq and the last record's hash.
+    tip: Chain,
     /// Bytes of verified, durable content: the file length this writer expects.
     len: u64,
     /// The last line of that content (with its `\n`), as on disk.
@@ -70,6 +75,7 @@ impl FileJournal {
         }
         let lines = batch.bytes().to_vec();
         let records = batch.records().to_vec();
+        let tip = Chain::after(&records);
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -101,6 +107,8 @@ impl FileJournal {
             path: path.to_owned(),
             file,
             records,
+            keep_records: true,
+            tip,
             len: lines.len() as u64,
             head_line: lines,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
@@ -117,6 +125,17 @@ impl FileJournal {
         path: &Path,
         lock_timeout: Duration,
     ) -> Result<(FileJournal, Option<TornTail>), JournalError> {
+        FileJournal::open_keeping(path, lock_timeout, true)
+    }
+
+    /// [`open`](Self::open), keeping every record (`keep_records`, for the [`Store`] API) or
+    /// only where the content ends (for the [`FileBackend`]: memory does not grow with the
+    /// journal).
+    fn open_keeping(
+        path: &Path,
+        lock_timeout: Duration,
+        keep_records: bool,
+    ) -> Result<(FileJournal, Option<TornTail>), JournalError> {
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -126,13 +145,15 @@ impl FileJournal {
             path: path.to_owned(),
             file,
             records: Vec::new(),
+            keep_records,
+            tip: Chain::after(&[]),
             len: 0,
             head_line: Vec::new(),
             lock_timeout,
             poisoned: false,
         };
         let torn = journal.locked(|j| j.catch_up())?;
-        if journal.records.is_empty() {
+        if journal.tip.next_seq == 0 {
             return Err(JournalError::Empty);
         }
         Ok((journal, torn))
@@ -220,23 +241,27 @@ impl FileJournal {
         (&self.file)
             .seek(SeekFrom::Start(self.len))
             .map_err(JournalError::io(&self.path))?;
-        let mut chain = Chain::after(&self.records);
+        let mut chain = self.tip.clone();
         let mut new = Vec::new();
+        let keep = self.keep_records;
         let mut tail = scan_from(
             BufReader::with_capacity(1 << 16, &self.file),
             Some(&self.path),
             &mut chain,
             self.len,
             |c: Checked<'_>| {
-                new.push(c.into_record());
+                if keep {
+                    new.push(c.into_record());
+                }
                 Ok::<(), JournalError>(())
             },
         )?;
-        if self.records.is_empty() && new.is_empty() {
+        if chain.next_seq == 0 {
             // Not even a genesis: leave the file as it is.
             return Err(JournalError::Empty);
         }
         self.records.extend(new);
+        self.tip = chain;
         self.len += tail.len;
         if !tail.last_line.is_empty() {
             self.head_line = std::mem::take(&mut tail.last_line);
@@ -298,7 +323,15 @@ impl FileJournal {
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
         self.head_line = lines[last_start..].to_vec();
-        self.records.extend(batch.records().iter().cloned());
+        if self.keep_records {
+            self.records.extend(batch.records().iter().cloned());
+        }
+        if let Some(head) = batch.head() {
+            self.tip = Chain {
+                next_seq: head.seq + 1,
+                prev: Some(head.head),
+            };
+        }
         Ok(())
     }
 
@@ -316,7 +349,7 @@ impl FileJournal {
         }
         self.locked(|j| {
             j.catch_up()?;
-            let head = head_of(&j.records);
+            let head = j.tip.head();
             if head.as_ref() != after {
                 return Err(Batch::conflict(after, head.as_ref()));
             }
@@ -328,6 +361,10 @@ impl FileJournal {
 impl Store for FileJournal {
     fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.tip.next_seq
     }
 
     fn append(
@@ -391,7 +428,7 @@ impl FileBackend {
     /// the lock, verifies the file, cuts off a torn tail or completes an unterminated last
     /// record) and returns the torn tail it cut off, if any.
     pub fn open(&mut self) -> Result<Option<TornTail>, JournalError> {
-        let (journal, torn) = FileJournal::open(&self.path, self.lock_timeout)?;
+        let (journal, torn) = FileJournal::open_keeping(&self.path, self.lock_timeout, false)?;
         self.journal = Some(journal);
         Ok(torn)
     }
@@ -403,7 +440,7 @@ impl Backend for FileBackend {
         let mut reader = BufReader::with_capacity(1 << 20, file);
         match &self.journal {
             // Catching up from this writer's own head: start where its content ends.
-            Some(j) if from == j.records.len() as u64 => {
+            Some(j) if from == j.tip.next_seq => {
                 reader
                     .seek(SeekFrom::Start(j.len))
                     .map_err(JournalError::io(&self.path))?;
@@ -434,6 +471,8 @@ impl Backend for FileBackend {
             (None, None) => {
                 let mut journal = FileJournal::create_sealed(&self.path, batch)?;
                 journal.set_lock_timeout(self.lock_timeout);
+                journal.keep_records = false;
+                journal.records = Vec::new();
                 self.journal = Some(journal);
                 Ok(())
             }

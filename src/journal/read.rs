@@ -32,6 +32,14 @@ impl Chain {
         }
     }
 
+    /// The last record's position, if there is one.
+    pub(super) fn head(&self) -> Option<JournalRef> {
+        self.prev.as_ref().map(|hash| JournalRef {
+            seq: self.next_seq - 1,
+            head: hash.clone(),
+        })
+    }
+
     /// Checks that a verified line continues the chain, and advances it.
     pub(super) fn link(&mut self, raw: &RawRecord<'_>) -> Result<(), TamperReason> {
         if raw.seq != self.next_seq {
