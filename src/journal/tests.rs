@@ -1464,6 +1464,19 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
         let checked = check_line(&lines[..lines.len() - 1]).unwrap();
         assert_eq!(checked.into_record(), *rec);
     }
+    // Events the fast path must hand to serde_jcs (keys UTF-16 orders differently, integral
+    // floats) and events it takes (escapes, non-ASCII values): both agree with serde_jcs.
+    let head = (genesis_rec[0].seq, &genesis_rec[0].hash);
+    for event in [
+        serde_json::json!({"\u{ffff}": 1, "\u{10000}": 2, "a": [1.0, -3.0]}),
+        serde_json::json!({"note": "tab\there \u{1f} \u{7f} € 😀 </script>", "n": [0, -9007199254740991_i64]}),
+        serde_json::json!({"nested": {"z": {"y": [{"b": 1, "a": 2}]}}, "ü": true}),
+    ] {
+        let Sealed { records, lines } =
+            seal_batch(Some(head), vec![Entry::new(genesis_rec[0].at, event)]).unwrap();
+        let expected = [serde_jcs::to_vec(&records[0]).unwrap(), b"\n".to_vec()].concat();
+        assert_eq!(lines, expected);
+    }
     let at_max = Record {
         seq: MAX_SAFE_INTEGER,
         ..genesis_rec[0].clone()

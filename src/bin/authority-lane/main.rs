@@ -33,6 +33,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// See `Cargo.toml`: bulk ingest is allocation-bound, and mimalloc beats glibc's allocator there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "authority-lane",
