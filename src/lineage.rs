@@ -48,20 +48,63 @@ pub struct LineageEntry {
 impl LineageEntry {
     /// The entry's RFC 8785 bytes: what its leaf hash covers.
     ///
-    /// Serialised through `serde_json`'s sorted map: every member name is a fixed ASCII key
-    /// (so byte order is RFC 8785's UTF-16 order), every number an I-JSON integer (checked when
-    /// the finding was accepted) and `serde_json` escapes strings as RFC 8785 does; a test
-    /// checks the bytes against `serde_jcs`.
+    /// Written by `serde_json` from [`Sorted`], which lists every member in RFC 8785 order:
+    /// every member name is a fixed ASCII key (so byte order is UTF-16 order), every number an
+    /// I-JSON integer (counts are checked when the finding is accepted) and `serde_json` escapes
+    /// strings as RFC 8785 does. A test checks the bytes against `serde_jcs`.
     pub fn canonical(&self) -> Vec<u8> {
-        let value = serde_json::to_value(self)
-            .expect("a lineage entry is plain JSON (string keys, integers) and always serialises");
-        serde_json::to_vec(&value).expect("a JSON value always serialises")
+        let f = &self.finding;
+        let sorted = Sorted {
+            agent: SortedAgent {
+                id: &f.agent.id,
+                role: f.agent.role.as_str(),
+            },
+            at: &f.at,
+            fact: f.fact.as_str(),
+            index: self.index,
+            note: f.note.as_deref(),
+            sensitivity: f.sensitivity,
+            source: SortedSource {
+                digest: f.source.digest.as_str(),
+                record: &f.source.record,
+                system: &f.source.system,
+            },
+            value: &f.value,
+        };
+        serde_json::to_vec(&sorted).expect("a lineage entry is plain JSON and always serialises")
     }
 
     /// The entry's Merkle leaf hash.
     pub fn leaf(&self) -> merkle::Hash {
         merkle::leaf_hash(&self.canonical())
     }
+}
+
+/// A lineage entry with its members in RFC 8785 order (see [`LineageEntry::canonical`]).
+#[derive(Serialize)]
+struct Sorted<'a> {
+    agent: SortedAgent<'a>,
+    at: &'a chrono::DateTime<chrono::Utc>,
+    fact: &'a str,
+    index: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    sensitivity: crate::workflow::Sensitivity,
+    source: SortedSource<'a>,
+    value: &'a FactValue,
+}
+
+#[derive(Serialize)]
+struct SortedAgent<'a> {
+    id: &'a str,
+    role: &'a str,
+}
+
+#[derive(Serialize)]
+struct SortedSource<'a> {
+    digest: &'a str,
+    record: &'a str,
+    system: &'a str,
 }
 
 /// A Merkle hash as a digest string (`sha256:<hex>`).
@@ -196,9 +239,21 @@ mod tests {
 
     #[test]
     fn the_entry_bytes_are_rfc_8785() {
+        let mut timestamp = entry(3, "s", "r", None);
+        timestamp.finding.value = FactValue::Timestamp(timestamp.finding.at);
+        let mut enumerated = entry(4, "s", "r", None);
+        enumerated.finding.value = FactValue::Enum {
+            value: "confirmed".into(),
+            rank: 2,
+        };
+        let mut boolean = entry(5, "s", "r", None);
+        boolean.finding.value = FactValue::Bool(false);
         for e in [
             entry(0, "sys", "r\n\t\u{7f}\u{1f}", Some("a note\u{2028}")),
             entry(9_007_199_254_740_991, "€", "</script>", None),
+            timestamp,
+            enumerated,
+            boolean,
         ] {
             assert_eq!(e.canonical(), serde_jcs::to_vec(&e).unwrap());
         }

@@ -1,0 +1,243 @@
+//! Lineage at scale through the CLI (DESIGN §13, issue 9): a case built by streaming N findings
+//! into one `apply`, then every command a reviewer or relying party runs on it, each timed
+//! against a floor measured in the same run — `serde_json` parse + SHA-256 of every journal
+//! line — with the peak resident memory of each process.
+//!
+//! `cargo bench --bench scale` runs 100,000 findings; `AUTHORITY_LANE_SCALE=100000,1000000`
+//! sets the sizes (the 1M run takes minutes and ~600 MiB of disk; it is a benchmark, not a
+//! test). Medians of `AUTHORITY_LANE_SCALE_RUNS` (default 3) runs per command; the stream
+//! `apply` runs once per size. Peak RSS is read with GNU `time -f %M` when `/usr/bin/time`
+//! exists.
+
+use authority_lane::approval::{Decision, Declare};
+use authority_lane::ids::CaseId;
+use authority_lane::testing::Cast;
+use chrono::{SecondsFormat, Utc};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const BIN: &str = env!("CARGO_BIN_EXE_authority-lane");
+const WORKFLOW: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/workflows/signing-key-compromise.json"
+);
+
+/// One run of the CLI: wall seconds, peak RSS in KiB (if measurable), stdout bytes.
+struct Run {
+    secs: f64,
+    rss_kib: Option<u64>,
+    out_bytes: usize,
+}
+
+fn cli(args: &[&str], stdin: Option<&Path>) -> Run {
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    let mut cmd = if gnu_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "%M", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    match stdin {
+        Some(path) => cmd.stdin(std::fs::File::open(path).expect("input")),
+        None => cmd.stdin(Stdio::null()),
+    };
+    let start = Instant::now();
+    let out = cmd.output().expect("run authority-lane");
+    let secs = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    let rss_kib = gnu_time
+        .then(|| stderr.lines().last().and_then(|l| l.trim().parse().ok()))
+        .flatten();
+    Run {
+        secs,
+        rss_kib,
+        out_bytes: out.stdout.len(),
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// The floor: parse every journal line as JSON and hash it, in this process.
+fn floor(journal: &Path) -> f64 {
+    let start = Instant::now();
+    let file = std::fs::File::open(journal).expect("journal");
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut line = Vec::new();
+    let mut n = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).expect("read") == 0 {
+            break;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&line).expect("JSON");
+        let h = Sha256::digest(&line);
+        std::hint::black_box((v, h));
+        n += 1;
+    }
+    assert!(n > 0);
+    start.elapsed().as_secs_f64()
+}
+
+fn finding(i: usize, at: &str) -> serde_json::Value {
+    json!({"type": "finding", "at": at,
+        "agent": {"role": "release-lineage", "id": format!("lineage-agent-{}", i % 7)},
+        "finding": {"fact": "lineage.internal_packages_in_window", "value": 14 + i % 5,
+            "source": {"system": format!("artifact-lineage-{}", i % 9),
+                "record": format!("lineage/record/{i}"), "digest": format!("sha256:{i:064x}")},
+            "note": "bulk lineage record"}})
+}
+
+fn setup(dir: &Path, n: usize, cast: &Cast) {
+    let now = Utc::now();
+    let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let trust = serde_json::to_string(cast.trust().file()).expect("trust JSON");
+    std::fs::write(dir.join("trust.json"), trust).expect("write trust");
+    let declaration = cast.token(
+        "sam.rivera",
+        &CaseId::from("scale-case"),
+        now,
+        Decision::Declare(Declare {
+            scope: "production artifact-signing key".into(),
+            severity: "sev1".into(),
+        }),
+    );
+    std::fs::write(dir.join("declare.jws"), declaration).expect("write token");
+    let mut out = BufWriter::new(std::fs::File::create(dir.join("findings.jsonl")).unwrap());
+    for (fact, value, role) in [
+        ("custody.exposure", json!("suspected"), "custody-evidence"),
+        (
+            "lineage.desktop_agent_artifacts_in_window",
+            json!(3),
+            "release-lineage",
+        ),
+        (
+            "authority.platform_delegation",
+            json!("active"),
+            "authority-matrix",
+        ),
+    ] {
+        let line = json!({"type": "finding", "at": at, "agent": {"role": role, "id": "a"},
+            "finding": {"fact": fact, "value": value,
+                "source": {"system": "s", "record": fact, "digest": format!("sha256:{:064x}", 0)}}});
+        writeln!(out, "{line}").unwrap();
+    }
+    for i in 0..n {
+        writeln!(out, "{}", finding(i, &at)).unwrap();
+    }
+    out.flush().unwrap();
+    std::fs::write(dir.join("one.jsonl"), format!("{}\n", finding(n + 1, &at))).unwrap();
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("AUTHORITY_LANE_SCALE")
+        .unwrap_or_else(|_| "100000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("a number of findings"))
+        .collect();
+    let runs: usize = std::env::var("AUTHORITY_LANE_SCALE_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let cast = Cast::fixed();
+    for n in sizes {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        setup(d, n, &cast);
+        let journal = d.join("case.jsonl");
+        let (j, t) = (journal.to_str().unwrap(), d.join("trust.json"));
+        let trust = t.to_str().unwrap();
+        let token = d.join("declare.jws");
+        cli(
+            &[
+                "init",
+                "--workflow",
+                WORKFLOW,
+                "--trust",
+                trust,
+                "--journal",
+                j,
+                "--token",
+                token.to_str().unwrap(),
+            ],
+            None,
+        );
+        let stream = cli(&["apply", "--journal", j], Some(&d.join("findings.jsonl")));
+        let bytes = std::fs::metadata(&journal).unwrap().len();
+        let floor_secs = median((0..runs).map(|_| floor(&journal)).collect());
+        println!(
+            "\n{n} findings: journal {:.1} MiB; floor (parse + SHA-256 of every line) {floor_secs:.3} s",
+            bytes as f64 / (1 << 20) as f64
+        );
+        println!("| command | median s | × floor | peak RSS MiB | output |");
+        println!("|---|---|---|---|---|");
+        let row = |name: &str, r: &[Run]| {
+            let secs = median(r.iter().map(|x| x.secs).collect());
+            let rss = r.iter().filter_map(|x| x.rss_kib).max();
+            let rss = rss.map_or_else(|| "n/a".into(), |k| format!("{:.0}", k as f64 / 1024.0));
+            println!(
+                "| {name} | {secs:.3} | {:.2}x | {rss} | {} B |",
+                secs / floor_secs,
+                r[0].out_bytes
+            );
+        };
+        row(
+            &format!(
+                "apply (stream of {n}; {:.0} findings/s)",
+                n as f64 / stream.secs
+            ),
+            &[stream],
+        );
+        let anchored = ["--trust", trust, "--workflow", WORKFLOW];
+        let mid = (n / 2).to_string();
+        let commands: Vec<(&str, Vec<&str>)> = vec![
+            (
+                "verify",
+                [&["verify", "--journal", j][..], &anchored].concat(),
+            ),
+            ("status", vec!["status", "--journal", j]),
+            (
+                "packet --draft (JSON)",
+                vec!["packet", "--journal", j, "--draft"],
+            ),
+            (
+                "packet --draft (Markdown, executive-brief)",
+                vec![
+                    "packet",
+                    "--journal",
+                    j,
+                    "--draft",
+                    "--channel",
+                    "executive-brief",
+                    "--format",
+                    "markdown",
+                ],
+            ),
+            (
+                "lineage (export every entry)",
+                vec!["lineage", "--journal", j],
+            ),
+            (
+                "lineage --proof (one proof)",
+                vec!["lineage", "--journal", j, "--proof", &mid],
+            ),
+        ];
+        for (name, args) in &commands {
+            let r: Vec<Run> = (0..runs).map(|_| cli(args, None)).collect();
+            row(name, &r);
+        }
+        let one: Vec<Run> = (0..runs)
+            .map(|_| cli(&["apply", "--journal", j], Some(&d.join("one.jsonl"))))
+            .collect();
+        row("one more apply (one finding)", &one);
+    }
+}
