@@ -48,7 +48,7 @@ pub struct LineageEntry {
 impl LineageEntry {
     /// The entry's RFC 8785 bytes: what its leaf hash covers.
     ///
-    /// Written by `serde_json` from [`Sorted`], which lists every member in RFC 8785 order:
+    /// Written by `serde_json` from a struct that lists every member in RFC 8785 order:
     /// every member name is a fixed ASCII key (so byte order is UTF-16 order), every number an
     /// I-JSON integer (counts are checked when the finding is accepted) and `serde_json` escapes
     /// strings as RFC 8785 does. A test checks the bytes against `serde_jcs`.
