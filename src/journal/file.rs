@@ -2,7 +2,7 @@
 //! opening and appending, and its durable (`fsync`ed) writes.
 
 use super::backend::{Backend, Batch, seal};
-use super::line::Checked;
+use super::line::{Checked, check_line};
 use super::read::{Chain, scan_from, verify_records};
 use super::seal::seal_next;
 use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
@@ -223,6 +223,9 @@ impl FileJournal {
         if on_disk < self.len {
             return Err(modified);
         }
+        if !self.keep_records && self.len == 0 {
+            self.start_at_last_line(on_disk)?;
+        }
         if !self.head_line.is_empty() {
             // The last line this writer verified must still end where it ended. (A full
             // re-verification of the prefix is `verify`'s job; this catches a rewritten tail.)
@@ -288,6 +291,44 @@ impl FileJournal {
             self.head_line.push(b'\n');
         }
         Ok(tail.torn_tail)
+    }
+
+    /// For a writer that keeps no records ([`FileBackend`]), opening: skip straight to the last
+    /// complete line instead of verifying every line, which the reader that opens the case
+    /// (`CaseStore::new` replays the journal from record 0) verifies anyway. The last complete
+    /// line is fully checked (canonical form and hash) and gives where the chain ends; the
+    /// scan that follows re-checks it and classifies whatever follows it (a torn tail or an
+    /// unterminated record) as usual. Any doubt (no complete line, a last line that does not
+    /// check) leaves the offset at 0, so the full scan decides and explains.
+    fn start_at_last_line(&mut self, on_disk: u64) -> Result<(), JournalError> {
+        let mut window = (256 * 1024).min(on_disk);
+        loop {
+            let mut tail = vec![0; window as usize];
+            (&self.file)
+                .seek(SeekFrom::Start(on_disk - window))
+                .and_then(|_| (&self.file).read_exact(&mut tail))
+                .map_err(JournalError::io(&self.path))?;
+            let Some(end) = tail.iter().rposition(|&b| b == b'\n') else {
+                return Ok(());
+            };
+            let start = match tail[..end].iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None if window < on_disk => {
+                    window = (window * 2).min(on_disk);
+                    continue;
+                }
+                None => 0,
+            };
+            let Ok(last) = check_line(&tail[start..end]) else {
+                return Ok(());
+            };
+            self.tip = Chain {
+                next_seq: last.raw.seq,
+                prev: last.raw.prev.clone(),
+            };
+            self.len = on_disk - window + start as u64;
+            return Ok(());
+        }
     }
 
     /// Under the lock: catches up, then appends unless someone else appended first.
@@ -424,9 +465,11 @@ impl FileBackend {
         &self.path
     }
 
-    /// Opens the existing journal as a writer now (see [`FileJournal::open`]: it waits for
-    /// the lock, verifies the file, cuts off a torn tail or completes an unterminated last
-    /// record) and returns the torn tail it cut off, if any.
+    /// Opens the existing journal as a writer now, as [`FileJournal::open`] does (it waits for
+    /// the lock, cuts off a torn tail or completes an unterminated last record, and returns the
+    /// torn tail it cut off, if any) — but it checks only the last complete record, which gives
+    /// where the chain ends: as for every backend, the lines themselves are verified by their
+    /// reader (`CaseStore::new` replays the journal from record 0 before anything is appended).
     pub fn open(&mut self) -> Result<Option<TornTail>, JournalError> {
         let (journal, torn) = FileJournal::open_keeping(&self.path, self.lock_timeout, false)?;
         self.journal = Some(journal);
