@@ -13,17 +13,24 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Claims {
     /// The approving principal.
+    #[schemars(extend("pattern" = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
     pub iss: PrincipalId,
     /// Must be, or contain, [`AUDIENCE`](super::AUDIENCE) (RFC 7519 §4.1.3: a string or an
     /// array of strings).
     pub aud: Audience,
     /// The case id.
+    #[schemars(length(min = 1))]
     pub sub: CaseId,
-    /// Issued-at, seconds since the Unix epoch.
+    /// Issued-at, seconds since the Unix epoch (a four-digit year: 0000-01-01 to 9999-12-31).
+    #[schemars(range(min = -62_167_219_200i64, max = 253_402_300_799i64))]
     pub iat: i64,
-    /// Expiry, seconds since the Unix epoch.
+    /// Expiry, seconds since the Unix epoch (a four-digit year). `exp − iat` must be at most
+    /// the workflow's `review.max_token_lifetime_secs`: a relation JSON Schema cannot state, so
+    /// only the verifier checks it (`token_lifetime_too_long`).
+    #[schemars(range(min = -62_167_219_200i64, max = 253_402_300_799i64))]
     pub exp: i64,
-    /// Unique token id.
+    /// Unique token id (never reused in a case).
+    #[schemars(length(min = 1, max = 256))]
     pub jti: String,
     /// What the principal decides.
     pub decision: Decision,
@@ -155,7 +162,7 @@ pub struct Delegate {
     /// The delegate.
     pub to: PrincipalId,
     /// End of the delegation (RFC 3339, four-digit year).
-    #[serde(deserialize_with = "crate::time::de")]
+    #[serde(deserialize_with = "crate::time::de_until")]
     pub until: DateTime<Utc>,
 }
 
@@ -165,7 +172,9 @@ pub struct Delegate {
 pub struct Review {
     /// Digest of the reviewed packet.
     pub packet_digest: Digest,
-    /// What the reviewer attests to.
+    /// What the reviewer attests to: exactly the review policy's set, each once
+    /// (`schema --workflow` emits a claims schema with the set itself).
+    #[schemars(length(min = 1), extend("uniqueItems" = true))]
     pub attests: Vec<Attestation>,
 }
 

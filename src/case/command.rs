@@ -11,7 +11,7 @@ pub enum Command {
         /// When the agent observed it (RFC 3339, four-digit year). The case judges everything
         /// at the time of record instead; this may not run ahead of it by more than the
         /// review policy's `max_clock_skew_secs`.
-        #[serde(deserialize_with = "crate::time::de")]
+        #[serde(deserialize_with = "crate::time::de_at")]
         at: DateTime<Utc>,
         /// The submitting agent.
         agent: Agent,
@@ -22,7 +22,7 @@ pub enum Command {
     Decision {
         /// When the human decided it (RFC 3339, four-digit year); as for findings, the token
         /// is judged at the time of record.
-        #[serde(deserialize_with = "crate::time::de")]
+        #[serde(deserialize_with = "crate::time::de_at")]
         at: DateTime<Utc>,
         /// The token.
         token: String,

@@ -302,10 +302,16 @@ pub fn failed(out: &Output, exit: i32) -> String {
         .get("error")
         .unwrap_or_else(|| panic!("no `error` in {v}"));
     assert!(err["message"].is_string(), "no message: {v}");
-    err["code"]
+    let code = err["code"]
         .as_str()
         .unwrap_or_else(|| panic!("no code: {v}"))
-        .to_owned()
+        .to_owned();
+    // Every code the CLI emits is in the catalogue (docs/errors.md, error.schema.json).
+    assert!(
+        authority_lane::error_code::lookup(&code).is_some(),
+        "code `{code}` is not in the error catalogue: {v}"
+    );
+    code
 }
 
 /// Asserts exit `exit` and error `code`.

@@ -83,7 +83,7 @@ impl People {
 }
 
 /// One line of the demo's narrative.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemoStep {
     /// When.
     pub at: DateTime<Utc>,
@@ -97,6 +97,7 @@ pub struct DemoStep {
     pub what: String,
     /// For a refused step, the rejection code.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<authority_lane::error_code::ErrorCodeName>")]
     pub rejected: Option<String>,
 }
 

@@ -20,8 +20,32 @@ pub(crate) fn evaluate(workflow: &Path, facts: &Path) -> Result<(), Failure> {
     print_json(&assess(&workflow, &typed))
 }
 
-pub(crate) fn schema(out: Option<&Path>, check: Option<&Path>) -> Result<(), Failure> {
-    let schemas = authority_lane::schema::all();
+/// Every schema the CLI publishes: the library's documents and the CLI's own outputs.
+pub(crate) fn published_schemas() -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = authority_lane::schema::all()
+        .into_iter()
+        .map(|(name, text)| (name.to_owned(), text))
+        .collect();
+    for (name, schema) in output::schemas() {
+        all.push((
+            name.to_owned(),
+            authority_lane::schema::finish(name, schema),
+        ));
+    }
+    all
+}
+
+/// `schema --out DIR | --check DIR [--workflow FILE]`: the published schemas, or with
+/// `--workflow` the schemas narrowed to that workflow (facts file, commands, token claims).
+pub(crate) fn schema(
+    out: Option<&Path>,
+    check: Option<&Path>,
+    workflow: Option<&Path>,
+) -> Result<(), Failure> {
+    let schemas = match workflow {
+        Some(path) => authority_lane::schema::workflow::all(&load_workflow(path)?),
+        None => published_schemas(),
+    };
     match (out, check) {
         (Some(dir), None) => {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -35,40 +59,39 @@ pub(crate) fn schema(out: Option<&Path>, check: Option<&Path>) -> Result<(), Fai
             }
             Ok(())
         }
-        (None, Some(dir)) => {
-            let mut drifted = Vec::new();
-            for (name, text) in &schemas {
-                let path = dir.join(name);
-                match std::fs::read_to_string(&path) {
-                    Ok(found) if &found == text => {}
-                    Ok(_) => drifted.push(format!(
-                        "{} differs from the generated schema",
-                        path.display()
-                    )),
-                    Err(e) => {
-                        drifted.push(format!("{} is missing or unreadable: {e}", path.display()))
-                    }
-                }
-            }
-            if drifted.is_empty() {
-                Ok(())
-            } else {
-                Err(Failure::new(
-                    "schema_drift",
-                    format!(
-                        "{}; regenerate with `authority-lane schema --out {}`",
-                        drifted.join("; "),
-                        dir.display()
-                    ),
-                    1,
-                ))
-            }
-        }
+        (None, Some(dir)) => check_schemas(dir, &schemas),
         _ => Err(Failure::input(
             "usage",
             "give exactly one of --out DIR or --check DIR",
         )),
     }
+}
+
+fn check_schemas(dir: &Path, schemas: &[(String, String)]) -> Result<(), Failure> {
+    let mut drifted = Vec::new();
+    for (name, text) in schemas {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(found) if &found == text => {}
+            Ok(_) => drifted.push(format!(
+                "{} differs from the generated schema",
+                path.display()
+            )),
+            Err(e) => drifted.push(format!("{} is missing or unreadable: {e}", path.display())),
+        }
+    }
+    if drifted.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "schema_drift",
+        format!(
+            "{}; regenerate with `authority-lane schema --out {}`",
+            drifted.join("; "),
+            dir.display()
+        ),
+        1,
+    ))
 }
 
 pub(crate) fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
@@ -144,9 +167,10 @@ pub(crate) fn print_demo<S: Backend>(
         })?;
     let view = packet.view(channel);
     match format {
-        DemoFormat::Json => {
-            print_json(&serde_json::json!({"steps": run.steps, "packet": view.to_json()}))
-        }
+        DemoFormat::Json => print_json(&output::DemoOutput {
+            steps: &run.steps,
+            packet: view.to_json(),
+        }),
         DemoFormat::Markdown => {
             let mut text = String::new();
             for (i, s) in run.steps.iter().enumerate() {
