@@ -311,3 +311,74 @@ fn a_draft_packet_into_a_closed_pipe_ends_quietly() {
     );
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+/// `demo --journal case.jsonl` leaves what carrying the case's people further needs: the trust
+/// file and, in `case.keys/`, each principal's private key (PKCS#8 PEM, owner-only), with which
+/// a new case opens under the same trust file.
+#[test]
+fn the_demo_keys_sign_a_new_case_under_the_demo_trust_file() {
+    use authority_lane::approval::{AUDIENCE, Claims, Decision, Declare, Signer};
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("case.jsonl");
+    ok(&run(
+        &["demo".as_ref(), "--journal".as_ref(), journal.as_os_str()],
+        None,
+    ));
+    let keys = dir.path().join("case.keys");
+    let pem = std::fs::read_to_string(keys.join("sam.rivera.pem")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(keys.join("sam.rivera.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "a private key readable by others: {mode:o}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&keys).unwrap().count(), 6);
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    assert_eq!(der.len(), 48, "PKCS#8 Ed25519: 16-byte prefix and the seed");
+    let seed: [u8; 32] = der[16..].try_into().unwrap();
+    let signer = Signer::from_seed("sam-demo".into(), seed);
+    let token = signer.sign_claims(&Claims {
+        iss: "sam.rivera".into(),
+        aud: AUDIENCE.into(),
+        sub: "sev1-next".into(),
+        iat: T0,
+        exp: T0 + 600,
+        jti: "next-1".into(),
+        decision: Decision::Declare(Declare {
+            scope: "the next key".into(),
+            severity: "sev1".into(),
+        }),
+    });
+    let wf = workflow();
+    let trust = dir.path().join("case.trust.json");
+    let next = dir.path().join("next.jsonl");
+    let out = run(
+        &[
+            "init".as_ref(),
+            "--workflow".as_ref(),
+            wf.as_os_str(),
+            "--trust".as_ref(),
+            trust.as_os_str(),
+            "--journal".as_ref(),
+            next.as_os_str(),
+            "--token".as_ref(),
+            "-".as_ref(),
+            "--at".as_ref(),
+            ts(T0).as_ref(),
+        ],
+        Some(token.as_bytes()),
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["case_id"], "sev1-next");
+}

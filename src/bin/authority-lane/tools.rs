@@ -108,6 +108,7 @@ pub(crate) fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Fai
             })
             .map_err(fail)?;
             write_demo_trust(path, &run.store.case().shared().1)?;
+            write_demo_keys(path, &run.keys)?;
             print_demo(&run, format)
         }
         None => {
@@ -142,6 +143,46 @@ pub(crate) fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Fail
         journal.display(),
         journal.display(),
         path.display()
+    );
+    Ok(())
+}
+
+/// The demo's private keys, one PKCS#8 PEM file a principal, in a directory beside the
+/// journal (`case.jsonl` → `case.keys/`, readable by the owner only), so that the case's people
+/// can sign more tokens (`examples/python/mint_token.py sign case.keys/<id>.pem …`). Demo keys
+/// only: never commit them.
+pub(crate) fn write_demo_keys(journal: &Path, keys: &[demo::DemoKey]) -> Result<(), Failure> {
+    use base64::Engine as _;
+    let dir = journal.with_extension("keys");
+    let io = |e: std::io::Error| {
+        Failure::input(
+            "io",
+            format!("cannot write the demo's keys to {}: {e}", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    for key in keys {
+        // RFC 8410 §7: PKCS#8 of an Ed25519 private key is this fixed prefix and the seed.
+        let mut der = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        der.extend_from_slice(&key.seed);
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(&der)
+        );
+        let path = dir.join(format!("{}.pem", key.principal));
+        std::fs::write(&path, pem).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+    }
+    eprintln!(
+        "demo: the people's private keys are in {}/ (<principal>.pem, kid <first name>-demo); demo keys only, never commit them",
+        dir.display()
     );
     Ok(())
 }
