@@ -382,3 +382,13 @@ fn the_demo_keys_sign_a_new_case_under_the_demo_trust_file() {
     let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
     assert_eq!(v["case_id"], "sev1-next");
 }
+
+/// The schema check every `run` applies is a real one: a document off the schema fails it.
+#[test]
+#[should_panic(expected = "error.schema.json refuses")]
+fn the_output_check_refuses_a_document_off_its_schema() {
+    support::contract::assert_valid(
+        "error.schema.json",
+        &json!({"error": {"code": "no_such_code", "message": "m"}}),
+    );
+}

@@ -5,6 +5,8 @@
 //! Each test crate uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -267,6 +269,12 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], stdin: Option<&[u8]>) -> Output {
     if let Some(w) = writer {
         w.join().unwrap();
     }
+    // Whatever a test runs, what the CLI printed must match the published schemas.
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    contract::check_output(&args, &out);
     out
 }
 
