@@ -9,8 +9,11 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The claims of an approval token.
+/// The claims of an approval token. The claim set is open at the top level, as RFC 7519 has
+/// it: a JOSE library may add registered claims (`nbf`, …), which the verifier ignores; the
+/// `decision` inside is closed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = true))]
 pub struct Claims {
     /// The approving principal.
     #[schemars(extend("pattern" = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
