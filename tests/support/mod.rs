@@ -315,9 +315,13 @@ pub fn failed(out: &Output, exit: i32) -> String {
         .unwrap_or_else(|| panic!("no code: {v}"))
         .to_owned();
     // Every code the CLI emits is in the catalogue (docs/errors.md, error.schema.json).
+    let entry = authority_lane::error_code::lookup(&code)
+        .unwrap_or_else(|| panic!("code `{code}` is not in the error catalogue: {v}"));
+    // … with the exit status the catalogue gives it.
     assert!(
-        authority_lane::error_code::lookup(&code).is_some(),
-        "code `{code}` is not in the error catalogue: {v}"
+        entry.exit.contains(&exit.to_string()),
+        "`{code}` exited {exit}; docs/errors.md says {}",
+        entry.exit
     );
     code
 }
