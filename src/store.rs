@@ -354,7 +354,7 @@ impl<B: Backend> CaseStore<B> {
     /// the journal (which now holds the other writer's records) and the batch is decided again
     /// against the new state, at a new time of record: each command is then appended or
     /// refused with the code that state gives. Nothing acknowledged is lost and nothing is
-    /// written twice. After [`MAX_CONFLICT_RETRIES`] lost races the conflict is returned.
+    /// written twice. After 32 lost races in a row the conflict is returned.
     ///
     /// Commands are applied to the in-memory case as they are decided (no copy of the case is
     /// made, so a batch costs the same whatever the case's size); if the append fails, the case
@@ -438,7 +438,7 @@ impl<B: Backend> CaseStore<B> {
     /// Reads, verifies and applies the records other writers appended after this writer's
     /// head (O(new records)). Called before each batch is decided, so that a writer sharing a
     /// store decides against the latest state and a compare-and-set conflict needs the
-    /// (O(journal)) [`rebuild`](Self::rebuild) only when another writer appended in the short
+    /// (O(journal)) rebuild only when another writer appended in the short
     /// window between this catch-up and the append.
     pub fn catch_up(&mut self) -> Result<u64, StoreError> {
         let caught = self.catch_up_inner();
