@@ -24,16 +24,17 @@ pub struct Claims {
     /// The case id.
     #[schemars(length(min = 1))]
     pub sub: CaseId,
-    /// Issued-at, seconds since the Unix epoch (a four-digit year: 0000-01-01 to 9999-12-31).
-    #[schemars(range(min = -62_167_219_200i64, max = 253_402_300_799i64))]
+    /// Issued-at, seconds since the Unix epoch (an I-JSON integer; `schema --workflow` narrows
+    /// it to what a time of record in 0000–9999 can accept).
+    #[schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64))]
     pub iat: i64,
-    /// Expiry, seconds since the Unix epoch (a four-digit year). `exp − iat` must be at most
-    /// the workflow's `review.max_token_lifetime_secs`: a relation JSON Schema cannot state, so
+    /// Expiry, seconds since the Unix epoch, after `iat`. `exp − iat` must be at most the
+    /// workflow's `review.max_token_lifetime_secs`: a relation JSON Schema cannot state, so
     /// only the verifier checks it (`token_lifetime_too_long`).
-    #[schemars(range(min = -62_167_219_200i64, max = 253_402_300_799i64))]
+    #[schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64))]
     pub exp: i64,
     /// Unique token id (never reused in a case).
-    #[schemars(length(min = 1, max = 256))]
+    #[schemars(length(min = 1))]
     pub jti: String,
     /// What the principal decides.
     pub decision: Decision,

@@ -132,6 +132,23 @@ pub fn token_claims(workflow: &Workflow) -> Value {
             "maxItems": set.len()
         });
     }
+    // A token verifies only at a time of record in 0000..=9999 (the one timestamp grammar),
+    // with iat at most 60 s after it, exp after it and exp − iat at most the policy's lifetime:
+    // so iat and exp lie within these bounds (their difference only the verifier checks).
+    let (first, last) = (-62_167_219_200i64, 253_402_300_799i64);
+    let lifetime = workflow.review().max_token_lifetime_secs;
+    if let Some(props) = root.get_mut("properties").and_then(Value::as_object_mut) {
+        props.insert(
+            "iat".into(),
+            json!({"type": "integer", "minimum": first - lifetime, "maximum": last + 60,
+                   "description": "Issued-at, seconds since the Unix epoch."}),
+        );
+        props.insert(
+            "exp".into(),
+            json!({"type": "integer", "minimum": first, "maximum": last + 60 + lifetime,
+                   "description": format!("Expiry, seconds since the Unix epoch; at most {lifetime} s after iat (checked by the verifier only: JSON Schema cannot relate two members).")}),
+        );
+    }
     if let Value::Object(m) = &mut root {
         m.insert(
             "title".into(),
