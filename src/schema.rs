@@ -18,10 +18,20 @@ use serde_json::{Map, Value};
 /// The base URI of every schema's `$id`: `https://authority-lane.example/schemas/<file>`.
 pub const ID_BASE: &str = "https://authority-lane.example/schemas/";
 
-/// The schema of `T`, as generated (Draft 2020-12), before [`finish`].
+/// The schema of `T` as it is read (Draft 2020-12, serde's deserialisation rules: a member
+/// with a default is optional), before [`finish`]: for inputs.
 pub fn raw<T: JsonSchema>() -> Value {
     let schema = SchemaGenerator::new(SchemaSettings::draft2020_12()).into_root_schema_for::<T>();
     schema.to_value()
+}
+
+/// The schema of `T` as it is written (serde's serialisation rules: a member skipped when
+/// empty or zero is optional, whatever its default), before [`finish`]: for outputs.
+pub fn raw_output<T: JsonSchema>() -> Value {
+    let settings = SchemaSettings::draft2020_12().for_serialize();
+    SchemaGenerator::new(settings)
+        .into_root_schema_for::<T>()
+        .to_value()
 }
 
 /// Makes a generated schema a published document named `file`: closed unions and objects,
@@ -127,7 +137,7 @@ pub fn fact_values_input(g: &mut SchemaGenerator) -> schemars::Schema {
 /// The packet views `authority-lane packet` prints: a draft (`packet --draft`: no
 /// `accepted_by`/`journal`) or an accepted packet (both required).
 fn view_schema(accepted: bool) -> Value {
-    let mut root = raw::<crate::packet::ChannelView>();
+    let mut root = raw_output::<crate::packet::ChannelView>();
     let defs = root
         .get("$defs")
         .and_then(Value::as_object)
@@ -177,12 +187,12 @@ pub fn documents() -> Vec<(&'static str, Value)> {
     vec![
         ("workflow.schema.json", raw::<workflow::WorkflowSpec>()),
         ("facts.schema.json", raw::<workflow::FactsInput>()),
-        ("assessment.schema.json", raw::<assess::Assessment>()),
+        ("assessment.schema.json", raw_output::<assess::Assessment>()),
         ("command.schema.json", raw::<case::Command>()),
         ("event.schema.json", raw::<case::EventRecord>()),
         ("genesis.schema.json", raw::<case::GenesisRecord>()),
         ("journal-record.schema.json", raw::<journal::Record>()),
-        ("status.schema.json", raw::<store::JournalStatus>()),
+        ("status.schema.json", raw_output::<store::JournalStatus>()),
         ("draft-packet.schema.json", view_schema(false)),
         ("packet.schema.json", view_schema(true)),
         ("trust.schema.json", raw::<approval::TrustFile>()),

@@ -106,7 +106,7 @@ pub(crate) struct DemoOutput<'a> {
 
 /// The CLI's own schemas as (file name, generated schema).
 pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
-    use authority_lane::schema::raw;
+    use authority_lane::schema::raw_output as raw;
     let mut demo = raw::<DemoOutput<'static>>();
     demo["title"] = "DemoOutput".into();
     vec![
