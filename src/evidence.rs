@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 pub struct Agent {
     /// The agent's role; the workflow says which facts each role may submit.
     pub role: AgentRole,
-    /// The agent instance.
+    /// The agent instance (at most 256 bytes).
+    #[schemars(length(max = 256))]
     pub id: String,
 }
 
@@ -31,9 +32,11 @@ pub struct Agent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
-    /// Source system, e.g. `hsm-audit-log`.
+    /// Source system, e.g. `hsm-audit-log` (at most 256 bytes).
+    #[schemars(length(max = 256))]
     pub system: String,
-    /// Record locator inside that system.
+    /// Record locator inside that system (at most 256 bytes).
+    #[schemars(length(max = 256))]
     pub record: String,
     /// Digest of the source record, as the agent computed it.
     pub digest: Digest,
@@ -45,12 +48,15 @@ pub struct Source {
 pub struct FindingInput {
     /// The fact the finding is about.
     pub fact: FactKey,
-    /// Its value, typed per the fact's declaration.
+    /// Its value, typed per the fact's declaration: a boolean, a count (an I-JSON integer,
+    /// 0 to 2^53 − 1) or a string (an enum value or an RFC 3339 timestamp).
+    #[schemars(schema_with = "crate::schema::fact_value_input")]
     pub value: serde_json::Value,
     /// Provenance.
     pub source: Source,
-    /// A free-text note for reviewers.
+    /// A free-text note for reviewers (at most 4 KiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 4096))]
     pub note: Option<String>,
 }
 

@@ -166,6 +166,7 @@ pub mod approval;
 pub mod assess;
 pub mod case;
 pub mod digest;
+pub mod error_code;
 pub mod evidence;
 pub mod ids;
 pub mod journal;

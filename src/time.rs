@@ -21,6 +21,27 @@ pub struct TimestampError {
     pub reason: String,
 }
 
+/// The grammar as a JSON Schema `pattern` (ECMA 262), used by every published schema beside
+/// `"format": "date-time"`; the UTC year range is checked by [`parse`] only.
+pub const PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
+
+/// What a date and time without a UTC offset lacks, said plainly rather than as chrono's
+/// "premature end of input".
+fn missing_offset(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() < 19 || !matches!(b[10], b'T' | b't' | b' ') {
+        return false;
+    }
+    let mut end = 19;
+    if b.get(19) == Some(&b'.') {
+        end = 20;
+        while b.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+    }
+    end == b.len()
+}
+
 /// Parses `text` under the crate's one timestamp grammar.
 pub fn parse(text: &str) -> Result<DateTime<Utc>, TimestampError> {
     let fail = |reason: String| TimestampError {
@@ -33,8 +54,23 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, TimestampError> {
     if !four_digit_year {
         return Err(fail("the year must be four digits".into()));
     }
+    if missing_offset(text) {
+        return Err(fail(
+            "a UTC offset is required after the time: `Z` or `+HH:MM`/`-HH:MM`".into(),
+        ));
+    }
     let t = DateTime::parse_from_rfc3339(text)
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| {
+            use chrono::format::ParseErrorKind;
+            fail(match e.kind() {
+                ParseErrorKind::TooShort => {
+                    "it ends early; the form is YYYY-MM-DDTHH:MM:SS[.fraction] then Z or ±HH:MM"
+                        .into()
+                }
+                ParseErrorKind::OutOfRange => "a field is out of range (month, day, hour…)".into(),
+                _ => format!("{e}; the form is YYYY-MM-DDTHH:MM:SS[.fraction] then Z or ±HH:MM"),
+            })
+        })?
         .with_timezone(&Utc);
     if !(0..=9999).contains(&t.year()) {
         return Err(fail(format!(
@@ -53,8 +89,31 @@ pub fn format(t: &DateTime<Utc>) -> String {
 /// `#[serde(deserialize_with = "crate::time::de")]` for `DateTime<Utc>` fields of untrusted
 /// documents.
 pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    parse(&text).map_err(serde::de::Error::custom)
+    named(d, None)
+}
+
+/// As [`de`], for a field named `at`: the error names the field (an internally tagged enum's
+/// fields reach serde without their path).
+pub fn de_at<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    named(d, Some("at"))
+}
+
+/// As [`de`], for a field named `until`.
+pub fn de_until<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    named(d, Some("until"))
+}
+
+fn named<'de, D: Deserializer<'de>>(d: D, field: Option<&str>) -> Result<DateTime<Utc>, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(d).map_err(|e| match field {
+        Some(f) => serde::de::Error::custom(format!(
+            "field `{f}`: {e}; expected an RFC 3339 timestamp string"
+        )),
+        None => e,
+    })?;
+    parse(&text).map_err(|e| match field {
+        Some(f) => serde::de::Error::custom(format!("field `{f}`: {e}")),
+        None => serde::de::Error::custom(e),
+    })
 }
 
 #[cfg(test)]
@@ -94,6 +153,16 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_offset_is_named() {
+        for text in ["2026-11-28T12:00:00", "2026-11-28T12:00:00.5"] {
+            let e = parse(text).expect_err(text);
+            assert!(e.reason.contains("offset is required"), "{text}: {e}");
+        }
+        let e = parse("2026-11-28T12:00").expect_err("short");
+        assert!(e.reason.contains("ends early"), "{e}");
+    }
+
+    #[test]
     fn serde_field_uses_the_grammar() {
         #[derive(Deserialize)]
         struct T {
@@ -103,5 +172,23 @@ mod tests {
         }
         assert!(serde_json::from_str::<T>(r#"{"at":"2026-11-28T12:30:00Z"}"#).is_ok());
         assert!(serde_json::from_str::<T>(r#"{"at":"+12026-11-28T12:30:00Z"}"#).is_err());
+    }
+
+    #[test]
+    fn a_named_field_is_named_in_the_error() {
+        #[derive(Deserialize, Debug)]
+        struct T {
+            #[serde(deserialize_with = "de_at")]
+            #[allow(dead_code)]
+            at: DateTime<Utc>,
+        }
+        let e =
+            serde_json::from_str::<T>(r#"{"at":"2026-11-28T12:00:00"}"#).expect_err("no offset");
+        assert!(
+            e.to_string().contains("field `at`") && e.to_string().contains("offset"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<T>(r#"{"at":12}"#).expect_err("a number");
+        assert!(e.to_string().contains("field `at`"), "{e}");
     }
 }

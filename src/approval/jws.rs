@@ -87,7 +87,11 @@ pub enum TokenError {
         issuer: PrincipalId,
     },
     /// `token_expired`: verification time is at or after `exp`.
-    #[error("token {jti} from {issuer} expired at {exp}; checked at {at}")]
+    #[error(
+        "token {jti} from {issuer} expired at {}; checked at {}",
+        crate::time::format(exp),
+        crate::time::format(at)
+    )]
     Expired {
         /// The token's `exp`.
         exp: DateTime<Utc>,
@@ -100,7 +104,9 @@ pub enum TokenError {
     },
     /// `token_not_yet_valid`: `iat` is more than the leeway after the verification time.
     #[error(
-        "token {jti} from {issuer} is issued at {iat}, more than {leeway_secs}s after the check time {at}"
+        "token {jti} from {issuer} is issued at {}, more than {leeway_secs}s after the check time {}",
+        crate::time::format(iat),
+        crate::time::format(at)
     )]
     NotYetValid {
         /// The token's `iat`.
@@ -116,7 +122,9 @@ pub enum TokenError {
     },
     /// `token_lifetime_too_long`: `exp - iat` exceeds the allowed maximum.
     #[error(
-        "token {jti} from {issuer} lives {lifetime_secs}s (iat {iat}, exp {exp}); at most {max_secs}s allowed"
+        "token {jti} from {issuer} lives {lifetime_secs}s (iat {}, exp {}); at most {max_secs}s allowed",
+        crate::time::format(iat),
+        crate::time::format(exp)
     )]
     LifetimeTooLong {
         /// The token's `iat`.

@@ -9,21 +9,32 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The claims of an approval token.
+/// The claims of an approval token. The claim set is open at the top level, as RFC 7519 has
+/// it: a JOSE library may add registered claims (`nbf`, …), which the verifier ignores; the
+/// `decision` inside is closed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = true))]
 pub struct Claims {
     /// The approving principal.
+    #[schemars(extend("pattern" = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
     pub iss: PrincipalId,
     /// Must be, or contain, [`AUDIENCE`](super::AUDIENCE) (RFC 7519 §4.1.3: a string or an
     /// array of strings).
     pub aud: Audience,
     /// The case id.
+    #[schemars(length(min = 1))]
     pub sub: CaseId,
-    /// Issued-at, seconds since the Unix epoch.
+    /// Issued-at, seconds since the Unix epoch (an I-JSON integer; `schema --workflow` narrows
+    /// it to what a time of record in 0000–9999 can accept).
+    #[schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64))]
     pub iat: i64,
-    /// Expiry, seconds since the Unix epoch.
+    /// Expiry, seconds since the Unix epoch, after `iat`. `exp − iat` must be at most the
+    /// workflow's `review.max_token_lifetime_secs`: a relation JSON Schema cannot state, so
+    /// only the verifier checks it (`token_lifetime_too_long`).
+    #[schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64))]
     pub exp: i64,
-    /// Unique token id.
+    /// Unique token id (never reused in a case).
+    #[schemars(length(min = 1))]
     pub jti: String,
     /// What the principal decides.
     pub decision: Decision,
@@ -155,7 +166,7 @@ pub struct Delegate {
     /// The delegate.
     pub to: PrincipalId,
     /// End of the delegation (RFC 3339, four-digit year).
-    #[serde(deserialize_with = "crate::time::de")]
+    #[serde(deserialize_with = "crate::time::de_until")]
     pub until: DateTime<Utc>,
 }
 
@@ -165,7 +176,9 @@ pub struct Delegate {
 pub struct Review {
     /// Digest of the reviewed packet.
     pub packet_digest: Digest,
-    /// What the reviewer attests to.
+    /// What the reviewer attests to: exactly the review policy's set, each once
+    /// (`schema --workflow` emits a claims schema with the set itself).
+    #[schemars(length(min = 1), extend("uniqueItems" = true))]
     pub attests: Vec<Attestation>,
 }
 

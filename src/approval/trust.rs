@@ -25,6 +25,7 @@ pub struct TrustFile {
 #[serde(deny_unknown_fields)]
 pub struct PrincipalEntry {
     /// The principal's id (the `iss` of its tokens).
+    #[schemars(extend("pattern" = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
     pub id: PrincipalId,
     /// Roles the principal holds.
     pub roles: Vec<RoleId>,
@@ -37,6 +38,7 @@ pub struct PrincipalEntry {
 #[serde(deny_unknown_fields)]
 pub struct KeyEntry {
     /// Key id, unique across the whole file.
+    #[schemars(extend("pattern" = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
     pub kid: KeyId,
     /// The public key.
     pub jwk: PublicJwk,
@@ -47,10 +49,13 @@ pub struct KeyEntry {
 #[serde(deny_unknown_fields)]
 pub struct PublicJwk {
     /// Must be `OKP`.
+    #[schemars(extend("const" = "OKP"))]
     pub kty: String,
     /// Must be `Ed25519`.
+    #[schemars(extend("const" = "Ed25519"))]
     pub crv: String,
-    /// The 32-byte public key, base64url without padding.
+    /// The 32-byte public key, base64url without padding (43 characters).
+    #[schemars(extend("pattern" = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$"))]
     pub x: String,
 }
 

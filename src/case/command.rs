@@ -11,7 +11,7 @@ pub enum Command {
         /// When the agent observed it (RFC 3339, four-digit year). The case judges everything
         /// at the time of record instead; this may not run ahead of it by more than the
         /// review policy's `max_clock_skew_secs`.
-        #[serde(deserialize_with = "crate::time::de")]
+        #[serde(deserialize_with = "crate::time::de_at")]
         at: DateTime<Utc>,
         /// The submitting agent.
         agent: Agent,
@@ -22,7 +22,7 @@ pub enum Command {
     Decision {
         /// When the human decided it (RFC 3339, four-digit year); as for findings, the token
         /// is judged at the time of record.
-        #[serde(deserialize_with = "crate::time::de")]
+        #[serde(deserialize_with = "crate::time::de_at")]
         at: DateTime<Utc>,
         /// The token.
         token: String,
@@ -58,7 +58,7 @@ impl Command {
     pub fn from_json(line: &str) -> Result<Command, Rejection> {
         bounded("a command line", line, limits::COMMAND_BYTES)?;
         serde_json::from_str(line).map_err(|e| Rejection::InvalidJson {
-            message: e.to_string(),
+            message: field_error(line).unwrap_or_else(|| e.to_string()),
         })
     }
 
@@ -67,5 +67,66 @@ impl Command {
         match self {
             Command::Finding { at, .. } | Command::Decision { at, .. } => *at,
         }
+    }
+}
+
+/// Re-reads one part of a command, returning the path and the error if it does not parse.
+type PartCheck = fn(&serde_json::Value) -> Result<(), String>;
+
+/// Names the field a command fails on. serde reads an internally tagged enum's fields without
+/// their path, so a bad `finding.source.system` would only say "expected a string": the
+/// command's parts are re-read on their own, with their path tracked, to say which.
+fn field_error(line: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let object = value.as_object()?;
+    let parts: &[(&str, PartCheck)] = match object.get("type")?.as_str()? {
+        "finding" => &[("agent", part::<Agent>), ("finding", part::<FindingInput>)],
+        _ => &[],
+    };
+    parts.iter().find_map(|(name, check)| {
+        let at = object.get(*name)?;
+        check(at).err().map(|e| format!("field `{name}{e}"))
+    })
+}
+
+fn part<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<(), String> {
+    serde_path_to_error::deserialize::<_, T>(value.clone())
+        .map(drop)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let path = if path == "." {
+                String::new()
+            } else {
+                format!(".{path}")
+            };
+            format!("{path}`: {}", e.inner())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_nested_field_is_named() {
+        let line = r#"{"type": "finding", "at": "2026-11-28T12:00:00Z", "agent": {"role": "custody-evidence", "id": "a"},
+            "finding": {"fact": "custody.exposure", "value": "suspected",
+                        "source": {"system": 7, "record": "r", "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"}}}"#;
+        let Err(Rejection::InvalidJson { message }) = Command::from_json(line) else {
+            panic!("accepted");
+        };
+        assert!(
+            message.starts_with("field `finding.source.system`"),
+            "{message}"
+        );
+        assert!(message.contains("expected a string"), "{message}");
+        let line = line.replace(r#""role": "custody-evidence", "#, "");
+        let Err(Rejection::InvalidJson { message }) = Command::from_json(&line) else {
+            panic!("accepted");
+        };
+        assert!(
+            message.contains("field `agent`") && message.contains("role"),
+            "{message}"
+        );
     }
 }

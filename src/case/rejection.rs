@@ -238,7 +238,10 @@ pub enum Needed {
     },
     /// An owner of the lane at the time of record: a holder, or a delegate whose delegation
     /// is unexpired then.
-    #[error("a holder of `{lane}` or a delegate whose delegation is unexpired at {at}")]
+    #[error(
+        "a holder of `{lane}` or a delegate whose delegation is unexpired at {}",
+        crate::time::format(at)
+    )]
     LaneOwnerAt {
         /// The lane.
         lane: LaneId,

@@ -680,7 +680,9 @@ fn validate_review(r: &ReviewPolicy) -> Result<(), WorkflowError> {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FactsInput {
-    /// Known facts by key; values typed per the workflow's declarations.
+    /// Known facts by key; values typed per the workflow's declarations (`schema --workflow`
+    /// emits a schema naming each fact and its type).
+    #[schemars(schema_with = "crate::schema::fact_values_input")]
     pub facts: BTreeMap<FactKey, serde_json::Value>,
 }
 

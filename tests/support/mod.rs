@@ -5,6 +5,8 @@
 //! Each test crate uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -267,6 +269,12 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], stdin: Option<&[u8]>) -> Output {
     if let Some(w) = writer {
         w.join().unwrap();
     }
+    // Whatever a test runs, what the CLI printed must match the published schemas.
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    contract::check_output(&args, &out);
     out
 }
 
@@ -302,10 +310,20 @@ pub fn failed(out: &Output, exit: i32) -> String {
         .get("error")
         .unwrap_or_else(|| panic!("no `error` in {v}"));
     assert!(err["message"].is_string(), "no message: {v}");
-    err["code"]
+    let code = err["code"]
         .as_str()
         .unwrap_or_else(|| panic!("no code: {v}"))
-        .to_owned()
+        .to_owned();
+    // Every code the CLI emits is in the catalogue (docs/errors.md, error.schema.json).
+    let entry = authority_lane::error_code::lookup(&code)
+        .unwrap_or_else(|| panic!("code `{code}` is not in the error catalogue: {v}"));
+    // … with the exit status the catalogue gives it.
+    assert!(
+        entry.exit.contains(&exit.to_string()),
+        "`{code}` exited {exit}; docs/errors.md says {}",
+        entry.exit
+    );
+    code
 }
 
 /// Asserts exit `exit` and error `code`.

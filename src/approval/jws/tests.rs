@@ -574,6 +574,10 @@ fn token_expired() {
         let e = err(&f, &t, at);
         assert_eq!(e.code(), "token_expired");
         assert!(matches!(e, TokenError::Expired { exp: x, .. } if x.timestamp() == exp));
+        // Times in messages are RFC 3339, as everywhere else (not chrono's `… UTC` Display).
+        let text = e.to_string();
+        let expiry = crate::time::format(&DateTime::from_timestamp(exp, 0).unwrap());
+        assert!(text.contains(&expiry) && !text.contains(" UTC"), "{text}");
     }
 }
 

@@ -36,21 +36,39 @@ const PEOPLE: &[(&str, &[&str])] = &[
     ("ines.duarte", &["trust-reviewer"]),
 ];
 
-/// The scenario's people with keys fresh from the operating system's RNG (never written
-/// anywhere but the trust file beside the journal), and the trust registry listing them.
+/// The scenario's people with keys fresh from the operating system's RNG, and the trust
+/// registry listing them. With `demo --journal`, the CLI writes the private keys into a
+/// directory beside the journal (`case.keys/`) so the case's people can sign again.
 struct People {
     signers: BTreeMap<PrincipalId, Signer>,
+    keys: Vec<DemoKey>,
     trust: Trust,
     issued: u64,
+}
+
+/// A demo principal's private key, for carrying the demo further (never committed).
+#[derive(Debug, Clone)]
+pub struct DemoKey {
+    /// The principal (its key id in the trust file is `<first name>-demo`).
+    pub principal: PrincipalId,
+    /// The Ed25519 private key (RFC 8032 seed).
+    pub seed: [u8; 32],
 }
 
 impl People {
     fn generate() -> Result<People, String> {
         let mut signers = BTreeMap::new();
         let mut roles = BTreeMap::new();
+        let mut keys = Vec::new();
         for (id, held) in PEOPLE {
             let kid = KeyId::new(format!("{}-demo", id.split('.').next().unwrap_or(id)));
-            let signer = Signer::generate(kid).map_err(|e| e.to_string())?;
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| e.to_string())?;
+            keys.push(DemoKey {
+                principal: PrincipalId::from(*id),
+                seed,
+            });
+            let signer = Signer::from_seed(kid, seed);
             signers.insert(PrincipalId::from(*id), signer);
             roles.insert(
                 PrincipalId::from(*id),
@@ -61,6 +79,7 @@ impl People {
         let trust = Trust::from_file(file).map_err(|e| e.to_string())?;
         Ok(People {
             signers,
+            keys,
             trust,
             issued: 0,
         })
@@ -83,7 +102,7 @@ impl People {
 }
 
 /// One line of the demo's narrative.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemoStep {
     /// When.
     pub at: DateTime<Utc>,
@@ -97,6 +116,7 @@ pub struct DemoStep {
     pub what: String,
     /// For a refused step, the rejection code.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<authority_lane::error_code::ErrorCodeName>")]
     pub rejected: Option<String>,
 }
 
@@ -107,6 +127,8 @@ pub struct DemoRun<S: Backend> {
     pub steps: Vec<DemoStep>,
     /// The case and its journal, at the end.
     pub store: CaseStore<S>,
+    /// The people's private keys.
+    pub keys: Vec<DemoKey>,
 }
 
 impl<S: Backend> DemoRun<S> {
@@ -482,5 +504,6 @@ pub fn run<S: Backend>(
     Ok(DemoRun {
         steps: s.steps,
         store: s.store,
+        keys: s.people.keys,
     })
 }

@@ -41,8 +41,34 @@ pub(crate) fn emit(text: &str) -> Result<(), Failure> {
 }
 
 pub(crate) fn report(f: &Failure) {
-    let body = serde_json::json!({"error": {"code": f.code, "message": f.message}});
-    eprintln!("{body}");
+    let body = crate::output::ErrorOutput {
+        error: crate::output::ErrorBody {
+            code: authority_lane::error_code::ErrorCodeName(f.code.clone()),
+            message: f.message.clone(),
+        },
+    };
+    match serde_json::to_string(&body) {
+        Ok(line) => eprintln!("{line}"),
+        Err(_) => eprintln!("{{\"error\": {{\"code\": \"internal\", \"message\": \"\"}}}}"),
+    }
+}
+
+/// A file (or standard input) that could not be read: `unreadable_file`, wherever it happens.
+pub(crate) fn unreadable(what: &str, e: &std::io::Error) -> Failure {
+    Failure::input("unreadable_file", format!("cannot read {what}: {e}"))
+}
+
+/// The bytes of `source`: a file, or standard input for `-`.
+pub(crate) fn read_source(source: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    if source == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| unreadable(&format!("{what} from standard input"), &e))?;
+        Ok(bytes)
+    } else {
+        std::fs::read(source).map_err(|e| unreadable(&format!("{what} {}", source.display()), &e))
+    }
 }
 
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
@@ -51,14 +77,10 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> 
     emit(&(text + "\n"))
 }
 
-/// Reads a file that must be JSON; unreadable or malformed → `invalid_json`.
+/// Reads a file (or `-`, standard input) that must be JSON: unreadable → `unreadable_file`,
+/// malformed → `invalid_json`.
 pub(crate) fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Failure::input(
-            "invalid_json",
-            format!("cannot read {what} {}: {e}", path.display()),
-        )
-    })?;
+    let bytes = read_source(path, what)?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Failure::input(
             "invalid_json",
@@ -67,21 +89,16 @@ pub(crate) fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, Fa
     })
 }
 
+/// Reads a token file (or `-`, standard input): unreadable → `unreadable_file`, not UTF-8 →
+/// `invalid_token`.
 pub(crate) fn read_text(source: &str, what: &str) -> Result<String, Failure> {
-    let mut text = String::new();
-    if source == "-" {
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            Failure::input(
-                "invalid_input",
-                format!("cannot read {what} from stdin: {e}"),
-            )
-        })?;
-    } else {
-        text = std::fs::read_to_string(source).map_err(|e| {
-            Failure::input("invalid_input", format!("cannot read {what} {source}: {e}"))
-        })?;
-    }
-    Ok(text)
+    let bytes = read_source(Path::new(source), what)?;
+    String::from_utf8(bytes).map_err(|e| {
+        Failure::input(
+            "invalid_token",
+            format!("{what} {source} is not UTF-8: {e}"),
+        )
+    })
 }
 
 pub(crate) fn load_workflow(path: &Path) -> Result<Workflow, Failure> {
@@ -113,6 +130,18 @@ pub(crate) const EXIT_INTEGRITY: u8 = 4;
 pub(crate) const EXIT_NOT_READY: u8 = 5;
 
 pub(crate) fn store_failure(e: StoreError) -> Failure {
+    // A journal that is not there or may not be read is the same cause as any other such file.
+    if let StoreError::Journal(authority_lane::journal::JournalError::Io {
+        path: Some(path),
+        source,
+    }) = &e
+        && matches!(
+            source.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+        )
+    {
+        return unreadable(&format!("journal {}", path.display()), source);
+    }
     let exit = if e.is_integrity() {
         EXIT_INTEGRITY
     } else if matches!(

@@ -102,14 +102,14 @@ pub(crate) fn init(
 
 fn print_init<B: Backend>(store: &CaseStore<B>) -> Result<(), Failure> {
     let case = store.case();
-    print_json(&serde_json::json!({
-        "case_id": case.id(),
-        "seq": 0,
-        "state": case.state(),
-        "path": case.path(),
-        "recommended_lane": case.recommended_lane(),
-        "head": store.head(),
-    }))
+    print_json(&output::InitOutput {
+        case_id: case.id().clone(),
+        seq: 0,
+        state: case.state(),
+        path: case.path(),
+        recommended_lane: case.recommended_lane().clone(),
+        head: store.head().cloned(),
+    })
 }
 
 /// `--at T` supplies the time of record; without it the system clock is the writer's clock.
@@ -156,25 +156,32 @@ pub(crate) fn apply(
 fn apply_to<B: Backend>(mut store: CaseStore<B>, input: Option<&str>) -> Result<(), Failure> {
     let reader: Box<dyn Read> = match input {
         None | Some("-") => Box::new(std::io::stdin()),
-        Some(path) => Box::new(std::fs::File::open(path).map_err(|e| {
-            Failure::input("invalid_input", format!("cannot read commands {path}: {e}"))
-        })?),
+        Some(path) => Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| unreadable(&format!("commands file {path}"), &e))?,
+        ),
     };
     // Group commit: decide every line already read, append them with one fsync, then
     // acknowledge them together; never wait for more input while holding unacknowledged lines.
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut batch = Batch::default();
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut line_no = 0usize;
     loop {
         line.clear();
         let n = reader
-            .read_line(&mut line)
-            .map_err(|e| Failure::input("invalid_input", format!("cannot read commands: {e}")))?;
+            .read_until(b'\n', &mut line)
+            .map_err(|e| unreadable("the commands", &e))?;
         let eof = n == 0;
         if !eof {
             line_no += 1;
-            let text = line.trim();
+            // A line that is not UTF-8 is a refused line like any other: the lines before it
+            // are applied (and acknowledged), it and the lines after it are not.
+            let Ok(text) = std::str::from_utf8(&line) else {
+                commit(&mut store, &mut batch)?;
+                return Err(rejected(not_utf8(&line), line_no));
+            };
+            let text = text.trim();
             if !text.is_empty() {
                 match CaseCommand::from_json(text) {
                     Ok(cmd) => {
@@ -194,6 +201,19 @@ fn apply_to<B: Backend>(mut store: CaseStore<B>, input: Option<&str>) -> Result<
         if eof {
             return Ok(());
         }
+    }
+}
+
+/// The refusal of a line that is not UTF-8 (RFC 8259 §8.1), naming the first bad byte.
+fn not_utf8(line: &[u8]) -> Rejection {
+    let offset = std::str::from_utf8(line)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    Rejection::InvalidJson {
+        message: format!(
+            "the line is not UTF-8 (invalid byte 0x{:02x} at byte offset {offset}); JSON text must be UTF-8",
+            line.get(offset).copied().unwrap_or(0)
+        ),
     }
 }
 
@@ -225,9 +245,17 @@ pub(crate) fn commit<B: Backend>(
     let accepted = submission.accepted;
     let rejection = submission.rejected;
     let mut text = String::new();
-    for a in &accepted {
-        let line = serde_json::json!({"seq": a.seq, "head": a.head, "events": a.events});
-        text.push_str(&line.to_string());
+    for a in accepted {
+        let line = output::ApplyLine {
+            seq: a.seq,
+            head: a.head,
+            events: a.events,
+        };
+        text.push_str(
+            &serde_json::to_string(&line).map_err(|e| {
+                Failure::new("internal", format!("cannot serialise a result: {e}"), 2)
+            })?,
+        );
         text.push('\n');
     }
     // Durable before it is acknowledged; a reader that went away just stops reading.
@@ -426,19 +454,22 @@ pub(crate) fn verify(journal: &Location, pins: &Pins, expect: Option<&str>) -> R
     // is its draft's digest.
     let packet_digest = replay.packet().map(|p| p.packet_digest().clone());
     let draft_digest = packet_digest.clone().or_else(|| case.draft_digest());
-    print_json(&serde_json::json!({
-        "ok": true,
-        "records": replay.records,
-        "seq": replay.head.seq,
-        "head": replay.head.head,
-        "supplied_clock_records": replay.supplied_clock,
-        "torn_tail": replay.torn_tail.map(|t| serde_json::json!({"offset": t.offset, "len": t.len})),
-        "unterminated": replay.unterminated,
-        "state": case.state(),
-        "path": case.path(),
-        "draft_digest": draft_digest,
-        "packet_digest": packet_digest,
-        "workflow_digest": case.genesis().workflow_digest,
-        "trust_digest": case.genesis().trust_digest,
-    }))
+    print_json(&output::VerifyOutput {
+        ok: true,
+        records: replay.records,
+        seq: replay.head.seq,
+        head: replay.head.head.clone(),
+        supplied_clock_records: replay.supplied_clock,
+        torn_tail: replay.torn_tail.map(|t| output::TornTailOutput {
+            offset: t.offset,
+            len: t.len,
+        }),
+        unterminated: replay.unterminated,
+        state: case.state(),
+        path: case.path(),
+        draft_digest,
+        packet_digest,
+        workflow_digest: case.genesis().workflow_digest.clone(),
+        trust_digest: case.genesis().trust_digest.clone(),
+    })
 }

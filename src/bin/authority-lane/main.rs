@@ -8,6 +8,7 @@ mod demo;
 mod failure;
 mod journal;
 mod lineage;
+mod output;
 mod tools;
 
 use failure::*;
@@ -36,12 +37,41 @@ use std::sync::Arc;
 /// See `Cargo.toml`: bulk ingest is allocation-bound, and mimalloc beats glibc's allocator there.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// Shown after every `--help`: exit codes, channels, where errors go.
+const FOOTER: &str = "\
+Exit codes: 0 ok · 1 schema drift · 2 usage or invalid input · 3 command rejected (nothing
+written) · 4 journal integrity failure · 5 not ready (e.g. packet before acceptance) · 141 the
+reader of standard output went away.
+Errors: one line on stderr, {\"error\": {\"code\": \"...\", \"message\": \"...\"}}; every code is in
+docs/errors.md. Results: JSON on stdout. Wherever a FILE is taken, `-` reads standard input.
+Channels (packet --channel): security-trust-review (everything), executive-brief (no key-custody
+records), authority-selection (lane statuses, options, owner, deadlines; every finding redacted).
+Times: RFC 3339 with a four-digit year and an offset, e.g. 2026-11-28T12:30:00Z.";
+
+const EXAMPLES: &str = "\
+Examples:
+  authority-lane demo --journal case.jsonl        # the shipped scenario; keys in case.trust.json
+  authority-lane evaluate --workflow workflows/signing-key-compromise.json \\
+      --facts workflows/examples/desktop-agents-in-window.json
+  authority-lane init --workflow W.json --trust workflows/examples/example.trust.json \\
+      --journal case.jsonl --token declare.jws
+  authority-lane apply --journal case.jsonl commands.jsonl   # one result line per command
+  authority-lane status --journal case.jsonl                 # draft_digest: what reviewers sign
+  authority-lane packet --journal case.jsonl --draft --channel executive-brief --format markdown
+  authority-lane verify --journal case.jsonl --trust T.json --workflow W.json
+  authority-lane completions bash > /etc/bash_completion.d/authority-lane";
 
 #[derive(Parser)]
 #[command(
     name = "authority-lane",
     version,
-    about = "Governs who decides after a production signing-key compromise"
+    about = "Governs who decides after a production signing-key compromise",
+    long_about = "Governs who decides after a production signing-key compromise: assesses agents' \
+evidence against a declared policy, recommends an authority lane and a bounded option set, and \
+records humans' signed (JWS, EdDSA) reviews and acceptance in a hash-chained journal. It never \
+revokes, freezes, publishes or schedules anything.",
+    after_help = FOOTER,
+    after_long_help = format!("{EXAMPLES}\n\n{FOOTER}"),
 )]
 struct Cli {
     #[command(subcommand)]
@@ -51,6 +81,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Assess a facts file under a workflow and print the Assessment JSON.
+    #[command(
+        after_long_help = "Examples:\n  authority-lane evaluate --workflow workflows/signing-key-compromise.json --facts workflows/examples/early-declaration.json\n  echo '{\"facts\": {\"custody.exposure\": \"confirmed\"}}' | authority-lane evaluate --workflow W.json --facts -\nExit 2 on an undeclared fact (unknown_fact) or a wrongly typed value (invalid_value)."
+    )]
     Evaluate {
         /// Workflow definition (JSON).
         #[arg(long)]
@@ -60,6 +93,9 @@ enum Command {
         facts: PathBuf,
     },
     /// Run the shipped scenario end to end (keys generated at run time).
+    #[command(
+        after_long_help = "Examples:\n  authority-lane demo\n  authority-lane demo --format json\n  authority-lane demo --journal case.jsonl   # keeps the journal; writes the keys' trust file case.trust.json beside it"
+    )]
     Demo {
         /// Keep the case's journal at PATH (for `verify` and `packet`).
         #[arg(long)]
@@ -69,6 +105,9 @@ enum Command {
         format: DemoFormat,
     },
     /// Open a case from a `declare` token and create its journal.
+    #[command(
+        after_long_help = "Examples:\n  authority-lane init --workflow workflows/signing-key-compromise.json --trust workflows/examples/example.trust.json --journal case.jsonl --token declare.jws\n  mint-declare | authority-lane init ... --journal case.jsonl --token -\nPrints {case_id, seq: 0, state, path, recommended_lane, head} (schemas/init.schema.json)."
+    )]
     Init {
         /// Workflow definition (JSON).
         #[arg(long)]
@@ -88,6 +127,9 @@ enum Command {
         at: Option<String>,
     },
     /// Apply commands (one JSON object per line) from FILE or stdin; one result line each.
+    #[command(
+        after_long_help = "Examples:\n  authority-lane apply --journal case.jsonl commands.jsonl\n  echo '{\"type\": \"decision\", \"at\": \"2026-11-28T12:30:00Z\", \"token\": \"<JWS>\"}' | authority-lane apply --journal case.jsonl\nIn: one command a line (schemas/command.schema.json). Out: one line per accepted command once it is durable, {\"seq\", \"head\", \"events\"} (schemas/apply-line.schema.json). The first refused line stops the run with exit 3: the lines before it are applied and acknowledged, it and the lines after it are not (a line that is not UTF-8 is refused like any other, invalid_json, naming its line)."
+    )]
     Apply {
         #[command(flatten)]
         journal: Location,
@@ -105,6 +147,9 @@ enum Command {
         input: Option<String>,
     },
     /// Show the case's state, lane, draft digest, owner and journal head.
+    #[command(
+        after_long_help = "Example:\n  authority-lane status --journal case.jsonl\ndraft_digest is the digest reviewers sign (decision.packet_digest); assessment_digest is what set_lane and exclude_option redirects carry; seq and head anchor the journal."
+    )]
     Status {
         #[command(flatten)]
         journal: Location,
@@ -112,6 +157,9 @@ enum Command {
         pins: Pins,
     },
     /// Print the accepted packet (or, with --draft, the current draft).
+    #[command(
+        after_long_help = "Examples:\n  authority-lane packet --journal case.jsonl --draft\n  authority-lane packet --journal case.jsonl --draft --channel authority-selection --format markdown\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --channel executive-brief\nChannels: security-trust-review (default, everything), executive-brief (no key-custody records), authority-selection (every finding redacted). Exit 5 (not_ready) before acceptance without --draft."
+    )]
     Packet {
         #[command(flatten)]
         journal: Location,
@@ -163,6 +211,12 @@ enum Command {
         #[command(flatten)]
         journal: Location,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Draw the statechart from its one table of transitions and hierarchy.
     Diagram {
         /// Output format.
@@ -170,6 +224,9 @@ enum Command {
         format: DiagramFormat,
     },
     /// Write the JSON Schemas to a directory, or check a directory against them.
+    #[command(
+        after_long_help = "Examples:\n  authority-lane schema --out schemas\n  authority-lane schema --check schemas\n  authority-lane schema --workflow workflows/signing-key-compromise.json --out my-schemas"
+    )]
     Schema {
         /// Write every schema into DIR.
         #[arg(long, value_name = "DIR", conflicts_with = "check")]
@@ -177,6 +234,11 @@ enum Command {
         /// Exit 1, naming the file, if DIR's schemas differ from the generated ones.
         #[arg(long, value_name = "DIR")]
         check: Option<PathBuf>,
+        /// Instead, the schemas narrowed to this workflow: `<id>.facts.schema.json` (each
+        /// fact's key, type, enum values in order, bounds), `<id>.command.schema.json` (one
+        /// branch per fact) and `<id>.token-claims.schema.json` (the review attestations).
+        #[arg(long, value_name = "FILE")]
+        workflow: Option<PathBuf>,
     },
 }
 
@@ -238,8 +300,23 @@ fn main() -> ExitCode {
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
+                // A closed pipe (`--help | head`) is no error.
+                let _ = emit(&e.to_string());
                 return ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                use std::io::IsTerminal;
+                // No command given: the plain help for a human at a terminal; a program reading
+                // stderr gets the usual one-line error object. Exit 2 either way.
+                if std::io::stderr().is_terminal() {
+                    eprint!("{e}");
+                } else {
+                    report(&Failure::input(
+                        "usage",
+                        "no command given; `authority-lane --help` lists the commands",
+                    ));
+                }
+                return ExitCode::from(2);
             }
             report(&Failure::input("usage", e.to_string().trim_end()));
             return ExitCode::from(2);
@@ -259,7 +336,11 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Evaluate { workflow, facts } => evaluate(&workflow, &facts),
-        Command::Schema { out, check } => schema(out.as_deref(), check.as_deref()),
+        Command::Schema {
+            out,
+            check,
+            workflow,
+        } => schema(out.as_deref(), check.as_deref(), workflow.as_deref()),
         Command::Demo { journal, format } => demo(journal.as_deref(), format),
         Command::Init {
             workflow,
@@ -309,6 +390,16 @@ fn run(command: Command) -> Result<(), Failure> {
             channel,
             proof,
         } => lineage(&journal, &pins, channel.as_deref(), proof),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "authority-lane",
+                &mut text,
+            );
+            emit(&String::from_utf8_lossy(&text))
+        }
         Command::Diagram { format } => emit(&match format {
             DiagramFormat::Mermaid => render::mermaid(),
             DiagramFormat::Dot => render::dot(),

@@ -20,8 +20,32 @@ pub(crate) fn evaluate(workflow: &Path, facts: &Path) -> Result<(), Failure> {
     print_json(&assess(&workflow, &typed))
 }
 
-pub(crate) fn schema(out: Option<&Path>, check: Option<&Path>) -> Result<(), Failure> {
-    let schemas = authority_lane::schema::all();
+/// Every schema the CLI publishes: the library's documents and the CLI's own outputs.
+pub(crate) fn published_schemas() -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = authority_lane::schema::all()
+        .into_iter()
+        .map(|(name, text)| (name.to_owned(), text))
+        .collect();
+    for (name, schema) in output::schemas() {
+        all.push((
+            name.to_owned(),
+            authority_lane::schema::finish(name, schema),
+        ));
+    }
+    all
+}
+
+/// `schema --out DIR | --check DIR [--workflow FILE]`: the published schemas, or with
+/// `--workflow` the schemas narrowed to that workflow (facts file, commands, token claims).
+pub(crate) fn schema(
+    out: Option<&Path>,
+    check: Option<&Path>,
+    workflow: Option<&Path>,
+) -> Result<(), Failure> {
+    let schemas = match workflow {
+        Some(path) => authority_lane::schema::workflow::all(&load_workflow(path)?),
+        None => published_schemas(),
+    };
     match (out, check) {
         (Some(dir), None) => {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -35,40 +59,39 @@ pub(crate) fn schema(out: Option<&Path>, check: Option<&Path>) -> Result<(), Fai
             }
             Ok(())
         }
-        (None, Some(dir)) => {
-            let mut drifted = Vec::new();
-            for (name, text) in &schemas {
-                let path = dir.join(name);
-                match std::fs::read_to_string(&path) {
-                    Ok(found) if &found == text => {}
-                    Ok(_) => drifted.push(format!(
-                        "{} differs from the generated schema",
-                        path.display()
-                    )),
-                    Err(e) => {
-                        drifted.push(format!("{} is missing or unreadable: {e}", path.display()))
-                    }
-                }
-            }
-            if drifted.is_empty() {
-                Ok(())
-            } else {
-                Err(Failure::new(
-                    "schema_drift",
-                    format!(
-                        "{}; regenerate with `authority-lane schema --out {}`",
-                        drifted.join("; "),
-                        dir.display()
-                    ),
-                    1,
-                ))
-            }
-        }
+        (None, Some(dir)) => check_schemas(dir, &schemas),
         _ => Err(Failure::input(
             "usage",
             "give exactly one of --out DIR or --check DIR",
         )),
     }
+}
+
+fn check_schemas(dir: &Path, schemas: &[(String, String)]) -> Result<(), Failure> {
+    let mut drifted = Vec::new();
+    for (name, text) in schemas {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(found) if &found == text => {}
+            Ok(_) => drifted.push(format!(
+                "{} differs from the generated schema",
+                path.display()
+            )),
+            Err(e) => drifted.push(format!("{} is missing or unreadable: {e}", path.display())),
+        }
+    }
+    if drifted.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "schema_drift",
+        format!(
+            "{}; regenerate with `authority-lane schema --out {}`",
+            drifted.join("; "),
+            dir.display()
+        ),
+        1,
+    ))
 }
 
 pub(crate) fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
@@ -85,6 +108,7 @@ pub(crate) fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Fai
             })
             .map_err(fail)?;
             write_demo_trust(path, &run.store.case().shared().1)?;
+            write_demo_keys(path, &run.keys)?;
             print_demo(&run, format)
         }
         None => {
@@ -123,6 +147,46 @@ pub(crate) fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Fail
     Ok(())
 }
 
+/// The demo's private keys, one PKCS#8 PEM file a principal, in a directory beside the
+/// journal (`case.jsonl` → `case.keys/`, readable by the owner only), so that the case's people
+/// can sign more tokens (`examples/python/mint_token.py sign case.keys/<id>.pem …`). Demo keys
+/// only: never commit them.
+pub(crate) fn write_demo_keys(journal: &Path, keys: &[demo::DemoKey]) -> Result<(), Failure> {
+    use base64::Engine as _;
+    let dir = journal.with_extension("keys");
+    let io = |e: std::io::Error| {
+        Failure::input(
+            "io",
+            format!("cannot write the demo's keys to {}: {e}", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    for key in keys {
+        // RFC 8410 §7: PKCS#8 of an Ed25519 private key is this fixed prefix and the seed.
+        let mut der = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        der.extend_from_slice(&key.seed);
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(&der)
+        );
+        let path = dir.join(format!("{}.pem", key.principal));
+        std::fs::write(&path, pem).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+    }
+    eprintln!(
+        "demo: the people's private keys are in {}/ (<principal>.pem, kid <first name>-demo); demo keys only, never commit them",
+        dir.display()
+    );
+    Ok(())
+}
+
 pub(crate) fn print_demo<S: Backend>(
     run: &demo::DemoRun<S>,
     format: DemoFormat,
@@ -144,9 +208,10 @@ pub(crate) fn print_demo<S: Backend>(
         })?;
     let view = packet.view(channel);
     match format {
-        DemoFormat::Json => {
-            print_json(&serde_json::json!({"steps": run.steps, "packet": view.to_json()}))
-        }
+        DemoFormat::Json => print_json(&output::DemoOutput {
+            steps: &run.steps,
+            packet: view.to_json(),
+        }),
         DemoFormat::Markdown => {
             let mut text = String::new();
             for (i, s) in run.steps.iter().enumerate() {

@@ -1,0 +1,119 @@
+//! The documents the CLI itself writes (`init`, each `apply` line, `verify`, the error object,
+//! `demo --format json`), as types: what is printed is serialised from them, and their schemas
+//! are generated from them (`schema --out`), beside the library's.
+
+use authority_lane::case::{EventRecord, Leaf};
+use authority_lane::digest::Digest;
+use authority_lane::error_code::ErrorCodeName;
+use authority_lane::ids::{CaseId, LaneId};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// What `authority-lane init` prints: the case it opened and record 0's hash.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct InitOutput {
+    /// The case id (the declaration token's `sub`).
+    pub case_id: CaseId,
+    /// Always 0: the declaration is record 0.
+    pub seq: u64,
+    /// The state's leaf.
+    pub state: Leaf,
+    /// The state's path in the statechart, e.g. `case/open/gathering`.
+    pub path: String,
+    /// The recommended lane.
+    pub recommended_lane: LaneId,
+    /// Hash of record 0: keep it to pass as `--expect-head 0:<head>`.
+    pub head: Option<Digest>,
+}
+
+/// One line `authority-lane apply` prints per accepted command, once it is durable.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ApplyLine {
+    /// The journal seq of the command's record.
+    pub seq: u64,
+    /// That record's hash: with `seq`, what `--expect-head SEQ:HASH` takes.
+    pub head: Digest,
+    /// The events the command produced, as the journal holds them.
+    #[schemars(with = "Vec<EventRecord>")]
+    pub events: Vec<serde_json::Value>,
+}
+
+/// A torn tail `verify` found (a last line cut short by a crash, never acknowledged).
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct TornTailOutput {
+    /// Byte offset where the torn line starts.
+    pub offset: u64,
+    /// Its length in bytes.
+    pub len: u64,
+}
+
+/// What `authority-lane verify` prints when the journal verifies.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct VerifyOutput {
+    /// Always true (a failure is an error object and a non-zero exit).
+    pub ok: bool,
+    /// Number of records.
+    pub records: u64,
+    /// The last record's seq.
+    pub seq: u64,
+    /// The last record's hash.
+    pub head: Digest,
+    /// How many records carry a supplied time of record (`--at`) instead of the writer's clock.
+    pub supplied_clock_records: u64,
+    /// A torn tail, reported but not failing.
+    pub torn_tail: Option<TornTailOutput>,
+    /// True when the last record lacked only its newline.
+    pub unterminated: bool,
+    /// The state's leaf.
+    pub state: Leaf,
+    /// The state's path.
+    pub path: String,
+    /// The current draft's digest (the accepted packet's, once accepted).
+    pub draft_digest: Option<Digest>,
+    /// The accepted packet's digest.
+    pub packet_digest: Option<Digest>,
+    /// Digest of the workflow the journal pins.
+    pub workflow_digest: Digest,
+    /// Digest of the trust file the journal pins.
+    pub trust_digest: Digest,
+}
+
+/// The error object: one line on stderr.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ErrorOutput {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+/// The error's code and message.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ErrorBody {
+    /// The stable code (docs/errors.md).
+    pub code: ErrorCodeName,
+    /// What went wrong and what was expected, for a human.
+    pub message: String,
+}
+
+/// What `authority-lane demo --format json` prints.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct DemoOutput<'a> {
+    /// The narrative, one step per command.
+    pub steps: &'a [crate::demo::DemoStep],
+    /// The accepted packet in the security-trust-review channel (as `packet` prints it).
+    #[schemars(with = "authority_lane::packet::ChannelView")]
+    pub packet: serde_json::Value,
+}
+
+/// The CLI's own schemas as (file name, generated schema).
+pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
+    use authority_lane::schema::raw_output as raw;
+    let mut demo = raw::<DemoOutput<'static>>();
+    demo["title"] = "DemoOutput".into();
+    vec![
+        ("init.schema.json", raw::<InitOutput>()),
+        ("apply-line.schema.json", raw::<ApplyLine>()),
+        ("verify.schema.json", raw::<VerifyOutput>()),
+        ("error.schema.json", raw::<ErrorOutput>()),
+        ("demo.schema.json", demo),
+    ]
+}
