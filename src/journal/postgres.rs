@@ -59,6 +59,9 @@ const MIGRATION: &str = "CREATE TABLE IF NOT EXISTS authority_lane_journal (
     PRIMARY KEY (case_id, seq)
 )";
 
+/// How long a connection attempt may take unless the URL says otherwise (`connect_timeout`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Advisory lock key serialising concurrent migrations ("authlane" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6175_7468_6c61_6e65;
 
@@ -88,7 +91,12 @@ impl PgBackend {
     /// the declaration names.
     pub fn connect(url: &str) -> Result<PgBackend, JournalError> {
         let shown = redact(url);
-        let mut client = Client::connect(url, NoTls).map_err(|e| store_error(&shown, &e))?;
+        let mut config: postgres::Config = url.parse().map_err(|e| store_error(&shown, &e))?;
+        if config.get_connect_timeout().is_none() {
+            // An unreachable server fails the command instead of hanging it.
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let mut client = config.connect(NoTls).map_err(|e| store_error(&shown, &e))?;
         let mut tx = client.transaction().map_err(|e| store_error(&shown, &e))?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .and_then(|_| tx.batch_execute(MIGRATION))
