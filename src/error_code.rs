@@ -36,8 +36,8 @@ const fn e(
     }
 }
 
-const CASE_IO: &str = "apply, status, packet, verify, export";
-const READERS: &str = "apply, status, packet, verify";
+const CASE_IO: &str = "apply, status, packet, verify, lineage, export";
+const READERS: &str = "apply, status, packet, verify, lineage";
 
 /// Every code, grouped: usage and files, policy and trust documents, commands, tokens and
 /// approvals, the journal and its anchors.
@@ -87,13 +87,13 @@ pub const CATALOGUE: &[CodeEntry] = &[
     e(
         "invalid_workflow",
         "2",
-        "evaluate, init, status, packet, verify, schema --workflow",
+        "evaluate, init, status, packet, verify, lineage, schema --workflow",
         "The workflow is not valid (shape, an undeclared fact in a rule, a type mismatch); the message gives the JSON path.",
     ),
     e(
         "invalid_trust",
         "2",
-        "init, apply, status, packet, verify",
+        "init, apply, status, packet, verify, lineage",
         "The trust file is not valid: shape, key type (OKP/Ed25519 only), a key listed twice, a weak key, a bad principal id or kid.",
     ),
     e(

@@ -61,6 +61,8 @@ fn stdout_schema(args: &[String]) -> Option<&'static str> {
         "evaluate" => "assessment.schema.json",
         "packet" if !markdown && has("--draft") => "draft-packet.schema.json",
         "packet" if !markdown => "packet.schema.json",
+        "lineage" if has("--proof") => "lineage-proof.schema.json",
+        "lineage" => "lineage-entry.schema.json",
         "demo"
             if args
                 .windows(2)
@@ -87,7 +89,7 @@ pub fn check_output(args: &[String], out: &Output) {
         return;
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
-    if schema == "apply-line.schema.json" {
+    if schema == "apply-line.schema.json" || schema == "lineage-entry.schema.json" {
         for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
             if let Ok(doc) = serde_json::from_str::<Value>(line) {
                 assert_valid(schema, &doc);

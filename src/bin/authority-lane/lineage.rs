@@ -95,14 +95,14 @@ pub(crate) fn lineage(
             2,
         ));
     }
-    print_json(&serde_json::json!({
-        "index": index,
-        "count": count,
-        "root": digest_of(&root),
-        "entry": ViewFinding::of(&entry, ch),
-        "leaf": digest_of(&entry.leaf()),
-        "path": path.iter().map(digest_of).collect::<Vec<_>>(),
-    }))
+    print_json(&crate::output::ProofOutput {
+        index,
+        count,
+        root: digest_of(&root),
+        entry: ViewFinding::of(&entry, ch),
+        leaf: digest_of(&entry.leaf()),
+        path: path.iter().map(digest_of).collect(),
+    })
 }
 
 fn find_channel(case: &authority_lane::case::Case, id: &ChannelId) -> Result<ChannelDef, Failure> {

@@ -1,11 +1,12 @@
 //! The documents the CLI itself writes (`init`, each `apply` line, `verify`, the error object,
-//! `demo --format json`), as types: what is printed is serialised from them, and their schemas
+//! `demo --format json`, each `lineage` line and a `lineage --proof`), as types: what is printed is serialised from them, and their schemas
 //! are generated from them (`schema --out`), beside the library's.
 
 use authority_lane::case::{EventRecord, Leaf};
 use authority_lane::digest::Digest;
 use authority_lane::error_code::ErrorCodeName;
 use authority_lane::ids::{CaseId, LaneId};
+use authority_lane::packet::ViewFinding;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -104,6 +105,24 @@ pub(crate) struct DemoOutput<'a> {
     pub packet: serde_json::Value,
 }
 
+/// What `authority-lane lineage --proof INDEX` prints: an RFC 9162 §2.1.3 inclusion proof of
+/// one finding against the lineage root the draft carries.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ProofOutput {
+    /// The finding's index (its leaf).
+    pub index: u64,
+    /// Findings in the case (leaves in the tree).
+    pub count: u64,
+    /// The Merkle root: the draft's `lineage.root`.
+    pub root: Digest,
+    /// The finding's lineage entry, as the channel may see it.
+    pub entry: ViewFinding,
+    /// `sha256:` of 0x00 followed by the RFC 8785 form of the full entry.
+    pub leaf: Digest,
+    /// The sibling hashes from the leaf up.
+    pub path: Vec<Digest>,
+}
+
 /// The CLI's own schemas as (file name, generated schema).
 pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     use authority_lane::schema::raw_output as raw;
@@ -115,5 +134,7 @@ pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("verify.schema.json", raw::<VerifyOutput>()),
         ("error.schema.json", raw::<ErrorOutput>()),
         ("demo.schema.json", demo),
+        ("lineage-entry.schema.json", raw::<ViewFinding>()),
+        ("lineage-proof.schema.json", raw::<ProofOutput>()),
     ]
 }
