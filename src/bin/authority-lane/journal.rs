@@ -402,20 +402,7 @@ pub(crate) fn packet(
     let replay = read_case(journal, pins, required, expect)?;
     let case = &replay.case;
     let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
-    let channel = case.workflow().channel(&channel_id).ok_or_else(|| {
-        Failure::input(
-            "usage",
-            format!(
-                "unknown channel `{channel_id}`; the workflow defines {:?}",
-                case.workflow()
-                    .spec()
-                    .channels
-                    .iter()
-                    .map(|c| c.id.as_str())
-                    .collect::<Vec<_>>()
-            ),
-        )
-    })?;
+    let channel = &find_channel(case, &channel_id)?;
     let (view, title) = if draft {
         let d = case.draft().ok_or_else(|| {
             Failure::new("not_ready", format!(

@@ -105,7 +105,11 @@ pub(crate) fn lineage(
     })
 }
 
-fn find_channel(case: &authority_lane::case::Case, id: &ChannelId) -> Result<ChannelDef, Failure> {
+/// The workflow's channel `id`, or the `usage` failure naming the channels it defines.
+pub(crate) fn find_channel(
+    case: &authority_lane::case::Case,
+    id: &ChannelId,
+) -> Result<ChannelDef, Failure> {
     case.workflow().channel(id).cloned().ok_or_else(|| {
         Failure::input(
             "usage",
