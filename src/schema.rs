@@ -134,6 +134,41 @@ pub fn fact_values_input(g: &mut SchemaGenerator) -> schemars::Schema {
     })
 }
 
+/// The token-claims schema for tokens that may live at most `max_lifetime_secs`: the claims
+/// with [`lifetime_ladder`] in `allOf`.
+pub fn claims(max_lifetime_secs: i64) -> Value {
+    let mut root = raw::<crate::approval::Claims>();
+    if let Value::Object(map) = &mut root {
+        map.insert("allOf".into(), lifetime_ladder(max_lifetime_secs));
+    }
+    root
+}
+
+/// The first and last year [`lifetime_ladder`] covers.
+pub const LADDER_YEARS: (i32, i32) = (1970, 2100);
+
+/// `exp − iat ≤ max_secs` as nearly as JSON Schema can say it. The schema language cannot
+/// compare two members, so for the first second `y` of each year in [`LADDER_YEARS`] (and of
+/// the year after) the ladder says "if `iat < y` then `exp < y + max_secs`". A token whose
+/// lifetime is within the bound satisfies every rung (`exp ≤ iat + max < y + max`); a token
+/// issued in the covered years that lives more than a year plus `max_secs` breaks the rung of
+/// the year after its `iat`. Lifetimes in between, and tokens issued outside the covered years,
+/// only the verifier refuses (`token_lifetime_too_long`).
+pub fn lifetime_ladder(max_secs: i64) -> Value {
+    let (first, last) = LADDER_YEARS;
+    (first + 1..=last + 1)
+        .filter_map(|year| chrono::NaiveDate::from_ymd_opt(year, 1, 1))
+        .filter_map(|day| day.and_hms_opt(0, 0, 0))
+        .map(|start| {
+            let y = start.and_utc().timestamp();
+            serde_json::json!({
+                "if": {"properties": {"iat": {"exclusiveMaximum": y}}},
+                "then": {"properties": {"exp": {"exclusiveMaximum": y + max_secs}}}
+            })
+        })
+        .collect()
+}
+
 /// The packet views `authority-lane packet` prints: a draft (`packet --draft`: no
 /// `accepted_by`/`journal`) or an accepted packet (both required).
 fn view_schema(accepted: bool) -> Value {
@@ -196,7 +231,10 @@ pub fn documents() -> Vec<(&'static str, Value)> {
         ("draft-packet.schema.json", view_schema(false)),
         ("packet.schema.json", view_schema(true)),
         ("trust.schema.json", raw::<approval::TrustFile>()),
-        ("token-claims.schema.json", raw::<approval::Claims>()),
+        (
+            "token-claims.schema.json",
+            claims(workflow::MAX_TOKEN_LIFETIME_SECS),
+        ),
     ]
 }
 

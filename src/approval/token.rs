@@ -29,8 +29,9 @@ pub struct Claims {
     #[schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64))]
     pub iat: i64,
     /// Expiry, seconds since the Unix epoch, after `iat`. `exp − iat` must be at most the
-    /// workflow's `review.max_token_lifetime_secs`: a relation JSON Schema cannot state, so
-    /// only the verifier checks it (`token_lifetime_too_long`).
+    /// workflow's `review.max_token_lifetime_secs` (`token_lifetime_too_long`). JSON Schema
+    /// cannot relate two members; the published schema bounds `exp` by the year `iat` falls in
+    /// (see its `allOf`), so it refuses any lifetime above a year and a day.
     #[schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64))]
     pub exp: i64,
     /// Unique token id (never reused in a case).

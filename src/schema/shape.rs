@@ -131,12 +131,24 @@ fn as_strings(v: &Value) -> Vec<String> {
 pub(crate) fn close_objects(node: &mut Value) {
     match node {
         Value::Object(map) => {
-            for child in map.values_mut() {
-                close_objects(child);
+            // A condition (`if`/`then`/`else`) names only the members it tests: closing it
+            // would make it refuse every real document.
+            for (key, child) in map.iter_mut() {
+                if !matches!(key.as_str(), "if" | "then" | "else") {
+                    close_objects(child);
+                }
             }
-            let composed = ["oneOf", "anyOf", "allOf", "additionalProperties"]
+            let conditions_only = map
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|all| {
+                    all.iter()
+                        .all(|b| b.get("if").is_some() && b.get("properties").is_none())
+                });
+            let composed = ["oneOf", "anyOf", "additionalProperties"]
                 .iter()
-                .any(|k| map.contains_key(*k));
+                .any(|k| map.contains_key(*k))
+                || (map.contains_key("allOf") && !conditions_only);
             if map.contains_key("properties") && !composed {
                 map.insert("additionalProperties".into(), Value::Bool(false));
             }

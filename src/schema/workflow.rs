@@ -8,7 +8,8 @@
 //! - `<id>.token-claims.schema.json`: claims whose `review` attestations are exactly the review
 //!   policy's set.
 //!
-//! What a schema cannot say (a token's lifetime relative to its `iat`, a role's standing at the
+//! What a schema cannot say exactly (a token's lifetime relative to its `iat`: the claims carry
+//! a ladder that refuses lifetimes above a year; a role's standing at the
 //! time of record) stays the CLI's and the library's to refuse.
 
 use super::{finish, raw, shape::camel};
@@ -113,7 +114,7 @@ pub fn command(workflow: &Workflow) -> Value {
 
 /// The token-claims schema of `workflow`: `review` attestations are exactly the policy's set.
 pub fn token_claims(workflow: &Workflow) -> Value {
-    let mut root = raw::<crate::approval::Claims>();
+    let mut root = super::claims(workflow.review().max_token_lifetime_secs);
     let set = &workflow.review().attestations;
     if let Some(review) = root
         .pointer_mut("/$defs/Decision/oneOf")
@@ -146,7 +147,7 @@ pub fn token_claims(workflow: &Workflow) -> Value {
         props.insert(
             "exp".into(),
             json!({"type": "integer", "minimum": first, "maximum": last + 60 + lifetime,
-                   "description": format!("Expiry, seconds since the Unix epoch; at most {lifetime} s after iat (checked by the verifier only: JSON Schema cannot relate two members).")}),
+                   "description": format!("Expiry, seconds since the Unix epoch; at most {lifetime} s after iat (exactly checked by the verifier only: JSON Schema cannot relate two members; the `allOf` ladder refuses lifetimes above a year and {lifetime} s).")}),
         );
     }
     if let Value::Object(m) = &mut root {
@@ -175,6 +176,68 @@ pub fn all(workflow: &Workflow) -> Vec<(String, String)> {
         (name, text)
     })
     .collect()
+}
+
+#[cfg(test)]
+mod ladder_tests {
+    use crate::workflow::MAX_TOKEN_LIFETIME_SECS as DAY;
+    use quickcheck::{QuickCheck, TestResult};
+    use serde_json::{Value, json};
+
+    fn validator() -> &'static jsonschema::Validator {
+        static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+        V.get_or_init(|| {
+            let text = super::finish("t.json", super::super::claims(DAY));
+            let schema: Value = serde_json::from_str(&text).unwrap();
+            jsonschema::draft202012::new(&schema).unwrap()
+        })
+    }
+
+    fn claims(iat: i64, exp: i64) -> Value {
+        json!({"iss": "lee.reviewer", "aud": "authority-lane", "sub": "case-1", "iat": iat,
+               "exp": exp, "jti": "j-1",
+               "decision": {"kind": "review", "packet_digest": format!("sha256:{}", "0".repeat(64)),
+                            "attests": ["blocked_paths_surfaced"]}})
+    }
+
+    /// Seconds 1970-01-01 .. 2100-12-31, the years the ladder covers.
+    const SPAN: i64 = 4_133_980_799;
+
+    #[test]
+    fn the_ladder_never_refuses_a_lifetime_within_the_bound() {
+        let prop = |iat: u64, life: u32| {
+            let v = validator();
+            let iat = (iat % SPAN as u64) as i64 - 400 * 86_400;
+            let exp = iat + i64::from(life) % (DAY + 1);
+            v.is_valid(&claims(iat, exp))
+        };
+        QuickCheck::new()
+            .tests(2_000)
+            .quickcheck(prop as fn(u64, u32) -> bool);
+        let v = validator();
+        // The edges: the last second before a rung and a whole-day lifetime from there.
+        assert!(v.is_valid(&claims(1_798_761_599, 1_798_761_599 + DAY)));
+    }
+
+    #[test]
+    fn the_ladder_refuses_any_lifetime_above_a_year_and_a_day() {
+        let prop = |iat: u64, extra: u64| {
+            let v = validator();
+            let iat = (iat % SPAN as u64) as i64;
+            let exp = iat + 366 * 86_400 + DAY + 1 + (extra % (3_000 * 366 * 86_400)) as i64;
+            if exp > 9_007_199_254_740_991 {
+                return TestResult::discard();
+            }
+            TestResult::from_bool(!v.is_valid(&claims(iat, exp)))
+        };
+        QuickCheck::new()
+            .tests(2_000)
+            .quickcheck(prop as fn(u64, u64) -> TestResult);
+        let v = validator();
+        let now = 1_796_000_000; // 2026-11-30
+        assert!(!v.is_valid(&claims(now, now + 3_000 * 365 * 86_400)));
+        assert!(v.is_valid(&claims(now, now + 600)));
+    }
 }
 
 #[cfg(test)]

@@ -145,7 +145,9 @@ pub struct ReviewPolicy {
     pub required_roles: Vec<RoleId>,
     /// Attestations every sign-off must make.
     pub attestations: Vec<Attestation>,
-    /// Longest allowed token lifetime (`exp - iat`), seconds.
+    /// Longest allowed token lifetime (`exp - iat`), seconds: 1 to 86400 (one day,
+    /// `MAX_TOKEN_LIFETIME_SECS`).
+    #[schemars(range(min = 1, max = 86_400))]
     pub max_token_lifetime_secs: i64,
     /// When true, the acceptor may not have signed off the same revision.
     pub separation_of_duties: bool,
@@ -282,6 +284,11 @@ pub struct Workflow {
     lanes: Vec<Lane>,
     options: Vec<DecisionOption>,
 }
+
+/// The longest token lifetime a workflow may allow (`review.max_token_lifetime_secs`), seconds:
+/// one day. An approval token is a decision made now about the draft of now; the bound also
+/// lets the published claims schema refuse absurd lifetimes without knowing the workflow.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 86_400;
 
 /// The shipped `signing-key-compromise` workflow (`workflows/signing-key-compromise.json`),
 /// compiled into the crate.
@@ -654,10 +661,13 @@ fn validate_review(r: &ReviewPolicy) -> Result<(), WorkflowError> {
             ),
         ));
     }
-    if r.max_token_lifetime_secs <= 0 {
+    if r.max_token_lifetime_secs <= 0 || r.max_token_lifetime_secs > MAX_TOKEN_LIFETIME_SECS {
         return Err(WorkflowError::at(
             "review.max_token_lifetime_secs",
-            "token lifetime must be positive",
+            format!(
+                "token lifetime must be between 1 and {MAX_TOKEN_LIFETIME_SECS} seconds (one day), not {}: an approval is a decision of the moment",
+                r.max_token_lifetime_secs
+            ),
         ));
     }
     if r.max_delegation_secs <= 0 {

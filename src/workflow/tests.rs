@@ -189,3 +189,15 @@ fn other_policy_errors() {
     v["channels"][1]["id"] = json!("security-trust-review");
     assert_err(v, "channels[1].id", "duplicate channel id");
 }
+
+#[test]
+fn token_lifetime_is_between_a_second_and_a_day() {
+    for bad in [0, -1, MAX_TOKEN_LIFETIME_SECS + 1, 3000 * 365 * 86_400] {
+        let mut v = shipped();
+        v["review"]["max_token_lifetime_secs"] = json!(bad);
+        assert_err(v, "review.max_token_lifetime_secs", "between 1 and 86400");
+    }
+    let mut v = shipped();
+    v["review"]["max_token_lifetime_secs"] = json!(MAX_TOKEN_LIFETIME_SECS);
+    assert!(Workflow::from_json(&serde_json::to_vec(&v).unwrap()).is_ok());
+}
