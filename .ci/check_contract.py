@@ -357,25 +357,28 @@ def generated_models():
 
 
 def readme_recipe():
-    """The README's recipe, run as written: keys from examples/python/mint_token.py, a trust
-    file of them, a declaration it signs, `init` with it."""
-    script = os.path.join(ROOT, "examples", "python", "mint_token.py")
-    key = os.path.join(WORK, "sam.pem")
-    jwk = json.loads(subprocess.run([sys.executable, script, "new-key", key], check=True,
-                                    capture_output=True, text=True).stdout)
-    trust = {"principals": [{"id": "sam.rivera", "roles": ["security-leadership"],
-                             "keys": [{"kid": "sam-2026", "jwk": jwk}]}]}
-    path = os.path.join(WORK, "recipe.trust.json")
-    json.dump(trust, open(path, "w"))
-    doc("trust.schema.json", trust, "recipe trust file")
-    token = subprocess.run([sys.executable, script, "sign", key, "sam.rivera", "sam-2026",
-                            "sev1-recipe", json.dumps({"kind": "declare", "scope": "prod signing key",
-                                                       "severity": "sev1"})],
-                           check=True, capture_output=True, text=True).stdout
-    _, out, _ = cli("init", "--workflow", WORKFLOW, "--trust", path, "--journal",
-                    os.path.join(WORK, "recipe.jsonl"), "--token", "-", stdin=token)
-    doc("init.schema.json", json.loads(out), "init from the README recipe")
-    print("ok   the README's PyJWT recipe opens a case")
+    """The README's recipes, run as written: keys from examples/python/mint_token.py (PyJWT) and
+    from examples/shell/mint_token.sh (OpenSSL 3 + coreutils), a trust file of them, a
+    declaration each signs, `init` with it."""
+    recipes = [("PyJWT", [sys.executable, os.path.join(ROOT, "examples", "python", "mint_token.py")]),
+               ("OpenSSL", ["bash", os.path.join(ROOT, "examples", "shell", "mint_token.sh")])]
+    for name, script in recipes:
+        key = os.path.join(WORK, f"sam-{name}.pem")
+        jwk = json.loads(subprocess.run(script + ["new-key", key], check=True,
+                                        capture_output=True, text=True).stdout)
+        trust = {"principals": [{"id": "sam.rivera", "roles": ["security-leadership"],
+                                 "keys": [{"kid": "sam-2026", "jwk": jwk}]}]}
+        path = os.path.join(WORK, f"recipe-{name}.trust.json")
+        json.dump(trust, open(path, "w"))
+        doc("trust.schema.json", trust, f"{name} recipe trust file")
+        declare = {"kind": "declare", "scope": "prod signing key", "severity": "sev1"}
+        token = subprocess.run(script + ["sign", key, "sam.rivera", "sam-2026", "sev1-recipe",
+                                         json.dumps(declare)],
+                               check=True, capture_output=True, text=True).stdout
+        _, out, _ = cli("init", "--workflow", WORKFLOW, "--trust", path, "--journal",
+                        os.path.join(WORK, f"recipe-{name}.jsonl"), "--token", "-", stdin=token)
+        doc("init.schema.json", json.loads(out), f"init from the README's {name} recipe")
+        print(f"ok   the README's {name} recipe opens a case")
 
 
 def main():
