@@ -590,3 +590,58 @@ fn a_server_crash_mid_stream_fails_the_writer_cleanly() {
     assert_eq!(json_lines(&ok(&out)).len(), 50);
     export_verifies(&fx, &db);
 }
+
+/// `demo --store URL --case ID` (DESIGN §14: `--store` wherever `--journal` is taken): the case
+/// lands in the store, its trust file and keys in the working directory, and `verify` passes on
+/// the store; a second demo under the same id is refused and leaves the first case as it was.
+#[test]
+fn the_demo_runs_on_a_store_and_verifies_there() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let demo = |format: &str| {
+        let args = [
+            "demo",
+            "--store",
+            &db.url,
+            "--case",
+            "sev1-demo",
+            "--format",
+            format,
+        ];
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        support::contract::check_output(&args, &out);
+        out
+    };
+    let out = demo("json");
+    let shown: Value = serde_json::from_str(&ok(&out)).unwrap();
+    let trust = dir.path().join("sev1-demo.trust.json");
+    assert!(dir.path().join("sev1-demo.keys/sam.rivera.pem").is_file());
+    let verify = || {
+        let out = run(
+            &[
+                "verify".as_ref(),
+                "--store".as_ref(),
+                db.url.as_ref(),
+                "--case".as_ref(),
+                "sev1-demo".as_ref(),
+                "--trust".as_ref(),
+                trust.as_os_str(),
+                "--workflow".as_ref(),
+                workflow_path().as_os_str(),
+            ] as &[&std::ffi::OsStr],
+            None,
+        );
+        serde_json::from_str::<Value>(&ok(&out)).unwrap()
+    };
+    let verified = verify();
+    assert_eq!(verified["state"], "accepted");
+    assert_eq!(verified["packet_digest"], shown["packet"]["packet_digest"]);
+    failed_with(&demo("markdown"), 2, "journal_exists");
+    assert_eq!(verify(), verified);
+}

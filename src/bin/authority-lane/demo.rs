@@ -436,9 +436,14 @@ const IMPACT: &[Found] = &[
     },
 ];
 
-/// Runs the scenario against a store opened by `open` (in memory, or a journal file).
+/// The demo case's id unless `demo --store URL --case ID` names another.
+pub const CASE_ID: &str = "sev1-signing-key-2026-11-28";
+
+/// Runs the scenario as case `case_id` against a store opened by `open` (in memory, a journal
+/// file, or a PostgreSQL store).
 pub fn run<S: Backend>(
     declared_at: DateTime<Utc>,
+    case_id: &str,
     open: impl FnOnce(
         Arc<authority_lane::workflow::Workflow>,
         Arc<Trust>,
@@ -447,7 +452,7 @@ pub fn run<S: Backend>(
 ) -> Result<DemoRun<S>, DemoError> {
     let mut people = People::generate().map_err(DemoError::Keys)?;
     let workflow = authority_lane::workflow::shipped();
-    let case_id = CaseId::from("sev1-signing-key-2026-11-28");
+    let case_id = CaseId::from(case_id);
     let declaration = people.token(
         "sam.rivera",
         &case_id,

@@ -94,12 +94,18 @@ enum Command {
     },
     /// Run the shipped scenario end to end (keys generated at run time).
     #[command(
-        after_long_help = "Examples:\n  authority-lane demo\n  authority-lane demo --format json\n  authority-lane demo --journal case.jsonl   # keeps the journal; writes the keys' trust file case.trust.json beside it"
+        after_long_help = "Examples:\n  authority-lane demo\n  authority-lane demo --format json\n  authority-lane demo --journal case.jsonl   # keeps the journal; writes the keys' trust file case.trust.json and keys case.keys/ beside it\n  authority-lane demo --store postgres://root@127.0.0.1/test --case sev1-demo-1   # the case in PostgreSQL; sev1-demo-1.trust.json and sev1-demo-1.keys/ in the working directory"
     )]
     Demo {
         /// Keep the case's journal at PATH (for `verify` and `packet`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "store")]
         journal: Option<PathBuf>,
+        /// Keep the case in a PostgreSQL store instead, under --case ID (a new case id).
+        #[arg(long, value_name = "URL", requires = "case")]
+        store: Option<String>,
+        /// The new case's id in --store.
+        #[arg(long = "case", value_name = "ID", requires = "store")]
+        case: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = DemoFormat::Markdown)]
         format: DemoFormat,
@@ -341,7 +347,15 @@ fn run(command: Command) -> Result<(), Failure> {
             check,
             workflow,
         } => schema(out.as_deref(), check.as_deref(), workflow.as_deref()),
-        Command::Demo { journal, format } => demo(journal.as_deref(), format),
+        Command::Demo {
+            journal,
+            store,
+            case,
+            format,
+        } => demo(
+            DemoPlace::of(journal.as_deref(), store.as_deref(), case.as_deref()),
+            format,
+        ),
         Command::Init {
             workflow,
             trust,

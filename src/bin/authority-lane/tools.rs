@@ -94,25 +94,73 @@ fn check_schemas(dir: &Path, schemas: &[(String, String)]) -> Result<(), Failure
     ))
 }
 
-pub(crate) fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Failure> {
+/// Where `demo` keeps its case.
+pub(crate) enum DemoPlace<'a> {
+    /// In memory only (nothing kept).
+    Memory,
+    /// A journal file; the trust file and keys beside it.
+    File(&'a Path),
+    /// A new case in a store; the trust file and keys in the working directory, named by case.
+    Store { url: &'a str, case: &'a str },
+}
+
+impl<'a> DemoPlace<'a> {
+    /// From `demo`'s arguments (clap enforces that --store and --case come together and
+    /// exclude --journal).
+    pub(crate) fn of(
+        journal: Option<&'a Path>,
+        store: Option<&'a str>,
+        case: Option<&'a str>,
+    ) -> Self {
+        match (journal, store, case) {
+            (Some(path), _, _) => DemoPlace::File(path),
+            (None, Some(url), Some(case)) => DemoPlace::Store { url, case },
+            _ => DemoPlace::Memory,
+        }
+    }
+}
+
+pub(crate) fn demo(place: DemoPlace<'_>, format: DemoFormat) -> Result<(), Failure> {
     let declared_at = Utc::now();
     let fail = |e: demo::DemoError| match e {
         demo::DemoError::Store(s) => store_failure(s),
         other => Failure::new("demo_failed", other.to_string(), 2),
     };
     let clock = Clock::Supplied(declared_at);
-    match journal {
-        Some(path) => {
-            let run = demo::run(declared_at, |w, t, token| {
+    match place {
+        DemoPlace::File(path) => {
+            let run = demo::run(declared_at, demo::CASE_ID, |w, t, token| {
                 CaseStore::init(path, w, t, token, clock)
             })
             .map_err(fail)?;
-            write_demo_trust(path, &run.store.case().shared().1)?;
-            write_demo_keys(path, &run.keys)?;
+            let trust = path.with_extension("trust.json");
+            write_demo_trust(&trust, &run.store.case().shared().1)?;
+            write_demo_keys(&path.with_extension("keys"), &run.keys)?;
+            eprintln!(
+                "demo: journal {} written; verify it with: authority-lane verify --journal {} --trust {} --workflow workflows/signing-key-compromise.json",
+                path.display(),
+                path.display(),
+                trust.display()
+            );
             print_demo(&run, format)
         }
-        None => {
-            let run = demo::run(declared_at, |w, t, token| {
+        DemoPlace::Store { url, case } => {
+            let backend = crate::journal::demo_store(url, case)?;
+            let run = demo::run(declared_at, case, |w, t, token| {
+                CaseStore::create(backend, w, t, token, clock)
+            })
+            .map_err(fail)?;
+            let trust = PathBuf::from(format!("{case}.trust.json"));
+            write_demo_trust(&trust, &run.store.case().shared().1)?;
+            write_demo_keys(&PathBuf::from(format!("{case}.keys")), &run.keys)?;
+            eprintln!(
+                "demo: case {case} written to the store; verify it with: authority-lane verify --store {url} --case {case} --trust {} --workflow workflows/signing-key-compromise.json",
+                trust.display()
+            );
+            print_demo(&run, format)
+        }
+        DemoPlace::Memory => {
+            let run = demo::run(declared_at, demo::CASE_ID, |w, t, token| {
                 CaseStore::<MemoryJournal>::in_memory(w, t, token, clock)
             })
             .map_err(fail)?;
@@ -121,10 +169,10 @@ pub(crate) fn demo(journal: Option<&Path>, format: DemoFormat) -> Result<(), Fai
     }
 }
 
-/// The demo's keys are generated at run time: it writes the trust file they belong to beside
-/// the journal (`case.jsonl` → `case.trust.json`) so that the journal can be verified.
-pub(crate) fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Failure> {
-    let path = journal.with_extension("trust.json");
+/// The demo's keys are generated at run time: it writes the trust file they belong to at
+/// `path` (beside the journal, `case.jsonl` → `case.trust.json`) so that the case can be
+/// verified.
+pub(crate) fn write_demo_trust(path: &Path, trust: &Trust) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(trust.file()).map_err(|e| {
         Failure::new(
             "internal",
@@ -132,35 +180,27 @@ pub(crate) fn write_demo_trust(journal: &Path, trust: &Trust) -> Result<(), Fail
             2,
         )
     })?;
-    std::fs::write(&path, text + "\n").map_err(|e| {
+    std::fs::write(path, text + "\n").map_err(|e| {
         Failure::input(
             "io",
             format!("cannot write the demo's trust file {}: {e}", path.display()),
         )
-    })?;
-    eprintln!(
-        "demo: journal {} written; verify it with: authority-lane verify --journal {} --trust {} --workflow workflows/signing-key-compromise.json",
-        journal.display(),
-        journal.display(),
-        path.display()
-    );
-    Ok(())
+    })
 }
 
-/// The demo's private keys, one PKCS#8 PEM file a principal, in a directory beside the
-/// journal (`case.jsonl` → `case.keys/`, readable by the owner only), so that the case's people
+/// The demo's private keys, one PKCS#8 PEM file a principal, in directory `dir` (beside the
+/// journal, `case.jsonl` → `case.keys/`; readable by the owner only), so that the case's people
 /// can sign more tokens (`examples/python/mint_token.py sign case.keys/<id>.pem …`). Demo keys
 /// only: never commit them.
-pub(crate) fn write_demo_keys(journal: &Path, keys: &[demo::DemoKey]) -> Result<(), Failure> {
+pub(crate) fn write_demo_keys(dir: &Path, keys: &[demo::DemoKey]) -> Result<(), Failure> {
     use base64::Engine as _;
-    let dir = journal.with_extension("keys");
     let io = |e: std::io::Error| {
         Failure::input(
             "io",
             format!("cannot write the demo's keys to {}: {e}", dir.display()),
         )
     };
-    std::fs::create_dir_all(&dir).map_err(io)?;
+    std::fs::create_dir_all(dir).map_err(io)?;
     for key in keys {
         // RFC 8410 §7: PKCS#8 of an Ed25519 private key is this fixed prefix and the seed.
         let mut der = vec![
