@@ -134,6 +134,28 @@ pub fn fact_values_input(g: &mut SchemaGenerator) -> schemars::Schema {
     })
 }
 
+/// `facts.schema.json`: the facts file of the shipped workflow (`workflows/
+/// signing-key-compromise.json`, the policy the CLI and the demo run), every declared fact by
+/// key with its type, enum values and bounds, no other key. A facts file names facts, so no
+/// schema can refuse an undeclared fact or a mistyped value without knowing the workflow;
+/// `schema --workflow FILE` writes the same for any other workflow.
+fn shipped_facts() -> Value {
+    let shipped = crate::workflow::shipped();
+    let mut root = workflow::facts(&shipped);
+    if let Value::Object(map) = &mut root {
+        map.insert("title".into(), "FactsInput".into());
+        map.insert(
+            "description".into(),
+            format!(
+                "The input of `authority-lane evaluate` under the shipped workflow `{}`: `{{\"facts\": {{\"<fact>\": <value>, ...}}}}`, each declared fact by key with its type (an absent fact is unknown; no other key). For another workflow, `authority-lane schema --workflow FILE --out DIR` writes `<id>.facts.schema.json`.",
+                shipped.id()
+            )
+            .into(),
+        );
+    }
+    root
+}
+
 /// The token-claims schema for tokens that may live at most `max_lifetime_secs`: the claims
 /// with [`lifetime_ladder`] in `allOf`.
 pub fn claims(max_lifetime_secs: i64) -> Value {
@@ -221,7 +243,7 @@ pub fn documents() -> Vec<(&'static str, Value)> {
     use crate::{approval, assess, case, journal, store, workflow};
     vec![
         ("workflow.schema.json", raw::<workflow::WorkflowSpec>()),
-        ("facts.schema.json", raw::<workflow::FactsInput>()),
+        ("facts.schema.json", shipped_facts()),
         ("assessment.schema.json", raw_output::<assess::Assessment>()),
         ("command.schema.json", raw::<case::Command>()),
         ("event.schema.json", raw::<case::EventRecord>()),
