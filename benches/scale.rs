@@ -9,7 +9,6 @@
 //! `apply` runs once per size. Peak RSS is read with GNU `time -f %M` when `/usr/bin/time`
 //! exists.
 
-use authority_lane::approval::{Decision, Declare};
 use authority_lane::ids::CaseId;
 use authority_lane::testing::Cast;
 use chrono::{SecondsFormat, Utc};
@@ -102,15 +101,7 @@ fn setup(dir: &Path, n: usize, cast: &Cast) {
     let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let trust = serde_json::to_string(cast.trust().file()).expect("trust JSON");
     std::fs::write(dir.join("trust.json"), trust).expect("write trust");
-    let declaration = cast.token(
-        "sam.rivera",
-        &CaseId::from("scale-case"),
-        now,
-        Decision::Declare(Declare {
-            scope: "production artifact-signing key".into(),
-            severity: "sev1".into(),
-        }),
-    );
+    let declaration = cast.declaration(&CaseId::from("scale-case"), now);
     std::fs::write(dir.join("declare.jws"), declaration).expect("write token");
     let mut out = BufWriter::new(std::fs::File::create(dir.join("findings.jsonl")).unwrap());
     for (fact, value, role) in [

@@ -12,7 +12,6 @@
 //! batches. Every run starts a fresh case; the clock is each backend's own (system clock for
 //! files, `clock_timestamp()` for PostgreSQL).
 
-use authority_lane::approval::{Decision, Declare};
 use authority_lane::case::Command;
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
@@ -77,15 +76,7 @@ fn run_once(
         )
         .as_str(),
     );
-    let declaration = cast.token(
-        "sam.rivera",
-        &case,
-        Utc::now(),
-        Decision::Declare(Declare {
-            scope: "production artifact-signing key".into(),
-            severity: "sev1".into(),
-        }),
-    );
+    let declaration = cast.declaration(&case, Utc::now());
     let anchors = Anchors {
         workflow: Some(workflow.clone()),
         trust: Some(trust.clone()),

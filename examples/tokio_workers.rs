@@ -22,7 +22,7 @@
 //! Here three agent workers stream findings while a fourth worker forwards humans' tokens as
 //! they arrive; every acknowledged command comes back with its journal seq and head.
 
-use authority_lane::approval::{Accept, Decision, Declare, Review};
+use authority_lane::approval::{Accept, Decision, Review};
 use authority_lane::case::Command;
 use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
@@ -116,15 +116,7 @@ async fn main() -> Result<(), BoxError> {
     let case = CaseId::from(format!("tokio-example-{}", Utc::now().timestamp_micros()).as_str());
 
     // Open the case (record 0) on a blocking thread; the server's clock is the case clock.
-    let declaration = humans.token(
-        "sam.rivera",
-        &case,
-        Utc::now(),
-        Decision::Declare(Declare {
-            scope: "production artifact-signing key".into(),
-            severity: "sev1".into(),
-        }),
-    );
+    let declaration = humans.declaration(&case, Utc::now());
     let (u, w, t) = (url.clone(), workflow.clone(), trust.clone());
     let opened = off_runtime(move || -> Result<_, BoxError> {
         let store = CaseStore::create(PgBackend::connect(&u)?, w, t, &declaration, Clock::System)?;

@@ -5,7 +5,7 @@
 //! A cast signs tokens exactly as any JOSE library would; it has no other way into a case than
 //! the verifier every token goes through.
 
-use crate::approval::{AUDIENCE, Claims, Decision, Signer, Trust, TrustError, TrustFile};
+use crate::approval::{AUDIENCE, Claims, Decision, Declare, Signer, Trust, TrustError, TrustFile};
 use crate::ids::{CaseId, KeyId, PrincipalId, RoleId};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -98,6 +98,20 @@ impl Cast {
     /// `jti`. Panics if `who` is not in the cast (a test-authoring error).
     pub fn token(&self, who: &str, case: &CaseId, at: DateTime<Utc>, decision: Decision) -> String {
         self.token_with(who, case, at.timestamp(), at.timestamp() + 600, decision)
+    }
+
+    /// The declaration that opens case `case` at `at`: security leadership (`sam.rivera`)
+    /// declares a sev1 about the production artifact-signing key.
+    pub fn declaration(&self, case: &CaseId, at: DateTime<Utc>) -> String {
+        self.token(
+            "sam.rivera",
+            case,
+            at,
+            Decision::Declare(Declare {
+                scope: "production artifact-signing key".into(),
+                severity: "sev1".into(),
+            }),
+        )
     }
 
     /// A token with explicit `iat` and `exp`.
