@@ -285,9 +285,8 @@ pub struct Workflow {
     options: Vec<DecisionOption>,
 }
 
-/// The longest token lifetime a workflow may allow (`review.max_token_lifetime_secs`), seconds:
-/// one day. An approval token is a decision made now about the draft of now; the bound also
-/// lets the published claims schema refuse absurd lifetimes without knowing the workflow.
+/// The longest token lifetime a workflow may allow (`review.max_token_lifetime_secs`): one day,
+/// so that the published claims schema can refuse absurd lifetimes whatever the workflow.
 pub const MAX_TOKEN_LIFETIME_SECS: i64 = 86_400;
 
 /// The shipped `signing-key-compromise` workflow (`workflows/signing-key-compromise.json`),
