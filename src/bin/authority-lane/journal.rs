@@ -53,34 +53,12 @@ fn store_place<'a>(url: &'a str, _case: Option<&'a str>) -> Result<Place<'a>, Fa
 
 /// Connects to a PostgreSQL store, bound to `case` if given.
 #[cfg(feature = "postgres")]
-fn connect(url: &str, case: Option<&str>) -> Result<PgBackend, Failure> {
+pub(crate) fn connect(url: &str, case: Option<&str>) -> Result<PgBackend, Failure> {
     let backend = PgBackend::connect(url).map_err(|e| store_failure(e.into()))?;
     Ok(match case {
         Some(id) => backend.case(id),
         None => backend,
     })
-}
-
-/// The store `demo --store URL --case ID` creates its case in (refused, as every `--store`
-/// is, without the `postgres` feature).
-#[cfg(feature = "postgres")]
-pub(crate) fn demo_store(url: &str, case: &str) -> Result<PgBackend, Failure> {
-    match store_place(url, Some(case))? {
-        Place::Postgres { url, case } => connect(url, case),
-        Place::File(_) => Err(not_a_store(url)),
-    }
-}
-
-/// See the `postgres` build's `demo_store`.
-#[cfg(not(feature = "postgres"))]
-pub(crate) fn demo_store(url: &str, case: &str) -> Result<MemoryJournal, Failure> {
-    match store_place(url, Some(case))? {
-        Place::File(_) => Err(not_a_store(url)),
-    }
-}
-
-fn not_a_store(url: &str) -> Failure {
-    Failure::input("usage", format!("--store {url:?} is not a store URL"))
 }
 
 /// A case id is required to open an existing case in a store.

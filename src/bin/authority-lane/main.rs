@@ -353,7 +353,12 @@ fn run(command: Command) -> Result<(), Failure> {
             case,
             format,
         } => demo(
-            DemoPlace::of(journal.as_deref(), store.as_deref(), case.as_deref()),
+            // Neither --journal nor --store: the demo runs in memory.
+            (journal.is_some() || store.is_some()).then_some(Location {
+                journal,
+                store,
+                case,
+            }),
             format,
         ),
         Command::Init {

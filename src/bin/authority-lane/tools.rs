@@ -94,79 +94,71 @@ fn check_schemas(dir: &Path, schemas: &[(String, String)]) -> Result<(), Failure
     ))
 }
 
-/// Where `demo` keeps its case.
-pub(crate) enum DemoPlace<'a> {
-    /// In memory only (nothing kept).
-    Memory,
-    /// A journal file; the trust file and keys beside it.
-    File(&'a Path),
-    /// A new case in a store; the trust file and keys in the working directory, named by case.
-    Store { url: &'a str, case: &'a str },
-}
-
-impl<'a> DemoPlace<'a> {
-    /// From `demo`'s arguments (clap enforces that --store and --case come together and
-    /// exclude --journal).
-    pub(crate) fn of(
-        journal: Option<&'a Path>,
-        store: Option<&'a str>,
-        case: Option<&'a str>,
-    ) -> Self {
-        match (journal, store, case) {
-            (Some(path), _, _) => DemoPlace::File(path),
-            (None, Some(url), Some(case)) => DemoPlace::Store { url, case },
-            _ => DemoPlace::Memory,
-        }
-    }
-}
-
-pub(crate) fn demo(place: DemoPlace<'_>, format: DemoFormat) -> Result<(), Failure> {
+/// `demo`: the shipped scenario in memory (`location` None), in a journal file (the trust file
+/// and keys beside it), or as a new case in a store (the trust file and keys in the working
+/// directory, named by the case).
+pub(crate) fn demo(location: Option<Location>, format: DemoFormat) -> Result<(), Failure> {
     let declared_at = Utc::now();
     let fail = |e: demo::DemoError| match e {
         demo::DemoError::Store(s) => store_failure(s),
         other => Failure::new("demo_failed", other.to_string(), 2),
     };
     let clock = Clock::Supplied(declared_at);
-    match place {
-        DemoPlace::File(path) => {
+    let Some(location) = location else {
+        let run = demo::run(declared_at, demo::CASE_ID, |w, t, token| {
+            CaseStore::<MemoryJournal>::in_memory(w, t, token, clock)
+        })
+        .map_err(fail)?;
+        return print_demo(&run, format);
+    };
+    match location.place()? {
+        Place::File(path) => {
             let run = demo::run(declared_at, demo::CASE_ID, |w, t, token| {
                 CaseStore::init(path, w, t, token, clock)
             })
             .map_err(fail)?;
-            let trust = path.with_extension("trust.json");
-            write_demo_trust(&trust, &run.store.case().shared().1)?;
-            write_demo_keys(&path.with_extension("keys"), &run.keys)?;
-            eprintln!(
-                "demo: journal {} written; verify it with: authority-lane verify --journal {} --trust {} --workflow workflows/signing-key-compromise.json",
-                path.display(),
-                path.display(),
-                trust.display()
-            );
+            keep_demo(
+                &run,
+                &path.with_extension("trust.json"),
+                &path.with_extension("keys"),
+                &format!("--journal {}", path.display()),
+            )?;
             print_demo(&run, format)
         }
-        DemoPlace::Store { url, case } => {
-            let backend = crate::journal::demo_store(url, case)?;
+        #[cfg(feature = "postgres")]
+        Place::Postgres { url, case } => {
+            let case = case.unwrap_or(demo::CASE_ID);
+            let backend = crate::journal::connect(url, Some(case))?;
             let run = demo::run(declared_at, case, |w, t, token| {
                 CaseStore::create(backend, w, t, token, clock)
             })
             .map_err(fail)?;
-            let trust = PathBuf::from(format!("{case}.trust.json"));
-            write_demo_trust(&trust, &run.store.case().shared().1)?;
-            write_demo_keys(&PathBuf::from(format!("{case}.keys")), &run.keys)?;
-            eprintln!(
-                "demo: case {case} written to the store; verify it with: authority-lane verify --store {url} --case {case} --trust {} --workflow workflows/signing-key-compromise.json",
-                trust.display()
-            );
-            print_demo(&run, format)
-        }
-        DemoPlace::Memory => {
-            let run = demo::run(declared_at, demo::CASE_ID, |w, t, token| {
-                CaseStore::<MemoryJournal>::in_memory(w, t, token, clock)
-            })
-            .map_err(fail)?;
+            keep_demo(
+                &run,
+                Path::new(&format!("{case}.trust.json")),
+                Path::new(&format!("{case}.keys")),
+                &format!("--store {url} --case {case}"),
+            )?;
             print_demo(&run, format)
         }
     }
+}
+
+/// Writes the demo's trust file and keys and says how to verify the case kept at `location`
+/// (the `--journal …` or `--store … --case …` arguments).
+fn keep_demo<S: Backend>(
+    run: &demo::DemoRun<S>,
+    trust: &Path,
+    keys: &Path,
+    location: &str,
+) -> Result<(), Failure> {
+    write_demo_trust(trust, &run.store.case().shared().1)?;
+    write_demo_keys(keys, &run.keys)?;
+    eprintln!(
+        "demo: case written; verify it with: authority-lane verify {location} --trust {} --workflow workflows/signing-key-compromise.json",
+        trust.display()
+    );
+    Ok(())
 }
 
 /// The demo's keys are generated at run time: it writes the trust file they belong to at
