@@ -9,8 +9,10 @@
 //! `apply` runs once per size. Peak RSS is read with GNU `time -f %M` when `/usr/bin/time`
 //! exists.
 
+use authority_lane::approval::{Accept, Decision, Review};
+use authority_lane::digest::Digest;
 use authority_lane::ids::CaseId;
-use authority_lane::testing::Cast;
+use authority_lane::testing::{Cast, shipped_workflow};
 use chrono::{SecondsFormat, Utc};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
@@ -129,6 +131,58 @@ fn setup(dir: &Path, n: usize, cast: &Cast) {
     std::fs::write(dir.join("one.jsonl"), format!("{}\n", finding(n + 1, &at))).unwrap();
 }
 
+/// A decision command by `who` (or, for an acceptance, the decision owner) on the case's
+/// current draft, written to a file for `apply`.
+fn decision(dir: &Path, journal: &str, cast: &Cast, who: &str, accept: bool) -> std::path::PathBuf {
+    let status = Command::new(BIN)
+        .args(["status", "--journal", journal])
+        .output()
+        .expect("status");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    let digest: Digest = status["draft_digest"]
+        .as_str()
+        .expect("a draft")
+        .parse()
+        .expect("a digest");
+    let now = Utc::now();
+    let case = CaseId::from("scale-case");
+    let (who, d) = if accept {
+        let owner = status["decision_owner"]["holders"][0]
+            .as_str()
+            .expect("an owner")
+            .to_owned();
+        let lane = status["recommended_lane"].as_str().expect("a lane").into();
+        (
+            owner,
+            Decision::Accept(Accept {
+                lane,
+                packet_digest: digest,
+            }),
+        )
+    } else {
+        let attests = shipped_workflow().review().attestations.clone();
+        (
+            who.to_owned(),
+            Decision::Review(Review {
+                packet_digest: digest,
+                attests,
+            }),
+        )
+    };
+    let token = cast.token(&who, &case, now, d);
+    let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let path = dir.join("decision.jsonl");
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n",
+            json!({"type": "decision", "at": at, "token": token})
+        ),
+    )
+    .expect("write the decision");
+    path
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::var("AUTHORITY_LANE_SCALE")
         .unwrap_or_else(|_| "100000".into())
@@ -195,6 +249,24 @@ fn main() {
                 "verify",
                 [&["verify", "--journal", j][..], &anchored].concat(),
             ),
+            (
+                "lineage (export every entry)",
+                vec!["lineage", "--journal", j],
+            ),
+            (
+                "lineage --proof (one proof)",
+                vec!["lineage", "--journal", j, "--proof", &mid],
+            ),
+        ];
+        for (name, args) in &commands {
+            let r: Vec<Run> = (0..runs).map(|_| cli(args, None)).collect();
+            row(name, &r);
+        }
+        // The commands of a live case, with the snapshot `apply`, `status` and `packet
+        // --draft` keep beside the journal, and without it (deleted before each run: the
+        // command replays every record, then writes the snapshot again).
+        let snapshot = authority_lane::store::snapshot_path(&journal);
+        let live: Vec<(&str, Vec<&str>)> = vec![
             ("status", vec!["status", "--journal", j]),
             (
                 "packet --draft (JSON)",
@@ -213,22 +285,43 @@ fn main() {
                     "markdown",
                 ],
             ),
-            (
-                "lineage (export every entry)",
-                vec!["lineage", "--journal", j],
-            ),
-            (
-                "lineage --proof (one proof)",
-                vec!["lineage", "--journal", j, "--proof", &mid],
-            ),
         ];
-        for (name, args) in &commands {
-            let r: Vec<Run> = (0..runs).map(|_| cli(args, None)).collect();
-            row(name, &r);
+        for with in [true, false] {
+            let mode = if with { "snapshot" } else { "no snapshot" };
+            for (name, args) in &live {
+                let r: Vec<Run> = (0..runs)
+                    .map(|_| {
+                        if !with {
+                            let _ = std::fs::remove_file(&snapshot);
+                        }
+                        cli(args, None)
+                    })
+                    .collect();
+                row(&format!("{name}, {mode}"), &r);
+            }
+            // One more finding (a new draft revision), then a review of that revision.
+            let (mut one, mut review) = (Vec::new(), Vec::new());
+            for _ in 0..runs {
+                if !with {
+                    let _ = std::fs::remove_file(&snapshot);
+                }
+                one.push(cli(&["apply", "--journal", j], Some(&d.join("one.jsonl"))));
+                let path = decision(d, j, &cast, "lee.park", false);
+                if !with {
+                    let _ = std::fs::remove_file(&snapshot);
+                }
+                review.push(cli(&["apply", "--journal", j], Some(&path)));
+            }
+            row(&format!("one more apply (one finding), {mode}"), &one);
+            row(&format!("a review, {mode}"), &review);
         }
-        let one: Vec<Run> = (0..runs)
-            .map(|_| cli(&["apply", "--journal", j], Some(&d.join("one.jsonl"))))
-            .collect();
-        row("one more apply (one finding)", &one);
+        // The quorum's second review, then the acceptance (once: it closes the case).
+        let second = decision(d, j, &cast, "ines.duarte", false);
+        cli(&["apply", "--journal", j], Some(&second));
+        let accept = decision(d, j, &cast, "", true);
+        row(
+            "accept, snapshot",
+            &[cli(&["apply", "--journal", j], Some(&accept))],
+        );
     }
 }

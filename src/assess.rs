@@ -115,7 +115,8 @@ pub struct Pending {
 }
 
 /// The human and historical context a case adds to the pure assessment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LaneContext {
     /// The lowest lane the case may recommend (the escalation ratchet, or a redirect), with
     /// the reasons recorded when it was set.
@@ -127,7 +128,8 @@ pub struct LaneContext {
 }
 
 /// A lane floor with the reasons that put it there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Floor {
     /// The floor lane.
     pub lane: LaneId,

@@ -10,7 +10,7 @@ use crate::digest::Digest;
 use crate::ids::{AgentRole, FactKey};
 use crate::lineage::merkle::CompactRange;
 use crate::lineage::{FactTrail, Lineage, LineageEntry, digest_of};
-use crate::workflow::{FactDef, FactValue, Facts, Sensitivity};
+use crate::workflow::{FactDef, FactValue, Facts, Sensitivity, Workflow};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -162,6 +162,91 @@ impl Evidence {
     /// Resolved facts.
     pub fn resolved(&self) -> &BTreeMap<FactKey, Resolved> {
         &self.resolved
+    }
+}
+
+/// The evidence as a snapshot keeps it (`crate::store::snapshot`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EvidenceImage {
+    /// Per fact: its resolved value (JSON) and whether findings disagree.
+    resolved: BTreeMap<FactKey, (serde_json::Value, bool)>,
+    count: u64,
+    /// The compact range's subtree roots, hex.
+    roots: Vec<String>,
+    trails: BTreeMap<FactKey, crate::lineage::TrailImage>,
+    last: Option<serde_json::Value>,
+}
+
+impl Evidence {
+    pub(crate) fn image(&self) -> EvidenceImage {
+        EvidenceImage {
+            resolved: self
+                .resolved
+                .iter()
+                .map(|(k, r)| {
+                    let v = serde_json::to_value(&r.value).expect("a fact value is plain JSON");
+                    (k.clone(), (v, r.disputed))
+                })
+                .collect(),
+            count: self.tree.count(),
+            roots: self.tree.roots().iter().map(hex::encode).collect(),
+            trails: self
+                .trails
+                .iter()
+                .map(|(k, t)| (k.clone(), t.image()))
+                .collect(),
+            last: self.last.as_ref().map(LineageEntry::image),
+        }
+    }
+
+    /// The evidence an image describes, every value typed against `workflow`. Refuses an image
+    /// whose parts disagree: a fact resolved without a trail or the other way round, trails
+    /// whose findings do not add up to the tree's count, a last entry that is not the last
+    /// leaf.
+    pub(crate) fn from_image(
+        image: EvidenceImage,
+        workflow: &Workflow,
+    ) -> Result<Evidence, String> {
+        let fact = |k: &FactKey| workflow.fact(k).ok_or_else(|| format!("unknown fact {k}"));
+        let mut resolved = BTreeMap::new();
+        for (k, (v, disputed)) in image.resolved {
+            let value = fact(&k)?.parse_value(&v).map_err(|m| format!("{k}: {m}"))?;
+            resolved.insert(k, Resolved { value, disputed });
+        }
+        let mut trails = BTreeMap::new();
+        for (k, t) in image.trails {
+            fact(&k)?;
+            trails.insert(k, FactTrail::from_image(t, workflow)?);
+        }
+        let roots = image
+            .roots
+            .iter()
+            .map(|h| {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(h, &mut out).map(|()| out)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("a subtree root: {e}"))?;
+        let tree = CompactRange::from_parts(image.count, roots)
+            .ok_or("the subtree roots do not match the count")?;
+        let last = image
+            .last
+            .map(|v| LineageEntry::from_image(v, workflow))
+            .transpose()?;
+        let findings: u64 = trails.values().map(FactTrail::findings).sum();
+        if !resolved.keys().eq(trails.keys())
+            || findings != tree.count()
+            || last.as_ref().map(|e| e.index + 1) != (tree.count() > 0).then_some(tree.count())
+        {
+            return Err("the resolved facts, trails, count and last entry disagree".into());
+        }
+        Ok(Evidence {
+            resolved,
+            tree,
+            trails,
+            last,
+        })
     }
 }
 

@@ -21,7 +21,7 @@ pub mod merkle;
 use crate::digest::Digest;
 use crate::evidence::Finding;
 use crate::ids::FactKey;
-use crate::workflow::FactValue;
+use crate::workflow::{FactValue, Workflow};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -206,6 +206,114 @@ impl FactTrail {
             other_sources: self.other_sources,
             decisive,
         }
+    }
+}
+
+/// A fact's trail as a snapshot keeps it (`crate::store::snapshot`): entries as their JSON,
+/// read back against the workflow.
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TrailImage {
+    findings: u64,
+    sources: BTreeMap<String, u64>,
+    other_sources: u64,
+    setting: Vec<serde_json::Value>,
+    disputing: Vec<serde_json::Value>,
+}
+
+impl FactTrail {
+    pub(crate) fn image(&self) -> TrailImage {
+        TrailImage {
+            findings: self.findings,
+            sources: self.sources.clone(),
+            other_sources: self.other_sources,
+            setting: self.setting.iter().map(LineageEntry::image).collect(),
+            disputing: self.disputing.iter().map(LineageEntry::image).collect(),
+        }
+    }
+
+    /// The trail an image describes, its entries typed against `workflow`; refuses an image no
+    /// sequence of findings could have left (more decisive entries than kept, counts that do
+    /// not add up).
+    pub(crate) fn from_image(image: TrailImage, workflow: &Workflow) -> Result<FactTrail, String> {
+        let entries = |side: Vec<serde_json::Value>| -> Result<Vec<LineageEntry>, String> {
+            if side.len() > DECISIVE_PER_SIDE {
+                return Err(format!(
+                    "more than {DECISIVE_PER_SIDE} decisive entries on a side"
+                ));
+            }
+            side.into_iter()
+                .map(|v| LineageEntry::from_image(v, workflow))
+                .collect()
+        };
+        let counted = image.sources.values().sum::<u64>() + image.other_sources;
+        if counted != image.findings || image.sources.len() > SOURCES_PER_FACT {
+            return Err("the per-source counts do not add up to the findings".into());
+        }
+        Ok(FactTrail {
+            findings: image.findings,
+            sources: image.sources,
+            other_sources: image.other_sources,
+            setting: entries(image.setting)?,
+            disputing: entries(image.disputing)?,
+        })
+    }
+
+    /// Findings about the fact.
+    pub(crate) fn findings(&self) -> u64 {
+        self.findings
+    }
+}
+
+/// A lineage entry's JSON as `authority-lane lineage` prints it, typed again on the way in.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryImage {
+    index: u64,
+    fact: FactKey,
+    value: serde_json::Value,
+    agent: crate::evidence::Agent,
+    source: crate::evidence::Source,
+    #[serde(default)]
+    note: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+    sensitivity: crate::workflow::Sensitivity,
+}
+
+impl LineageEntry {
+    /// The entry as a snapshot keeps it: its JSON.
+    pub(crate) fn image(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a lineage entry is plain JSON")
+    }
+
+    /// An entry from its JSON, its value typed against the workflow's fact (which must exist,
+    /// with the sensitivity the workflow gives it).
+    pub(crate) fn from_image(
+        value: serde_json::Value,
+        workflow: &Workflow,
+    ) -> Result<LineageEntry, String> {
+        let e: EntryImage = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        let def = workflow
+            .fact(&e.fact)
+            .ok_or_else(|| format!("unknown fact {}", e.fact))?;
+        if def.sensitivity != e.sensitivity {
+            return Err(format!("fact {} has another sensitivity", e.fact));
+        }
+        let typed = def
+            .parse_value(&e.value)
+            .map_err(|m| format!("{}: {m}", e.fact))?;
+        Ok(LineageEntry {
+            index: e.index,
+            finding: Finding {
+                fact: e.fact,
+                value: typed,
+                agent: e.agent,
+                source: e.source,
+                note: e.note,
+                at: e.at,
+                sensitivity: e.sensitivity,
+            },
+        })
     }
 }
 

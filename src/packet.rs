@@ -64,7 +64,7 @@ pub struct DecisionOwner {
 }
 
 /// A delegation of a lane.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct DelegationRecord {
     /// The lane lent.
     pub lane: LaneId,
@@ -79,7 +79,7 @@ pub struct DelegationRecord {
 }
 
 /// What caused a lane change.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LaneCause {
     /// The case was declared (the lane starts at the lowest one).
@@ -110,7 +110,7 @@ pub enum LaneCause {
 }
 
 /// One lane change.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct LaneChange {
     /// When.
     pub at: DateTime<Utc>,
@@ -123,7 +123,7 @@ pub struct LaneChange {
 }
 
 /// A redirect, as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct RedirectRecord {
     /// Who redirected.
     pub by: PrincipalId,
@@ -136,7 +136,7 @@ pub struct RedirectRecord {
 }
 
 /// An accepted human decision, as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct ApprovalRecord {
     /// The principal.
     pub issuer: PrincipalId,

@@ -29,7 +29,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod replay;
+mod snapshot;
+use replay::open_genesis;
 pub use replay::{Anchors, Replay, replay, replay_file, replay_reader, replay_reader_each};
+pub use snapshot::{
+    Opened, SNAPSHOT_FORMAT, UnusedSnapshot, replay_file_rebuilding_snapshot,
+    replay_file_with_snapshot, snapshot_path,
+};
 
 /// Why a case could not be stored or restored.
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +171,8 @@ pub struct CaseStore<B: Backend> {
     /// The journal's last record, as this writer last saw it (the compare-and-set's `after`).
     head: JournalRef,
     clock: Clock,
+    /// Records so far whose time of record was supplied (a snapshot keeps the count).
+    supplied_clock: u64,
     /// A failed append left the in-memory case ahead of the journal and the rebuild failed
     /// too: rebuild before deciding anything else.
     stale: bool,
@@ -235,6 +243,55 @@ impl CaseStore<FileBackend> {
         };
         Ok((CaseStore::new(backend, anchors, clock)?, torn))
     }
+
+    /// [`open`](CaseStore::open), but from the journal's snapshot when one matches it
+    /// (replaying only the records after it), else by replaying every record; see
+    /// [`replay_file_with_snapshot`] for what a snapshot is trusted with. How the case was
+    /// opened is returned with the torn tail cut off, if any. Write the snapshot again with
+    /// [`save_snapshot`](CaseStore::save_snapshot).
+    pub fn resume(
+        path: &Path,
+        workflow: Option<Arc<Workflow>>,
+        trust: Option<Arc<Trust>>,
+        clock: Clock,
+        lock_timeout: std::time::Duration,
+    ) -> Result<(Self, Option<TornTail>, Opened), StoreError> {
+        let mut backend = FileBackend::new(path).with_lock_timeout(lock_timeout);
+        let torn = backend.open()?;
+        let anchors = Anchors {
+            workflow,
+            trust,
+            expect_head: None,
+        };
+        let unused = match snapshot::load(path, &anchors) {
+            Ok((replay, _)) => {
+                let seq = replay.head.seq;
+                let store = CaseStore::from_replay(replay, backend, clock);
+                return Ok((store, torn, Opened::Snapshot { seq }));
+            }
+            Err(unused) => unused,
+        };
+        let store = CaseStore::new(backend, anchors, clock)?;
+        Ok((store, torn, Opened::Replayed { unused }))
+    }
+
+    /// Writes the snapshot of the case at this writer's head beside the journal
+    /// ([`snapshot_path`]), replacing the old one. Does nothing while the case is out of step
+    /// with the journal (after a failed append).
+    pub fn save_snapshot(&self) -> Result<(), StoreError> {
+        match self.backend.head_line() {
+            Some((head, offset)) if !self.stale && head == self.head => snapshot::save(
+                self.backend.path(),
+                &self.case,
+                &snapshot::Position {
+                    head,
+                    offset,
+                    supplied_clock: self.supplied_clock,
+                },
+            ),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl CaseStore<MemoryJournal> {
@@ -276,6 +333,7 @@ impl<B: Backend> CaseStore<B> {
             backend,
             head,
             clock,
+            supplied_clock: u64::from(supplied),
             stale: false,
         })
     }
@@ -285,13 +343,18 @@ impl<B: Backend> CaseStore<B> {
     /// `anchors`. Memory is the case state, not its history.
     pub fn new(mut backend: B, anchors: Anchors, clock: Clock) -> Result<Self, StoreError> {
         let replay = replay_reader(backend.read_from(0)?, anchors)?;
-        Ok(CaseStore {
+        Ok(CaseStore::from_replay(replay, backend, clock))
+    }
+
+    fn from_replay(replay: Replay, backend: B, clock: Clock) -> Self {
+        CaseStore {
             case: replay.case,
             head: replay.head,
             backend,
             clock,
+            supplied_clock: replay.supplied_clock,
             stale: false,
-        })
+        }
     }
 
     /// The case.
@@ -419,6 +482,9 @@ impl<B: Backend> CaseStore<B> {
         if let Some(head) = batch.head() {
             self.head = head;
         }
+        if supplied {
+            self.supplied_clock += batch.records().len() as u64;
+        }
         let mut accepted = Vec::with_capacity(per_command.len());
         let mut next = batch.into_records().into_iter();
         for n in per_command {
@@ -450,14 +516,17 @@ impl<B: Backend> CaseStore<B> {
     fn catch_up_inner(&mut self) -> Result<u64, StoreError> {
         let after = self.head.clone();
         let case = &mut self.case;
+        let supplied_clock = &mut self.supplied_clock;
         let reader = self.backend.read_from(after.seq + 1)?;
         let scan = journal::scan_after(reader, &after, |raw: RawRecord<'_>| {
-            case.replay_json(&raw.event, raw.at)
-                .map(drop)
-                .map_err(|error| StoreError::Replay {
-                    seq: raw.seq,
-                    error,
-                })
+            let replayed =
+                case.replay_json(&raw.event, raw.at)
+                    .map_err(|error| StoreError::Replay {
+                        seq: raw.seq,
+                        error,
+                    })?;
+            *supplied_clock += u64::from(replayed.supplied_clock);
+            Ok::<(), StoreError>(())
         })?;
         if let Some((seq, head)) = scan.head {
             self.head = JournalRef { seq, head };
@@ -477,6 +546,7 @@ impl<B: Backend> CaseStore<B> {
         let replay = replay_reader(self.backend.read_from(0)?, anchors)?;
         self.case = replay.case;
         self.head = replay.head;
+        self.supplied_clock = replay.supplied_clock;
         self.stale = false;
         Ok(())
     }

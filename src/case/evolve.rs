@@ -63,8 +63,7 @@ impl Case {
         match approval {
             AnyApproval::Declare(_) => {}
             AnyApproval::Delegate(a) => {
-                self.approvals
-                    .push(record(&a, DecisionKind::Delegate, at, None));
+                self.keep(&a, DecisionKind::Delegate, at, None);
                 let d = a.decision();
                 self.delegations.push(DelegationRecord {
                     lane: d.lane.clone(),
@@ -76,14 +75,12 @@ impl Case {
                 self.settle(at, Revision::Delegation(Arc::new(a)));
             }
             AnyApproval::Redirect(a) => {
-                self.approvals
-                    .push(record(&a, DecisionKind::Redirect, at, None));
+                self.keep(&a, DecisionKind::Redirect, at, None);
                 self.apply_redirect(at, &a);
                 self.settle(at, Revision::Redirect(Arc::new(a)));
             }
             AnyApproval::Review(a) => {
-                self.approvals
-                    .push(record(&a, DecisionKind::Review, at, Some(self.revision)));
+                self.keep(&a, DecisionKind::Review, at, Some(self.revision));
                 self.signoffs.push(SignOff {
                     issuer: a.issuer().clone(),
                     kid: a.kid().clone(),
@@ -98,13 +95,11 @@ impl Case {
                 });
             }
             AnyApproval::Accept(a) => {
-                self.approvals
-                    .push(record(&a, DecisionKind::Accept, at, Some(self.revision)));
+                self.keep(&a, DecisionKind::Accept, at, Some(self.revision));
                 self.dispatch(Input::Accept(Acceptance::new(a, at)));
             }
             AnyApproval::StandDown(a) => {
-                self.approvals
-                    .push(record(&a, DecisionKind::StandDown, at, None));
+                self.keep(&a, DecisionKind::StandDown, at, None);
                 self.dispatch(Input::StandDown(Arc::new(a)));
             }
         }
@@ -223,6 +218,20 @@ impl Case {
             self.revision += 1;
             self.first_draft_at.get_or_insert(at);
         }
+    }
+}
+
+impl Case {
+    /// Keeps an applied approval: its record, and its token, which a snapshot re-verifies.
+    pub(super) fn keep<D>(
+        &mut self,
+        a: &Approval<D>,
+        kind: DecisionKind,
+        at: DateTime<Utc>,
+        revision: Option<u64>,
+    ) {
+        self.approvals.push(record(a, kind, at, revision));
+        self.tokens.push(a.token().to_owned());
     }
 }
 

@@ -16,6 +16,7 @@ mod draft;
 mod event;
 mod evolve;
 mod genesis;
+mod image;
 pub mod machine;
 mod rejection;
 mod replay;
@@ -28,6 +29,8 @@ use evolve::record;
 pub use replay::{ReplayError, Replayed};
 
 pub use genesis::{Genesis, GenesisRecord};
+pub(crate) use image::CaseImage;
+pub use image::ImageError;
 
 use crate::approval::{
     AnyApproval, Approval, DecisionKind, Redirect, RedirectAction, Trust, VerifyContext, verify,
@@ -106,6 +109,8 @@ pub struct Case {
     requested: BTreeSet<FactKey>,
     revision: u64,
     approvals: Vec<ApprovalRecord>,
+    /// The token of each of `approvals`, in the same order.
+    tokens: Vec<String>,
     signoffs: Vec<SignOff>,
     seen_jti: BTreeSet<String>,
     last_at: DateTime<Utc>,
@@ -200,6 +205,7 @@ impl Case {
             requested: BTreeSet::new(),
             revision: 0,
             approvals: vec![record(&approval, DecisionKind::Declare, at, None)],
+            tokens: vec![token.to_owned()],
             signoffs: Vec::new(),
             seen_jti: [approval.jti().to_owned()].into(),
             last_at: at,

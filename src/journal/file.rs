@@ -477,6 +477,15 @@ impl FileBackend {
     }
 }
 
+impl FileBackend {
+    /// Where this writer's journal ends, as it last saw it: the last record and the offset at
+    /// which its line starts (`None` until the journal is opened or created).
+    pub(crate) fn head_line(&self) -> Option<(JournalRef, u64)> {
+        let j = self.journal.as_ref()?;
+        Some((j.tip.head()?, j.len - j.head_line.len() as u64))
+    }
+}
+
 impl Backend for FileBackend {
     fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
         let file = File::open(&self.path).map_err(JournalError::io(&self.path))?;

@@ -106,6 +106,9 @@ pub struct Scan {
     pub unterminated: bool,
     /// Bytes of verified content (an unterminated last record included).
     pub len: u64,
+    /// Bytes of the last verified line (with its newline, if it has one): where that line
+    /// starts is `len - last_line_len` from the scan's start.
+    pub last_line_len: u64,
 }
 
 /// Verifies a journal line by line, handing each verified record to `each` with its event still
@@ -125,6 +128,7 @@ pub fn scan<R: BufRead, E: From<JournalError>>(
         torn_tail: tail.torn_tail,
         unterminated: tail.unterminated,
         len: tail.len,
+        last_line_len: tail.last_line.len() as u64,
     })
 }
 
@@ -151,6 +155,73 @@ pub fn scan_after<R: BufRead, E: From<JournalError>>(
         torn_tail: tail.torn_tail,
         unterminated: tail.unterminated,
         len: tail.len,
+        last_line_len: tail.last_line.len() as u64,
+    })
+}
+
+/// Reads and verifies only the first line of a journal: record 0 (complete, with its
+/// newline).
+pub fn first_record<R: BufRead>(mut reader: R) -> Result<Record, JournalError> {
+    let mut line = Vec::new();
+    reader
+        .read_until(b'\n', &mut line)
+        .map_err(|source| JournalError::Io { path: None, source })?;
+    let body = line.strip_suffix(b"\n").ok_or(JournalError::Empty)?;
+    Ok(Chain::new().accept(1, body)?.into_record())
+}
+
+/// Like [`scan_after`], for a reader that starts at the line of record `at` itself (where a
+/// snapshot says that line is): the line must be complete, verify, and be record `at.seq`
+/// with hash `at.head`, else [`JournalError::Tampered`]; the lines after it continue the
+/// chain from it. [`Scan::records`] counts the records after `at`; [`Scan::len`] includes
+/// `at`'s line.
+pub fn scan_resuming<R: BufRead, E: From<JournalError>>(
+    mut reader: R,
+    at: &JournalRef,
+    mut each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
+) -> Result<Scan, E> {
+    let line = at.seq + 1;
+    let mut first = Vec::new();
+    reader
+        .read_until(b'\n', &mut first)
+        .map_err(|source| JournalError::Io { path: None, source })?;
+    let anchored = first
+        .strip_suffix(b"\n")
+        .and_then(|body| check_line(body).ok())
+        .is_some_and(|c| c.raw.seq == at.seq && c.raw.hash == at.head);
+    if !anchored {
+        return Err(JournalError::Tampered {
+            line,
+            reason: TamperReason::BadField {
+                field: "hash",
+                detail: format!(
+                    "the line here is not record {} with hash {}",
+                    at.seq, at.head
+                ),
+            },
+        }
+        .into());
+    }
+    let mut chain = Chain {
+        next_seq: at.seq + 1,
+        prev: Some(at.head.clone()),
+    };
+    let first_len = first.len() as u64;
+    let tail = scan_from(reader, None, &mut chain, first_len, |c: Checked<'_>| {
+        each(c.raw)
+    })?;
+    let records = chain.next_seq - (at.seq + 1);
+    Ok(Scan {
+        records,
+        head: chain.prev.map(|hash| (chain.next_seq - 1, hash)),
+        torn_tail: tail.torn_tail,
+        unterminated: tail.unterminated,
+        len: first_len + tail.len,
+        last_line_len: if records == 0 {
+            first_len
+        } else {
+            tail.last_line.len() as u64
+        },
     })
 }
 

@@ -66,6 +66,17 @@ impl CompactRange {
         self.count
     }
 
+    /// The subtree roots, leftmost first (what a snapshot keeps).
+    pub(crate) fn roots(&self) -> &[Hash] {
+        &self.roots
+    }
+
+    /// A compact range from a snapshot's parts; `None` unless there is one root per set bit of
+    /// `count`.
+    pub(crate) fn from_parts(count: u64, roots: Vec<Hash>) -> Option<CompactRange> {
+        (roots.len() == count.count_ones() as usize).then_some(CompactRange { count, roots })
+    }
+
     /// The Merkle Tree Hash of the leaves so far.
     pub fn root(&self) -> Hash {
         let mut roots = self.roots.iter().rev();

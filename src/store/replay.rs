@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// Opens the case record 0 declares, with the caller's workflow and trust copies or the ones
 /// embedded in the record; `Case::from_genesis` checks both against the pinned digests and
 /// re-verifies the declaration at the record's time of record.
-fn open_genesis(
+pub(super) fn open_genesis(
     event: serde_json::Value,
     recorded_at: DateTime<Utc>,
     workflow: Option<Arc<Workflow>>,
@@ -226,8 +226,17 @@ pub fn replay_reader<R: std::io::BufRead>(
 pub fn replay_reader_each<R: std::io::BufRead>(
     reader: R,
     anchors: Anchors,
-    mut each: impl FnMut(&Case) -> Result<(), StoreError>,
+    each: impl FnMut(&Case) -> Result<(), StoreError>,
 ) -> Result<Replay, StoreError> {
+    replay_scan(reader, anchors, each).map(|(replay, _)| replay)
+}
+
+/// [`replay_reader_each`], also giving where the last record's line starts in the stream.
+fn replay_scan<R: std::io::BufRead>(
+    reader: R,
+    anchors: Anchors,
+    mut each: impl FnMut(&Case) -> Result<(), StoreError>,
+) -> Result<(Replay, u64), StoreError> {
     let Anchors {
         workflow,
         trust,
@@ -265,14 +274,15 @@ pub fn replay_reader_each<R: std::io::BufRead>(
             head: anchor.head,
         });
     }
-    Ok(Replay {
+    let replay = Replay {
         case,
         head: JournalRef { seq, head },
         records: scan.records,
         supplied_clock,
         torn_tail: scan.torn_tail,
         unterminated: scan.unterminated,
-    })
+    };
+    Ok((replay, scan.len - scan.last_line_len))
 }
 
 /// [`replay_reader`] over a journal file, without locking it.
@@ -284,4 +294,25 @@ pub fn replay_file(path: &Path, anchors: Anchors) -> Result<Replay, StoreError> 
         })
     })?;
     replay_reader(std::io::BufReader::with_capacity(1 << 20, file), anchors)
+}
+
+/// [`replay_file`], also giving where the case stands in the file (for its snapshot).
+pub(super) fn replay_file_at(
+    path: &Path,
+    anchors: Anchors,
+) -> Result<(Replay, super::snapshot::Position), StoreError> {
+    let file = std::fs::File::open(path).map_err(|source| {
+        StoreError::Journal(JournalError::Io {
+            path: Some(path.to_owned()),
+            source,
+        })
+    })?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let (replay, offset) = replay_scan(reader, anchors, |_| Ok(()))?;
+    let position = super::snapshot::Position {
+        head: replay.head.clone(),
+        offset,
+        supplied_clock: replay.supplied_clock,
+    };
+    Ok((replay, position))
 }

@@ -134,9 +134,13 @@ pub(crate) fn apply(
     let clock = clock(at)?;
     match place {
         Place::File(path) => {
-            let (store, _torn) = CaseStore::open(path, workflow, trust, clock, lock_timeout)
-                .map_err(store_failure)?;
-            apply_to(store, input)
+            let (mut store, _torn, _opened) =
+                CaseStore::resume(path, workflow, trust, clock, lock_timeout)
+                    .map_err(store_failure)?;
+            let applied = apply_to(&mut store, input);
+            // A cache for the next command: a failure to write it loses nothing.
+            let _ = store.save_snapshot();
+            applied
         }
         #[cfg(feature = "postgres")]
         Place::Postgres { url, case } => {
@@ -146,14 +150,14 @@ pub(crate) fn apply(
                 trust,
                 expect_head: None,
             };
-            let store = CaseStore::new(backend, anchors, clock).map_err(store_failure)?;
-            apply_to(store, input)
+            let mut store = CaseStore::new(backend, anchors, clock).map_err(store_failure)?;
+            apply_to(&mut store, input)
         }
     }
 }
 
 /// Streams commands from `input` into the case, a group commit at a time.
-fn apply_to<B: Backend>(mut store: CaseStore<B>, input: Option<&str>) -> Result<(), Failure> {
+fn apply_to<B: Backend>(store: &mut CaseStore<B>, input: Option<&str>) -> Result<(), Failure> {
     let reader: Box<dyn Read> = match input {
         None | Some("-") => Box::new(std::io::stdin()),
         Some(path) => Box::new(
@@ -178,7 +182,7 @@ fn apply_to<B: Backend>(mut store: CaseStore<B>, input: Option<&str>) -> Result<
             // A line that is not UTF-8 is a refused line like any other: the lines before it
             // are applied (and acknowledged), it and the lines after it are not.
             let Ok(text) = std::str::from_utf8(&line) else {
-                commit(&mut store, &mut batch)?;
+                commit(store, &mut batch)?;
                 return Err(rejected(not_utf8(&line), line_no));
             };
             let text = text.trim();
@@ -189,14 +193,14 @@ fn apply_to<B: Backend>(mut store: CaseStore<B>, input: Option<&str>) -> Result<
                         batch.lines.push(line_no);
                     }
                     Err(rejection) => {
-                        commit(&mut store, &mut batch)?;
+                        commit(store, &mut batch)?;
                         return Err(rejected(rejection, line_no));
                     }
                 }
             }
         }
         if eof || reader.buffer().is_empty() || batch.commands.len() >= 4096 {
-            commit(&mut store, &mut batch)?;
+            commit(store, &mut batch)?;
         }
         if eof {
             return Ok(());
@@ -308,6 +312,21 @@ pub(crate) fn read_case(
                 "{command} authenticates the journal against the workflow and trust file you hold: pass --workflow FILE and --trust FILE (the copies embedded in the journal can be rewritten by anyone who can write it)"
             ),
         ));
+    }
+    if let Place::File(path) = location.place()? {
+        // A file journal has a snapshot beside it: `status` and `packet --draft` open the case
+        // from it; `verify` and the accepted packet replay every record and rewrite it.
+        let (workflow, trust) = load_pins(pins)?;
+        let anchors = Anchors {
+            workflow,
+            trust,
+            expect_head: expect_head(expect)?,
+        };
+        let replay = match required {
+            None => replay_file_with_snapshot(path, anchors).map(|(replay, _)| replay),
+            Some(_) => replay_file_rebuilding_snapshot(path, anchors),
+        };
+        return replay.map_err(store_failure);
     }
     read_case_each(location, pins, expect, |_| Ok(()))
 }
