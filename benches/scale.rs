@@ -6,7 +6,7 @@
 //! `cargo bench --bench scale` runs 100,000 findings; `AUTHORITY_LANE_SCALE=100000,1000000`
 //! sets the sizes (the 1M run takes minutes and ~600 MiB of disk; it is a benchmark, not a
 //! test). Medians of `AUTHORITY_LANE_SCALE_RUNS` (default 3) runs per command; the stream
-//! `apply` runs once per size. Peak RSS is read with GNU `time -f %M` when `/usr/bin/time`
+//! `apply` runs once per size; `AUTHORITY_LANE_SCALE_KEEP=1` keeps each case's directory. Peak RSS is read with GNU `time -f %M` when `/usr/bin/time`
 //! exists.
 
 use authority_lane::approval::{Accept, Decision, Review};
@@ -196,7 +196,11 @@ fn main() {
     let cast = Cast::fixed();
     for n in sizes {
         let dir = tempfile::tempdir().expect("temp dir");
-        let d = dir.path();
+        // `AUTHORITY_LANE_SCALE_KEEP=1`: keep the case directory (for profiling), named below.
+        let d = &match std::env::var_os("AUTHORITY_LANE_SCALE_KEEP") {
+            Some(_) => dir.keep(),
+            None => dir.path().to_owned(),
+        };
         setup(d, n, &cast);
         let journal = d.join("case.jsonl");
         let (j, t) = (journal.to_str().unwrap(), d.join("trust.json"));
@@ -220,7 +224,8 @@ fn main() {
         let bytes = std::fs::metadata(&journal).unwrap().len();
         let floor_secs = median((0..runs).map(|_| floor(&journal)).collect());
         println!(
-            "\n{n} findings: journal {:.1} MiB; floor (parse + SHA-256 of every line) {floor_secs:.3} s",
+            "\n{n} findings ({}): journal {:.1} MiB; floor (parse + SHA-256 of every line) {floor_secs:.3} s",
+            d.display(),
             bytes as f64 / (1 << 20) as f64
         );
         println!("| command | median s | × floor | peak RSS MiB | output |");
