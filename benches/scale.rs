@@ -32,6 +32,10 @@ struct Run {
     secs: f64,
     rss_kib: Option<u64>,
     out_bytes: usize,
+    /// The floor, measured on the journal just before the command ran (after, for the stream
+    /// that builds it): this machine's speed drifts by half over minutes, so each run is
+    /// compared with a floor taken next to it.
+    floor: f64,
 }
 
 fn cli(args: &[&str], stdin: Option<&Path>) -> Run {
@@ -60,6 +64,16 @@ fn cli(args: &[&str], stdin: Option<&Path>) -> Run {
         secs,
         rss_kib,
         out_bytes: out.stdout.len(),
+        floor: f64::NAN,
+    }
+}
+
+/// [`cli`] on a case, with the floor of its journal measured just before.
+fn timed(journal: &Path, args: &[&str], stdin: Option<&Path>) -> Run {
+    let floor = floor(journal);
+    Run {
+        floor,
+        ..cli(args, stdin)
     }
 }
 
@@ -220,23 +234,25 @@ fn main() {
             ],
             None,
         );
-        let stream = cli(&["apply", "--journal", j], Some(&d.join("findings.jsonl")));
+        let mut stream = cli(&["apply", "--journal", j], Some(&d.join("findings.jsonl")));
+        stream.floor = floor(&journal);
         let bytes = std::fs::metadata(&journal).unwrap().len();
         let floor_secs = median((0..runs).map(|_| floor(&journal)).collect());
         println!(
-            "\n{n} findings ({}): journal {:.1} MiB; floor (parse + SHA-256 of every line) {floor_secs:.3} s",
+            "\n{n} findings ({}): journal {:.1} MiB; floor (parse + SHA-256 of every line) {floor_secs:.3} s (each ratio below is the median of each run against a floor measured just before it)",
             d.display(),
             bytes as f64 / (1 << 20) as f64
         );
-        println!("| command | median s | × floor | peak RSS MiB | output |");
-        println!("|---|---|---|---|---|");
+        println!("| command | median s | median floor s | × floor | peak RSS MiB | output |");
+        println!("|---|---|---|---|---|---|");
         let row = |name: &str, r: &[Run]| {
             let secs = median(r.iter().map(|x| x.secs).collect());
+            let floor = median(r.iter().map(|x| x.floor).collect());
+            let ratio = median(r.iter().map(|x| x.secs / x.floor).collect());
             let rss = r.iter().filter_map(|x| x.rss_kib).max();
             let rss = rss.map_or_else(|| "n/a".into(), |k| format!("{:.0}", k as f64 / 1024.0));
             println!(
-                "| {name} | {secs:.3} | {:.2}x | {rss} | {} B |",
-                secs / floor_secs,
+                "| {name} | {secs:.3} | {floor:.3} | {ratio:.2}x | {rss} | {} B |",
                 r[0].out_bytes
             );
         };
@@ -264,7 +280,7 @@ fn main() {
             ),
         ];
         for (name, args) in &commands {
-            let r: Vec<Run> = (0..runs).map(|_| cli(args, None)).collect();
+            let r: Vec<Run> = (0..runs).map(|_| timed(&journal, args, None)).collect();
             row(name, &r);
         }
         // The commands of a live case, with the snapshot `apply`, `status` and `packet
@@ -299,7 +315,7 @@ fn main() {
                         if !with {
                             let _ = std::fs::remove_file(&snapshot);
                         }
-                        cli(args, None)
+                        timed(&journal, args, None)
                     })
                     .collect();
                 row(&format!("{name}, {mode}"), &r);
@@ -310,12 +326,16 @@ fn main() {
                 if !with {
                     let _ = std::fs::remove_file(&snapshot);
                 }
-                one.push(cli(&["apply", "--journal", j], Some(&d.join("one.jsonl"))));
+                one.push(timed(
+                    &journal,
+                    &["apply", "--journal", j],
+                    Some(&d.join("one.jsonl")),
+                ));
                 let path = decision(d, j, &cast, "lee.park", false);
                 if !with {
                     let _ = std::fs::remove_file(&snapshot);
                 }
-                review.push(cli(&["apply", "--journal", j], Some(&path)));
+                review.push(timed(&journal, &["apply", "--journal", j], Some(&path)));
             }
             row(&format!("one more apply (one finding), {mode}"), &one);
             row(&format!("a review, {mode}"), &review);
@@ -326,7 +346,7 @@ fn main() {
         let accept = decision(d, j, &cast, "", true);
         row(
             "accept, snapshot",
-            &[cli(&["apply", "--journal", j], Some(&accept))],
+            &[timed(&journal, &["apply", "--journal", j], Some(&accept))],
         );
     }
 }

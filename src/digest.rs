@@ -65,7 +65,16 @@ pub enum CanonicalError {
 impl Digest {
     /// SHA-256 of raw bytes.
     pub fn of_bytes(bytes: &[u8]) -> Self {
-        Digest(format!("sha256:{}", hex::encode(Sha256::digest(bytes))))
+        Self::of_hash(Sha256::digest(bytes).into())
+    }
+
+    /// `sha256:` and the lowercase hex of `hash` (without `hex::encode`'s char-by-char
+    /// `String`: digests are made once per journal line).
+    fn of_hash(hash: [u8; 32]) -> Self {
+        let mut text = [0u8; 71];
+        text[..7].copy_from_slice(b"sha256:");
+        hex::encode_to_slice(hash, &mut text[7..]).expect("32 bytes are 64 hex digits");
+        Digest(std::str::from_utf8(&text).expect("ASCII hex").to_owned())
     }
 
     /// SHA-256 of the concatenation of `parts` (no copy is made).
@@ -74,7 +83,7 @@ impl Digest {
         for p in parts {
             h.update(p);
         }
-        Digest(format!("sha256:{}", hex::encode(h.finalize())))
+        Self::of_hash(h.finalize().into())
     }
 
     /// SHA-256 of the RFC 8785 canonical JSON form of `value` (see [`canonical_json`]: a number

@@ -67,6 +67,7 @@ mod file;
 /// The line checks, exposed for differential fuzzing. Not part of the stable API.
 #[doc(hidden)]
 pub mod fuzzing;
+mod lean;
 mod line;
 mod memory;
 #[cfg(feature = "postgres")]

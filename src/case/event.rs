@@ -72,7 +72,10 @@ impl Event {
 /// replay reads back (`event.schema.json`). A finding mirrors its command; a decision keeps the
 /// raw token (so replay re-verifies it) plus its kind, issuer and digest for readers. `clock`
 /// is the store's supplied-clock mark.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+// Deserialised through a flat struct (`FlatEvent`) rather than serde's internally tagged enum,
+// which buffers every event into an intermediate tree before choosing the variant: replay reads
+// one event per journal record. (A `//` comment: doc comments become the schema's description.)
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventRecord {
     /// A finding.
@@ -105,6 +108,80 @@ pub enum EventRecord {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         clock: Option<ClockMark>,
     },
+}
+
+/// An event's `type`.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventType {
+    Finding,
+    Decision,
+}
+
+/// Every member either kind of event may hold; [`EventRecord`]'s `Deserialize` checks that an
+/// event holds exactly its kind's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlatEvent {
+    #[serde(rename = "type")]
+    event_type: EventType,
+    #[serde(deserialize_with = "crate::time::de_at")]
+    at: DateTime<Utc>,
+    agent: Option<Agent>,
+    finding: Option<FindingInput>,
+    kind: Option<DecisionKind>,
+    issuer: Option<PrincipalId>,
+    token_digest: Option<Digest>,
+    token: Option<String>,
+    clock: Option<ClockMark>,
+}
+
+impl<'de> Deserialize<'de> for EventRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let f = FlatEvent::deserialize(d)?;
+        let (name, decision_only) = match f.event_type {
+            EventType::Finding => ("finding", true),
+            EventType::Decision => ("decision", false),
+        };
+        let stray = if decision_only {
+            [
+                ("kind", f.kind.is_some()),
+                ("issuer", f.issuer.is_some()),
+                ("token_digest", f.token_digest.is_some()),
+                ("token", f.token.is_some()),
+            ]
+        } else {
+            [
+                ("agent", f.agent.is_some()),
+                ("finding", f.finding.is_some()),
+                ("", false),
+                ("", false),
+            ]
+        };
+        if let Some((field, _)) = stray.iter().find(|(_, present)| *present) {
+            return Err(D::Error::custom(format_args!(
+                "unknown field `{field}` in a {name} event"
+            )));
+        }
+        let missing = |field: &'static str| D::Error::missing_field(field);
+        Ok(match f.event_type {
+            EventType::Finding => EventRecord::Finding {
+                at: f.at,
+                agent: f.agent.ok_or_else(|| missing("agent"))?,
+                finding: f.finding.ok_or_else(|| missing("finding"))?,
+                clock: f.clock,
+            },
+            EventType::Decision => EventRecord::Decision {
+                at: f.at,
+                kind: f.kind.ok_or_else(|| missing("kind"))?,
+                issuer: f.issuer.ok_or_else(|| missing("issuer"))?,
+                token_digest: f.token_digest.ok_or_else(|| missing("token_digest"))?,
+                token: f.token.ok_or_else(|| missing("token"))?,
+                clock: f.clock,
+            },
+        })
+    }
 }
 
 impl Event {

@@ -94,8 +94,8 @@ pub struct RawRecord<'a> {
 /// A line that passed every check except the chain link.
 pub(super) struct Checked<'a> {
     pub(super) raw: RawRecord<'a>,
-    /// The event, parsed.
-    pub(super) event: Value,
+    /// The event, parsed, when the check parsed it (the lean path does not).
+    pub(super) event: Option<Value>,
 }
 
 impl Checked<'_> {
@@ -104,7 +104,10 @@ impl Checked<'_> {
             seq: self.raw.seq,
             at: self.raw.at,
             prev: self.raw.prev,
-            event: self.event,
+            event: self.event.unwrap_or_else(|| {
+                serde_json::from_str(&self.raw.event)
+                    .expect("a checked line's event is a JSON object")
+            }),
             hash: self.raw.hash,
         }
     }
@@ -113,7 +116,7 @@ impl Checked<'_> {
 /// Checks one complete line (without its `\n`) on its own: the fast path when it applies, else
 /// the reference path.
 pub(super) fn check_line(bytes: &[u8]) -> Result<Checked<'_>, TamperReason> {
-    match check_fast(bytes) {
+    match super::lean::check_lean(bytes).or_else(|| check_fast(bytes)) {
         Some(checked) => Ok(checked),
         None => check_full(bytes),
     }
@@ -200,7 +203,7 @@ pub(super) fn check_full(bytes: &[u8]) -> Result<Checked<'static>, TamperReason>
             event: Cow::Owned(text),
             hash: stored,
         },
-        event,
+        event: Some(event),
     })
 }
 
@@ -316,6 +319,6 @@ pub(super) fn check_fast(bytes: &[u8]) -> Option<Checked<'_>> {
             event: Cow::Borrowed(text),
             hash: stored,
         },
-        event,
+        event: Some(event),
     })
 }

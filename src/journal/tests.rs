@@ -1332,6 +1332,8 @@ fn reseal_variants(line: &[u8]) -> Vec<Vec<u8>> {
 struct Tally {
     lines: usize,
     fast_accepted: usize,
+    /// Unmodified lines the lean path accepted on its own.
+    lean_accepted: usize,
     refused: usize,
     accepted_mutants: usize,
 }
@@ -1362,6 +1364,7 @@ fn fast_and_reference_checks_agree_on_mutated_lines() {
     eprintln!("{tally:?}");
     assert!(tally.lines > 500, "{tally:?}");
     assert!(tally.fast_accepted > tally.lines / 4, "{tally:?}");
+    assert!(tally.lean_accepted > tally.lines / 4, "{tally:?}");
     assert!(tally.refused > 5 * tally.lines, "{tally:?}");
 }
 
@@ -1379,6 +1382,9 @@ fn check_mutants(m: &MemoryJournal, bytes: &[u8], mutations: &[Mutation], tally:
             serde_json::from_str::<Value>(&raw.event).unwrap(),
             rec.event
         );
+        if super::lean::check_lean(line).is_some() {
+            tally.lean_accepted += 1;
+        }
         let v: Value = serde_json::from_slice(line).unwrap();
         if compact_is_canonical(&v) {
             assert!(
