@@ -98,9 +98,29 @@ pub struct Evidence {
     tree: CompactRange,
     trails: BTreeMap<FactKey, FactTrail>,
     last: Option<LineageEntry>,
+    /// The Merkle nodes the last finding added (see [`Evidence::last_nodes`]).
+    nodes: LastNodes,
+}
+
+/// The nodes the last push added: scratch for the lineage index, not part of the evidence (two
+/// evidences with the same findings are equal whatever it holds, and a snapshot does not keep
+/// it).
+#[derive(Debug, Clone, Default)]
+struct LastNodes(Vec<crate::lineage::merkle::Hash>);
+
+impl PartialEq for LastNodes {
+    fn eq(&self, _: &LastNodes) -> bool {
+        true
+    }
 }
 
 impl Evidence {
+    /// The Merkle nodes the last finding added: its leaf hash, then each subtree root it
+    /// completed, smallest first (empty before the first finding, and after a snapshot loads).
+    pub fn last_nodes(&self) -> &[crate::lineage::merkle::Hash] {
+        &self.nodes.0
+    }
+
     /// Adds a finding (its value already typed against `def`) as the next lineage entry.
     pub fn record(&mut self, def: &FactDef, finding: Finding) {
         let before = self.resolved.get(&finding.fact).map(|r| r.value.clone());
@@ -127,12 +147,19 @@ impl Evidence {
             index: self.tree.count(),
             finding,
         };
-        self.tree.push(entry.leaf());
+        let nodes = &mut self.nodes.0;
+        nodes.clear();
+        self.tree.push_logging(entry.leaf(), |n| nodes.push(*n));
         self.trails
             .entry(entry.finding.fact.clone())
             .or_default()
             .record(entry.clone(), before.as_ref(), &after);
         self.last = Some(entry);
+    }
+
+    /// The lineage's Merkle root (RFC 9162 Merkle Tree Hash of the leaves so far).
+    pub fn root(&self) -> crate::lineage::merkle::Hash {
+        self.tree.root()
     }
 
     /// How many findings the case has.
@@ -246,6 +273,7 @@ impl Evidence {
             tree,
             trails,
             last,
+            nodes: LastNodes::default(),
         })
     }
 }

@@ -82,7 +82,7 @@ pub use line::RawRecord;
 pub use memory::MemoryJournal;
 #[cfg(feature = "postgres")]
 pub use postgres::PgBackend;
-pub use read::{Scan, first_record, scan, scan_after, scan_resuming, verify_records};
+pub use read::{Scan, first_record, record_at, scan, scan_after, scan_resuming, verify_records};
 
 use crate::digest::Digest;
 use chrono::{DateTime, Utc};

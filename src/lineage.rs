@@ -16,6 +16,7 @@
 //! The case keeps no finding beyond the decisive ones: its memory is the state, not the
 //! history.
 
+pub mod index;
 pub mod merkle;
 
 use crate::digest::Digest;

@@ -22,6 +22,8 @@ use crate::digest::Digest;
 use crate::journal::{
     self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, Record, TornTail,
 };
+use crate::lineage::index::{IndexWriter, index_path};
+use crate::lineage::merkle::Hash;
 use crate::packet::{JournalRef, RecommendationPacket};
 use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
@@ -33,8 +35,8 @@ mod snapshot;
 use replay::open_genesis;
 pub use replay::{Anchors, Replay, replay, replay_file, replay_reader, replay_reader_each};
 pub use snapshot::{
-    Opened, SNAPSHOT_FORMAT, UnusedSnapshot, replay_file_rebuilding_snapshot,
-    replay_file_with_snapshot, snapshot_path,
+    Opened, SNAPSHOT_FORMAT, UnusedSnapshot, replay_file_rebuilding_index,
+    replay_file_rebuilding_snapshot, replay_file_with_snapshot, snapshot_path,
 };
 
 /// Why a case could not be stored or restored.
@@ -173,6 +175,11 @@ pub struct CaseStore<B: Backend> {
     clock: Clock,
     /// Records so far whose time of record was supplied (a snapshot keeps the count).
     supplied_clock: u64,
+    /// The lineage index this writer extends as it appends findings, with where the journal's
+    /// content ends (file journals opened by [`init`](CaseStore::init) or
+    /// [`resume`](CaseStore::resume); dropped, to be rebuilt by `verify`, as soon as it could
+    /// fall out of step: another writer's records, a failed append).
+    index: Option<(IndexWriter, u64)>,
     /// A failed append left the in-memory case ahead of the journal and the rebuild failed
     /// too: rebuild before deciding anything else.
     stale: bool,
@@ -222,7 +229,11 @@ impl CaseStore<FileBackend> {
         token: &str,
         clock: Clock,
     ) -> Result<Self, StoreError> {
-        CaseStore::create(FileBackend::new(path), workflow, trust, token, clock)
+        let mut store = CaseStore::create(FileBackend::new(path), workflow, trust, token, clock)?;
+        store.index = IndexWriter::create(&index_path(path))
+            .ok()
+            .zip(store.backend.content_len());
+        Ok(store)
     }
 
     /// Opens an existing journal file as a writer (waiting at most `lock_timeout` for the lock,
@@ -263,16 +274,23 @@ impl CaseStore<FileBackend> {
             trust,
             expect_head: None,
         };
-        let unused = match snapshot::load(path, &anchors) {
+        let (mut store, opened) = match snapshot::load(path, &anchors) {
             Ok((replay, _)) => {
                 let seq = replay.head.seq;
                 let store = CaseStore::from_replay(replay, backend, clock);
-                return Ok((store, torn, Opened::Snapshot { seq }));
+                (store, Opened::Snapshot { seq })
             }
-            Err(unused) => unused,
+            Err(unused) => (
+                CaseStore::new(backend, anchors, clock)?,
+                Opened::Replayed { unused },
+            ),
         };
-        let store = CaseStore::new(backend, anchors, clock)?;
-        Ok((store, torn, Opened::Replayed { unused }))
+        let leaves = store.case.evidence().count();
+        store.index = IndexWriter::extend(&index_path(path), leaves)
+            .ok()
+            .flatten()
+            .zip(store.backend.content_len());
+        Ok((store, torn, opened))
     }
 
     /// Writes the snapshot of the case at this writer's head beside the journal
@@ -334,6 +352,7 @@ impl<B: Backend> CaseStore<B> {
             head,
             clock,
             supplied_clock: u64::from(supplied),
+            index: None,
             stale: false,
         })
     }
@@ -353,6 +372,7 @@ impl<B: Backend> CaseStore<B> {
             backend,
             clock,
             supplied_clock: replay.supplied_clock,
+            index: None,
             stale: false,
         }
     }
@@ -454,15 +474,25 @@ impl<B: Backend> CaseStore<B> {
         let mut entries: Vec<Entry> = Vec::new();
         let mut per_command: Vec<usize> = Vec::new();
         let mut rejected = None;
+        // For the lineage index: the Merkle nodes each finding added, and (entry position, how
+        // many nodes) per finding.
+        let mut found = Found::default();
         for (i, command) in commands.iter().enumerate() {
             match self.case.decide(command, now) {
                 Ok(events) => {
                     per_command.push(events.len());
                     for e in events {
                         entries.push(event_entry(&e, supplied)?);
+                        let before = self.case.evidence().count();
                         self.case
                             .evolve(e)
                             .expect("an event decided on this case applies to it at once");
+                        let evidence = self.case.evidence();
+                        if self.index.is_some() && evidence.count() != before {
+                            let nodes = evidence.last_nodes();
+                            found.findings.push((entries.len() - 1, nodes.len()));
+                            found.nodes.extend_from_slice(nodes);
+                        }
                     }
                 }
                 Err(r) => {
@@ -485,6 +515,7 @@ impl<B: Backend> CaseStore<B> {
         if supplied {
             self.supplied_clock += batch.records().len() as u64;
         }
+        self.index_batch(&batch, &found);
         let mut accepted = Vec::with_capacity(per_command.len());
         let mut next = batch.into_records().into_iter();
         for n in per_command {
@@ -530,6 +561,8 @@ impl<B: Backend> CaseStore<B> {
         })?;
         if let Some((seq, head)) = scan.head {
             self.head = JournalRef { seq, head };
+            // Another writer's records: where they sit is not tracked here.
+            self.index = None;
         }
         Ok(scan.records)
     }
@@ -547,9 +580,40 @@ impl<B: Backend> CaseStore<B> {
         self.case = replay.case;
         self.head = replay.head;
         self.supplied_clock = replay.supplied_clock;
+        self.index = None;
         self.stale = false;
         Ok(())
     }
+
+    /// Extends the lineage index with the findings of a batch just appended; on any failure the
+    /// index is dropped (it is then out of step, and rebuilt by the next `verify`).
+    fn index_batch(&mut self, batch: &journal::Batch, found: &Found) {
+        let Some((writer, end)) = &mut self.index else {
+            return;
+        };
+        let mut starts = Vec::with_capacity(batch.records().len());
+        for (_, line) in batch.lines() {
+            starts.push(*end);
+            *end += line.len() as u64 + 1;
+        }
+        let mut nodes = found.nodes.as_slice();
+        let written = found.findings.iter().all(|&(i, n)| {
+            let (these, rest) = nodes.split_at(n);
+            nodes = rest;
+            writer.push(these, starts[i]).is_ok()
+        }) && writer.flush().is_ok();
+        if !written {
+            self.index = None;
+        }
+    }
+}
+
+/// The findings of a batch being decided, for the lineage index.
+#[derive(Default)]
+struct Found {
+    /// Per finding: its entry's position in the batch, and how many of `nodes` are its.
+    findings: Vec<(usize, usize)>,
+    nodes: Vec<Hash>,
 }
 
 /// The time of record for the next records after one recorded at `last`, and whether it was

@@ -484,6 +484,12 @@ impl FileBackend {
         let j = self.journal.as_ref()?;
         Some((j.tip.head()?, j.len - j.head_line.len() as u64))
     }
+
+    /// Bytes of verified content as this writer last saw them (`None` until the journal is
+    /// opened or created).
+    pub(crate) fn content_len(&self) -> Option<u64> {
+        self.journal.as_ref().map(|j| j.len)
+    }
 }
 
 impl Backend for FileBackend {

@@ -305,6 +305,7 @@ pub(super) fn check_lean(bytes: &[u8]) -> Option<Checked<'_>> {
             prev,
             event: Cow::Borrowed(text),
             hash: stored,
+            offset: 0,
         },
         event: None,
     })

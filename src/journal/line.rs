@@ -89,6 +89,9 @@ pub struct RawRecord<'a> {
     pub event: Cow<'a, str>,
     /// The record's hash.
     pub hash: Digest,
+    /// Where the record's line starts in the stream a scan read it from (0 for a line checked
+    /// on its own).
+    pub offset: u64,
 }
 
 /// A line that passed every check except the chain link.
@@ -202,6 +205,7 @@ pub(super) fn check_full(bytes: &[u8]) -> Result<Checked<'static>, TamperReason>
             prev,
             event: Cow::Owned(text),
             hash: stored,
+            offset: 0,
         },
         event: Some(event),
     })
@@ -318,6 +322,7 @@ pub(super) fn check_fast(bytes: &[u8]) -> Option<Checked<'_>> {
             prev,
             event: Cow::Borrowed(text),
             hash: stored,
+            offset: 0,
         },
         event: Some(event),
     })

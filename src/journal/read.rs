@@ -170,6 +170,18 @@ pub fn first_record<R: BufRead>(mut reader: R) -> Result<Record, JournalError> {
     Ok(Chain::new().accept(1, body)?.into_record())
 }
 
+/// Reads and verifies one complete line on its own (canonical form and hash; no chain link):
+/// the record a reader that starts at a line's offset finds there.
+pub fn record_at<R: BufRead>(mut reader: R) -> Result<Record, JournalError> {
+    let mut line = Vec::new();
+    reader
+        .read_until(b'\n', &mut line)
+        .map_err(|source| JournalError::Io { path: None, source })?;
+    let body = line.strip_suffix(b"\n").ok_or(JournalError::Empty)?;
+    let checked = check_line(body).map_err(|reason| JournalError::Tampered { line: 0, reason })?;
+    Ok(checked.into_record())
+}
+
 /// Like [`scan_after`], for a reader that starts at the line of record `at` itself (where a
 /// snapshot says that line is): the line must be complete, verify, and be record `at.seq`
 /// with hash `at.head`, else [`JournalError::Tampered`]; the lines after it continue the
@@ -280,7 +292,9 @@ pub(super) fn scan_from<R: BufRead, E: From<JournalError>>(
                     unterminated: false,
                 }),
                 LastLine::Complete => {
-                    each(chain.accept(line, &buf)?)?;
+                    let mut checked = chain.accept(line, &buf)?;
+                    checked.raw.offset = offset + len;
+                    each(checked)?;
                     Ok(Tail {
                         len: len + n as u64,
                         last_line: buf,
@@ -290,7 +304,9 @@ pub(super) fn scan_from<R: BufRead, E: From<JournalError>>(
                 }
             };
         };
-        each(chain.accept(line, body)?)?;
+        let mut checked = chain.accept(line, body)?;
+        checked.raw.offset = offset + len;
+        each(checked)?;
         len += n as u64;
         // Keep the line (an O(1) swap); `buf` is cleared before it is reused.
         std::mem::swap(&mut last_line, &mut buf);

@@ -49,12 +49,21 @@ impl CompactRange {
 
     /// Appends a leaf hash.
     pub fn push(&mut self, leaf: Hash) {
+        self.push_logging(leaf, |_| {});
+    }
+
+    /// Appends a leaf hash, handing `node` the leaf and then each subtree root the push
+    /// completes, smallest first: over all pushes, every node of the tree in post-order (what
+    /// the lineage index stores).
+    pub(crate) fn push_logging(&mut self, leaf: Hash, mut node: impl FnMut(&Hash)) {
+        node(&leaf);
         let mut merged = leaf;
         // Each trailing one bit of `count` is a subtree of the size the new one reaches.
         let mut carry = self.count;
         while carry & 1 == 1 {
             let left = self.roots.pop().expect("a set bit has its subtree");
             merged = node_hash(&left, &merged);
+            node(&merged);
             carry >>= 1;
         }
         self.roots.push(merged);

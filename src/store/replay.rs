@@ -8,6 +8,7 @@ use crate::approval::Trust;
 use crate::case::{Case, GenesisRecord};
 use crate::digest::Digest;
 use crate::journal::{self, JournalError, RawRecord, Record, TornTail};
+use crate::lineage::index;
 use crate::packet::{JournalRef, RecommendationPacket};
 use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
@@ -226,16 +227,17 @@ pub fn replay_reader<R: std::io::BufRead>(
 pub fn replay_reader_each<R: std::io::BufRead>(
     reader: R,
     anchors: Anchors,
-    each: impl FnMut(&Case) -> Result<(), StoreError>,
+    mut each: impl FnMut(&Case) -> Result<(), StoreError>,
 ) -> Result<Replay, StoreError> {
-    replay_scan(reader, anchors, each).map(|(replay, _)| replay)
+    replay_scan(reader, anchors, |case, _| each(case)).map(|(replay, _)| replay)
 }
 
-/// [`replay_reader_each`], also giving where the last record's line starts in the stream.
+/// [`replay_reader_each`], also handing `each` where each record's line starts and giving
+/// where the last one starts.
 fn replay_scan<R: std::io::BufRead>(
     reader: R,
     anchors: Anchors,
-    mut each: impl FnMut(&Case) -> Result<(), StoreError>,
+    mut each: impl FnMut(&Case, u64) -> Result<(), StoreError>,
 ) -> Result<(Replay, u64), StoreError> {
     let Anchors {
         workflow,
@@ -259,7 +261,7 @@ fn replay_scan<R: std::io::BufRead>(
         }
         replayer.feed(raw.seq, raw.at, EventSource::Text(&raw.event))?;
         match &replayer.case {
-            Some(case) => each(case),
+            Some(case) => each(case, raw.offset),
             None => Ok(()),
         }
     })?;
@@ -296,10 +298,14 @@ pub fn replay_file(path: &Path, anchors: Anchors) -> Result<Replay, StoreError> 
     replay_reader(std::io::BufReader::with_capacity(1 << 20, file), anchors)
 }
 
-/// [`replay_file`], also giving where the case stands in the file (for its snapshot).
+/// [`replay_file`], also giving where the case stands in the file (for its snapshot), and with
+/// `with_index`, writing the lineage index beside the journal as the findings replay
+/// (best-effort: a temporary file renamed over the old index once the whole journal has
+/// replayed).
 pub(super) fn replay_file_at(
     path: &Path,
     anchors: Anchors,
+    with_index: bool,
 ) -> Result<(Replay, super::snapshot::Position), StoreError> {
     let file = std::fs::File::open(path).map_err(|source| {
         StoreError::Journal(JournalError::Io {
@@ -308,7 +314,35 @@ pub(super) fn replay_file_at(
         })
     })?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let (replay, offset) = replay_scan(reader, anchors, |_| Ok(()))?;
+    let index = index::index_path(path);
+    let mut tmp = index.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let mut writer = if with_index {
+        index::IndexWriter::create(&tmp).ok()
+    } else {
+        None
+    };
+    let (mut seen, mut failed) = (0u64, false);
+    let replayed = replay_scan(reader, anchors, |case, offset| {
+        let evidence = case.evidence();
+        if evidence.count() != seen {
+            seen = evidence.count();
+            if let Some(w) = &mut writer {
+                failed |= w.push(evidence.last_nodes(), offset).is_err();
+            }
+        }
+        Ok(())
+    });
+    let kept = with_index
+        && !failed
+        && replayed.is_ok()
+        && writer.as_mut().is_some_and(|w| w.flush().is_ok())
+        && std::fs::rename(&tmp, &index).is_ok();
+    if with_index && !kept {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    let (replay, offset) = replayed?;
     let position = super::snapshot::Position {
         head: replay.head.clone(),
         offset,

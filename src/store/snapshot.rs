@@ -234,7 +234,21 @@ pub fn replay_file_rebuilding_snapshot(
     journal: &Path,
     anchors: Anchors,
 ) -> Result<Replay, StoreError> {
-    let (replay, position) = super::replay::replay_file_at(journal, anchors)?;
+    rebuild(journal, anchors, false)
+}
+
+/// [`replay_file_rebuilding_snapshot`], also rebuilding the lineage index beside the journal
+/// ([`crate::lineage::index`]) from the replayed findings: what `lineage --proof` does when
+/// the index cannot give a proof (`apply` extends an index it finds in step, from `init` on).
+pub fn replay_file_rebuilding_index(
+    journal: &Path,
+    anchors: Anchors,
+) -> Result<Replay, StoreError> {
+    rebuild(journal, anchors, true)
+}
+
+fn rebuild(journal: &Path, anchors: Anchors, index: bool) -> Result<Replay, StoreError> {
+    let (replay, position) = super::replay::replay_file_at(journal, anchors, index)?;
     let _ = save(journal, &replay.case, &position);
     Ok(replay)
 }

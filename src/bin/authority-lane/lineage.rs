@@ -4,6 +4,7 @@
 //! 32-byte leaf hashes).
 
 use crate::*;
+use authority_lane::lineage::index::prove;
 use authority_lane::lineage::merkle::{self, Hash};
 use authority_lane::lineage::{LineageEntry, digest_of};
 use authority_lane::packet::ViewFinding;
@@ -19,6 +20,12 @@ pub(crate) fn lineage(
     proof: Option<u64>,
 ) -> Result<(), Failure> {
     let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
+    if let Some(index) = proof
+        && let Place::File(path) = location.place()?
+        && let Some(done) = proof_from_index(path, pins, &channel_id, index)?
+    {
+        return done;
+    }
     let mut channel: Option<ChannelDef> = None;
     let mut seen = 0u64;
     let mut out = String::new();
@@ -72,13 +79,7 @@ pub(crate) fn lineage(
     };
     let count = replay.case.evidence().count();
     let Some(entry) = wanted else {
-        return Err(Failure::input(
-            "usage",
-            format!(
-                "--proof {index}: the case has {count} findings (indexes 0 to {})",
-                count.saturating_sub(1)
-            ),
-        ));
+        return Err(out_of_range(index, count));
     };
     let ch = channel.as_ref().expect("the channel was found on record 0");
     let path = merkle::inclusion_proof(index as usize, &leaves)
@@ -103,6 +104,59 @@ pub(crate) fn lineage(
         leaf: digest_of(&entry.leaf()),
         path: path.iter().map(digest_of).collect(),
     })
+}
+
+fn out_of_range(index: u64, count: u64) -> Failure {
+    Failure::input(
+        "usage",
+        format!(
+            "--proof {index}: the case has {count} findings (indexes 0 to {})",
+            count.saturating_sub(1)
+        ),
+    )
+}
+
+/// A proof from the lineage index beside a file journal, on the case opened from its snapshot
+/// (or replayed, which rewrites both): O(log n) reads. `None` when the index cannot give one
+/// that verifies against the case's root (the caller replays the journal then).
+fn proof_from_index(
+    journal: &Path,
+    pins: &Pins,
+    channel_id: &ChannelId,
+    index: u64,
+) -> Result<Option<Result<(), Failure>>, Failure> {
+    let (workflow, trust) = load_pins(pins)?;
+    let anchors = Anchors {
+        workflow,
+        trust,
+        expect_head: None,
+    };
+    let (replay, _) = replay_file_with_snapshot(journal, anchors.clone()).map_err(store_failure)?;
+    let count = replay.case.evidence().count();
+    if index >= count {
+        return Err(out_of_range(index, count));
+    }
+    let (replay, proved) = match prove(journal, &replay.case, index) {
+        Some(proved) => (replay, proved),
+        None => {
+            // Missing or out of step: one full replay rebuilds it (and the snapshot).
+            let replay = replay_file_rebuilding_index(journal, anchors).map_err(store_failure)?;
+            match prove(journal, &replay.case, index) {
+                Some(proved) => (replay, proved),
+                None => return Ok(None),
+            }
+        }
+    };
+    let (case, (entry, path)) = (&replay.case, proved);
+    let channel = find_channel(case, channel_id)?;
+    Ok(Some(print_json(&crate::output::ProofOutput {
+        index,
+        count,
+        root: digest_of(&case.evidence().root()),
+        entry: ViewFinding::of(&entry, &channel),
+        leaf: digest_of(&entry.leaf()),
+        path: path.iter().map(digest_of).collect(),
+    })))
 }
 
 /// The workflow's channel `id`, or the `usage` failure naming the channels it defines.

@@ -24,8 +24,8 @@ use authority_lane::journal::{Backend, MemoryJournal};
 use authority_lane::packet::JournalRef;
 use authority_lane::render;
 use authority_lane::store::{
-    Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file_rebuilding_snapshot,
-    replay_file_with_snapshot, replay_reader_each,
+    Anchors, CaseStore, Clock, JournalStatus, Replay, StoreError, replay_file_rebuilding_index,
+    replay_file_rebuilding_snapshot, replay_file_with_snapshot, replay_reader_each,
 };
 use authority_lane::workflow::{FactsInput, Workflow};
 use chrono::Utc;
