@@ -28,8 +28,13 @@ pub(crate) const CLOSED_STDOUT: &str = "closed_stdout";
 /// Writes `text` to standard output. A closed pipe ends the program quietly (exit 141); any
 /// other write error is `io`.
 pub(crate) fn emit(text: &str) -> Result<(), Failure> {
+    emit_bytes(text.as_bytes())
+}
+
+/// [`emit`] for bytes (UTF-8 JSON a caller built in a buffer).
+pub(crate) fn emit_bytes(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
+    out.write_all(bytes)
         .and_then(|()| out.flush())
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -28,7 +28,7 @@ pub(crate) fn lineage(
     }
     let mut channel: Option<ChannelDef> = None;
     let mut seen = 0u64;
-    let mut out = String::new();
+    let mut out: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
     let mut leaves: Vec<Hash> = Vec::new();
     let mut wanted: Option<LineageEntry> = None;
     let mut emitted: Result<(), Failure> = Ok(());
@@ -57,12 +57,11 @@ pub(crate) fn lineage(
                 }
             }
             None => {
-                let view = serde_json::to_string(&ViewFinding::of(entry, ch))
+                ViewFinding::write_json(entry, ch, &mut out)
                     .map_err(|e| StoreError::Encode(e.to_string()))?;
-                out.push_str(&view);
-                out.push('\n');
+                out.push(b'\n');
                 if out.len() >= CHUNK {
-                    if let Err(f) = emit(&out) {
+                    if let Err(f) = emit_bytes(&out) {
                         emitted = Err(f);
                         return Err(StoreError::Encode("output closed".into()));
                     }
@@ -75,7 +74,7 @@ pub(crate) fn lineage(
     emitted?;
     let replay = replay?;
     let Some(index) = proof else {
-        return emit(&out);
+        return emit_bytes(&out);
     };
     let count = replay.case.evidence().count();
     let Some(entry) = wanted else {
