@@ -315,9 +315,7 @@ pub(super) fn replay_file_at(
     })?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let index = index::index_path(path);
-    let mut tmp = index.as_os_str().to_owned();
-    tmp.push(format!(".{}.tmp", std::process::id()));
-    let tmp = std::path::PathBuf::from(tmp);
+    let tmp = super::snapshot::temporary(&index);
     let mut writer = if with_index {
         index::IndexWriter::create(&tmp).ok()
     } else {

@@ -86,9 +86,7 @@ pub(crate) fn save(journal: &Path, case: &Case, at: &Position) -> Result<(), Sto
     };
     let body = serde_json::to_vec(&body).map_err(super::encode("snapshot"))?;
     let path = snapshot_path(journal);
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".{}.tmp", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = temporary(&path);
     let io = |source| {
         StoreError::Journal(JournalError::Io {
             path: Some(path.clone()),
@@ -104,6 +102,16 @@ pub(crate) fn save(journal: &Path, case: &Case, at: &Position) -> Result<(), Sto
         return Err(io(e));
     }
     Ok(())
+}
+
+/// A temporary name beside `path`, unique to this process and call (writers in other
+/// processes or threads may be writing the same file).
+pub(super) fn temporary(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{}-{n}.tmp", std::process::id()));
+    PathBuf::from(name)
 }
 
 /// Opens the case in `journal` from its snapshot: checks the snapshot (see the module docs),
