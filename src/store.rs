@@ -177,8 +177,8 @@ pub struct CaseStore<B: Backend> {
     supplied_clock: u64,
     /// The lineage index this writer extends as it appends findings, with where the journal's
     /// content ends (file journals opened by [`init`](CaseStore::init) or
-    /// [`resume`](CaseStore::resume); dropped, to be rebuilt by `verify`, as soon as it could
-    /// fall out of step: another writer's records, a failed append).
+    /// [`resume`](CaseStore::resume); dropped as soon as it could fall out of step — another
+    /// writer's records, a failed append — to be rebuilt by the next `lineage --proof`).
     index: Option<(IndexWriter, u64)>,
     /// A failed append left the in-memory case ahead of the journal and the rebuild failed
     /// too: rebuild before deciding anything else.
