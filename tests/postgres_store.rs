@@ -337,6 +337,15 @@ fn eight_writers_and_racing_decisions_lose_nothing() {
     // stale digest is refused (exit 3) and retried until the case is accepted.
     let location = db.at();
     let decider = std::thread::spawn(move || {
+        // Start once some writer has appended (beyond the 3 setup findings), so that the
+        // decisions race live writers: deciding before any writer process has started could
+        // close the case with no finding of theirs acknowledged.
+        for _ in 0..600 {
+            if status(&location)["findings"].as_u64().unwrap_or(0) > 3 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let mut acknowledged = 0;
         for _ in 0..200 {
             let s = status(&location);
