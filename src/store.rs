@@ -550,14 +550,7 @@ impl<B: Backend> CaseStore<B> {
         let supplied_clock = &mut self.supplied_clock;
         let reader = self.backend.read_from(after.seq + 1)?;
         let scan = journal::scan_after(reader, &after, |raw: RawRecord<'_>| {
-            let replayed =
-                case.replay_json(&raw.event, raw.at)
-                    .map_err(|error| StoreError::Replay {
-                        seq: raw.seq,
-                        error,
-                    })?;
-            *supplied_clock += u64::from(replayed.supplied_clock);
-            Ok::<(), StoreError>(())
+            replay_record(case, &raw, supplied_clock)
         })?;
         if let Some((seq, head)) = scan.head {
             self.head = JournalRef { seq, head };
@@ -606,6 +599,23 @@ impl<B: Backend> CaseStore<B> {
             self.index = None;
         }
     }
+}
+
+/// Replays one verified record on `case` (a catch-up after a known head), counting it in
+/// `supplied_clock` if its time of record was supplied.
+fn replay_record(
+    case: &mut Case,
+    raw: &RawRecord<'_>,
+    supplied_clock: &mut u64,
+) -> Result<(), StoreError> {
+    let replayed = case
+        .replay_json(&raw.event, raw.at)
+        .map_err(|error| StoreError::Replay {
+            seq: raw.seq,
+            error,
+        })?;
+    *supplied_clock += u64::from(replayed.supplied_clock);
+    Ok(())
 }
 
 /// The findings of a batch being decided, for the lineage index.

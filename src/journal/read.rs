@@ -161,22 +161,25 @@ pub fn scan_after<R: BufRead, E: From<JournalError>>(
 
 /// Reads and verifies only the first line of a journal: record 0 (complete, with its
 /// newline).
-pub fn first_record<R: BufRead>(mut reader: R) -> Result<Record, JournalError> {
-    let mut line = Vec::new();
-    reader
-        .read_until(b'\n', &mut line)
-        .map_err(|source| JournalError::Io { path: None, source })?;
+pub fn first_record<R: BufRead>(reader: R) -> Result<Record, JournalError> {
+    let line = one_line(reader)?;
     let body = line.strip_suffix(b"\n").ok_or(JournalError::Empty)?;
     Ok(Chain::new().accept(1, body)?.into_record())
 }
 
-/// Reads and verifies one complete line on its own (canonical form and hash; no chain link):
-/// the record a reader that starts at a line's offset finds there.
-pub fn record_at<R: BufRead>(mut reader: R) -> Result<Record, JournalError> {
+/// The next line of `reader`, with its newline if it has one.
+fn one_line<R: BufRead>(mut reader: R) -> Result<Vec<u8>, JournalError> {
     let mut line = Vec::new();
     reader
         .read_until(b'\n', &mut line)
         .map_err(|source| JournalError::Io { path: None, source })?;
+    Ok(line)
+}
+
+/// Reads and verifies one complete line on its own (canonical form and hash; no chain link):
+/// the record a reader that starts at a line's offset finds there.
+pub fn record_at<R: BufRead>(reader: R) -> Result<Record, JournalError> {
+    let line = one_line(reader)?;
     let body = line.strip_suffix(b"\n").ok_or(JournalError::Empty)?;
     let checked = check_line(body).map_err(|reason| JournalError::Tampered { line: 0, reason })?;
     Ok(checked.into_record())
@@ -193,10 +196,7 @@ pub fn scan_resuming<R: BufRead, E: From<JournalError>>(
     mut each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
 ) -> Result<Scan, E> {
     let line = at.seq + 1;
-    let mut first = Vec::new();
-    reader
-        .read_until(b'\n', &mut first)
-        .map_err(|source| JournalError::Io { path: None, source })?;
+    let first = one_line(&mut reader)?;
     let anchored = first
         .strip_suffix(b"\n")
         .and_then(|body| check_line(body).ok())

@@ -156,14 +156,7 @@ pub(crate) fn load(
     };
     let mut supplied_clock = body.supplied_clock;
     let scan = journal::scan_resuming(&mut reader, &at, |raw: RawRecord<'_>| {
-        let replayed =
-            case.replay_json(&raw.event, raw.at)
-                .map_err(|error| StoreError::Replay {
-                    seq: raw.seq,
-                    error,
-                })?;
-        supplied_clock += u64::from(replayed.supplied_clock);
-        Ok::<(), StoreError>(())
+        super::replay_record(&mut case, &raw, &mut supplied_clock)
     })
     .map_err(|e| refused(e.to_string()))?;
     let (seq, head) = scan.head.ok_or_else(|| refused("no records".into()))?;
