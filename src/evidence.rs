@@ -8,7 +8,7 @@
 
 use crate::digest::Digest;
 use crate::ids::{AgentRole, FactKey};
-use crate::lineage::merkle::CompactRange;
+use crate::lineage::merkle::{self, CompactRange};
 use crate::lineage::{FactTrail, Lineage, LineageEntry, digest_of};
 use crate::workflow::{FactDef, FactValue, Facts, Sensitivity, Workflow};
 use chrono::{DateTime, Utc};
@@ -98,18 +98,22 @@ pub struct Evidence {
     tree: CompactRange,
     trails: BTreeMap<FactKey, FactTrail>,
     last: Option<LineageEntry>,
-    /// The Merkle nodes the last finding added (see [`Evidence::last_nodes`]).
-    nodes: LastNodes,
+    /// What the last finding added (see [`Evidence::last_nodes`], [`Evidence::last_canonical`]).
+    scratch: LastPush,
 }
 
-/// The nodes the last push added: scratch for the lineage index, not part of the evidence (two
-/// evidences with the same findings are equal whatever it holds, and a snapshot does not keep
-/// it).
+/// What the last push computed — the Merkle nodes it added (for the lineage index) and the
+/// entry's RFC 8785 bytes (for `authority-lane lineage`) — kept so that readers need not compute
+/// them again. Scratch, not part of the evidence: two evidences with the same findings are equal
+/// whatever it holds, and a snapshot does not keep it.
 #[derive(Debug, Clone, Default)]
-struct LastNodes(Vec<crate::lineage::merkle::Hash>);
+struct LastPush {
+    nodes: Vec<crate::lineage::merkle::Hash>,
+    canonical: Vec<u8>,
+}
 
-impl PartialEq for LastNodes {
-    fn eq(&self, _: &LastNodes) -> bool {
+impl PartialEq for LastPush {
+    fn eq(&self, _: &LastPush) -> bool {
         true
     }
 }
@@ -118,7 +122,13 @@ impl Evidence {
     /// The Merkle nodes the last finding added: its leaf hash, then each subtree root it
     /// completed, smallest first (empty before the first finding, and after a snapshot loads).
     pub fn last_nodes(&self) -> &[crate::lineage::merkle::Hash] {
-        &self.nodes.0
+        &self.scratch.nodes
+    }
+
+    /// The RFC 8785 bytes of [`Evidence::last`], the preimage of its leaf hash (empty before the
+    /// first finding, and after a snapshot loads, until the next finding).
+    pub fn last_canonical(&self) -> &[u8] {
+        &self.scratch.canonical
     }
 
     /// Adds a finding (its value already typed against `def`) as the next lineage entry.
@@ -147,13 +157,20 @@ impl Evidence {
             index: self.tree.count(),
             finding,
         };
-        let nodes = &mut self.nodes.0;
+        let LastPush { nodes, canonical } = &mut self.scratch;
+        canonical.clear();
+        entry.canonical_into(canonical);
         nodes.clear();
-        self.tree.push_logging(entry.leaf(), |n| nodes.push(*n));
-        self.trails
-            .entry(entry.finding.fact.clone())
-            .or_default()
-            .record(entry.clone(), before.as_ref(), &after);
+        self.tree
+            .push_logging(merkle::leaf_hash(canonical), |n| nodes.push(*n));
+        match self.trails.get_mut(&entry.finding.fact) {
+            Some(trail) => trail.record(&entry, before.as_ref(), &after),
+            None => self
+                .trails
+                .entry(entry.finding.fact.clone())
+                .or_default()
+                .record(&entry, before.as_ref(), &after),
+        }
         self.last = Some(entry);
     }
 
@@ -273,7 +290,7 @@ impl Evidence {
             tree,
             trails,
             last,
-            nodes: LastNodes::default(),
+            scratch: LastPush::default(),
         })
     }
 }

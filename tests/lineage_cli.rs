@@ -51,8 +51,10 @@ fn every_proof_verifies_against_the_drafts_root_and_no_other_entry_does() {
         "the draft lists no finding beyond the decisive"
     );
 
-    let entries = json_lines(&ok(&run(&["lineage", "--journal", fx.j()], None)));
+    let export = ok(&run(&["lineage", "--journal", fx.j()], None));
+    let entries = json_lines(&export);
     assert_eq!(entries.len() as u64, count);
+    let lines: Vec<&str> = export.lines().collect();
     for (i, e) in entries.iter().enumerate() {
         assert_eq!(e["index"], i, "in index order");
     }
@@ -73,6 +75,8 @@ fn every_proof_verifies_against_the_drafts_root_and_no_other_entry_does() {
         // The leaf is SHA-256(0x00 ‖ RFC 8785 of the entry): serde_json's sorted, compact form.
         let leaf = leaf_hash(&serde_json::to_vec(&p["entry"]).unwrap());
         assert_eq!(leaf, hash(&p["leaf"]));
+        // A shown entry's line is its RFC 8785 form byte for byte: the leaf's preimage.
+        assert_eq!(leaf_hash(lines[index as usize].as_bytes()), leaf, "{index}");
         let path: Vec<Hash> = p["path"].as_array().unwrap().iter().map(hash).collect();
         assert!(
             verify_inclusion(index, count, &leaf, &path, &root),

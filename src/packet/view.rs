@@ -211,16 +211,21 @@ impl ViewFinding {
     }
 
     /// Appends the JSON of [`ViewFinding::of`]`(entry, channel)` to `out`, without copying the
-    /// entry (`authority-lane lineage` writes a million of them).
+    /// entry (`authority-lane lineage` writes a million of them). `canonical` is the entry's
+    /// RFC 8785 form ([`LineageEntry::canonical`], which [`Evidence`](crate::evidence::Evidence)
+    /// keeps for its last finding): a shown entry is written as exactly those bytes — so the line
+    /// is the preimage of its leaf hash — and a redacted one carries their digest.
     pub fn write_json(
         entry: &LineageEntry,
+        canonical: &[u8],
         channel: &ChannelDef,
         out: &mut Vec<u8>,
     ) -> serde_json::Result<()> {
         if shows(channel, entry.finding.sensitivity) {
-            serde_json::to_writer(out, entry)
+            out.extend_from_slice(canonical);
+            Ok(())
         } else {
-            serde_json::to_writer(out, &RedactedFinding::of(entry))
+            serde_json::to_writer(out, &RedactedFinding::with_digest(entry, canonical))
         }
     }
 }
@@ -229,11 +234,15 @@ impl RedactedFinding {
     /// The redacted form of `entry`: its index, fact, sensitivity and the digest of the whole
     /// entry (SHA-256 of its RFC 8785 form).
     pub fn of(entry: &LineageEntry) -> Self {
+        Self::with_digest(entry, &entry.canonical())
+    }
+
+    fn with_digest(entry: &LineageEntry, canonical: &[u8]) -> Self {
         RedactedFinding {
             index: entry.index,
             fact: entry.finding.fact.clone(),
             sensitivity: entry.finding.sensitivity,
-            digest: Digest::of_bytes(&entry.canonical()),
+            digest: Digest::of_bytes(canonical),
             redacted: true,
         }
     }

@@ -57,7 +57,11 @@ pub(crate) fn lineage(
                 }
             }
             None => {
-                ViewFinding::write_json(entry, ch, &mut out)
+                let canonical = match evidence.last_canonical() {
+                    [] => &entry.canonical(),
+                    bytes => bytes,
+                };
+                ViewFinding::write_json(entry, canonical, ch, &mut out)
                     .map_err(|e| StoreError::Encode(e.to_string()))?;
                 out.push(b'\n');
                 if out.len() >= CHUNK {
