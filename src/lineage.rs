@@ -54,13 +54,20 @@ impl LineageEntry {
     /// I-JSON integer (counts are checked when the finding is accepted) and `serde_json` escapes
     /// strings as RFC 8785 does. A test checks the bytes against `serde_jcs`.
     pub fn canonical(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(384);
+        self.canonical_into(&mut out);
+        out
+    }
+
+    /// Appends [`LineageEntry::canonical`] to `out`.
+    pub fn canonical_into(&self, out: &mut Vec<u8>) {
         let f = &self.finding;
         let sorted = Sorted {
             agent: SortedAgent {
                 id: &f.agent.id,
                 role: f.agent.role.as_str(),
             },
-            at: &f.at,
+            at: crate::time::Rfc3339(&f.at),
             fact: f.fact.as_str(),
             index: self.index,
             note: f.note.as_deref(),
@@ -72,7 +79,8 @@ impl LineageEntry {
             },
             value: &f.value,
         };
-        serde_json::to_vec(&sorted).expect("a lineage entry is plain JSON and always serialises")
+        serde_json::to_writer(out, &sorted)
+            .expect("a lineage entry is plain JSON and always serialises")
     }
 
     /// The entry's Merkle leaf hash.
@@ -85,7 +93,7 @@ impl LineageEntry {
 #[derive(Serialize)]
 struct Sorted<'a> {
     agent: SortedAgent<'a>,
-    at: &'a chrono::DateTime<chrono::Utc>,
+    at: crate::time::Rfc3339<'a>,
     fact: &'a str,
     index: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -162,7 +170,7 @@ impl FactTrail {
     /// finding) and `resolved_after` after it.
     pub(crate) fn record(
         &mut self,
-        entry: LineageEntry,
+        entry: &LineageEntry,
         resolved_before: Option<&FactValue>,
         resolved_after: &FactValue,
     ) {
@@ -188,7 +196,7 @@ impl FactTrail {
             &mut self.disputing
         };
         if side.len() < DECISIVE_PER_SIDE {
-            side.push(entry);
+            side.push(entry.clone());
         }
     }
 
@@ -379,7 +387,7 @@ mod tests {
             let mut e = entry(i, &format!("system-{}", i % 40), "r", None);
             e.finding.value = value.clone();
             let after = if i < 50 { low.clone() } else { high.clone() };
-            trail.record(e, resolved.as_ref(), &after);
+            trail.record(&e, resolved.as_ref(), &after);
             resolved = Some(after);
         }
         let s = trail.summary();

@@ -86,6 +86,48 @@ pub fn format(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// A time serialised exactly as chrono serialises a `DateTime<Utc>` (RFC 3339, `Z`,
+/// fractional seconds only when present), without chrono's `Display` machinery when the time is
+/// a whole second of a four-digit year: the stores serialise one or two per finding. A test
+/// checks it against chrono on times of every shape.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rfc3339<'a>(pub(crate) &'a DateTime<Utc>);
+
+impl serde::Serialize for Rfc3339<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match whole_second(self.0) {
+            Some(bytes) => {
+                s.serialize_str(std::str::from_utf8(&bytes).expect("ASCII digits and separators"))
+            }
+            None => self.0.serialize(s),
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` when `t` has no fraction of a second (and is no leap second) and its
+/// year has four digits; `None` otherwise.
+fn whole_second(t: &DateTime<Utc>) -> Option<[u8; 20]> {
+    use chrono::Timelike;
+    let year = t.year();
+    if t.nanosecond() != 0 || !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    Some(out)
+}
+
 /// `#[serde(deserialize_with = "crate::time::de")]` for `DateTime<Utc>` fields of untrusted
 /// documents.
 pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
@@ -119,6 +161,46 @@ fn named<'de, D: Deserializer<'de>>(d: D, field: Option<&str>) -> Result<DateTim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Rfc3339` writes what chrono writes, for whole seconds (its fast path), fractions, leap
+    /// seconds and years outside 0000..=9999 (chrono's path).
+    #[test]
+    fn rfc3339_serialises_as_chrono_does() {
+        use chrono::TimeZone;
+        let check = |t: DateTime<Utc>| {
+            assert_eq!(
+                serde_json::to_string(&Rfc3339(&t)).unwrap(),
+                serde_json::to_string(&t).unwrap(),
+                "{t:?}"
+            );
+            assert_eq!(
+                serde_json::to_value(Rfc3339(&t)).unwrap(),
+                serde_json::to_value(t).unwrap()
+            );
+        };
+        let mut seconds: i64 = -62_167_219_200 - 86_400 * 400; // before 0000-01-01
+        let last = 253_402_300_799 + 86_400 * 400; // after 9999-12-31T23:59:59
+        let mut step: i64 = 1;
+        while seconds <= last {
+            check(Utc.timestamp_opt(seconds, 0).unwrap());
+            check(Utc.timestamp_opt(seconds, 500_000_000).unwrap());
+            seconds += step;
+            step = step * 7 % 1_000_003 + 1;
+        }
+        for text in [
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2026-11-29T23:59:60Z",
+            "2026-11-29T23:59:60.5Z",
+            "2026-02-28T08:07:06.000000001Z",
+            "2024-02-29T00:00:00Z",
+        ] {
+            check(parse(text).unwrap());
+        }
+        for year in [-1, 10_000] {
+            check(Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap());
+        }
+    }
 
     #[test]
     fn accepts_rfc3339_with_four_digit_years() {

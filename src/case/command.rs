@@ -3,7 +3,10 @@
 use super::*;
 
 /// A command, as integrations send it (one JSON object per line).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+// Deserialised through a flat struct (`FlatCommand`) rather than serde's internally tagged enum,
+// which buffers every command into an intermediate tree before choosing the variant: `apply`
+// reads a million of them. (A `//` comment: doc comments become the schema's description.)
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// An agent's finding.
@@ -27,6 +30,58 @@ pub enum Command {
         /// The token.
         token: String,
     },
+}
+
+/// A command's `type`.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CommandType {
+    Finding,
+    Decision,
+}
+
+/// Every member either kind of command may hold; [`Command`]'s `Deserialize` checks that a
+/// command holds exactly its kind's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlatCommand {
+    #[serde(rename = "type")]
+    command_type: CommandType,
+    #[serde(deserialize_with = "crate::time::de_at")]
+    at: DateTime<Utc>,
+    agent: Option<Agent>,
+    finding: Option<FindingInput>,
+    token: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let f = FlatCommand::deserialize(d)?;
+        let stray = match f.command_type {
+            CommandType::Finding => f.token.is_some().then_some(("token", "finding")),
+            CommandType::Decision => (f.agent.is_some().then_some("agent"))
+                .or(f.finding.is_some().then_some("finding"))
+                .map(|field| (field, "decision")),
+        };
+        if let Some((field, name)) = stray {
+            return Err(D::Error::custom(format_args!(
+                "unknown field `{field}` in a {name} command"
+            )));
+        }
+        let missing = |field: &'static str| D::Error::missing_field(field);
+        Ok(match f.command_type {
+            CommandType::Finding => Command::Finding {
+                at: f.at,
+                agent: f.agent.ok_or_else(|| missing("agent"))?,
+                finding: f.finding.ok_or_else(|| missing("finding"))?,
+            },
+            CommandType::Decision => Command::Decision {
+                at: f.at,
+                token: f.token.ok_or_else(|| missing("token"))?,
+            },
+        })
+    }
 }
 
 /// Bounds on untrusted input (DESIGN §12.4), each refused with `input_too_large`.

@@ -322,6 +322,16 @@ fn replay_rebuilds_the_same_case() {
     let mut run = |w: &mut World, cmd: Command| {
         let events = w.case.decide(&cmd, cmd.at()).unwrap();
         for e in events {
+            // `Event` serialises borrowing from itself exactly as its record does.
+            assert_eq!(
+                serde_json::to_string(&e).unwrap(),
+                serde_json::to_string(&e.record()).unwrap()
+            );
+            // A command reads back as itself through `from_json`.
+            assert_eq!(
+                Command::from_json(&serde_json::to_string(&cmd).unwrap()).unwrap(),
+                cmd
+            );
             log.push((serde_json::to_value(&e).unwrap(), e.recorded_at()));
             w.case.evolve(e).unwrap();
         }
@@ -396,6 +406,50 @@ fn rejects_invalid_json() {
             .code(),
         "invalid_json"
     );
+    let finding = json!({"type": "finding", "at": "2026-11-28T09:00:00Z",
+        "agent": {"role": "custody-evidence", "id": "a"},
+        "finding": {"fact": "custody.exposure", "value": "suspected",
+            "source": {"system": "s", "record": "r", "digest": format!("sha256:{}", "0".repeat(64))}}});
+    assert!(Command::from_json(&finding.to_string()).is_ok());
+    // Each kind holds exactly its members: another kind's, an unknown one, a second `at`, a
+    // missing or unknown `type` are refused.
+    let with = |key: &str, value: Value| {
+        let mut c = finding.clone();
+        c[key] = value;
+        c.to_string()
+    };
+    let decision = r#"{"type": "decision", "at": "2026-11-28T09:00:00Z", "token": "t", "agent": {"role": "custody-evidence", "id": "a"}}"#;
+    let duplicate = finding.to_string().replacen(
+        r#""at":"2026-11-28T09:00:00Z""#,
+        r#""at":"2026-11-28T09:00:00Z","at":"2026-11-28T09:00:00Z""#,
+        1,
+    );
+    let untyped = {
+        let mut c = finding.clone();
+        c.as_object_mut().unwrap().remove("type");
+        c.to_string()
+    };
+    for (line, says) in [
+        (
+            with("token", json!("t")),
+            "unknown field `token` in a finding command",
+        ),
+        (
+            decision.to_owned(),
+            "unknown field `agent` in a decision command",
+        ),
+        (with("x", json!(1)), "unknown field `x`"),
+        (duplicate, "duplicate field `at`"),
+        (untyped, "missing field `type`"),
+        (
+            with("type", json!("stand_down")),
+            "unknown variant `stand_down`",
+        ),
+    ] {
+        let e = Command::from_json(&line).unwrap_err();
+        assert_eq!(e.code(), "invalid_json", "{line}");
+        assert!(e.to_string().contains(says), "{line}: {e}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! backend can get it wrong and a hostile or buggy one can at worst refuse service or be caught
 //! tampering.
 
-use super::seal::{Sealed, seal_batch};
+use super::seal::{Sealed, Sealing, seal_batch, seal_batch_with};
 use super::{Entry, JournalError, Record};
 use crate::packet::JournalRef;
 use chrono::{DateTime, Utc};
@@ -178,6 +178,11 @@ impl Batch {
         self.records
     }
 
+    /// Takes the records and the lines' buffer out (for [`seal_decided`] to reuse).
+    pub(crate) fn into_parts(self) -> (Vec<Record>, Vec<u8>) {
+        (self.records, self.bytes)
+    }
+
     /// The conflict a compare-and-set reports when the caller expected `expected` as the head
     /// and the backend holds `actual`.
     pub fn conflict(expected: Option<&JournalRef>, actual: Option<&JournalRef>) -> JournalError {
@@ -188,13 +193,11 @@ impl Batch {
     }
 
     pub(super) fn from_sealed(sealed: Sealed) -> Batch {
-        let Sealed { records, lines } = sealed;
-        let ends = lines
-            .iter()
-            .enumerate()
-            .filter(|&(_, &b)| b == b'\n')
-            .map(|(i, _)| i + 1)
-            .collect();
+        let Sealed {
+            records,
+            lines,
+            ends,
+        } = sealed;
         Batch {
             records,
             bytes: lines,
@@ -209,6 +212,19 @@ impl Batch {
 pub fn seal(after: Option<&JournalRef>, entries: Vec<Entry>) -> Result<Batch, JournalError> {
     let head = after.map(|h| (h.seq, &h.head));
     seal_batch(head, entries).map(Batch::from_sealed)
+}
+
+/// [`seal`] for events a case decided (serialised from typed events: objects whose members
+/// have fixed ASCII names and whose numbers are I-JSON integers, so their compact form is
+/// canonical and the checks `seal` makes on arbitrary JSON are skipped; debug builds still
+/// make them). The lines are written into `buffer`, which [`Batch::into_parts`] gives back.
+pub(crate) fn seal_decided(
+    after: Option<&JournalRef>,
+    entries: Vec<Entry>,
+    buffer: Vec<u8>,
+) -> Result<Batch, JournalError> {
+    let head = after.map(|h| (h.seq, &h.head));
+    seal_batch_with(head, entries, Sealing::Decided(buffer)).map(Batch::from_sealed)
 }
 
 /// The head a journal holds after `records`.

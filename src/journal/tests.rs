@@ -1462,7 +1462,12 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
             ..genesis_rec[0].clone()
         };
         let head = (seq > 0).then_some((head.seq, &head.hash));
-        let Sealed { records, lines } = seal_batch(head, vec![ev(seq % 1000)]).unwrap();
+        let Sealed {
+            records,
+            lines,
+            ends,
+        } = seal_batch(head, vec![ev(seq % 1000)]).unwrap();
+        assert_eq!(ends, [lines.len()]);
         let rec = &records[0];
         let expected = [serde_jcs::to_vec(rec).unwrap(), b"\n".to_vec()].concat();
         assert_eq!(lines, expected, "seq {seq}");
@@ -1478,7 +1483,7 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
         serde_json::json!({"note": "tab\there \u{1f} \u{7f} € 😀 </script>", "n": [0, -9007199254740991_i64]}),
         serde_json::json!({"nested": {"z": {"y": [{"b": 1, "a": 2}]}}, "ü": true}),
     ] {
-        let Sealed { records, lines } =
+        let Sealed { records, lines, .. } =
             seal_batch(Some(head), vec![Entry::new(genesis_rec[0].at, event)]).unwrap();
         let expected = [serde_jcs::to_vec(&records[0]).unwrap(), b"\n".to_vec()].concat();
         assert_eq!(lines, expected);

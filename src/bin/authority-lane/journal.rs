@@ -234,6 +234,9 @@ pub(crate) fn rejected(r: Rejection, line: usize) -> Failure {
 pub(crate) struct Batch {
     commands: Vec<CaseCommand>,
     lines: Vec<usize>,
+    /// The acknowledgements being written (kept between batches: a stream acknowledges
+    /// hundreds of megabytes).
+    out: Vec<u8>,
 }
 
 /// Submits a batch, prints one result line per accepted command (after the fsync), and turns a
@@ -248,22 +251,20 @@ pub(crate) fn commit<B: Backend>(
     let submission = store.submit(&batch.commands).map_err(store_failure)?;
     let accepted = submission.accepted;
     let rejection = submission.rejected;
-    let mut text = String::new();
+    let text = &mut batch.out;
+    text.clear();
     for a in accepted {
         let line = output::ApplyLine {
             seq: a.seq,
             head: a.head,
             events: a.events,
         };
-        text.push_str(
-            &serde_json::to_string(&line).map_err(|e| {
-                Failure::new("internal", format!("cannot serialise a result: {e}"), 2)
-            })?,
-        );
-        text.push('\n');
+        serde_json::to_writer(&mut *text, &line)
+            .map_err(|e| Failure::new("internal", format!("cannot serialise a result: {e}"), 2))?;
+        text.push(b'\n');
     }
     // Durable before it is acknowledged; a reader that went away just stops reading.
-    emit(&text)?;
+    emit_bytes(text)?;
     let lines = std::mem::take(&mut batch.lines);
     batch.commands.clear();
     match rejection {
