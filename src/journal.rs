@@ -75,7 +75,7 @@ mod postgres;
 mod read;
 mod seal;
 
-pub(crate) use backend::seal_decided;
+pub(crate) use backend::seal_encoded;
 pub use backend::{Backend, Batch, seal};
 pub use error::{JournalError, TamperReason};
 pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend, FileJournal};

@@ -17,16 +17,17 @@
 //! counts those records so a relying party can see that the writer's clock was overridden.
 
 use crate::approval::Trust;
-use crate::case::{Case, ClockMark, Command, Event, GenesisRecord, Rejection, ReplayError};
+use crate::case::{Case, ClockMark, Command, GenesisRecord, Rejection, ReplayError};
 use crate::digest::Digest;
 use crate::journal::{
-    self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, Record, TornTail,
+    self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, TornTail,
 };
 use crate::lineage::index::{IndexWriter, index_path};
 use crate::lineage::merkle::Hash;
 use crate::packet::{JournalRef, RecommendationPacket};
 use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -131,14 +132,29 @@ pub enum Clock {
 /// The acknowledgement of one accepted command (not to be confused with a case in
 /// `closed/accepted`): the seq and hash of its last record and its events as
 /// recorded. A relying party keeps `seq` and `head` to detect a later rollback.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Acknowledged {
     /// Journal seq of the command's (last) record.
     pub seq: u64,
     /// Hash of that record.
     pub head: Digest,
-    /// The events, as written to the journal.
-    pub events: Vec<serde_json::Value>,
+    /// The events, as written to the journal: each one's RFC 8785 bytes, exactly as its record
+    /// holds them.
+    pub events: Vec<Box<RawValue>>,
+}
+
+impl PartialEq for Acknowledged {
+    /// Equal when seq, head and every event's bytes are.
+    fn eq(&self, other: &Acknowledged) -> bool {
+        self.seq == other.seq
+            && self.head == other.head
+            && self.events.len() == other.events.len()
+            && self
+                .events
+                .iter()
+                .zip(&other.events)
+                .all(|(a, b)| a.get() == b.get())
+    }
 }
 
 /// What `authority-lane status` prints: the case's status plus the journal head, so that an
@@ -209,19 +225,6 @@ fn genesis_event(
 
 /// Marks an event whose time of record was supplied (`"clock": "supplied"`), for records 0 and
 /// after alike.
-fn mark_clock(
-    mut event: serde_json::Value,
-    supplied: bool,
-) -> Result<serde_json::Value, StoreError> {
-    if supplied && let Some(obj) = event.as_object_mut() {
-        obj.insert(
-            "clock".into(),
-            serde_json::to_value(ClockMark::Supplied).map_err(encode("clock"))?,
-        );
-    }
-    Ok(event)
-}
-
 impl CaseStore<FileBackend> {
     /// Opens a new case from a declaration token and creates its journal file at `path`
     /// ([`CaseStore::create`] with a [`FileBackend`]).
@@ -476,7 +479,8 @@ impl<B: Backend> CaseStore<B> {
 
     fn submit_once(&mut self, commands: &[Command]) -> Result<Submission, StoreError> {
         let (now, supplied) = time_of_record(&mut self.backend, self.clock, self.case.last_at())?;
-        let mut entries: Vec<Entry> = Vec::new();
+        // Each event as its RFC 8785 bytes, with its time of record.
+        let mut events: Vec<(DateTime<Utc>, Vec<u8>)> = Vec::new();
         let mut per_command: Vec<usize> = Vec::new();
         let mut rejected = None;
         // For the lineage index: the Merkle nodes each finding added, and (entry position, how
@@ -484,10 +488,12 @@ impl<B: Backend> CaseStore<B> {
         let mut found = Found::default();
         for (i, command) in commands.iter().enumerate() {
             match self.case.decide(command, now) {
-                Ok(events) => {
-                    per_command.push(events.len());
-                    for e in events {
-                        entries.push(event_entry(&e, supplied)?);
+                Ok(decided) => {
+                    per_command.push(decided.len());
+                    for e in decided {
+                        let mut bytes = Vec::with_capacity(512);
+                        e.canonical_into(supplied, &mut bytes);
+                        events.push((e.recorded_at(), bytes));
                         let before = self.case.evidence().count();
                         self.case
                             .evolve(e)
@@ -495,7 +501,7 @@ impl<B: Backend> CaseStore<B> {
                         let evidence = self.case.evidence();
                         if self.index.is_some() && evidence.count() != before {
                             let nodes = evidence.last_nodes();
-                            found.findings.push((entries.len() - 1, nodes.len()));
+                            found.findings.push((events.len() - 1, nodes.len()));
                             found.nodes.extend_from_slice(nodes);
                         }
                     }
@@ -506,35 +512,43 @@ impl<B: Backend> CaseStore<B> {
                 }
             }
         }
-        if entries.is_empty() {
+        if events.is_empty() {
             return Ok(Submission {
                 accepted: Vec::new(),
                 rejected,
             });
         }
         let batch =
-            journal::seal_decided(Some(&self.head), entries, std::mem::take(&mut self.lines))?;
+            journal::seal_encoded(Some(&self.head), &events, std::mem::take(&mut self.lines))?;
         self.backend.append_batch(Some(&self.head), &batch)?;
         if let Some(head) = batch.head() {
             self.head = head;
         }
         if supplied {
-            self.supplied_clock += batch.records().len() as u64;
+            self.supplied_clock += events.len() as u64;
         }
         self.index_batch(&batch, &found);
-        let mut accepted = Vec::with_capacity(per_command.len());
-        let (records, lines) = batch.into_parts();
+        let (heads, lines) = batch.into_lines();
         self.lines = lines;
-        let mut next = records.into_iter();
+        let mut accepted = Vec::with_capacity(per_command.len());
+        let mut heads = heads.into_iter();
+        let mut events = events.into_iter();
         for n in per_command {
-            let taken: Vec<Record> = next.by_ref().take(n).collect();
-            let Some(last) = taken.last() else {
+            let taken: Vec<Box<RawValue>> = events
+                .by_ref()
+                .take(n)
+                .map(|(_, bytes)| {
+                    let text = String::from_utf8(bytes).expect("serde_json writes UTF-8");
+                    RawValue::from_string(text).expect("an event serialises as JSON")
+                })
+                .collect();
+            let Some((seq, head)) = heads.by_ref().take(n).last() else {
                 continue;
             };
             accepted.push(Acknowledged {
-                seq: last.seq,
-                head: last.hash.clone(),
-                events: taken.into_iter().map(|r| r.event).collect(),
+                seq,
+                head,
+                events: taken,
             });
         }
         Ok(Submission { accepted, rejected })
@@ -592,7 +606,7 @@ impl<B: Backend> CaseStore<B> {
         let Some((writer, end)) = &mut self.index else {
             return;
         };
-        let mut starts = Vec::with_capacity(batch.records().len());
+        let mut starts = Vec::with_capacity(batch.len());
         for (_, line) in batch.lines() {
             starts.push(*end);
             *end += line.len() as u64 + 1;
@@ -669,9 +683,4 @@ pub struct Submission {
     /// The first rejected command's index in the batch, and why; nothing was written for it or
     /// for the commands after it.
     pub rejected: Option<(usize, Rejection)>,
-}
-
-fn event_entry(e: &Event, supplied: bool) -> Result<Entry, StoreError> {
-    let value = serde_json::to_value(e).map_err(encode("event"))?;
-    Ok(Entry::new(e.recorded_at(), mark_clock(value, supplied)?))
 }

@@ -241,6 +241,100 @@ impl Serialize for Event {
 
 use crate::time::Rfc3339;
 
+impl Event {
+    /// Appends the event's RFC 8785 form to `out` — what [`Event`] serialises to, with
+    /// `"clock": "supplied"` when `supplied` — without building a JSON value: every member name
+    /// is a fixed ASCII key written in RFC 8785 order, every number an I-JSON integer (counts
+    /// are checked when a finding is accepted), and `serde_json` escapes strings as RFC 8785
+    /// does. A test checks the bytes against `serde_jcs`.
+    pub(crate) fn canonical_into(&self, supplied: bool, out: &mut Vec<u8>) {
+        let clock = supplied.then_some(ClockMark::Supplied);
+        let written = match &self.kind {
+            EventKind::Finding(f) => serde_json::to_writer(
+                out,
+                &SortedFinding {
+                    agent: SortedAgent {
+                        id: &f.agent.id,
+                        role: f.agent.role.as_str(),
+                    },
+                    at: Rfc3339(&f.at),
+                    clock,
+                    finding: SortedInput {
+                        fact: f.fact.as_str(),
+                        note: f.note.as_deref(),
+                        source: SortedSource {
+                            digest: f.source.digest.as_str(),
+                            record: &f.source.record,
+                            system: &f.source.system,
+                        },
+                        value: &f.value,
+                    },
+                    r#type: "finding",
+                },
+            ),
+            EventKind::Decision { at, approval } => serde_json::to_writer(
+                out,
+                &SortedDecision {
+                    at: Rfc3339(at),
+                    clock,
+                    issuer: approval.issuer(),
+                    kind: approval.kind(),
+                    token: approval.token(),
+                    token_digest: approval.token_digest(),
+                    r#type: "decision",
+                },
+            ),
+        };
+        written.expect("an event is plain JSON and always serialises");
+    }
+}
+
+/// A finding event, members in RFC 8785 order.
+#[derive(Serialize)]
+struct SortedFinding<'a> {
+    agent: SortedAgent<'a>,
+    at: Rfc3339<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clock: Option<ClockMark>,
+    finding: SortedInput<'a>,
+    r#type: &'static str,
+}
+
+#[derive(Serialize)]
+struct SortedAgent<'a> {
+    id: &'a str,
+    role: &'a str,
+}
+
+#[derive(Serialize)]
+struct SortedInput<'a> {
+    fact: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    source: SortedSource<'a>,
+    value: &'a crate::workflow::FactValue,
+}
+
+#[derive(Serialize)]
+struct SortedSource<'a> {
+    digest: &'a str,
+    record: &'a str,
+    system: &'a str,
+}
+
+/// A decision event, members in RFC 8785 order.
+#[derive(Serialize)]
+struct SortedDecision<'a> {
+    at: Rfc3339<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clock: Option<ClockMark>,
+    issuer: &'a PrincipalId,
+    kind: DecisionKind,
+    token: &'a str,
+    token_digest: &'a Digest,
+    r#type: &'static str,
+}
+
 /// [`EventRecord`] borrowing from an [`Event`] (no clock mark: the store adds it). Its members
 /// and their order are [`EventRecord`]'s; a test checks the two serialise alike.
 #[derive(Serialize)]

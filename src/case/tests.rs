@@ -327,6 +327,16 @@ fn replay_rebuilds_the_same_case() {
                 serde_json::to_string(&e).unwrap(),
                 serde_json::to_string(&e.record()).unwrap()
             );
+            // Its canonical bytes, written from the typed event, are its value's RFC 8785 form,
+            // with and without the supplied-clock mark.
+            let mut value = serde_json::to_value(&e).unwrap();
+            let mut bytes = Vec::new();
+            e.canonical_into(false, &mut bytes);
+            assert_eq!(bytes, serde_jcs::to_vec(&value).unwrap());
+            value["clock"] = json!("supplied");
+            bytes.clear();
+            e.canonical_into(true, &mut bytes);
+            assert_eq!(bytes, serde_jcs::to_vec(&value).unwrap());
             // A command reads back as itself through `from_json`.
             assert_eq!(
                 Command::from_json(&serde_json::to_string(&cmd).unwrap()).unwrap(),
@@ -341,7 +351,11 @@ fn replay_rebuilds_the_same_case() {
         ("lineage.desktop_agent_artifacts_in_window", json!(2)),
         ("authority.platform_delegation", json!("active")),
     ] {
-        let c = w.finding(f, v);
+        let mut c = w.finding(f, v);
+        // A note with every kind of character RFC 8785 escapes or leaves alone.
+        if let Command::Finding { finding, .. } = &mut c {
+            finding.note = Some("tab\t \"q\" \\ \u{1f} \u{7f} € 😀 </script>".into());
+        }
         run(&mut w, c);
     }
     let c = w.review("lee.park");

@@ -7,11 +7,13 @@
 //! backend can get it wrong and a hostile or buggy one can at worst refuse service or be caught
 //! tampering.
 
-use super::seal::{Sealed, Sealing, seal_batch, seal_batch_with};
+use super::seal::{Sealed, seal_batch, seal_encoded_batch};
 use super::{Entry, JournalError, Record};
+use crate::digest::Digest;
 use crate::packet::JournalRef;
 use chrono::{DateTime, Utc};
 use std::io::BufRead;
+use std::sync::OnceLock;
 
 /// Storage for one case's journal.
 ///
@@ -119,7 +121,12 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
 /// the batch was sealed against. Only [`seal`] makes one.
 #[derive(Debug)]
 pub struct Batch {
-    records: Vec<Record>,
+    /// Each record's seq and hash.
+    heads: Vec<(u64, Digest)>,
+    /// The records as values: made by [`seal`]; for a batch of events sealed from their
+    /// canonical bytes ([`seal_encoded`]), parsed from the lines when first asked for (a file
+    /// journal written through a [`CaseStore`](crate::store::CaseStore) never asks).
+    records: OnceLock<Vec<Record>>,
     /// Every line, each ending in `\n`.
     bytes: Vec<u8>,
     /// End offset (after the `\n`) of each line in `bytes`.
@@ -129,21 +136,34 @@ pub struct Batch {
 impl Batch {
     /// The records, as parsed values.
     pub fn records(&self) -> &[Record] {
-        &self.records
+        self.records.get_or_init(|| self.parse_records())
+    }
+
+    /// The records, parsed back from the lines this crate just sealed.
+    fn parse_records(&self) -> Vec<Record> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| {
+                super::line::check_line(&self.bytes[start..end - 1])
+                    .expect("a line this crate sealed is canonical")
+                    .into_record()
+            })
+            .collect()
     }
 
     /// Each record's position (seq and hash) and canonical line, without its `\n`: what a
     /// row-per-record backend stores.
     pub fn lines(&self) -> impl Iterator<Item = (JournalRef, &[u8])> + '_ {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        self.records
+        self.heads
             .iter()
             .zip(starts.zip(&self.ends))
-            .map(|(r, (start, &end))| {
+            .map(|((seq, hash), (start, &end))| {
                 (
                     JournalRef {
-                        seq: r.seq,
-                        head: r.hash.clone(),
+                        seq: *seq,
+                        head: hash.clone(),
                     },
                     &self.bytes[start..end - 1],
                 )
@@ -157,30 +177,36 @@ impl Batch {
 
     /// The seq the batch's first record has.
     pub fn first_seq(&self) -> u64 {
-        self.records.first().map_or(0, |r| r.seq)
+        self.heads.first().map_or(0, |(seq, _)| *seq)
     }
 
     /// The batch's last record's position: the journal's head once it is stored.
     pub fn head(&self) -> Option<JournalRef> {
-        self.records.last().map(|r| JournalRef {
-            seq: r.seq,
-            head: r.hash.clone(),
+        self.heads.last().map(|(seq, hash)| JournalRef {
+            seq: *seq,
+            head: hash.clone(),
         })
+    }
+
+    /// How many records the batch holds.
+    pub fn len(&self) -> usize {
+        self.heads.len()
     }
 
     /// True when the batch holds no record.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.heads.is_empty()
     }
 
     /// Takes the records out (after a successful append).
-    pub fn into_records(self) -> Vec<Record> {
-        self.records
+    pub fn into_records(mut self) -> Vec<Record> {
+        self.records();
+        self.records.take().unwrap_or_default()
     }
 
-    /// Takes the records and the lines' buffer out (for [`seal_decided`] to reuse).
-    pub(crate) fn into_parts(self) -> (Vec<Record>, Vec<u8>) {
-        (self.records, self.bytes)
+    /// Each record's seq and hash, and the lines' buffer (for [`seal_encoded`] to reuse).
+    pub(crate) fn into_lines(self) -> (Vec<(u64, Digest)>, Vec<u8>) {
+        (self.heads, self.bytes)
     }
 
     /// The conflict a compare-and-set reports when the caller expected `expected` as the head
@@ -194,12 +220,14 @@ impl Batch {
 
     pub(super) fn from_sealed(sealed: Sealed) -> Batch {
         let Sealed {
+            heads,
             records,
             lines,
             ends,
         } = sealed;
         Batch {
-            records,
+            heads,
+            records: records.map_or_else(OnceLock::new, OnceLock::from),
             bytes: lines,
             ends,
         }
@@ -214,17 +242,18 @@ pub fn seal(after: Option<&JournalRef>, entries: Vec<Entry>) -> Result<Batch, Jo
     seal_batch(head, entries).map(Batch::from_sealed)
 }
 
-/// [`seal`] for events a case decided (serialised from typed events: objects whose members
-/// have fixed ASCII names and whose numbers are I-JSON integers, so their compact form is
-/// canonical and the checks `seal` makes on arbitrary JSON are skipped; debug builds still
-/// make them). The lines are written into `buffer`, which [`Batch::into_parts`] gives back.
-pub(crate) fn seal_decided(
+/// [`seal`] for events a case decided, given as their RFC 8785 bytes (a case serialises its
+/// typed events canonically: fixed ASCII member names, I-JSON integers), so that no JSON value is
+/// built for them; debug builds check each is canonical. The lines are written into `buffer`,
+/// which [`Batch::into_lines`] gives back; the batch's [`records`](Batch::records) are parsed
+/// from its lines only if a backend asks for them.
+pub(crate) fn seal_encoded(
     after: Option<&JournalRef>,
-    entries: Vec<Entry>,
+    events: &[(DateTime<Utc>, Vec<u8>)],
     buffer: Vec<u8>,
 ) -> Result<Batch, JournalError> {
     let head = after.map(|h| (h.seq, &h.head));
-    seal_batch_with(head, entries, Sealing::Decided(buffer)).map(Batch::from_sealed)
+    seal_encoded_batch(head, events, buffer).map(Batch::from_sealed)
 }
 
 /// The head a journal holds after `records`.

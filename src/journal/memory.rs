@@ -19,7 +19,9 @@ impl MemoryJournal {
     /// A journal holding only `genesis` as record 0.
     pub fn new(genesis: Entry) -> Result<MemoryJournal, JournalError> {
         Ok(MemoryJournal {
-            records: seal_batch(None, vec![genesis])?.records,
+            records: seal_batch(None, vec![genesis])?
+                .records
+                .expect("sealed from values"),
         })
     }
 
@@ -50,7 +52,9 @@ impl Store for MemoryJournal {
         expected_seq: u64,
         entries: Vec<Entry>,
     ) -> Result<Vec<Record>, JournalError> {
-        let new = seal_next(self, expected_seq, entries)?.records;
+        let new = seal_next(self, expected_seq, entries)?
+            .records
+            .expect("sealed from values");
         self.records.extend(new.iter().cloned());
         Ok(new)
     }

@@ -53,7 +53,7 @@ fn unsealed_bytes(
 ) -> Result<Vec<u8>, CanonicalError> {
     let mut out = Vec::new();
     let at_json = at_json(at)?;
-    unsealed_into(&mut out, seq, (at, &at_json), prev, event, false)?;
+    unsealed_into(&mut out, seq, (at, &at_json), prev, event)?;
     Ok(out)
 }
 
@@ -63,18 +63,16 @@ fn at_json(at: &DateTime<Utc>) -> Result<Box<RawValue>, CanonicalError> {
 }
 
 /// Writes [`unsealed_bytes`] into `out` (cleared first). `at` comes with [`at_json`] of it,
-/// which a batch's records share; `canonical`: the event's compact form is known to be
-/// canonical (else it is checked).
+/// which a batch's records share.
 fn unsealed_into(
     out: &mut Vec<u8>,
     seq: u64,
     (at, at_json): (&DateTime<Utc>, &RawValue),
     prev: Option<&Digest>,
     event: &Value,
-    canonical: bool,
 ) -> Result<(), CanonicalError> {
     out.clear();
-    if (canonical || compact_is_canonical(event)) && seq <= MAX_SAFE_INTEGER {
+    if compact_is_canonical(event) && seq <= MAX_SAFE_INTEGER {
         let sorted = UnsealedSorted {
             at: at_json,
             event,
@@ -151,34 +149,37 @@ pub(super) fn seal_next(
 /// Sealed records and their canonical lines (each ending in `\n`), ready to write.
 #[derive(Debug)]
 pub(super) struct Sealed {
-    pub(super) records: Vec<Record>,
+    /// Each record's seq and hash.
+    pub(super) heads: Vec<(u64, Digest)>,
+    /// The records as values, when the events were given as values.
+    pub(super) records: Option<Vec<Record>>,
     pub(super) lines: Vec<u8>,
     /// End offset (after the `\n`) of each line in `lines`.
     pub(super) ends: Vec<usize>,
 }
 
 /// Checks that an entry can be written so that every reader accepts it: an object event with
-/// I-JSON numbers, a time RFC 3339 can carry with a four-digit year. `time_checked` is a time
-/// already found to read back (a batch's records share one). `numbers`: check the event's
-/// numbers (events a case decided hold I-JSON integers by construction).
+/// I-JSON numbers, a time RFC 3339 can carry with a four-digit year.
 fn check_entry(
     index: usize,
     Entry { at, event }: &Entry,
-    numbers: bool,
     time_checked: &mut Option<DateTime<Utc>>,
 ) -> Result<(), JournalError> {
     let invalid = |reason: String| JournalError::InvalidEvent { index, reason };
     if !event.is_object() {
         return Err(invalid("event is not a JSON object".into()));
     }
-    if numbers {
-        digest::check_i_json(event).map_err(|e| invalid(e.to_string()))?;
-    } else {
-        debug_assert!(
-            digest::check_i_json(event).is_ok(),
-            "a decided event is I-JSON"
-        );
-    }
+    digest::check_i_json(event).map_err(|e| invalid(e.to_string()))?;
+    check_time(index, at, time_checked)
+}
+
+/// Checks that `at` reads back as itself; `time_checked` is a time already found to (a batch's
+/// records share one).
+fn check_time(
+    index: usize,
+    at: &DateTime<Utc>,
+    time_checked: &mut Option<DateTime<Utc>>,
+) -> Result<(), JournalError> {
     if *time_checked == Some(*at) {
         return Ok(());
     }
@@ -202,94 +203,162 @@ fn check_entry(
     Ok(())
 }
 
-/// How entries are sealed.
-pub(super) enum Sealing {
-    /// Arbitrary JSON events: every check is made.
-    Checked,
-    /// Events a case decided ([`seal_decided`](super::backend::seal_decided)); the lines are
-    /// written into the buffer.
-    Decided(Vec<u8>),
-}
-
 /// Turns entries into chained records following `head`. Validates every entry first.
 pub(super) fn seal_batch(
     head: Option<(u64, &Digest)>,
     entries: Vec<Entry>,
 ) -> Result<Sealed, JournalError> {
-    seal_batch_with(head, entries, Sealing::Checked)
-}
-
-/// [`seal_batch`], skipping for [`Sealing::Decided`] events the checks their typed origin makes
-/// redundant (I-JSON numbers, floats held for integers, a compact form that is not canonical);
-/// debug builds assert them instead.
-pub(super) fn seal_batch_with(
-    head: Option<(u64, &Digest)>,
-    entries: Vec<Entry>,
-    sealing: Sealing,
-) -> Result<Sealed, JournalError> {
-    let (decided, mut lines) = match sealing {
-        Sealing::Checked => (false, Vec::new()),
-        Sealing::Decided(mut buffer) => {
-            buffer.clear();
-            (true, buffer)
-        }
-    };
     let mut time_checked = None;
     for (index, entry) in entries.iter().enumerate() {
-        check_entry(index, entry, !decided, &mut time_checked)?;
+        check_entry(index, entry, &mut time_checked)?;
     }
-    let first = head.map_or(0, |(seq, _)| seq + 1);
-    if first.saturating_add(entries.len() as u64) > MAX_SAFE_INTEGER + 1 {
-        return Err(JournalError::Encode(
-            "seq would exceed 2^53 - 1 (I-JSON)".into(),
-        ));
-    }
-    let mut prev = head.map(|(_, hash)| hash.clone());
+    let first = first_seq(head, entries.len())?;
+    let mut chain = Chain::new(head, Vec::new(), entries.len());
     let mut records = Vec::with_capacity(entries.len());
-    // Sized for the common line (a finding's is about 600 bytes) so that a batch is written
-    // without growing the buffer: growing it copied it and touched fresh pages each time,
-    // about a tenth of `apply`'s time on a stream of findings.
-    lines.reserve(LINE_CAPACITY * entries.len());
-    let mut ends = Vec::with_capacity(entries.len());
-    let encode = |e: CanonicalError| JournalError::Encode(e.to_string());
     let mut unsealed = Vec::with_capacity(LINE_CAPACITY);
-    let mut at_written: Option<(DateTime<Utc>, Box<RawValue>)> = None;
+    let mut times = Times::default();
     for (seq, Entry { at, mut event }) in (first..).zip(entries) {
-        if decided {
-            debug_assert!(compact_is_canonical(&event), "a decided event is canonical");
-        } else {
-            integers_as_integers(&mut event);
-        }
-        let at_text = match &at_written {
-            Some((t, text)) if *t == at => text,
-            _ => &at_written.insert((at, at_json(&at).map_err(encode)?)).1,
-        };
-        unsealed_into(
-            &mut unsealed,
-            seq,
-            (&at, at_text),
-            prev.as_ref(),
-            &event,
-            decided,
-        )
-        .map_err(encode)?;
-        let hash = Digest::of_bytes(&unsealed);
-        push_with_hash(&mut lines, &unsealed, prev.as_ref(), seq, &hash);
-        lines.push(b'\n');
-        ends.push(lines.len());
+        integers_as_integers(&mut event);
+        let at_text = times.json(&at)?;
+        unsealed_into(&mut unsealed, seq, (&at, at_text), chain.prev(), &event).map_err(encode)?;
+        let (prev, hash) = chain.push(seq, &unsealed);
         records.push(Record {
             seq,
             at,
-            prev: prev.replace(hash.clone()),
+            prev,
             event,
             hash,
         });
     }
-    Ok(Sealed {
-        records,
-        lines,
-        ends,
-    })
+    Ok(chain.finish(Some(records)))
+}
+
+/// [`seal_batch`] for events given as their RFC 8785 bytes, which the caller guarantees
+/// ([`seal_encoded`](super::backend::seal_encoded): a case's typed events); each line is written
+/// around them without parsing them, into `buffer`. Debug builds check every line against
+/// [`seal_batch`]'s. The times are checked as `seal_batch` checks them.
+pub(super) fn seal_encoded_batch(
+    head: Option<(u64, &Digest)>,
+    events: &[(DateTime<Utc>, Vec<u8>)],
+    buffer: Vec<u8>,
+) -> Result<Sealed, JournalError> {
+    let mut time_checked = None;
+    for (index, (at, _)) in events.iter().enumerate() {
+        check_time(index, at, &mut time_checked)?;
+    }
+    let first = first_seq(head, events.len())?;
+    let mut chain = Chain::new(head, buffer, events.len());
+    let mut unsealed = Vec::with_capacity(LINE_CAPACITY);
+    let mut times = Times::default();
+    for (seq, (at, event)) in (first..).zip(events) {
+        let at_text = times.json(at)?;
+        let prev = chain.prev();
+        unsealed.clear();
+        unsealed.extend_from_slice(b"{\"at\":");
+        unsealed.extend_from_slice(at_text.get().as_bytes());
+        unsealed.extend_from_slice(b",\"event\":");
+        unsealed.extend_from_slice(event);
+        unsealed.extend_from_slice(b",\"prev\":");
+        match prev {
+            None => unsealed.extend_from_slice(b"null"),
+            Some(d) => {
+                unsealed.push(b'"');
+                unsealed.extend_from_slice(d.as_str().as_bytes());
+                unsealed.push(b'"');
+            }
+        }
+        unsealed.extend_from_slice(b",\"seq\":");
+        unsealed.extend_from_slice(seq.to_string().as_bytes());
+        unsealed.push(b'}');
+        debug_assert!(
+            {
+                let value: Value = serde_json::from_slice(event).expect("an event is JSON");
+                value.is_object()
+                    && digest::check_i_json(&value).is_ok()
+                    && unsealed_bytes(seq, at, prev, &value).ok().as_ref() == Some(&unsealed)
+            },
+            "an encoded event is a canonical I-JSON object"
+        );
+        chain.push(seq, &unsealed);
+    }
+    Ok(chain.finish(None))
+}
+
+fn encode(e: CanonicalError) -> JournalError {
+    JournalError::Encode(e.to_string())
+}
+
+/// The seq of the first of `n` records after `head`, if every one stays an I-JSON integer.
+fn first_seq(head: Option<(u64, &Digest)>, n: usize) -> Result<u64, JournalError> {
+    let first = head.map_or(0, |(seq, _)| seq + 1);
+    if first.saturating_add(n as u64) > MAX_SAFE_INTEGER + 1 {
+        return Err(JournalError::Encode(
+            "seq would exceed 2^53 - 1 (I-JSON)".into(),
+        ));
+    }
+    Ok(first)
+}
+
+/// The last time written, as chrono serialises it (a batch's records share one).
+#[derive(Default)]
+struct Times(Option<(DateTime<Utc>, Box<RawValue>)>);
+
+impl Times {
+    /// `at` as chrono serialises it, formatted once per distinct time.
+    fn json(&mut self, at: &DateTime<Utc>) -> Result<&RawValue, JournalError> {
+        if self.0.as_ref().is_none_or(|(t, _)| t != at) {
+            self.0 = Some((*at, at_json(at).map_err(encode)?));
+        }
+        Ok(&self.0.as_ref().expect("just set").1)
+    }
+}
+
+/// Lines being chained: the previous record's hash, and the lines written so far and where
+/// each ends.
+struct Chain {
+    prev: Option<Digest>,
+    heads: Vec<(u64, Digest)>,
+    lines: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Chain {
+    fn new(head: Option<(u64, &Digest)>, mut lines: Vec<u8>, n: usize) -> Chain {
+        // Sized for the common line (a finding's is about 600 bytes) so that a batch is written
+        // without growing the buffer: growing it copied it and touched fresh pages each time,
+        // about a tenth of `apply`'s time on a stream of findings.
+        lines.clear();
+        lines.reserve(LINE_CAPACITY * n);
+        Chain {
+            prev: head.map(|(_, hash)| hash.clone()),
+            heads: Vec::with_capacity(n),
+            lines,
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    fn prev(&self) -> Option<&Digest> {
+        self.prev.as_ref()
+    }
+
+    /// Hashes `unsealed`, appends its line, and returns the record's `prev` and `hash`.
+    fn push(&mut self, seq: u64, unsealed: &[u8]) -> (Option<Digest>, Digest) {
+        let hash = Digest::of_bytes(unsealed);
+        push_with_hash(&mut self.lines, unsealed, self.prev.as_ref(), seq, &hash);
+        self.lines.push(b'\n');
+        self.ends.push(self.lines.len());
+        self.heads.push((seq, hash.clone()));
+        (self.prev.replace(hash.clone()), hash)
+    }
+
+    fn finish(self, records: Option<Vec<Record>>) -> Sealed {
+        Sealed {
+            heads: self.heads,
+            records,
+            lines: self.lines,
+            ends: self.ends,
+        }
+    }
 }
 
 /// Bytes reserved per line when a batch is sealed (a line may be longer: the buffer then grows).

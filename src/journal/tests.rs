@@ -1,7 +1,7 @@
 //! Unit tests for the journal.
 
 use super::line::{StrictValue, check_fast, check_line, compact_is_canonical};
-use super::seal::{Sealed, encode_line, seal_batch};
+use super::seal::{Sealed, encode_line, seal_batch, seal_encoded_batch};
 use super::*;
 use crate::digest::MAX_SAFE_INTEGER;
 use chrono::TimeZone;
@@ -1455,20 +1455,30 @@ fn whitespace_in_event_with_a_matching_raw_hash_is_refused() {
 /// record) is the JCS serialisation of the whole record, for every seq width and both prevs.
 #[test]
 fn encoded_lines_equal_serde_jcs_of_the_record() {
-    let genesis_rec = seal_batch(None, vec![genesis()]).unwrap().records;
+    let genesis_rec = seal_batch(None, vec![genesis()]).unwrap().records.unwrap();
     for seq in [0u64, 1, 9, 10, 99, 100, 12_345, MAX_SAFE_INTEGER - 1] {
         let head = Record {
             seq: seq.saturating_sub(1),
             ..genesis_rec[0].clone()
         };
         let head = (seq > 0).then_some((head.seq, &head.hash));
+        let entry = ev(seq % 1000);
+        let encoded = vec![(entry.at, serde_jcs::to_vec(&entry.event).unwrap())];
         let Sealed {
+            heads,
             records,
             lines,
             ends,
-        } = seal_batch(head, vec![ev(seq % 1000)]).unwrap();
+        } = seal_batch(head, vec![entry]).unwrap();
         assert_eq!(ends, [lines.len()]);
+        let records = records.expect("sealed from values");
         let rec = &records[0];
+        assert_eq!(heads, [(rec.seq, rec.hash.clone())]);
+        // The same event given as its canonical bytes seals to the same line.
+        let from_bytes = seal_encoded_batch(head, &encoded, b"stale".to_vec()).unwrap();
+        assert_eq!(from_bytes.lines, lines, "seq {seq}");
+        assert_eq!((from_bytes.heads, from_bytes.ends), (heads, ends));
+        assert!(from_bytes.records.is_none());
         let expected = [serde_jcs::to_vec(rec).unwrap(), b"\n".to_vec()].concat();
         assert_eq!(lines, expected, "seq {seq}");
         assert_eq!(encode_line(rec).unwrap(), expected[..expected.len() - 1]);
@@ -1485,6 +1495,7 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
     ] {
         let Sealed { records, lines, .. } =
             seal_batch(Some(head), vec![Entry::new(genesis_rec[0].at, event)]).unwrap();
+        let records = records.expect("sealed from values");
         let expected = [serde_jcs::to_vec(&records[0]).unwrap(), b"\n".to_vec()].concat();
         assert_eq!(lines, expected);
     }

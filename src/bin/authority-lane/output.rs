@@ -36,7 +36,7 @@ pub(crate) struct ApplyLine {
     pub head: Digest,
     /// The events the command produced, as the journal holds them.
     #[schemars(with = "Vec<EventRecord>")]
-    pub events: Vec<serde_json::Value>,
+    pub events: Vec<Box<serde_json::value::RawValue>>,
 }
 
 /// A torn tail `verify` found (a last line cut short by a crash, never acknowledged).
