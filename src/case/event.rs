@@ -213,29 +213,8 @@ impl Event {
 }
 
 impl Serialize for Event {
-    /// As [`Event::record`] serialises, without copying the event into one first (a store
-    /// serialises every event it appends).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.kind {
-            EventKind::Finding(f) => RecordRef::Finding {
-                at: Rfc3339(&f.at),
-                agent: &f.agent,
-                finding: FindingRef {
-                    fact: &f.fact,
-                    value: &f.value,
-                    source: &f.source,
-                    note: f.note.as_deref(),
-                },
-            },
-            EventKind::Decision { at, approval } => RecordRef::Decision {
-                at: Rfc3339(at),
-                kind: approval.kind(),
-                issuer: approval.issuer(),
-                token_digest: approval.token_digest(),
-                token: approval.token(),
-            },
-        }
-        .serialize(s)
+        self.record().serialize(s)
     }
 }
 
@@ -333,36 +312,6 @@ struct SortedDecision<'a> {
     token: &'a str,
     token_digest: &'a Digest,
     r#type: &'static str,
-}
-
-/// [`EventRecord`] borrowing from an [`Event`] (no clock mark: the store adds it). Its members
-/// and their order are [`EventRecord`]'s; a test checks the two serialise alike.
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum RecordRef<'a> {
-    Finding {
-        at: Rfc3339<'a>,
-        agent: &'a Agent,
-        finding: FindingRef<'a>,
-    },
-    Decision {
-        at: Rfc3339<'a>,
-        kind: DecisionKind,
-        issuer: &'a PrincipalId,
-        token_digest: &'a Digest,
-        token: &'a str,
-    },
-}
-
-/// [`FindingInput`] borrowing from a typed finding (its value is the typed value, which
-/// serialises as [`Event::record`] writes it).
-#[derive(Serialize)]
-struct FindingRef<'a> {
-    fact: &'a crate::ids::FactKey,
-    value: &'a crate::workflow::FactValue,
-    source: &'a crate::evidence::Source,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'a str>,
 }
 
 /// The mark a store puts on an event whose time of record came from a supplied clock
