@@ -159,48 +159,18 @@ pub(super) struct Sealed {
 }
 
 /// Checks that an entry can be written so that every reader accepts it: an object event with
-/// I-JSON numbers, a time RFC 3339 can carry with a four-digit year.
+/// I-JSON numbers, and (with `times`) a time RFC 3339 can carry with a four-digit year.
 fn check_entry(
     index: usize,
     Entry { at, event }: &Entry,
-    time_checked: &mut Option<DateTime<Utc>>,
+    times: &mut Times,
 ) -> Result<(), JournalError> {
     let invalid = |reason: String| JournalError::InvalidEvent { index, reason };
     if !event.is_object() {
         return Err(invalid("event is not a JSON object".into()));
     }
     digest::check_i_json(event).map_err(|e| invalid(e.to_string()))?;
-    check_time(index, at, time_checked)
-}
-
-/// Checks that `at` reads back as itself; `time_checked` is a time already found to (a batch's
-/// records share one).
-fn check_time(
-    index: usize,
-    at: &DateTime<Utc>,
-    time_checked: &mut Option<DateTime<Utc>>,
-) -> Result<(), JournalError> {
-    if *time_checked == Some(*at) {
-        return Ok(());
-    }
-    // The writer writes `at` as chrono serialises it; the reader parses it with
-    // `DateTime::parse_from_rfc3339`, which takes four-digit years only. Years outside
-    // 0000..=9999 come out as `+10000-…` or `-0001-…`: refuse what would not read back.
-    let written = serde_json::to_value(at).map_err(|e| JournalError::Encode(e.to_string()))?;
-    let reads_back = written
-        .as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .is_some_and(|t| t == *at);
-    if !reads_back {
-        return Err(JournalError::TimeNotRepresentable {
-            index,
-            at: written
-                .as_str()
-                .map_or_else(|| at.to_string(), str::to_owned),
-        });
-    }
-    *time_checked = Some(*at);
-    Ok(())
+    times.json(index, at).map(drop)
 }
 
 /// Turns entries into chained records following `head`. Validates every entry first.
@@ -208,18 +178,17 @@ pub(super) fn seal_batch(
     head: Option<(u64, &Digest)>,
     entries: Vec<Entry>,
 ) -> Result<Sealed, JournalError> {
-    let mut time_checked = None;
+    let mut times = Times::default();
     for (index, entry) in entries.iter().enumerate() {
-        check_entry(index, entry, &mut time_checked)?;
+        check_entry(index, entry, &mut times)?;
     }
     let first = first_seq(head, entries.len())?;
     let mut chain = Chain::new(head, Vec::new(), entries.len());
     let mut records = Vec::with_capacity(entries.len());
     let mut unsealed = Vec::with_capacity(LINE_CAPACITY);
-    let mut times = Times::default();
-    for (seq, Entry { at, mut event }) in (first..).zip(entries) {
+    for (index, (seq, Entry { at, mut event })) in (first..).zip(entries).enumerate() {
         integers_as_integers(&mut event);
-        let at_text = times.json(&at)?;
+        let at_text = times.json(index, &at)?;
         unsealed_into(&mut unsealed, seq, (&at, at_text), chain.prev(), &event).map_err(encode)?;
         let (prev, hash) = chain.push(seq, &unsealed);
         records.push(Record {
@@ -242,16 +211,15 @@ pub(super) fn seal_encoded_batch(
     events: &[(DateTime<Utc>, Vec<u8>)],
     buffer: Vec<u8>,
 ) -> Result<Sealed, JournalError> {
-    let mut time_checked = None;
+    let mut times = Times::default();
     for (index, (at, _)) in events.iter().enumerate() {
-        check_time(index, at, &mut time_checked)?;
+        times.json(index, at)?;
     }
     let first = first_seq(head, events.len())?;
     let mut chain = Chain::new(head, buffer, events.len());
     let mut unsealed = Vec::with_capacity(LINE_CAPACITY);
-    let mut times = Times::default();
-    for (seq, (at, event)) in (first..).zip(events) {
-        let at_text = times.json(at)?;
+    for (index, (seq, (at, event))) in (first..).zip(events).enumerate() {
+        let at_text = times.json(index, at)?;
         let prev = chain.prev();
         unsealed.clear();
         unsealed.extend_from_slice(b"{\"at\":");
@@ -299,15 +267,26 @@ fn first_seq(head: Option<(u64, &Digest)>, n: usize) -> Result<u64, JournalError
     Ok(first)
 }
 
-/// The last time written, as chrono serialises it (a batch's records share one).
+/// The last time seen, as chrono serialises it (a batch's records share one).
 #[derive(Default)]
 struct Times(Option<(DateTime<Utc>, Box<RawValue>)>);
 
 impl Times {
-    /// `at` as chrono serialises it, formatted once per distinct time.
-    fn json(&mut self, at: &DateTime<Utc>) -> Result<&RawValue, JournalError> {
+    /// `at` as chrono serialises it, formatted and checked once per distinct time: refused
+    /// (as entry `index`'s) unless it reads back as itself.
+    fn json(&mut self, index: usize, at: &DateTime<Utc>) -> Result<&RawValue, JournalError> {
         if self.0.as_ref().is_none_or(|(t, _)| t != at) {
-            self.0 = Some((*at, at_json(at).map_err(encode)?));
+            let written = at_json(at).map_err(encode)?;
+            // The writer writes `at` as chrono serialises it; the reader parses it with
+            // `DateTime::parse_from_rfc3339`, which takes four-digit years only. Years outside
+            // 0000..=9999 come out as `+10000-…` or `-0001-…`: refuse what would not read back.
+            let text: String = serde_json::from_str(written.get())
+                .map_err(|e| JournalError::Encode(e.to_string()))?;
+            let reads_back = DateTime::parse_from_rfc3339(&text).is_ok_and(|t| t == *at);
+            if !reads_back {
+                return Err(JournalError::TimeNotRepresentable { index, at: text });
+            }
+            self.0 = Some((*at, written));
         }
         Ok(&self.0.as_ref().expect("just set").1)
     }
