@@ -74,6 +74,7 @@ mod memory;
 mod postgres;
 mod read;
 mod seal;
+mod tee;
 
 pub(crate) use backend::seal_encoded;
 pub use backend::{Backend, Batch, seal};
@@ -83,6 +84,7 @@ pub use line::RawRecord;
 pub use memory::MemoryJournal;
 #[cfg(feature = "postgres")]
 pub use postgres::PgBackend;
+pub(crate) use read::scan_typed;
 pub use read::{Scan, first_record, record_at, scan, scan_after, scan_resuming, verify_records};
 
 use crate::digest::Digest;

@@ -1,6 +1,10 @@
 //! The journal's fast line check and its RFC 8785 reference check must agree on every input
 //! (DESIGN §9: the fast path may accept nothing the full path would refuse).
 //!
+//! The check that also deserialises the event in the same pass (`check_line_typed`, what
+//! replay uses) must return the same record, as a `serde_json::Value` and as the crate's own
+//! `EventRecord`, and hand out only events that equal a separate parse of the record's event.
+//!
 //! Two modes, chosen by the first byte:
 //! - raw: the rest is a candidate line, checked as it is;
 //! - sealed: the rest is a candidate line whose `hash` is first replaced by the hash of the
@@ -10,7 +14,8 @@
 #![no_main]
 
 use authority_lane::digest::{Digest, canonical_value};
-use authority_lane::journal::fuzzing::{check_line_fast, check_line_full};
+use authority_lane::case::EventRecord;
+use authority_lane::journal::fuzzing::{check_line_fast, check_line_full, check_line_typed};
 use libfuzzer_sys::fuzz_target;
 
 fn seal(line: &[u8]) -> Option<(Vec<u8>, u64, Option<Digest>)> {
@@ -47,4 +52,28 @@ fuzz_target!(|data: &[u8]| {
         "fast and reference line checks disagree on {:?}",
         String::from_utf8_lossy(&line)
     );
+    typed_agrees::<serde_json::Value>(seq, prev.as_ref(), &line, &full);
+    typed_agrees::<EventRecord>(seq, prev.as_ref(), &line, &full);
 });
+
+fn typed_agrees<T>(
+    seq: u64,
+    prev: Option<&Digest>,
+    line: &[u8],
+    full: &Result<authority_lane::journal::RawRecord<'_>, authority_lane::journal::TamperReason>,
+) where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let (typed, event) = check_line_typed::<T>(seq, prev, line);
+    assert_eq!(
+        &typed,
+        full,
+        "typed and reference line checks disagree on {:?}",
+        String::from_utf8_lossy(line)
+    );
+    if let Some(event) = event {
+        let record = typed.expect("an event comes only with a verified record");
+        let parsed: T = serde_json::from_str(&record.event).expect("the event parses");
+        assert_eq!(event, parsed, "{:?}", String::from_utf8_lossy(line));
+    }
+}

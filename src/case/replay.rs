@@ -88,7 +88,7 @@ impl Case {
         self.replay_recorded(r, recorded_at)
     }
 
-    pub(super) fn replay_recorded(
+    pub(crate) fn replay_recorded(
         &mut self,
         recorded: EventRecord,
         recorded_at: DateTime<Utc>,

@@ -3,7 +3,7 @@
 
 use super::backend::{Backend, Batch, seal};
 use super::line::{Checked, check_line};
-use super::read::{Chain, scan_from, verify_records};
+use super::read::{Chain, Plain, scan_from, verify_records};
 use super::seal::seal_next;
 use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
 use crate::packet::JournalRef;
@@ -252,7 +252,8 @@ impl FileJournal {
             Some(&self.path),
             &mut chain,
             self.len,
-            |c: Checked<'_>| {
+            &Plain,
+            |c: Checked<'_>, ()| {
                 if keep {
                     new.push(c.into_record());
                 }

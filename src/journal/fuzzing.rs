@@ -1,7 +1,8 @@
 use super::TamperReason;
 use super::line::{self, Checked, RawRecord};
-use super::read::Chain;
+use super::read::{Chain, LineCheck, Typed};
 use crate::digest::Digest;
+use serde::de::DeserializeOwned;
 
 fn linked<'a>(
     next_seq: u64,
@@ -35,4 +36,25 @@ pub fn check_line_full<'a>(
     line: &'a [u8],
 ) -> Result<RawRecord<'a>, TamperReason> {
     linked(next_seq, prev, line::check_full(line))
+}
+
+/// The check replay uses when it also wants each event as a `T` ([`scan_typed`]): the event
+/// is deserialised in the same pass as the line's check when the line is on the lean path,
+/// else the line falls back to [`check_line_fast`]'s paths. The record must be exactly what
+/// [`check_line_full`] returns, for every input and every `T`; the event, when there is one,
+/// what deserialising the record's event text as a `T` gives.
+///
+/// [`scan_typed`]: super::scan_typed
+pub fn check_line_typed<'a, T: DeserializeOwned>(
+    next_seq: u64,
+    prev: Option<&Digest>,
+    line: &'a [u8],
+) -> (Result<RawRecord<'a>, TamperReason>, Option<T>) {
+    match Typed::<T>::new().check(line) {
+        Ok((checked, event)) => match linked(next_seq, prev, Ok(checked)) {
+            Ok(raw) => (Ok(raw), event),
+            Err(reason) => (Err(reason), None),
+        },
+        Err(reason) => (Err(reason), None),
+    }
 }

@@ -24,23 +24,15 @@ use super::line::{Checked, RawRecord};
 use super::seal::{HASH_MEMBER_LEN, members_after_hash_len};
 use crate::digest::{Digest, MAX_SAFE_INTEGER};
 use chrono::{DateTime, Utc};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
-/// Refusal: not provably canonical here (never shown to anyone; the next path explains).
-fn no<E: de::Error>() -> E {
-    E::custom("not on the lean path")
-}
-
-fn digits(mut n: u64) -> usize {
-    let mut d = 1;
-    while n >= 10 {
-        n /= 10;
-        d += 1;
-    }
-    d
-}
+use super::tee::{self, no};
 
 /// A value's canonical length (see the module docs), or an error.
 #[derive(Clone, Copy)]
@@ -66,18 +58,10 @@ impl<'de> Visitor<'de> for Canon {
         Ok(4)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
-        if v <= MAX_SAFE_INTEGER {
-            Ok(digits(v))
-        } else {
-            Err(no())
-        }
+        tee::u64_len(v).ok_or_else(no)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<usize, E> {
-        // `serde_json` hands non-negative integers to `visit_u64`.
-        match v.checked_neg().map(i64::unsigned_abs) {
-            Some(m) if v < 0 && m <= MAX_SAFE_INTEGER => Ok(1 + digits(m)),
-            _ => Err(no()),
-        }
+        tee::i64_len(v).ok_or_else(no)
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<usize, E> {
         Err(no())
@@ -218,23 +202,36 @@ impl<'de> Visitor<'de> for Seq {
 struct Object;
 
 impl<'de> DeserializeSeed<'de> for Object {
-    type Value = usize;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-        d.deserialize_map(Canon)
+    type Value = (usize, ());
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(usize, ()), D::Error> {
+        d.deserialize_map(Canon).map(|len| (len, ()))
     }
 }
 
-/// The record: exactly `at`, `event`, `hash`, `prev`, `seq`, in that (canonical) order.
-struct Record;
+/// The event as a `T`, with its canonical length counted as it deserialises (see `tee`).
+struct Typed<T>(PhantomData<fn() -> T>);
 
-impl<'de> Visitor<'de> for Record {
-    type Value = Members<'de>;
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Typed<T> {
+    type Value = (usize, T);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(usize, T), D::Error> {
+        let acc = tee::Acc::default();
+        let value = T::deserialize(tee::Tee::new(d, &acc))?;
+        Ok((acc.len(), value))
+    }
+}
+
+/// The record: exactly `at`, `event`, `hash`, `prev`, `seq`, in that (canonical) order; the
+/// event read by the seed `S`.
+struct Record<S>(S);
+
+impl<'de, X, S: DeserializeSeed<'de, Value = (usize, X)>> Visitor<'de> for Record<S> {
+    type Value = (Members<'de>, X);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a journal record")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut len = 2 + 4;
         let mut member = |map: &mut A, name: &str| -> Result<(), A::Error> {
             match map.next_key_seed(Key)? {
@@ -248,7 +245,7 @@ impl<'de> Visitor<'de> for Record {
         member(&mut map, "at")?;
         let at = map.next_value_seed(Str)?;
         member(&mut map, "event")?;
-        let event_len = map.next_value_seed(Object)?;
+        let (event_len, event) = map.next_value_seed(self.0)?;
         member(&mut map, "hash")?;
         let hash = map.next_value_seed(Str)?;
         member(&mut map, "prev")?;
@@ -259,21 +256,40 @@ impl<'de> Visitor<'de> for Record {
             return Err(no());
         }
         let values = at.len() + 2 + event_len + hash.len() + 2 + prev.map_or(4, |p| p.len() + 2);
-        Ok(Members {
+        let members = Members {
             at,
             hash,
             prev,
             seq,
-            canonical_len: len + values + digits(seq),
-        })
+            canonical_len: len + values + tee::u64_len(seq).ok_or_else(no)?,
+        };
+        Ok((members, event))
     }
 }
 
 /// The lean check of one complete line (without its `\n`): `Some` only for a line the
 /// reference path accepts with the same result; `None` whenever it cannot tell this way.
 pub(super) fn check_lean(bytes: &[u8]) -> Option<Checked<'_>> {
+    check_with(bytes, Object).map(|(checked, ())| checked)
+}
+
+/// [`check_lean`], also deserialising the event as a `T` in the same pass: `None` also when
+/// the event is not an object or is not a `T` (the caller then checks the line without it).
+pub(super) fn check_lean_typed<T: DeserializeOwned>(bytes: &[u8]) -> Option<(Checked<'_>, T)> {
+    let (checked, event) = check_with(bytes, Typed::<T>(PhantomData))?;
+    checked
+        .raw
+        .event
+        .starts_with('{')
+        .then_some((checked, event))
+}
+
+fn check_with<'de, X, S: DeserializeSeed<'de, Value = (usize, X)>>(
+    bytes: &'de [u8],
+    seed: S,
+) -> Option<(Checked<'de>, X)> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let m = de.deserialize_map(Record).ok()?;
+    let (m, event) = de.deserialize_map(Record(seed)).ok()?;
     de.end().ok()?;
     if m.canonical_len != bytes.len() {
         return None;
@@ -298,7 +314,7 @@ pub(super) fn check_lean(bytes: &[u8]) -> Option<Checked<'_>> {
         return None;
     }
     let text = std::str::from_utf8(bytes.get(event_start..hash_start)?).ok()?;
-    Some(Checked {
+    let checked = Checked {
         raw: RawRecord {
             seq: m.seq,
             at,
@@ -308,5 +324,6 @@ pub(super) fn check_lean(bytes: &[u8]) -> Option<Checked<'_>> {
             offset: 0,
         },
         event: None,
-    })
+    };
+    Some((checked, event))
 }

@@ -1,12 +1,14 @@
 //! Reading: the chain check, and the verification of a whole journal line by line ([`scan`],
 //! [`verify_records`]), with how its last line is classified.
 
+use super::lean::check_lean_typed;
 use super::line::{Checked, RawRecord, check_line};
 use super::{JournalError, ReadReport, Record, TamperReason, TornTail};
 use crate::digest::Digest;
 use crate::packet::JournalRef;
-use serde::de;
+use serde::de::{self, DeserializeOwned};
 use std::io::BufRead;
+use std::marker::PhantomData;
 use std::path::Path;
 
 /// Incremental chain check: feeds lines in order, tracks the expected seq and prev.
@@ -61,11 +63,62 @@ impl Chain {
 
     /// Verifies the next line (complete, without its `\n`); `line` is 1-based.
     fn accept<'b>(&mut self, line: u64, bytes: &'b [u8]) -> Result<Checked<'b>, JournalError> {
-        let checked =
-            check_line(bytes).map_err(|reason| JournalError::Tampered { line, reason })?;
-        self.link(&checked.raw)
+        self.accept_with(&Plain, line, bytes)
+            .map(|(checked, ())| checked)
+    }
+
+    /// [`Chain::accept`], checking the line with `check`.
+    fn accept_with<'b, C: LineCheck>(
+        &mut self,
+        check: &C,
+        line: u64,
+        bytes: &'b [u8],
+    ) -> Result<(Checked<'b>, C::Event), JournalError> {
+        let checked = check
+            .check(bytes)
+            .map_err(|reason| JournalError::Tampered { line, reason })?;
+        self.link(&checked.0.raw)
             .map_err(|reason| JournalError::Tampered { line, reason })?;
         Ok(checked)
+    }
+}
+
+/// How a scan checks each line, and what else it reads from it on the way.
+pub(super) trait LineCheck {
+    /// What the check hands out beside the verified record.
+    type Event;
+    /// Checks one complete line (without its `\n`).
+    fn check<'b>(&self, bytes: &'b [u8]) -> Result<(Checked<'b>, Self::Event), TamperReason>;
+}
+
+/// The line check alone ([`check_line`]).
+pub(super) struct Plain;
+
+impl LineCheck for Plain {
+    type Event = ();
+    fn check<'b>(&self, bytes: &'b [u8]) -> Result<(Checked<'b>, ()), TamperReason> {
+        check_line(bytes).map(|checked| (checked, ()))
+    }
+}
+
+/// The line check, with the event deserialised as a `T` in the same pass when the line is on
+/// the lean path and its event is a `T` (`None` otherwise: the line is then checked as
+/// [`Plain`] does, and the caller reads the event from its text).
+pub(super) struct Typed<T>(PhantomData<fn() -> T>);
+
+impl<T> Typed<T> {
+    pub(super) fn new() -> Self {
+        Typed(PhantomData)
+    }
+}
+
+impl<T: DeserializeOwned> LineCheck for Typed<T> {
+    type Event = Option<T>;
+    fn check<'b>(&self, bytes: &'b [u8]) -> Result<(Checked<'b>, Option<T>), TamperReason> {
+        match check_lean_typed::<T>(bytes) {
+            Some((checked, event)) => Ok((checked, Some(event))),
+            None => check_line(bytes).map(|checked| (checked, None)),
+        }
     }
 }
 
@@ -79,7 +132,7 @@ impl Chain {
 pub fn verify_records<R: BufRead>(reader: R) -> Result<ReadReport, JournalError> {
     let mut records = Vec::new();
     let mut chain = Chain::new();
-    let tail = scan_from(reader, None, &mut chain, 0, |c: Checked<'_>| {
+    let tail = scan_from(reader, None, &mut chain, 0, &Plain, |c: Checked<'_>, ()| {
         records.push(c.into_record());
         Ok::<(), JournalError>(())
     })?;
@@ -118,7 +171,40 @@ pub fn scan<R: BufRead, E: From<JournalError>>(
     mut each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
 ) -> Result<Scan, E> {
     let mut chain = Chain::new();
-    let tail = scan_from(reader, None, &mut chain, 0, |c: Checked<'_>| each(c.raw))?;
+    let tail = scan_from(reader, None, &mut chain, 0, &Plain, |c: Checked<'_>, ()| {
+        each(c.raw)
+    })?;
+    if chain.next_seq == 0 {
+        return Err(JournalError::Empty.into());
+    }
+    Ok(Scan {
+        records: chain.next_seq,
+        head: chain.prev.map(|hash| (chain.next_seq - 1, hash)),
+        torn_tail: tail.torn_tail,
+        unterminated: tail.unterminated,
+        len: tail.len,
+        last_line_len: tail.last_line.len() as u64,
+    })
+}
+
+/// [`scan`], also handing `each` the record's event deserialised as a `T` when that could be
+/// done in the same pass as the line's check (the common line: see `lean`), else `None` (the
+/// event is then only in [`RawRecord::event`]; a line whose event is not a `T` is not an error
+/// here). Replay reads each event once this way.
+pub(crate) fn scan_typed<R: BufRead, T: DeserializeOwned, E: From<JournalError>>(
+    reader: R,
+    mut each: impl FnMut(RawRecord<'_>, Option<T>) -> Result<(), E>,
+) -> Result<Scan, E> {
+    let mut chain = Chain::new();
+    let check = Typed::<T>::new();
+    let tail = scan_from(
+        reader,
+        None,
+        &mut chain,
+        0,
+        &check,
+        |c: Checked<'_>, event| each(c.raw, event),
+    )?;
     if chain.next_seq == 0 {
         return Err(JournalError::Empty.into());
     }
@@ -145,7 +231,9 @@ pub fn scan_after<R: BufRead, E: From<JournalError>>(
         next_seq: after.seq + 1,
         prev: Some(after.head.clone()),
     };
-    let tail = scan_from(reader, None, &mut chain, 0, |c: Checked<'_>| each(c.raw))?;
+    let tail = scan_from(reader, None, &mut chain, 0, &Plain, |c: Checked<'_>, ()| {
+        each(c.raw)
+    })?;
     let records = chain.next_seq - (after.seq + 1);
     Ok(Scan {
         records,
@@ -219,7 +307,7 @@ pub fn scan_resuming<R: BufRead, E: From<JournalError>>(
         prev: Some(at.head.clone()),
     };
     let first_len = first.len() as u64;
-    let tail = scan_from(reader, None, &mut chain, first_len, |c: Checked<'_>| {
+    let tail = scan_from(reader, None, &mut chain, first_len, &Plain, |c, ()| {
         each(c.raw)
     })?;
     let records = chain.next_seq - (at.seq + 1);
@@ -251,13 +339,15 @@ pub(super) struct Tail {
 const LINE_START: &[u8] = b"{\"at\":\"";
 
 /// Verifies lines from `reader`, which starts at byte `offset` of the journal, continuing
-/// `chain`; hands each verified record to `each`. Line numbers follow the chain's seq.
-pub(super) fn scan_from<R: BufRead, E: From<JournalError>>(
+/// `chain`; checks each line with `check` and hands each verified record to `each`. Line
+/// numbers follow the chain's seq.
+pub(super) fn scan_from<R: BufRead, E: From<JournalError>, C: LineCheck>(
     mut reader: R,
     path: Option<&Path>,
     chain: &mut Chain,
     offset: u64,
-    mut each: impl FnMut(Checked<'_>) -> Result<(), E>,
+    check: &C,
+    mut each: impl FnMut(Checked<'_>, C::Event) -> Result<(), E>,
 ) -> Result<Tail, E> {
     let mut buf = Vec::with_capacity(512);
     let mut last_line = Vec::new();
@@ -292,9 +382,9 @@ pub(super) fn scan_from<R: BufRead, E: From<JournalError>>(
                     unterminated: false,
                 }),
                 LastLine::Complete => {
-                    let mut checked = chain.accept(line, &buf)?;
+                    let (mut checked, event) = chain.accept_with(check, line, &buf)?;
                     checked.raw.offset = offset + len;
-                    each(checked)?;
+                    each(checked, event)?;
                     Ok(Tail {
                         len: len + n as u64,
                         last_line: buf,
@@ -304,9 +394,9 @@ pub(super) fn scan_from<R: BufRead, E: From<JournalError>>(
                 }
             };
         };
-        let mut checked = chain.accept(line, body)?;
+        let (mut checked, event) = chain.accept_with(check, line, body)?;
         checked.raw.offset = offset + len;
-        each(checked)?;
+        each(checked, event)?;
         len += n as u64;
         // Keep the line (an O(1) swap); `buf` is cleared before it is reused.
         std::mem::swap(&mut last_line, &mut buf);

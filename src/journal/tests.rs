@@ -3,6 +3,7 @@
 use super::line::{StrictValue, check_fast, check_line, compact_is_canonical};
 use super::seal::{Sealed, encode_line, seal_batch, seal_encoded_batch};
 use super::*;
+use crate::case::EventRecord;
 use crate::digest::MAX_SAFE_INTEGER;
 use chrono::TimeZone;
 use quickcheck::{Arbitrary, Gen, QuickCheck};
@@ -1334,6 +1335,10 @@ struct Tally {
     fast_accepted: usize,
     /// Unmodified lines the lean path accepted on its own.
     lean_accepted: usize,
+    /// Of those, lines after record 0 (the genesis, which is not an `EventRecord`).
+    lean_accepted_events: usize,
+    /// Unmodified lines whose event the typed check handed out as an `EventRecord`.
+    typed_accepted: usize,
     refused: usize,
     accepted_mutants: usize,
 }
@@ -1368,6 +1373,40 @@ fn fast_and_reference_checks_agree_on_mutated_lines() {
     assert!(tally.refused > 5 * tally.lines, "{tally:?}");
 }
 
+/// The typed check (the event deserialised in the line check's pass, as replay reads it)
+/// returns the reference check's record (`full`) for `line`, as a JSON value and as an
+/// `EventRecord`; hands out an event only with a verified record, equal to a separate parse of
+/// its text; and, for a JSON value, exactly when the lean path accepts a line that links (the
+/// two count canonical lengths independently). Gives the `EventRecord` when there is one.
+fn typed_agrees(
+    seq: u64,
+    prev: Option<&Digest>,
+    line: &[u8],
+    full: &Result<RawRecord<'_>, TamperReason>,
+) -> Option<EventRecord> {
+    let shown = || String::from_utf8_lossy(line).into_owned();
+    let (typed, value) = fuzzing::check_line_typed::<Value>(seq, prev, line);
+    assert_eq!(&typed, full, "{}", shown());
+    assert_eq!(
+        value.is_some(),
+        typed.is_ok() && super::lean::check_lean(line).is_some(),
+        "{}",
+        shown()
+    );
+    if let Some(value) = value {
+        let raw = typed.expect("an event comes with its verified record");
+        assert_eq!(value, serde_json::from_str::<Value>(&raw.event).unwrap());
+    }
+    let (typed, record) = fuzzing::check_line_typed::<EventRecord>(seq, prev, line);
+    assert_eq!(&typed, full, "{}", shown());
+    if let Some(record) = &record {
+        let raw = typed.expect("an event comes with its verified record");
+        let separate: EventRecord = serde_json::from_str(&raw.event).unwrap();
+        assert_eq!(record, &separate, "{}", shown());
+    }
+    record
+}
+
 fn check_mutants(m: &MemoryJournal, bytes: &[u8], mutations: &[Mutation], tally: &mut Tally) {
     for (rec, line) in m.records().iter().zip(lines(bytes)) {
         let line = &line[..line.len() - 1];
@@ -1376,6 +1415,7 @@ fn check_mutants(m: &MemoryJournal, bytes: &[u8], mutations: &[Mutation], tally:
         // precondition holds.
         let fast = fuzzing::check_line_fast(seq, prev, line);
         assert_eq!(fast, fuzzing::check_line_full(seq, prev, line));
+        let typed = typed_agrees(seq, prev, line, &fast);
         let raw = fast.unwrap();
         assert_eq!(raw.hash, rec.hash);
         assert_eq!(
@@ -1384,6 +1424,12 @@ fn check_mutants(m: &MemoryJournal, bytes: &[u8], mutations: &[Mutation], tally:
         );
         if super::lean::check_lean(line).is_some() {
             tally.lean_accepted += 1;
+            tally.lean_accepted_events += usize::from(rec.seq > 0);
+        }
+        if let Some(record) = typed {
+            let separate = serde_json::from_value::<EventRecord>(rec.event.clone()).unwrap();
+            assert_eq!(record, separate);
+            tally.typed_accepted += 1;
         }
         let v: Value = serde_json::from_slice(line).unwrap();
         if compact_is_canonical(&v) {
@@ -1406,6 +1452,7 @@ fn check_mutants(m: &MemoryJournal, bytes: &[u8], mutations: &[Mutation], tally:
                     "{mutation:?}\n{}",
                     String::from_utf8_lossy(&candidate)
                 );
+                typed_agrees(seq, prev, &candidate, &full);
                 match full {
                     // Whatever is accepted is canonical: an independent serialisation of
                     // its parsed value reproduces it.
@@ -1421,6 +1468,97 @@ fn check_mutants(m: &MemoryJournal, bytes: &[u8], mutations: &[Mutation], tally:
             }
         }
     }
+}
+
+/// An event record as the case writes it (a finding or a decision), with strings that need
+/// escaping, integers near and past I-JSON's limit, and times in several RFC 3339 spellings.
+#[derive(Debug, Clone)]
+struct RecordEvent(Value);
+
+impl Arbitrary for RecordEvent {
+    fn arbitrary(g: &mut Gen) -> Self {
+        fn text(g: &mut Gen) -> String {
+            match u8::arbitrary(g) % 3 {
+                0 => g.choose(STRINGS).unwrap().to_string(),
+                1 => String::arbitrary(g),
+                _ => format!("lineage/record/{}", u32::arbitrary(g)),
+            }
+        }
+        let at = *g
+            .choose(&[
+                "2026-11-29T10:00:00Z",
+                "2026-11-29T10:00:00.5Z",
+                "2026-11-29T11:00:00+01:00",
+                "2026-11-29t10:00:00z",
+            ])
+            .unwrap();
+        let digest = format!("sha256:{:064x}", u64::arbitrary(g));
+        let mut event = if bool::arbitrary(g) {
+            let value = match u8::arbitrary(g) % 4 {
+                0 => json!(bool::arbitrary(g)),
+                1 => json!(*g.choose(NUMBERS).unwrap()),
+                2 => json!(u64::arbitrary(g) % (MAX_SAFE_INTEGER + 1)),
+                _ => json!(text(g)),
+            };
+            let mut finding = json!({"fact": text(g), "value": value,
+                "source": {"system": text(g), "record": text(g), "digest": digest}});
+            if bool::arbitrary(g) {
+                finding["note"] = json!(text(g));
+            }
+            json!({"type": "finding", "at": at,
+                "agent": {"role": text(g), "id": text(g)}, "finding": finding})
+        } else {
+            let kind = *g
+                .choose(&[
+                    "declare",
+                    "delegate",
+                    "review",
+                    "accept",
+                    "redirect",
+                    "stand_down",
+                ])
+                .unwrap();
+            json!({"type": "decision", "at": at, "kind": kind, "issuer": text(g),
+                "token_digest": digest, "token": text(g)})
+        };
+        if bool::arbitrary(g) {
+            event["clock"] = json!("supplied");
+        }
+        RecordEvent(event)
+    }
+}
+
+/// Replay's typed check on lines holding real event records, unmodified and mutated: it agrees
+/// with the reference check on every line, and takes the one-pass path for every unmodified
+/// line the lean path accepts (so the property is not vacuous).
+#[test]
+fn typed_check_agrees_on_mutated_event_records() {
+    fn prop(events: Vec<RecordEvent>, mutations: Vec<Mutation>) -> bool {
+        let mut m = MemoryJournal::new(genesis()).unwrap();
+        let entries: Vec<Entry> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, RecordEvent(e))| Entry::new(t(i as i64), e))
+            .collect();
+        m.append(1, entries).unwrap();
+        let bytes = m.to_jsonl().unwrap();
+        TALLY.with_borrow_mut(|tally| check_mutants(&m, &bytes, &mutations, tally));
+        true
+    }
+    QuickCheck::new()
+        .rng(Gen::new(20))
+        .tests(200)
+        .quickcheck(prop as fn(Vec<RecordEvent>, Vec<Mutation>) -> bool);
+    let tally = TALLY.take();
+    eprintln!("{tally:?}");
+    assert!(tally.lines > 500, "{tally:?}");
+    // Every event record the lean path accepts comes out typed, and that is most of them.
+    assert_eq!(
+        tally.typed_accepted, tally.lean_accepted_events,
+        "{tally:?}"
+    );
+    assert!(tally.typed_accepted > tally.lines / 5, "{tally:?}");
+    assert!(tally.refused > 5 * tally.lines, "{tally:?}");
 }
 
 /// The regression that motivated the reference check: extra whitespace inside `event`, with

@@ -5,7 +5,7 @@
 
 use super::StoreError;
 use crate::approval::Trust;
-use crate::case::{Case, GenesisRecord};
+use crate::case::{Case, EventRecord, GenesisRecord};
 use crate::digest::Digest;
 use crate::journal::{self, JournalError, RawRecord, Record, TornTail};
 use crate::lineage::index;
@@ -132,6 +132,8 @@ pub struct Anchors {
 enum EventSource<'a> {
     Value(&'a serde_json::Value),
     Text(&'a str),
+    /// Already deserialised, in the same pass as its line's check.
+    Record(EventRecord),
 }
 
 /// A relying party's workflow and trust copies (`None`: the copies record 0 embeds).
@@ -167,6 +169,7 @@ impl Replayer {
                 let replayed = match event {
                     EventSource::Value(v) => case.replay_event(v, at),
                     EventSource::Text(t) => case.replay_json(t, at),
+                    EventSource::Record(r) => case.replay_recorded(r, at),
                 };
                 replayed
                     .map_err(|error| StoreError::Replay { seq, error })?
@@ -177,6 +180,12 @@ impl Replayer {
                     EventSource::Value(v) => v.clone(),
                     EventSource::Text(t) => {
                         serde_json::from_str(t).map_err(|e| StoreError::Genesis(e.to_string()))?
+                    }
+                    // Record 0 is a genesis, never an event record.
+                    EventSource::Record(_) => {
+                        return Err(StoreError::Genesis(
+                            "record 0 is an event, not the case's opening".into(),
+                        ));
                     }
                 };
                 let (opened, supplied) = open_genesis(event, at, workflow, trust)?;
@@ -246,7 +255,7 @@ fn replay_scan<R: std::io::BufRead>(
     } = anchors;
     let mut replayer = Replayer::new(workflow, trust);
     let mut anchor_seen = false;
-    let scan = journal::scan(reader, |raw: RawRecord<'_>| {
+    let scan = journal::scan_typed(reader, |raw: RawRecord<'_>, event: Option<EventRecord>| {
         if let Some(anchor) = &expect_head
             && anchor.seq == raw.seq
         {
@@ -259,7 +268,11 @@ fn replay_scan<R: std::io::BufRead>(
             }
             anchor_seen = true;
         }
-        replayer.feed(raw.seq, raw.at, EventSource::Text(&raw.event))?;
+        let event = match event {
+            Some(record) => EventSource::Record(record),
+            None => EventSource::Text(&raw.event),
+        };
+        replayer.feed(raw.seq, raw.at, event)?;
         match &replayer.case {
             Some(case) => each(case, raw.offset),
             None => Ok(()),

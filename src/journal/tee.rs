@@ -1,0 +1,556 @@
+//! The lean check (see `lean`) of a value done *while* it deserialises into its Rust type, so
+//! that replay reads each event once: [`Tee`] wraps `serde_json`'s deserializer, hands every
+//! token on to the type's own visitor, and on the way sums the length the value's RFC 8785
+//! form would have, under the lean path's rules — strings borrowed from the line (escape-free),
+//! I-JSON integers, strictly increasing keys with no byte ≥ 0xEE.
+//!
+//! Every token `serde_json` reads reaches exactly one `visit_*` call of the wrapped visitor,
+//! and each call adds that token's canonical bytes; braces, brackets, colons and commas are
+//! added where a map or sequence ends. Anything the rules cannot vouch for — an escaped
+//! string, a float, bytes, a value skipped unread (`IgnoredAny`) — fails the deserialisation
+//! with a refusal, and the caller falls back to checking the line without the type. The count
+//! can fall short of the canonical length (an enum written as an object: its braces are not
+//! visited), never exceed it, and a line's length is at least its canonical length, so a short
+//! count only refuses a line: the line is canonical exactly when its length equals the count.
+
+use crate::digest::MAX_SAFE_INTEGER;
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
+use std::cell::Cell;
+use std::fmt;
+
+/// Refusal: not provably canonical here (never shown to anyone; the next path explains).
+pub(super) fn no<E: de::Error>() -> E {
+    E::custom("not on the lean path")
+}
+
+/// Decimal digits of `n`.
+fn digits(mut n: u64) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+/// The canonical length of a non-negative integer, if it is within I-JSON.
+pub(super) fn u64_len(n: u64) -> Option<usize> {
+    (n <= MAX_SAFE_INTEGER).then(|| digits(n))
+}
+
+/// The canonical length of a negative integer, if it is within I-JSON (`serde_json` hands
+/// non-negative integers to `visit_u64`).
+pub(super) fn i64_len(n: i64) -> Option<usize> {
+    match n.checked_neg().map(i64::unsigned_abs) {
+        Some(m) if n < 0 && m <= MAX_SAFE_INTEGER => Some(1 + digits(m)),
+        _ => None,
+    }
+}
+
+/// What a deserialisation through [`Tee`] has counted.
+#[derive(Default)]
+pub(super) struct Acc<'de> {
+    len: Cell<usize>,
+    /// The key a key-position visit just read (taken by the map that asked for it).
+    key: Cell<Option<&'de str>>,
+}
+
+impl<'de> Acc<'de> {
+    /// Canonical bytes counted so far.
+    pub(super) fn len(&self) -> usize {
+        self.len.get()
+    }
+    fn add(&self, n: usize) {
+        self.len.set(self.len.get() + n);
+    }
+}
+
+/// A deserializer that counts what it hands on (see the module docs). `key`: it reads an
+/// object key, which must be a borrowed string.
+pub(super) struct Tee<'a, 'de, D> {
+    de: D,
+    acc: &'a Acc<'de>,
+    key: bool,
+}
+
+impl<'a, 'de, D> Tee<'a, 'de, D> {
+    /// Wraps `de`, counting into `acc`.
+    pub(super) fn new(de: D, acc: &'a Acc<'de>) -> Self {
+        Tee {
+            de,
+            acc,
+            key: false,
+        }
+    }
+}
+
+struct TeeVisitor<'a, 'de, V> {
+    v: V,
+    acc: &'a Acc<'de>,
+    key: bool,
+}
+
+struct TeeSeed<'a, 'de, S> {
+    seed: S,
+    acc: &'a Acc<'de>,
+    key: bool,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for TeeSeed<'_, 'de, S> {
+    type Value = S::Value;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(Tee {
+            de,
+            acc: self.acc,
+            key: self.key,
+        })
+    }
+}
+
+/// Forwards `deserialize_*` methods to the wrapped deserializer with a counting visitor.
+macro_rules! forward {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+            let visitor = TeeVisitor { v, acc: self.acc, key: self.key };
+            self.de.$method(visitor)
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, 'de, D> {
+    type Error = D::Error;
+
+    forward! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+        deserialize_i64 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
+        deserialize_option deserialize_unit deserialize_seq deserialize_map
+        deserialize_identifier
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, D::Error> {
+        // `serde_json` hands bytes over raw, escapes undecoded.
+        Err(no())
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value, D::Error> {
+        Err(no())
+    }
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, D::Error> {
+        // `serde_json` skips such a value without visiting it: it could not be counted.
+        Err(no())
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: self.key,
+        };
+        self.de.deserialize_unit_struct(name, visitor)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: self.key,
+        };
+        self.de.deserialize_newtype_struct(name, visitor)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, D::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: self.key,
+        };
+        self.de.deserialize_tuple(len, visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: self.key,
+        };
+        self.de.deserialize_tuple_struct(name, len, visitor)
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: self.key,
+        };
+        self.de.deserialize_struct(name, fields, visitor)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: self.key,
+        };
+        self.de.deserialize_enum(name, variants, visitor)
+    }
+    fn is_human_readable(&self) -> bool {
+        self.de.is_human_readable()
+    }
+}
+
+impl<'a, 'de, V> TeeVisitor<'a, 'de, V> {
+    /// Counts `n` bytes of a value; a key must be a borrowed string, so nothing else counts there.
+    fn value<E: de::Error>(&self, n: usize) -> Result<(), E> {
+        if self.key {
+            return Err(no());
+        }
+        self.acc.add(n);
+        Ok(())
+    }
+    fn wrap<D>(&self, de: D) -> Tee<'a, 'de, D> {
+        Tee {
+            de,
+            acc: self.acc,
+            key: false,
+        }
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, 'de, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.v.expecting(f)
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<V::Value, E> {
+        self.value(if b { 4 } else { 5 })?;
+        self.v.visit_bool(b)
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<V::Value, E> {
+        self.value(i64_len(n).ok_or_else(no)?)?;
+        self.v.visit_i64(n)
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<V::Value, E> {
+        self.value(u64_len(n).ok_or_else(no)?)?;
+        self.v.visit_u64(n)
+    }
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<V::Value, E> {
+        Err(no())
+    }
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<V::Value, E> {
+        Err(no())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<V::Value, E> {
+        Err(no())
+    }
+    fn visit_char<E: de::Error>(self, _: char) -> Result<V::Value, E> {
+        Err(no())
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<V::Value, E> {
+        if self.key {
+            if s.bytes().any(|b| b >= 0xEE) {
+                return Err(no());
+            }
+            self.acc.key.set(Some(s));
+        }
+        self.acc.add(s.len() + 2);
+        self.v.visit_borrowed_str(s)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<V::Value, E> {
+        // Not borrowed: the string held an escape.
+        Err(no())
+    }
+    fn visit_string<E: de::Error>(self, _: String) -> Result<V::Value, E> {
+        Err(no())
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<V::Value, E> {
+        Err(no())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.value(4)?;
+        self.v.visit_unit()
+    }
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        // `serde_json` reports `null` for an `Option` this way.
+        self.value(4)?;
+        self.v.visit_none()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        if self.key {
+            return Err(no());
+        }
+        let de = self.wrap(d);
+        self.v.visit_some(de)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        if self.key {
+            return Err(no());
+        }
+        let de = Tee {
+            de: d,
+            acc: self.acc,
+            key: false,
+        };
+        self.v.visit_newtype_struct(de)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        if self.key {
+            return Err(no());
+        }
+        let n = Cell::new(0);
+        let out = self.v.visit_seq(TeeSeq {
+            seq,
+            acc: self.acc,
+            n: &n,
+        })?;
+        self.acc.add(2 + n.get().saturating_sub(1));
+        Ok(out)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        if self.key {
+            return Err(no());
+        }
+        let n = Cell::new(0);
+        let out = self.v.visit_map(TeeMap {
+            map,
+            acc: self.acc,
+            n: &n,
+            last: None,
+        })?;
+        self.acc.add(2 + n.get().saturating_sub(1));
+        Ok(out)
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        if self.key {
+            return Err(no());
+        }
+        self.v.visit_enum(TeeEnum {
+            data,
+            acc: self.acc,
+        })
+    }
+}
+
+/// A sequence's elements, counted (the count of elements gives the commas).
+struct TeeSeq<'a, 'de, A> {
+    seq: A,
+    acc: &'a Acc<'de>,
+    n: &'a Cell<usize>,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for TeeSeq<'_, 'de, A> {
+    type Error = A::Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        let seed = TeeSeed {
+            seed,
+            acc: self.acc,
+            key: false,
+        };
+        let out = self.seq.next_element_seed(seed)?;
+        if out.is_some() {
+            self.n.set(self.n.get() + 1);
+        }
+        Ok(out)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.seq.size_hint()
+    }
+}
+
+/// A map's entries, counted, its keys strictly increasing.
+struct TeeMap<'a, 'de, A> {
+    map: A,
+    acc: &'a Acc<'de>,
+    n: &'a Cell<usize>,
+    last: Option<&'de str>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, 'de, A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.acc.key.set(None);
+        let seed = TeeSeed {
+            seed,
+            acc: self.acc,
+            key: true,
+        };
+        let Some(k) = self.map.next_key_seed(seed)? else {
+            return Ok(None);
+        };
+        let key = self.acc.key.take().ok_or_else(no)?;
+        if self.last.is_some_and(|l| l >= key) {
+            return Err(no());
+        }
+        self.last = Some(key);
+        self.n.set(self.n.get() + 1);
+        self.acc.add(1); // the colon
+        Ok(Some(k))
+    }
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        self.map.next_value_seed(TeeSeed {
+            seed,
+            acc: self.acc,
+            key: false,
+        })
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
+/// An enum: its variant's name and content are counted as they are read (a unit variant, the
+/// string form, counts exactly; the object form's braces and colon are not counted).
+struct TeeEnum<'a, 'de, A> {
+    data: A,
+    acc: &'a Acc<'de>,
+}
+
+impl<'a, 'de, A: EnumAccess<'de>> EnumAccess<'de> for TeeEnum<'a, 'de, A> {
+    type Error = A::Error;
+    type Variant = TeeVariant<'a, 'de, A::Variant>;
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), A::Error> {
+        let seed = TeeSeed {
+            seed,
+            acc: self.acc,
+            key: false,
+        };
+        let (value, variant) = self.data.variant_seed(seed)?;
+        Ok((
+            value,
+            TeeVariant {
+                variant,
+                acc: self.acc,
+            },
+        ))
+    }
+}
+
+struct TeeVariant<'a, 'de, A> {
+    variant: A,
+    acc: &'a Acc<'de>,
+}
+
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for TeeVariant<'_, 'de, A> {
+    type Error = A::Error;
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.variant.unit_variant()
+    }
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
+        self.variant.newtype_variant_seed(TeeSeed {
+            seed,
+            acc: self.acc,
+            key: false,
+        })
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, A::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: false,
+        };
+        self.variant.tuple_variant(len, visitor)
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, A::Error> {
+        let visitor = TeeVisitor {
+            v,
+            acc: self.acc,
+            key: false,
+        };
+        self.variant.struct_variant(fields, visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::EventRecord;
+    use serde::Deserialize;
+
+    /// What a pass through [`Tee`] counted for `text`, if the value deserialised as a `T`.
+    fn counted<'de, T: Deserialize<'de>>(text: &'de str) -> Option<usize> {
+        let acc = Acc::default();
+        let mut de = serde_json::Deserializer::from_str(text);
+        T::deserialize(Tee::new(&mut de, &acc)).ok()?;
+        de.end().ok()?;
+        Some(acc.len())
+    }
+
+    const FINDING: &str = r#"{"agent":{"id":"a-1","role":"release-lineage"},"at":"2026-11-29T10:00:00Z","finding":{"fact":"lineage.count","note":"n","source":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","record":"r/1","system":"s"},"value":-14},"type":"finding"}"#;
+
+    #[test]
+    fn a_canonical_event_counts_its_length() {
+        assert_eq!(counted::<EventRecord>(FINDING), Some(FINDING.len()));
+        assert_eq!(counted::<serde_json::Value>(FINDING), Some(FINDING.len()));
+        let decision = r#"{"at":"2026-11-29T10:00:00Z","clock":"supplied","issuer":"dana.okafor","kind":"stand_down","token":"x.y.z","token_digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","type":"decision"}"#;
+        assert_eq!(counted::<EventRecord>(decision), Some(decision.len()));
+        for value in ["[]", "[1,[true,false],null]", "{}", r#"{"":{"a":[]}}"#, "0"] {
+            assert_eq!(counted::<serde_json::Value>(value), Some(value.len()));
+        }
+    }
+
+    #[test]
+    fn what_it_cannot_vouch_for_is_refused_or_counted_short() {
+        // Refused: an escape, a float, an integer past I-JSON, keys out of order or repeated.
+        for text in [
+            FINDING.replace("a-1", r"a\u002d1"),
+            FINDING.replace("-14", "-14.0"),
+            FINDING.replace("-14", "9007199254740992"),
+            FINDING.replace(r#""id":"a-1","role""#, r#""role":"x","id":"a-1","role""#),
+            FINDING.replace(
+                r#""id":"a-1","role":"release-lineage""#,
+                r#""role":"r","id":"a""#,
+            ),
+        ] {
+            assert_eq!(counted::<EventRecord>(&text), None, "{text}");
+        }
+        // Whitespace is not counted, so the count falls short of the text's length.
+        let spaced = FINDING.replace(r#""fact":"#, r#""fact": "#);
+        assert_eq!(counted::<EventRecord>(&spaced), Some(FINDING.len()));
+        // A unit variant written as an object: its braces and colon are not visited, so the
+        // count falls short of even its canonical length (never above it).
+        let decision = r#"{"at":"2026-11-29T10:00:00Z","issuer":"i","kind":{"review":null},"token":"t","token_digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","type":"decision"}"#;
+        if let Some(n) = counted::<EventRecord>(decision) {
+            assert!(n < decision.len(), "{n}");
+        }
+        // A value skipped unread cannot be counted.
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct Lax {
+            a: u8,
+        }
+        assert_eq!(counted::<Lax>(r#"{"a":1,"b":[1,2,3]}"#), None);
+        assert_eq!(counted::<Lax>(r#"{"a":1}"#), Some(7));
+    }
+}
