@@ -6,8 +6,9 @@
 //! `cargo bench --bench scale` runs 100,000 findings; `AUTHORITY_LANE_SCALE=100000,1000000`
 //! sets the sizes (the 1M run takes minutes and ~600 MiB of disk; it is a benchmark, not a
 //! test). Medians of `AUTHORITY_LANE_SCALE_RUNS` (default 3) runs per command; the stream
-//! `apply` runs once per size; `AUTHORITY_LANE_SCALE_KEEP=1` keeps each case's directory. Peak RSS is read with GNU `time -f %M` when `/usr/bin/time`
-//! exists.
+//! `apply` runs once per size; `AUTHORITY_LANE_SCALE_KEEP=1` keeps each case's directory. Peak
+//! RSS is read with GNU `time -f %M` when `/usr/bin/time` exists. Each command's output is read
+//! as it streams and counted, not kept.
 
 use authority_lane::approval::{Accept, Decision, Review};
 use authority_lane::digest::Digest;
@@ -16,7 +17,7 @@ use authority_lane::testing::{Cast, shipped_workflow};
 use chrono::{SecondsFormat, Utc};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -53,17 +54,40 @@ fn cli(args: &[&str], stdin: Option<&Path>) -> Run {
         None => cmd.stdin(Stdio::null()),
     };
     let start = Instant::now();
-    let out = cmd.output().expect("run authority-lane");
+    let mut child = cmd.spawn().expect("run authority-lane");
+    // Count the output as it streams (as a consumer reading it would), rather than collect
+    // hundreds of MiB of acknowledgements or lineage in this process while it is timed.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let counter = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut n = 0usize;
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) => return n,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => panic!("read the output: {e}"),
+            }
+        }
+    });
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("wait for authority-lane");
+    let out_bytes = counter.join().expect("the output counter");
     let secs = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    assert!(status.success(), "{args:?} failed: {stderr}");
     let rss_kib = gnu_time
         .then(|| stderr.lines().last().and_then(|l| l.trim().parse().ok()))
         .flatten();
     Run {
         secs,
         rss_kib,
-        out_bytes: out.stdout.len(),
+        out_bytes,
         floor: f64::NAN,
     }
 }
