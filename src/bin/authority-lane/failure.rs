@@ -25,6 +25,25 @@ impl Failure {
 /// Internal marker for a closed standard output; never printed.
 pub(crate) const CLOSED_STDOUT: &str = "closed_stdout";
 
+/// Bytes a pipe on standard output should hold: Linux's default unprivileged maximum
+/// (`/proc/sys/fs/pipe-max-size`).
+#[cfg(target_os = "linux")]
+const PIPE_SIZE: usize = 1 << 20;
+
+/// Widens standard output's buffer when it is a pipe, so that a command streaming hundreds of
+/// MiB (`lineage`, `apply`) and its reader do not wake each other every 64 KiB. Best effort:
+/// not a pipe, or a limit that refuses the size, leaves the pipe as it was.
+pub(crate) fn widen_stdout_pipe() {
+    #[cfg(target_os = "linux")]
+    {
+        let stdout = std::io::stdout();
+        // Only a pipe has a size; never shrink one a reader made larger.
+        if rustix::pipe::fcntl_getpipe_size(&stdout).is_ok_and(|size| size < PIPE_SIZE) {
+            let _ = rustix::pipe::fcntl_setpipe_size(&stdout, PIPE_SIZE);
+        }
+    }
+}
+
 /// Writes `text` to standard output. A closed pipe ends the program quietly (exit 141); any
 /// other write error is `io`.
 pub(crate) fn emit(text: &str) -> Result<(), Failure> {

@@ -329,6 +329,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    widen_stdout_pipe();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`| head`): end quietly, as a SIGPIPE'd program would.
