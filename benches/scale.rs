@@ -8,7 +8,7 @@
 //! test). Medians of `AUTHORITY_LANE_SCALE_RUNS` (default 3) runs per command; the stream
 //! `apply` runs once per size; `AUTHORITY_LANE_SCALE_KEEP=1` keeps each case's directory. Peak
 //! RSS is read with GNU `time -f %M` when `/usr/bin/time` exists. Each command's output is read
-//! as it streams and counted, not kept.
+//! as it streams and counted, not kept. `AUTHORITY_LANE_SCALE_NOTE` sets the bulk findings' note.
 
 use authority_lane::approval::{Accept, Decision, Review};
 use authority_lane::digest::Digest;
@@ -127,13 +127,19 @@ fn floor(journal: &Path) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-fn finding(i: usize, at: &str) -> serde_json::Value {
+/// Each bulk finding's note: `AUTHORITY_LANE_SCALE_NOTE`, else plain text. A note JSON must
+/// escape (a quote, a newline) takes every line off the lean path (see `src/journal/lean.rs`).
+fn note() -> String {
+    std::env::var("AUTHORITY_LANE_SCALE_NOTE").unwrap_or_else(|_| "bulk lineage record".into())
+}
+
+fn finding(i: usize, at: &str, note: &str) -> serde_json::Value {
     json!({"type": "finding", "at": at,
         "agent": {"role": "release-lineage", "id": format!("lineage-agent-{}", i % 7)},
         "finding": {"fact": "lineage.internal_packages_in_window", "value": 14 + i % 5,
             "source": {"system": format!("artifact-lineage-{}", i % 9),
                 "record": format!("lineage/record/{i}"), "digest": format!("sha256:{i:064x}")},
-            "note": "bulk lineage record"}})
+            "note": note}})
 }
 
 fn setup(dir: &Path, n: usize, cast: &Cast) {
@@ -162,11 +168,13 @@ fn setup(dir: &Path, n: usize, cast: &Cast) {
                 "source": {"system": "s", "record": fact, "digest": format!("sha256:{:064x}", 0)}}});
         writeln!(out, "{line}").unwrap();
     }
+    let note = note();
     for i in 0..n {
-        writeln!(out, "{}", finding(i, &at)).unwrap();
+        writeln!(out, "{}", finding(i, &at, &note)).unwrap();
     }
     out.flush().unwrap();
-    std::fs::write(dir.join("one.jsonl"), format!("{}\n", finding(n + 1, &at))).unwrap();
+    let one = finding(n + 1, &at, &note);
+    std::fs::write(dir.join("one.jsonl"), format!("{one}\n")).unwrap();
 }
 
 /// A decision command by `who` (or, for an acceptance, the decision owner) on the case's

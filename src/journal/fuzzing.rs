@@ -40,7 +40,8 @@ pub fn check_line_full<'a>(
 
 /// The check replay uses when it also wants each event as a `T` (`journal::scan_typed`): the event
 /// is deserialised in the same pass as the line's check when the line is on the lean path,
-/// else the line falls back to [`check_line_fast`]'s paths. The record must be exactly what
+/// else the line falls back to the Value-based and reference paths and the event is read from
+/// the value they parsed. The record must be exactly what
 /// [`check_line_full`] returns, for every input and every `T`; the event, when there is one,
 /// what deserialising the record's event text as a `T` gives.
 pub fn check_line_typed<'a, T: DeserializeOwned>(

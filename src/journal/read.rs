@@ -2,7 +2,7 @@
 //! [`verify_records`]), with how its last line is classified.
 
 use super::lean::check_lean_typed;
-use super::line::{Checked, RawRecord, check_line};
+use super::line::{Checked, RawRecord, check_fast, check_full, check_line};
 use super::{JournalError, ReadReport, Record, TamperReason, TornTail};
 use crate::digest::Digest;
 use crate::packet::JournalRef;
@@ -101,9 +101,9 @@ impl LineCheck for Plain {
     }
 }
 
-/// The line check, with the event deserialised as a `T` in the same pass when the line is on
-/// the lean path and its event is a `T` (`None` otherwise: the line is then checked as
-/// [`Plain`] does, and the caller reads the event from its text).
+/// The line check, with the event deserialised as a `T`: in the same pass when the line is on
+/// the lean path, else from the JSON value the Value-based paths parse (`None` when the event
+/// is not a `T`: the caller then reads it from its text and reports why).
 pub(super) struct Typed<T>(PhantomData<fn() -> T>);
 
 impl<T> Typed<T> {
@@ -115,10 +115,17 @@ impl<T> Typed<T> {
 impl<T: DeserializeOwned> LineCheck for Typed<T> {
     type Event = Option<T>;
     fn check<'b>(&self, bytes: &'b [u8]) -> Result<(Checked<'b>, Option<T>), TamperReason> {
-        match check_lean_typed::<T>(bytes) {
-            Some((checked, event)) => Ok((checked, Some(event))),
-            None => check_line(bytes).map(|checked| (checked, None)),
+        if let Some((checked, event)) = check_lean_typed::<T>(bytes) {
+            return Ok((checked, Some(event)));
         }
+        // Off the lean path (the untyped lean check would refuse the line too), or not a `T`:
+        // the Value-based paths, and the `T` read from the value they parsed.
+        let checked = match check_fast(bytes) {
+            Some(checked) => checked,
+            None => check_full(bytes)?,
+        };
+        let event = checked.event.as_ref().and_then(|v| T::deserialize(v).ok());
+        Ok((checked, event))
     }
 }
 
