@@ -1,13 +1,16 @@
-//! The lean path of the line check: the common line — no escape sequence in any string, every
+//! The lean path of the line check: the common line — no escape sequence in any key, every
 //! number an integer — checked without building a JSON value.
 //!
 //! `serde_json` parses the line (strictly: JSON syntax, UTF-8, no raw control characters) into
 //! a visitor that keeps nothing but the length the line's RFC 8785 form would have. That form
 //! is fixed by the parsed tokens when
 //!
-//! * every string, key or value, is borrowed from the line (`serde_json` borrows exactly when
-//!   the raw string holds no escape): its canonical form is then its raw text, since RFC 8785
-//!   escapes only `"`, `\` and control characters, which an unescaped JSON string cannot hold;
+//! * every key is borrowed from the line (`serde_json` borrows exactly when the raw string
+//!   holds no escape), and so is every string value or it is counted by `tee::escaped_len`: a
+//!   borrowed string's canonical form is its raw text, since RFC 8785 escapes only `"`, `\` and
+//!   control characters, which an unescaped JSON string cannot hold; an escaped one's raw text
+//!   is at least as long as its canonical form, and as long only when it is that form (the
+//!   strings where a case variant of a `\u00xx` escape could match are refused);
 //! * every number is an integer `serde_json` reads as one, within ±(2^53 − 1): its canonical
 //!   form is its decimal digits, which is what JSON's grammar allows for it (`-0`, fractions
 //!   and exponents arrive as floats and are refused here);
@@ -69,8 +72,9 @@ impl<'de> Visitor<'de> for Canon {
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<usize, E> {
         Ok(v.len() + 2)
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<usize, E> {
-        Err(no())
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        // Not borrowed: the string held an escape.
+        tee::escaped_len(v).ok_or_else(no)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let (mut len, mut n) = (2, 0usize);

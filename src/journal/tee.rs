@@ -1,13 +1,14 @@
 //! The lean check (see `lean`) of a value done *while* it deserialises into its Rust type, so
 //! that replay reads each event once: [`Tee`] wraps `serde_json`'s deserializer, hands every
 //! token on to the type's own visitor, and on the way sums the length the value's RFC 8785
-//! form would have, under the lean path's rules — strings borrowed from the line (escape-free),
-//! I-JSON integers, strictly increasing keys with no byte ≥ 0xEE.
+//! form would have, under the lean path's rules — keys borrowed from the line (escape-free),
+//! strictly increasing, with no byte ≥ 0xEE; string values as [`escaped_len`] counts them;
+//! I-JSON integers.
 //!
 //! Every token `serde_json` reads reaches exactly one `visit_*` call of the wrapped visitor,
 //! and each call adds that token's canonical bytes; braces, brackets, colons and commas are
-//! added where a map or sequence ends. Anything the rules cannot vouch for — an escaped
-//! string, a float, bytes, a value skipped unread (`IgnoredAny`) — fails the deserialisation
+//! added where a map or sequence ends. Anything the rules cannot vouch for — an escaped key,
+//! a float, bytes, a value skipped unread (`IgnoredAny`) — fails the deserialisation
 //! with a refusal, and the caller falls back to checking the line without the type. The count
 //! can fall short of the canonical length (an enum written as an object: its braces are not
 //! visited), never exceed it, and a line's length is at least its canonical length, so a short
@@ -47,6 +48,26 @@ pub(super) fn i64_len(n: i64) -> Option<usize> {
         Some(m) if n < 0 && m <= MAX_SAFE_INTEGER => Some(1 + digits(m)),
         _ => None,
     }
+}
+
+/// The length RFC 8785 gives a string value that held an escape (quotes included): `"` and `\`
+/// and the controls with a short escape (`\b \t \n \f \r`) take two bytes, the other controls
+/// six (`\u00xx`, lowercase hex), everything else its UTF-8 bytes. Each character's canonical
+/// spelling is its shortest, and the only other spelling of the same length is a `\u00xx`
+/// escape with a hex letter written in upper case, so a string holding a control whose escape
+/// has a hex letter (U+000B, U+000E, U+000F, U+001A–U+001F) is refused (`None`): with those
+/// out, a line whose length equals the count spells every string canonically.
+pub(super) fn escaped_len(s: &str) -> Option<usize> {
+    let mut n = 2;
+    for c in s.chars() {
+        n += match c {
+            '"' | '\\' | '\u{8}' | '\u{9}' | '\u{a}' | '\u{c}' | '\u{d}' => 2,
+            '\u{0}'..='\u{1f}' if u32::from(c) & 0xf >= 10 => return None,
+            '\u{0}'..='\u{1f}' => 6,
+            c => c.len_utf8(),
+        };
+    }
+    Some(n)
 }
 
 /// What a deserialisation through [`Tee`] has counted.
@@ -275,9 +296,11 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, 'de, V> {
         self.acc.add(s.len() + 2);
         self.v.visit_borrowed_str(s)
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<V::Value, E> {
-        // Not borrowed: the string held an escape.
-        Err(no())
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<V::Value, E> {
+        // Not borrowed: the string held an escape. A key must be borrowed (its text is kept
+        // to check the key order).
+        self.value(escaped_len(s).ok_or_else(no)?)?;
+        self.v.visit_str(s)
     }
     fn visit_string<E: de::Error>(self, _: String) -> Result<V::Value, E> {
         Err(no())
@@ -521,10 +544,47 @@ mod tests {
     }
 
     #[test]
+    fn an_escaped_value_counts_its_canonical_spelling() {
+        let with_note =
+            |note: &str| FINDING.replace(r#""note":"n""#, &format!(r#""note":"{note}""#));
+        // Canonical spellings: the count is the text's length.
+        for note in [
+            r#"say \"hi\""#,
+            r"back\\slash",
+            r"tab\tnewline\nreturn\rform\fbell\b",
+            r"nul\u0000 unit\u0001 us\u0019",
+            "é \u{1f600} \u{2028} \u{7f}",
+        ] {
+            let text = with_note(note);
+            assert_eq!(counted::<EventRecord>(&text), Some(text.len()), "{text}");
+        }
+        // Longer spellings of the same characters count short of the text.
+        for (note, canonical) in [
+            (r"\u0022", r#"\""#),
+            (r"\u000a", r"\n"),
+            (r"\u0041", "A"),
+            (r"\ud83d\ude00", "\u{1f600}"),
+        ] {
+            let text = with_note(note);
+            let want = FINDING.len() - 1 + canonical.len();
+            assert_eq!(counted::<EventRecord>(&text), Some(want), "{text}");
+        }
+        // A control whose `\u00xx` has a hex letter could be spelled in either case at the
+        // same length: refused, whichever case the line uses.
+        for note in [r"\u001f", r"\u001F", r"\u000b", r"\u000E"] {
+            let text = with_note(note);
+            assert_eq!(counted::<EventRecord>(&text), None, "{text}");
+        }
+        assert_eq!(escaped_len("\u{1f}"), None);
+        assert_eq!(escaped_len("\u{19}"), Some(8));
+    }
+
+    #[test]
     fn what_it_cannot_vouch_for_is_refused_or_counted_short() {
-        // Refused: an escape, a float, an integer past I-JSON, keys out of order or repeated.
+        // Refused: an escaped key, a float, an integer past I-JSON, keys out of order or
+        // repeated.
         for text in [
-            FINDING.replace("a-1", r"a\u002d1"),
+            FINDING.replace(r#""id""#, r#""\u0069d""#),
             FINDING.replace("-14", "-14.0"),
             FINDING.replace("-14", "9007199254740992"),
             FINDING.replace(r#""id":"a-1","role""#, r#""role":"x","id":"a-1","role""#),
@@ -535,9 +595,14 @@ mod tests {
         ] {
             assert_eq!(counted::<EventRecord>(&text), None, "{text}");
         }
-        // Whitespace is not counted, so the count falls short of the text's length.
+        // Whitespace is not counted, and an escape a value need not have counts as the
+        // character it stands for, so the count falls short of the text's length.
         let spaced = FINDING.replace(r#""fact":"#, r#""fact": "#);
         assert_eq!(counted::<EventRecord>(&spaced), Some(FINDING.len()));
+        let escaped = FINDING.replace("a-1", r"a\u002d1");
+        assert_eq!(counted::<EventRecord>(&escaped), Some(FINDING.len()));
+        let solidus = FINDING.replace("r/1", r"r\/1");
+        assert_eq!(counted::<EventRecord>(&solidus), Some(FINDING.len()));
         // A unit variant written as an object: its braces and colon are not visited, so the
         // count falls short of even its canonical length (never above it).
         let decision = r#"{"at":"2026-11-29T10:00:00Z","issuer":"i","kind":{"review":null},"token":"t","token_digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","type":"decision"}"#;
