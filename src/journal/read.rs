@@ -177,41 +177,28 @@ pub fn scan<R: BufRead, E: From<JournalError>>(
     reader: R,
     mut each: impl FnMut(RawRecord<'_>) -> Result<(), E>,
 ) -> Result<Scan, E> {
-    let mut chain = Chain::new();
-    let tail = scan_from(reader, None, &mut chain, 0, &Plain, |c: Checked<'_>, ()| {
-        each(c.raw)
-    })?;
-    if chain.next_seq == 0 {
-        return Err(JournalError::Empty.into());
-    }
-    Ok(Scan {
-        records: chain.next_seq,
-        head: chain.prev.map(|hash| (chain.next_seq - 1, hash)),
-        torn_tail: tail.torn_tail,
-        unterminated: tail.unterminated,
-        len: tail.len,
-        last_line_len: tail.last_line.len() as u64,
-    })
+    scan_checked(reader, &Plain, |c, ()| each(c.raw))
 }
 
-/// [`scan`], also handing `each` the record's event deserialised as a `T` when that could be
-/// done in the same pass as the line's check (the common line: see `lean`), else `None` (the
-/// event is then only in [`RawRecord::event`]; a line whose event is not a `T` is not an error
-/// here). Replay reads each event once this way.
+/// [`scan`], also handing `each` the record's event deserialised as a `T`: in the same pass as
+/// the line's check for the common line (see `lean`), else from the JSON value the other
+/// paths parse; `None` when the event is not a `T` (not an error here: the event is still in
+/// [`RawRecord::event`]). Replay reads each event once this way.
 pub(crate) fn scan_typed<R: BufRead, T: DeserializeOwned, E: From<JournalError>>(
     reader: R,
     mut each: impl FnMut(RawRecord<'_>, Option<T>) -> Result<(), E>,
 ) -> Result<Scan, E> {
+    scan_checked(reader, &Typed::<T>::new(), |c, event| each(c.raw, event))
+}
+
+/// A whole journal from its start, each line checked by `check`.
+fn scan_checked<R: BufRead, E: From<JournalError>, C: LineCheck>(
+    reader: R,
+    check: &C,
+    each: impl FnMut(Checked<'_>, C::Event) -> Result<(), E>,
+) -> Result<Scan, E> {
     let mut chain = Chain::new();
-    let check = Typed::<T>::new();
-    let tail = scan_from(
-        reader,
-        None,
-        &mut chain,
-        0,
-        &check,
-        |c: Checked<'_>, event| each(c.raw, event),
-    )?;
+    let tail = scan_from(reader, None, &mut chain, 0, check, each)?;
     if chain.next_seq == 0 {
         return Err(JournalError::Empty.into());
     }
