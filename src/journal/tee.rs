@@ -20,6 +20,7 @@ use serde::de::{
 };
 use std::cell::Cell;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Refusal: not provably canonical here (never shown to anyone; the next path explains).
 pub(super) fn no<E: de::Error>() -> E {
@@ -34,6 +35,33 @@ fn digits(mut n: u64) -> usize {
         d += 1;
     }
     d
+}
+
+/// Whether `serde_json` reads numbers the way both lean counts assume: an integer within
+/// `u64`/`i64` to `visit_u64`/`visit_i64`, anything else to `visit_f64` (which they refuse).
+/// Its `arbitrary_precision` feature — which any crate in a build can turn on for every crate
+/// — hands a number outside those ranges over as a map, which the counts would measure
+/// wrongly (too long); the lean paths then step aside and every line takes the Value-based
+/// and reference paths. Probed once, with 2^64.
+pub(super) fn numbers_are_plain() -> bool {
+    struct Probe;
+    impl<'de> Visitor<'de> for Probe {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+            Ok(true)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<bool, A::Error> {
+            Ok(false)
+        }
+    }
+    static PLAIN: OnceLock<bool> = OnceLock::new();
+    *PLAIN.get_or_init(|| {
+        let mut de = serde_json::Deserializer::from_str("18446744073709551616");
+        de.deserialize_any(Probe).unwrap_or(false)
+    })
 }
 
 /// The canonical length of a non-negative integer, if it is within I-JSON.
@@ -531,6 +559,13 @@ mod tests {
     }
 
     const FINDING: &str = r#"{"agent":{"id":"a-1","role":"release-lineage"},"at":"2026-11-29T10:00:00Z","finding":{"fact":"lineage.count","note":"n","source":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","record":"r/1","system":"s"},"value":-14},"type":"finding"}"#;
+
+    #[test]
+    fn this_build_reads_numbers_as_the_counts_assume() {
+        // If this fails, serde_json's `arbitrary_precision` is on in this build: the lean
+        // paths step aside (slower, still correct), and the other tests here would fail too.
+        assert!(numbers_are_plain());
+    }
 
     #[test]
     fn a_canonical_event_counts_its_length() {
