@@ -1,9 +1,10 @@
 //! The lean path of the line check: the common line — no escape sequence in any key, every
 //! number an integer — checked without building a JSON value.
 //!
-//! `serde_json` parses the line (strictly: JSON syntax, UTF-8, no raw control characters) into
-//! a visitor that keeps nothing but the length the line's RFC 8785 form would have. That form
-//! is fixed by the parsed tokens when
+//! `serde_json` parses the line (strictly: JSON syntax, UTF-8, no raw control characters); the
+//! record's members are read here, its event through `tee`, which adds up the length the
+//! event's RFC 8785 form would have as the event deserialises (as a type replay wants, or as
+//! `tee::Skip`, which keeps nothing). That form is fixed by the parsed tokens when
 //!
 //! * every key is borrowed from the line (`serde_json` borrows exactly when the raw string
 //!   holds no escape), and so is every string value or it is counted by `tee::escaped_len`: a
@@ -28,76 +29,12 @@ use super::seal::{HASH_MEMBER_LEN, members_after_hash_len};
 use crate::digest::{Digest, MAX_SAFE_INTEGER};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
 use super::tee::{self, no};
-
-/// A value's canonical length (see the module docs), or an error.
-#[derive(Clone, Copy)]
-struct Canon;
-
-impl<'de> DeserializeSeed<'de> for Canon {
-    type Value = usize;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Canon {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<usize, E> {
-        Ok(if v { 4 } else { 5 })
-    }
-    fn visit_unit<E>(self) -> Result<usize, E> {
-        Ok(4)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
-        tee::u64_len(v).ok_or_else(no)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<usize, E> {
-        tee::i64_len(v).ok_or_else(no)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<usize, E> {
-        Err(no())
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<usize, E> {
-        Ok(v.len() + 2)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-        // Not borrowed: the string held an escape.
-        tee::escaped_len(v).ok_or_else(no)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let (mut len, mut n) = (2, 0usize);
-        while let Some(l) = seq.next_element_seed(Canon)? {
-            len += l;
-            n += 1;
-        }
-        Ok(len + n.saturating_sub(1))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
-        let (mut len, mut n) = (2, 0usize);
-        let mut last: Option<&'de str> = None;
-        while let Some(key) = map.next_key_seed(Key)? {
-            if last.is_some_and(|l| l >= key) {
-                return Err(no());
-            }
-            last = Some(key);
-            len += key.len() + 3 + map.next_value_seed(Canon)?;
-            n += 1;
-        }
-        Ok(len + n.saturating_sub(1))
-    }
-}
 
 /// An object key borrowed from the line, with no byte ≥ 0xEE.
 struct Key;
@@ -202,16 +139,6 @@ impl<'de> Visitor<'de> for Seq {
     }
 }
 
-/// An object (the event), as its canonical length.
-struct Object;
-
-impl<'de> DeserializeSeed<'de> for Object {
-    type Value = (usize, ());
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(usize, ()), D::Error> {
-        d.deserialize_map(Canon).map(|len| (len, ()))
-    }
-}
-
 /// The event as a `T`, with its canonical length counted as it deserialises (see `tee`).
 struct Typed<T>(PhantomData<fn() -> T>);
 
@@ -225,11 +152,11 @@ impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Typed<T> {
 }
 
 /// The record: exactly `at`, `event`, `hash`, `prev`, `seq`, in that (canonical) order; the
-/// event read by the seed `S`.
-struct Record<S>(S);
+/// event read as a `T`.
+struct Record<T>(PhantomData<fn() -> T>);
 
-impl<'de, X, S: DeserializeSeed<'de, Value = (usize, X)>> Visitor<'de> for Record<S> {
-    type Value = (Members<'de>, X);
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Record<T> {
+    type Value = (Members<'de>, T);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a journal record")
@@ -249,7 +176,7 @@ impl<'de, X, S: DeserializeSeed<'de, Value = (usize, X)>> Visitor<'de> for Recor
         member(&mut map, "at")?;
         let at = map.next_value_seed(Str)?;
         member(&mut map, "event")?;
-        let (event_len, event) = map.next_value_seed(self.0)?;
+        let (event_len, event) = map.next_value_seed(Typed::<T>(PhantomData))?;
         member(&mut map, "hash")?;
         let hash = map.next_value_seed(Str)?;
         member(&mut map, "prev")?;
@@ -274,29 +201,17 @@ impl<'de, X, S: DeserializeSeed<'de, Value = (usize, X)>> Visitor<'de> for Recor
 /// The lean check of one complete line (without its `\n`): `Some` only for a line the
 /// reference path accepts with the same result; `None` whenever it cannot tell this way.
 pub(super) fn check_lean(bytes: &[u8]) -> Option<Checked<'_>> {
-    check_with(bytes, Object).map(|(checked, ())| checked)
+    check_lean_typed::<tee::Skip>(bytes).map(|(checked, tee::Skip)| checked)
 }
 
 /// [`check_lean`], also deserialising the event as a `T` in the same pass: `None` also when
 /// the event is not an object or is not a `T` (the caller then checks the line without it).
 pub(super) fn check_lean_typed<T: DeserializeOwned>(bytes: &[u8]) -> Option<(Checked<'_>, T)> {
-    let (checked, event) = check_with(bytes, Typed::<T>(PhantomData))?;
-    checked
-        .raw
-        .event
-        .starts_with('{')
-        .then_some((checked, event))
-}
-
-fn check_with<'de, X, S: DeserializeSeed<'de, Value = (usize, X)>>(
-    bytes: &'de [u8],
-    seed: S,
-) -> Option<(Checked<'de>, X)> {
     if !tee::numbers_are_plain() {
         return None;
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (m, event) = de.deserialize_map(Record(seed)).ok()?;
+    let (m, event) = de.deserialize_map(Record::<T>(PhantomData)).ok()?;
     de.end().ok()?;
     if m.canonical_len != bytes.len() {
         return None;
@@ -321,6 +236,9 @@ fn check_with<'de, X, S: DeserializeSeed<'de, Value = (usize, X)>>(
         return None;
     }
     let text = std::str::from_utf8(bytes.get(event_start..hash_start)?).ok()?;
+    if !text.starts_with('{') {
+        return None;
+    }
     let checked = Checked {
         raw: RawRecord {
             seq: m.seq,

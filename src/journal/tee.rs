@@ -98,6 +98,53 @@ pub(super) fn escaped_len(s: &str) -> Option<usize> {
     Some(n)
 }
 
+/// Any JSON value, kept as nothing: read through a [`Tee`], what is left is the value's
+/// canonical length (the lean check of a line whose event is not wanted as a type).
+pub(super) struct Skip;
+
+impl<'de> serde::Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
+        d.deserialize_any(SkipVisitor)
+    }
+}
+
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_unit<E>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_key::<Skip>()?.is_some() {
+            map.next_value::<Skip>()?;
+        }
+        Ok(Skip)
+    }
+}
+
 /// What a deserialisation through [`Tee`] has counted.
 #[derive(Default)]
 pub(super) struct Acc<'de> {
@@ -114,6 +161,22 @@ impl<'de> Acc<'de> {
     fn add(&self, n: usize) {
         self.len.set(self.len.get() + n);
     }
+    /// `de`, counting into this (`key`: it reads an object key).
+    fn tee<D>(&self, de: D, key: bool) -> Tee<'_, 'de, D> {
+        Tee { de, acc: self, key }
+    }
+    /// `v`, counting into this.
+    fn visitor<V>(&self, v: V, key: bool) -> TeeVisitor<'_, 'de, V> {
+        TeeVisitor { v, acc: self, key }
+    }
+    /// `seed`, counting into this.
+    fn seed<S>(&self, seed: S, key: bool) -> TeeSeed<'_, 'de, S> {
+        TeeSeed {
+            seed,
+            acc: self,
+            key,
+        }
+    }
 }
 
 /// A deserializer that counts what it hands on (see the module docs). `key`: it reads an
@@ -127,11 +190,7 @@ pub(super) struct Tee<'a, 'de, D> {
 impl<'a, 'de, D> Tee<'a, 'de, D> {
     /// Wraps `de`, counting into `acc`.
     pub(super) fn new(de: D, acc: &'a Acc<'de>) -> Self {
-        Tee {
-            de,
-            acc,
-            key: false,
-        }
+        acc.tee(de, false)
     }
 }
 
@@ -150,20 +209,17 @@ struct TeeSeed<'a, 'de, S> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for TeeSeed<'_, 'de, S> {
     type Value = S::Value;
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<S::Value, D::Error> {
-        self.seed.deserialize(Tee {
-            de,
-            acc: self.acc,
-            key: self.key,
-        })
+        self.seed.deserialize(self.acc.tee(de, self.key))
     }
 }
 
-/// Forwards `deserialize_*` methods to the wrapped deserializer with a counting visitor.
+/// Forwards `deserialize_*` methods (with their arguments before the visitor) to the wrapped
+/// deserializer with a counting visitor.
 macro_rules! forward {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
-            let visitor = TeeVisitor { v, acc: self.acc, key: self.key };
-            self.de.$method(visitor)
+    ($($method:ident($($arg:ident: $ty:ty),*))*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* v: V) -> Result<V::Value, D::Error> {
+            let visitor = self.acc.visitor(v, self.key);
+            self.de.$method($($arg,)* visitor)
         }
     )*};
 }
@@ -172,11 +228,17 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, 'de, D> {
     type Error = D::Error;
 
     forward! {
-        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
-        deserialize_i64 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
-        deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
-        deserialize_option deserialize_unit deserialize_seq deserialize_map
-        deserialize_identifier
+        deserialize_any() deserialize_bool() deserialize_i8() deserialize_i16()
+        deserialize_i32() deserialize_i64() deserialize_u8() deserialize_u16()
+        deserialize_u32() deserialize_u64() deserialize_f32() deserialize_f64()
+        deserialize_char() deserialize_str() deserialize_string() deserialize_option()
+        deserialize_unit() deserialize_seq() deserialize_map() deserialize_identifier()
+        deserialize_unit_struct(name: &'static str)
+        deserialize_newtype_struct(name: &'static str)
+        deserialize_tuple(len: usize)
+        deserialize_tuple_struct(name: &'static str, len: usize)
+        deserialize_struct(name: &'static str, fields: &'static [&'static str])
+        deserialize_enum(name: &'static str, variants: &'static [&'static str])
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, D::Error> {
@@ -189,77 +251,6 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, 'de, D> {
     fn deserialize_ignored_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, D::Error> {
         // `serde_json` skips such a value without visiting it: it could not be counted.
         Err(no())
-    }
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        v: V,
-    ) -> Result<V::Value, D::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: self.key,
-        };
-        self.de.deserialize_unit_struct(name, visitor)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        v: V,
-    ) -> Result<V::Value, D::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: self.key,
-        };
-        self.de.deserialize_newtype_struct(name, visitor)
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, D::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: self.key,
-        };
-        self.de.deserialize_tuple(len, visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        v: V,
-    ) -> Result<V::Value, D::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: self.key,
-        };
-        self.de.deserialize_tuple_struct(name, len, visitor)
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, D::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: self.key,
-        };
-        self.de.deserialize_struct(name, fields, visitor)
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, D::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: self.key,
-        };
-        self.de.deserialize_enum(name, variants, visitor)
     }
     fn is_human_readable(&self) -> bool {
         self.de.is_human_readable()
@@ -276,11 +267,7 @@ impl<'a, 'de, V> TeeVisitor<'a, 'de, V> {
         Ok(())
     }
     fn wrap<D>(&self, de: D) -> Tee<'a, 'de, D> {
-        Tee {
-            de,
-            acc: self.acc,
-            key: false,
-        }
+        self.acc.tee(de, false)
     }
 }
 
@@ -356,11 +343,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, 'de, V> {
         if self.key {
             return Err(no());
         }
-        let de = Tee {
-            de: d,
-            acc: self.acc,
-            key: false,
-        };
+        let de = self.wrap(d);
         self.v.visit_newtype_struct(de)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -414,11 +397,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for TeeSeq<'_, 'de, A> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, A::Error> {
-        let seed = TeeSeed {
-            seed,
-            acc: self.acc,
-            key: false,
-        };
+        let seed = self.acc.seed(seed, false);
         let out = self.seq.next_element_seed(seed)?;
         if out.is_some() {
             self.n.set(self.n.get() + 1);
@@ -445,11 +424,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, 'de, A> {
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
         self.acc.key.set(None);
-        let seed = TeeSeed {
-            seed,
-            acc: self.acc,
-            key: true,
-        };
+        let seed = self.acc.seed(seed, true);
         let Some(k) = self.map.next_key_seed(seed)? else {
             return Ok(None);
         };
@@ -463,11 +438,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, 'de, A> {
         Ok(Some(k))
     }
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        self.map.next_value_seed(TeeSeed {
-            seed,
-            acc: self.acc,
-            key: false,
-        })
+        self.map.next_value_seed(self.acc.seed(seed, false))
     }
     fn size_hint(&self) -> Option<usize> {
         self.map.size_hint()
@@ -488,11 +459,7 @@ impl<'a, 'de, A: EnumAccess<'de>> EnumAccess<'de> for TeeEnum<'a, 'de, A> {
         self,
         seed: S,
     ) -> Result<(S::Value, Self::Variant), A::Error> {
-        let seed = TeeSeed {
-            seed,
-            acc: self.acc,
-            key: false,
-        };
+        let seed = self.acc.seed(seed, false);
         let (value, variant) = self.data.variant_seed(seed)?;
         Ok((
             value,
@@ -515,18 +482,11 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for TeeVariant<'_, 'de, A> {
         self.variant.unit_variant()
     }
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
-        self.variant.newtype_variant_seed(TeeSeed {
-            seed,
-            acc: self.acc,
-            key: false,
-        })
+        self.variant
+            .newtype_variant_seed(self.acc.seed(seed, false))
     }
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, A::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: false,
-        };
+        let visitor = self.acc.visitor(v, false);
         self.variant.tuple_variant(len, visitor)
     }
     fn struct_variant<V: Visitor<'de>>(
@@ -534,11 +494,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for TeeVariant<'_, 'de, A> {
         fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, A::Error> {
-        let visitor = TeeVisitor {
-            v,
-            acc: self.acc,
-            key: false,
-        };
+        let visitor = self.acc.visitor(v, false);
         self.variant.struct_variant(fields, visitor)
     }
 }
