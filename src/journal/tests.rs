@@ -1351,27 +1351,39 @@ thread_local! {
     static TALLY: std::cell::RefCell<Tally> = std::cell::RefCell::default();
 }
 
-#[test]
-fn fast_and_reference_checks_agree_on_mutated_lines() {
-    fn prop(events: Vec<Event>, mutations: Vec<Mutation>) -> bool {
-        let mut m = MemoryJournal::new(genesis()).unwrap();
-        let entries: Vec<Entry> = events
-            .into_iter()
-            .enumerate()
-            .map(|(i, Event(e))| Entry::new(t(i as i64), e))
-            .collect();
-        m.append(1, entries).unwrap();
-        let bytes = m.to_jsonl().unwrap();
-        TALLY.with_borrow_mut(|tally| check_mutants(&m, &bytes, &mutations, tally));
-        true
-    }
+/// A journal of `events`, each line of it checked unmodified and under each of `mutations`
+/// ([`check_mutants`]), into [`TALLY`].
+fn journal_mutants(events: impl IntoIterator<Item = Value>, mutations: &[Mutation]) -> bool {
+    let mut m = MemoryJournal::new(genesis()).unwrap();
+    let entries: Vec<Entry> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| Entry::new(t(i as i64), e))
+        .collect();
+    m.append(1, entries).unwrap();
+    let bytes = m.to_jsonl().unwrap();
+    TALLY.with_borrow_mut(|tally| check_mutants(&m, &bytes, mutations, tally));
+    true
+}
+
+/// Runs `prop` on 200 random inputs and gives what [`check_mutants`] tallied (over 500 lines).
+fn tallied<A: quickcheck::Testable>(prop: A) -> Tally {
     QuickCheck::new()
         .rng(Gen::new(20))
         .tests(200)
-        .quickcheck(prop as fn(Vec<Event>, Vec<Mutation>) -> bool);
+        .quickcheck(prop);
     let tally = TALLY.take();
     eprintln!("{tally:?}");
     assert!(tally.lines > 500, "{tally:?}");
+    tally
+}
+
+#[test]
+fn fast_and_reference_checks_agree_on_mutated_lines() {
+    fn prop(events: Vec<Event>, mutations: Vec<Mutation>) -> bool {
+        journal_mutants(events.into_iter().map(|Event(e)| e), &mutations)
+    }
+    let tally = tallied(prop as fn(Vec<Event>, Vec<Mutation>) -> bool);
     assert!(tally.fast_accepted > tally.lines / 4, "{tally:?}");
     assert!(tally.lean_accepted > tally.lines / 4, "{tally:?}");
     assert!(tally.refused > 5 * tally.lines, "{tally:?}");
@@ -1381,9 +1393,9 @@ fn fast_and_reference_checks_agree_on_mutated_lines() {
 /// pass when the line is on the lean path, else from the value the other paths parse) returns
 /// the reference check's record (`full`) for `line`, as a JSON value and as an `EventRecord`;
 /// hands out an event only with a verified record, equal to a separate parse of its text, and
-/// a JSON value for every verified line. The one-pass count accepts exactly the lines the lean
-/// path accepts (the two count canonical lengths independently). Gives the `EventRecord`, if
-/// any, and whether it came from the one pass.
+/// a JSON value for every verified line. The one-pass check accepts the same lines whether
+/// the event is read as a JSON value or as `tee::Skip` (the untyped lean check). Gives the
+/// `EventRecord`, if any, and whether it came from the one pass.
 fn typed_agrees(
     seq: u64,
     prev: Option<&Digest>,
@@ -1544,25 +1556,16 @@ impl Arbitrary for RecordEvent {
 #[test]
 fn typed_check_agrees_on_mutated_event_records() {
     fn prop(events: Vec<RecordEvent>, mutations: Vec<Mutation>) -> bool {
-        let mut m = MemoryJournal::new(genesis()).unwrap();
-        let entries: Vec<Entry> = events
-            .into_iter()
-            .enumerate()
-            .map(|(i, RecordEvent(e))| Entry::new(t(i as i64), e))
-            .collect();
-        m.append(1, entries).unwrap();
-        let bytes = m.to_jsonl().unwrap();
-        TALLY.with_borrow_mut(|tally| check_mutants(&m, &bytes, &mutations, tally));
-        true
+        journal_mutants(events.into_iter().map(|RecordEvent(e)| e), &mutations)
     }
-    QuickCheck::new()
-        .rng(Gen::new(20))
-        .tests(200)
-        .quickcheck(prop as fn(Vec<RecordEvent>, Vec<Mutation>) -> bool);
-    let tally = TALLY.take();
-    eprintln!("{tally:?}");
-    assert!(tally.lines > 500, "{tally:?}");
-    // Every event record the lean path accepts comes out typed, and that is most of them.
+    let tally = tallied(prop as fn(Vec<RecordEvent>, Vec<Mutation>) -> bool);
+    // Every event record comes out typed; in one pass exactly when the lean path accepts it,
+    // and that is most of them.
+    assert_eq!(
+        tally.typed_events,
+        tally.lines - tally.genesis_lines,
+        "{tally:?}"
+    );
     assert_eq!(
         tally.typed_accepted, tally.lean_accepted_events,
         "{tally:?}"
