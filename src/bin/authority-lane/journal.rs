@@ -382,6 +382,8 @@ pub(crate) fn export(location: &Location) -> Result<(), Failure> {
 
 fn copy_out<B: Backend>(backend: &mut B) -> Result<(), Failure> {
     let mut reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
+    // Bytes, never text: a chunk boundary may fall inside a multi-byte character, and the
+    // journal's hashes are over its exact bytes.
     let mut chunk = Vec::with_capacity(1 << 16);
     let mut wrote_any = false;
     loop {
@@ -395,7 +397,7 @@ fn copy_out<B: Backend>(backend: &mut B) -> Result<(), Failure> {
             break;
         }
         wrote_any = true;
-        emit(&String::from_utf8_lossy(&chunk))?;
+        emit_bytes(&chunk)?;
     }
     if !wrote_any {
         return Err(store_failure(
