@@ -195,6 +195,7 @@ fn main() {
                 workflow: Some(workflow.clone()),
                 trust: Some(trust.clone()),
                 expect_head: None,
+                case: None,
             },
         )
         .expect("replays")

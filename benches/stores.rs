@@ -81,6 +81,7 @@ fn run_once(
         workflow: Some(workflow.clone()),
         trust: Some(trust.clone()),
         expect_head: None,
+        case: None,
     };
     let place = match place {
         Place::File(dir) => Place::File(dir.join(format!("{case}.jsonl"))),

@@ -154,6 +154,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         workflow: Some(workflow.clone()),
         trust: Some(trust.clone()),
         expect_head: None,
+        case: None,
     };
     let mut b = CaseStore::new(backend(&kv), anchors.clone(), Clock::Supplied(t0))?;
     println!("both workers at seq {}", b.position().seq);

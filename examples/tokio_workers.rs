@@ -129,6 +129,7 @@ async fn main() -> Result<(), BoxError> {
         workflow: Some(workflow),
         trust: Some(trust),
         expect_head: None,
+        case: None,
     };
     let mut senders = Vec::new();
     let mut workers = Vec::new();

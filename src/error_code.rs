@@ -176,9 +176,9 @@ pub const CATALOGUE: &[CodeEntry] = &[
     ),
     e(
         "case_mismatch",
-        "3",
-        "apply",
-        "`sub` is not this case's id.",
+        "3 (a token), 4 (a journal or store)",
+        "init, apply, status, packet, verify, lineage, export",
+        "A token's `sub` is not this case's id (exit 3); or record 0 declares another case than --case names, or the declaration `init --case` was given opens another case (exit 4): rows or a file of one case stored under another's id.",
     ),
     e(
         "token_expired",
@@ -251,6 +251,18 @@ pub const CATALOGUE: &[CodeEntry] = &[
         "4",
         READERS,
         "The workflow or trust file given differs from the one the journal pins in record 0.",
+    ),
+    e(
+        "clock_behind",
+        "4",
+        "init, apply",
+        "The journal's last time of record is ahead of this writer's clock by more than review.max_clock_skew_secs: it holds a future time (a supplied --at, or an injected record). Nothing was written; check the journal with `verify` and the writer's clock.",
+    ),
+    e(
+        "future_record",
+        "4",
+        "verify, packet",
+        "A time of record is later than the verifier's clock plus review.max_clock_skew_secs: the journal claims a future that has not happened.",
     ),
     e(
         "rollback",

@@ -19,6 +19,7 @@
 use crate::approval::Trust;
 use crate::case::{Case, ClockMark, Command, GenesisRecord, Rejection, ReplayError};
 use crate::digest::Digest;
+use crate::ids::CaseId;
 use crate::journal::{
     self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, TornTail,
 };
@@ -34,7 +35,9 @@ use std::sync::Arc;
 mod replay;
 mod snapshot;
 use replay::open_genesis;
-pub use replay::{Anchors, Replay, replay, replay_file, replay_reader, replay_reader_each};
+pub use replay::{
+    Anchors, ClockSpan, Replay, replay, replay_file, replay_reader, replay_reader_each,
+};
 pub use snapshot::{
     Opened, SNAPSHOT_FORMAT, UnusedSnapshot, replay_file_rebuilding_index,
     replay_file_rebuilding_snapshot, replay_file_with_snapshot, snapshot_path,
@@ -78,6 +81,45 @@ pub enum StoreError {
         /// What the journal holds there instead.
         found: String,
     },
+    /// Record 0 declares another case than the one asked for: rows or a file of one case put
+    /// under another's name (DESIGN §12.6).
+    #[error(
+        "case_mismatch: the case asked for is {expected:?}, but its record 0 declares case {found:?}; the store's rows or the journal file belong to another case"
+    )]
+    CaseMismatch {
+        /// The case asked for.
+        expected: CaseId,
+        /// The case record 0 declares.
+        found: CaseId,
+    },
+    /// The journal's last time of record is ahead of this writer's clock by more than the
+    /// skew: stamping it would carry a time that is not the writer's reading (DESIGN §12.7).
+    #[error(
+        "clock_behind: the journal's last record was stamped {}, ahead of this writer's clock ({}) by more than review.max_clock_skew_secs ({}s); the journal holds a future time (a supplied --at or an injected record) — check it with `verify`, and fix the clock or the journal before appending",
+        crate::time::format(last), crate::time::format(now), skew.num_seconds()
+    )]
+    ClockBehind {
+        /// The last record's time of record.
+        last: DateTime<Utc>,
+        /// This writer's clock reading.
+        now: DateTime<Utc>,
+        /// The skew allowed.
+        skew: chrono::TimeDelta,
+    },
+    /// A record's time of record is later than the verifier's clock plus the skew: the
+    /// journal claims a future that has not happened (DESIGN §12.7).
+    #[error(
+        "future_record: the journal's last time of record {} is later than this clock ({}) plus review.max_clock_skew_secs ({}s); a record from the future was supplied or injected",
+        crate::time::format(last), crate::time::format(now), skew.num_seconds()
+    )]
+    FutureRecord {
+        /// The last record's time of record.
+        last: DateTime<Utc>,
+        /// The verifier's clock reading.
+        now: DateTime<Utc>,
+        /// The skew allowed.
+        skew: chrono::TimeDelta,
+    },
 }
 
 impl StoreError {
@@ -94,6 +136,9 @@ impl StoreError {
             StoreError::Genesis(_) => "journal_tampered",
             StoreError::Encode(_) => "journal_encode",
             StoreError::Rollback { .. } => "rollback",
+            StoreError::CaseMismatch { .. } => "case_mismatch",
+            StoreError::ClockBehind { .. } => "clock_behind",
+            StoreError::FutureRecord { .. } => "future_record",
         }
     }
 
@@ -109,9 +154,12 @@ impl StoreError {
                     | JournalError::InvalidEvent { .. }
             ),
             StoreError::Rejected(_) | StoreError::Encode(_) => false,
-            StoreError::Replay { .. } | StoreError::Genesis(_) | StoreError::Rollback { .. } => {
-                true
-            }
+            StoreError::Replay { .. }
+            | StoreError::Genesis(_)
+            | StoreError::Rollback { .. }
+            | StoreError::CaseMismatch { .. }
+            | StoreError::ClockBehind { .. }
+            | StoreError::FutureRecord { .. } => true,
         }
     }
 }
@@ -119,8 +167,9 @@ impl StoreError {
 /// The writer's clock: where each record's time of record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Clock {
-    /// The system clock of the writing process. If it reads earlier than the last record (a
-    /// clock stepped back), the last record's time is used, so records stay in order.
+    /// The system clock of the writing process (or the backend's own clock, if it keeps one).
+    /// If it reads earlier than the last record by at most the skew, the writer waits for it
+    /// to pass that record; by more, the append is refused (`clock_behind`).
     #[default]
     System,
     /// A supplied time (tests, the demo, `--at T`): every record written gets it, it may not be
@@ -257,6 +306,7 @@ impl CaseStore<FileBackend> {
             workflow,
             trust,
             expect_head: None,
+            case: None,
         };
         Ok((CaseStore::new(backend, anchors, clock)?, torn))
     }
@@ -279,6 +329,7 @@ impl CaseStore<FileBackend> {
             workflow,
             trust,
             expect_head: None,
+            case: None,
         };
         let (mut store, opened) = match snapshot::load(path, &anchors) {
             Ok((replay, _)) => {
@@ -346,7 +397,12 @@ impl<B: Backend> CaseStore<B> {
         token: &str,
         clock: Clock,
     ) -> Result<Self, StoreError> {
-        let (at, supplied) = time_of_record(&mut backend, clock, DateTime::<Utc>::MIN_UTC)?;
+        let (at, supplied) = time_of_record(
+            &mut backend,
+            clock,
+            DateTime::<Utc>::MIN_UTC,
+            chrono::TimeDelta::zero(),
+        )?;
         let case = Case::open(workflow.clone(), trust.clone(), token, at)?;
         let genesis = Entry::new(at, genesis_event(&case, &workflow, &trust, supplied)?);
         let batch = journal::seal(None, vec![genesis])?;
@@ -367,7 +423,20 @@ impl<B: Backend> CaseStore<B> {
     /// Opens the case `backend` holds: streams its journal from record 0, verifying every line
     /// and replaying every event (re-verifying every token at its time of record) against
     /// `anchors`. Memory is the case state, not its history.
-    pub fn new(mut backend: B, anchors: Anchors, clock: Clock) -> Result<Self, StoreError> {
+    ///
+    /// Record 0 must declare the case `anchors` names, or else the case the backend holds its
+    /// rows under ([`Backend::case_name`]): `case_mismatch` otherwise.
+    pub fn new(mut backend: B, mut anchors: Anchors, clock: Clock) -> Result<Self, StoreError> {
+        if anchors.case.is_none() {
+            anchors.case = backend.case_name().map(CaseId::from);
+        } else if let Some(name) = backend.case_name()
+            && anchors.case.as_ref().map(CaseId::as_str) != Some(name)
+        {
+            return Err(StoreError::CaseMismatch {
+                expected: CaseId::from(name),
+                found: anchors.case.unwrap_or_else(|| CaseId::from(name)),
+            });
+        }
         let replay = replay_reader(backend.read_from(0)?, anchors)?;
         Ok(CaseStore::from_replay(replay, backend, clock))
     }
@@ -478,7 +547,12 @@ impl<B: Backend> CaseStore<B> {
     }
 
     fn submit_once(&mut self, commands: &[Command]) -> Result<Submission, StoreError> {
-        let (now, supplied) = time_of_record(&mut self.backend, self.clock, self.case.last_at())?;
+        let (now, supplied) = time_of_record(
+            &mut self.backend,
+            self.clock,
+            self.case.last_at(),
+            clock_skew(&self.case),
+        )?;
         // Each event as its RFC 8785 bytes, with its time of record.
         let mut events: Vec<(DateTime<Utc>, Vec<u8>)> = Vec::new();
         let mut per_command: Vec<usize> = Vec::new();
@@ -590,6 +664,7 @@ impl<B: Backend> CaseStore<B> {
             workflow: Some(workflow),
             trust: Some(trust),
             expect_head: None,
+            case: None,
         };
         let replay = replay_reader(self.backend.read_from(0)?, anchors)?;
         self.case = replay.case;
@@ -650,19 +725,42 @@ struct Found {
 
 /// The time of record for the next records after one recorded at `last`, and whether it was
 /// supplied: a supplied clock's time, else the backend's clock if it keeps one, else the
-/// system clock (never earlier than `last`, so records stay in order).
+/// system clock.
+///
+/// A writer on the system (or server) clock never stamps a time that is not its own reading
+/// (DESIGN §12.7): when `last` is ahead of the reading by more than `skew`, the journal holds a
+/// future time and the append is refused (`clock_behind`); when it is ahead by less (a clock
+/// stepped back, or a supplied time a little ahead), the writer waits until its clock has
+/// passed `last`, so records stay in order and every unmarked record carries a real reading.
 fn time_of_record<B: Backend>(
     backend: &mut B,
     clock: Clock,
     last: DateTime<Utc>,
+    skew: chrono::TimeDelta,
 ) -> Result<(DateTime<Utc>, bool), StoreError> {
     match clock {
         Clock::Supplied(t) => Ok((t, true)),
-        Clock::System => {
+        Clock::System => loop {
             let now = backend.time_of_record()?.unwrap_or_else(Utc::now);
-            Ok((now.max(last), false))
-        }
+            if now >= last {
+                return Ok((now, false));
+            }
+            let behind = last - now;
+            if behind > skew {
+                return Err(StoreError::ClockBehind { last, now, skew });
+            }
+            // At most `skew` in all: each wait is what the clock was behind.
+            std::thread::sleep(behind.to_std().unwrap_or_default());
+        },
     }
+}
+
+/// The most a time of record may lead a writer's or verifier's clock:
+/// `review.max_clock_skew_secs` (a workflow number beyond `TimeDelta`'s range counts as its
+/// maximum, never as a panic).
+pub(crate) fn clock_skew(case: &Case) -> chrono::TimeDelta {
+    chrono::TimeDelta::try_seconds(case.workflow().review().max_clock_skew_secs)
+        .unwrap_or(chrono::TimeDelta::MAX)
 }
 
 /// Waits a little before deciding again after a lost race, longer after each loss, with

@@ -97,9 +97,14 @@ fn a_file_journal_exports_byte_for_byte_across_every_chunk_boundary() {
 }
 
 #[cfg(feature = "postgres")]
+#[path = "support/db.rs"]
+mod db;
+#[cfg(feature = "postgres")]
 #[path = "support/pg.rs"]
 #[allow(dead_code)] // the private-cluster half of the support module
 mod pg;
+#[cfg(feature = "postgres")]
+use db::Db;
 
 /// The same records in a PostgreSQL store (the same supplied clock, so the same bytes): the
 /// store's export is the file journal byte for byte.
@@ -107,24 +112,12 @@ mod pg;
 #[test]
 fn a_postgres_case_exports_byte_for_byte_across_every_chunk_boundary() {
     let fx = euro_case();
-    let url = pg::url();
+    let db = Db::fresh();
     let case = CASE_ID;
-    // A database of its own: the case id is the fixture's, which other tests use too.
-    let name = pg::unique("alx").replace('-', "_");
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    let db = format!("{base}/{name}");
     let at_store = |command: &str| -> Vec<String> {
-        vec![
-            command.to_owned(),
-            "--store".into(),
-            db.clone(),
-            "--case".into(),
-            case.into(),
-        ]
+        let mut a = vec![command.to_owned()];
+        a.extend(db.at(case));
+        a
     };
     // Re-apply the file journal's commands with the same times of record.
     let records = journal_records(&fx.journal);
@@ -152,10 +145,8 @@ fn a_postgres_case_exports_byte_for_byte_across_every_chunk_boundary() {
     let exported = out.stdout.clone();
     ok(&out);
     let original = std::fs::read(&fx.journal).unwrap();
-    let same = exported == original;
-    drop(admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
     assert!(
-        same,
+        exported == original,
         "the store's export differs from the file journal ({} vs {} bytes)",
         exported.len(),
         original.len()

@@ -73,6 +73,7 @@ fn two_writers() -> (Harness, Shared, CaseStore<Shared>, CaseStore<Shared>) {
         workflow: Some(workflow),
         trust: Some(trust),
         expect_head: None,
+        case: None,
     };
     let b = CaseStore::new(shared.clone(), anchors, Clock::Supplied(at)).expect("B opens it");
     (h, shared, a, b)

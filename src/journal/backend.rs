@@ -97,6 +97,14 @@ pub trait Backend {
     fn time_of_record(&mut self) -> Result<Option<DateTime<Utc>>, JournalError> {
         Ok(None)
     }
+
+    /// The case id the backend holds its records under, if it names cases (a store's rows
+    /// keyed by case id); a file names none. Opening a case checks that record 0 declares
+    /// this id (`case_mismatch`, DESIGN §12.6): rows copied under another case's name are
+    /// refused, not read as that case.
+    fn case_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl<B: Backend + ?Sized> Backend for Box<B> {
@@ -114,6 +122,10 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
 
     fn time_of_record(&mut self) -> Result<Option<DateTime<Utc>>, JournalError> {
         (**self).time_of_record()
+    }
+
+    fn case_name(&self) -> Option<&str> {
+        (**self).case_name()
     }
 }
 

@@ -172,6 +172,10 @@ impl PgBackend {
 }
 
 impl Backend for PgBackend {
+    fn case_name(&self) -> Option<&str> {
+        self.case.as_deref()
+    }
+
     fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
         let case = self.bound()?.to_owned();
         let from = i64::try_from(from).unwrap_or(i64::MAX);

@@ -7,6 +7,7 @@ use super::StoreError;
 use crate::approval::Trust;
 use crate::case::{Case, EventRecord, GenesisRecord};
 use crate::digest::Digest;
+use crate::ids::CaseId;
 use crate::journal::{self, JournalError, RawRecord, Record, TornTail};
 use crate::lineage::index;
 use crate::packet::{JournalRef, RecommendationPacket};
@@ -99,6 +100,10 @@ pub struct Replay {
     pub records: u64,
     /// Records whose time of record was supplied rather than read from the writer's clock.
     pub supplied_clock: u64,
+    /// The earliest and latest supplied time of record, when any record carries one. Set by
+    /// a replay from record 0 (`verify` always does one); `None` for a case opened from a
+    /// snapshot, which keeps only the count.
+    pub supplied_span: Option<ClockSpan>,
     /// A partial last line a crashed writer left (never acknowledged), if any.
     pub torn_tail: Option<TornTail>,
     /// The last record is complete but lacks its newline (acknowledged; the next writer
@@ -107,10 +112,47 @@ pub struct Replay {
 }
 
 impl Replay {
+    /// Refuses a journal whose last time of record is later than `now` (the verifier's clock)
+    /// plus the workflow's skew (`future_record`, DESIGN §12.7). Times of record never go
+    /// back, so the last is the latest.
+    pub fn check_not_future(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let skew = super::clock_skew(&self.case);
+        let last = self.case.last_at();
+        match now.checked_add_signed(skew) {
+            Some(limit) if last > limit => Err(StoreError::FutureRecord { last, now, skew }),
+            _ => Ok(()),
+        }
+    }
+
     /// The accepted packet, carrying the journal position of the acceptance: `Some` only for a
     /// case in `closed/accepted`.
     pub fn packet(&self) -> Option<RecommendationPacket> {
         self.case.packet(self.head.clone())
+    }
+}
+
+/// The span of the supplied times of record in a journal (DESIGN §12.7): how far the writer's
+/// clock was overridden, not only how often.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct ClockSpan {
+    /// The earliest supplied time of record.
+    pub first: DateTime<Utc>,
+    /// The latest supplied time of record.
+    pub last: DateTime<Utc>,
+}
+
+impl ClockSpan {
+    fn widen(span: &mut Option<ClockSpan>, at: DateTime<Utc>) {
+        *span = Some(match *span {
+            None => ClockSpan {
+                first: at,
+                last: at,
+            },
+            Some(s) => ClockSpan {
+                first: s.first.min(at),
+                last: s.last.max(at),
+            },
+        });
     }
 }
 
@@ -125,6 +167,32 @@ pub struct Anchors {
     /// A record the relying party was acknowledged earlier (`--expect-head SEQ:HASH`): the
     /// journal must still hold it, else [`StoreError::Rollback`].
     pub expect_head: Option<JournalRef>,
+    /// The case the caller asked for (`--case ID`, the case a store was opened under): record
+    /// 0 must declare it, else [`StoreError::CaseMismatch`] (DESIGN §12.6). `None`: whatever
+    /// case record 0 declares.
+    pub case: Option<CaseId>,
+}
+
+impl Anchors {
+    /// Refuses a case whose record 0 declares another id than [`Anchors::case`]
+    /// ([`StoreError::CaseMismatch`]); every replay and snapshot load checks this itself, this
+    /// is for a case opened some other way.
+    pub fn check_case(&self, case: &Case) -> Result<(), StoreError> {
+        case_is(self.case.as_ref(), case)
+    }
+}
+
+/// Refuses a case whose record 0 declares another id than the one asked for.
+pub(super) fn case_is(expected: Option<&CaseId>, case: &Case) -> Result<(), StoreError> {
+    {
+        match expected {
+            Some(expected) if expected != case.id() => Err(StoreError::CaseMismatch {
+                expected: expected.clone(),
+                found: case.id().clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// One record's event as a replay reads it: parsed (from a store's records) or as text (from
@@ -146,15 +214,24 @@ struct Replayer {
     /// The caller's workflow and trust copies, until record 0 has used them.
     pins: Option<Pins>,
     case: Option<Case>,
+    /// The case asked for (see [`Anchors::case`]).
+    expected: Option<CaseId>,
     supplied_clock: u64,
+    supplied_span: Option<ClockSpan>,
 }
 
 impl Replayer {
-    fn new(workflow: Option<Arc<Workflow>>, trust: Option<Arc<Trust>>) -> Replayer {
+    fn new(
+        workflow: Option<Arc<Workflow>>,
+        trust: Option<Arc<Trust>>,
+        expected: Option<CaseId>,
+    ) -> Replayer {
         Replayer {
             pins: Some((workflow, trust)),
             case: None,
+            expected,
             supplied_clock: 0,
+            supplied_span: None,
         }
     }
 
@@ -189,6 +266,7 @@ impl Replayer {
                     }
                 };
                 let (opened, supplied) = open_genesis(event, at, workflow, trust)?;
+                case_is(self.expected.as_ref(), &opened)?;
                 self.case = Some(opened);
                 supplied
             }
@@ -197,12 +275,15 @@ impl Replayer {
             }
         };
         self.supplied_clock += u64::from(supplied);
+        if supplied {
+            ClockSpan::widen(&mut self.supplied_span, at);
+        }
         Ok(())
     }
 
-    fn finish(self) -> Result<(Case, u64), StoreError> {
+    fn finish(self) -> Result<(Case, u64, Option<ClockSpan>), StoreError> {
         let case = self.case.ok_or(StoreError::Journal(JournalError::Empty))?;
-        Ok((case, self.supplied_clock))
+        Ok((case, self.supplied_clock, self.supplied_span))
     }
 }
 
@@ -213,11 +294,11 @@ pub fn replay(
     workflow: Option<Arc<Workflow>>,
     trust: Option<Arc<Trust>>,
 ) -> Result<Case, StoreError> {
-    let mut replayer = Replayer::new(workflow, trust);
+    let mut replayer = Replayer::new(workflow, trust, None);
     for r in records {
         replayer.feed(r.seq, r.at, EventSource::Value(&r.event))?;
     }
-    replayer.finish().map(|(case, _)| case)
+    replayer.finish().map(|(case, _, _)| case)
 }
 
 /// Replays a journal as it streams from `reader`, without keeping its records: the read path of
@@ -252,8 +333,9 @@ fn replay_scan<R: std::io::BufRead>(
         workflow,
         trust,
         expect_head,
+        case,
     } = anchors;
-    let mut replayer = Replayer::new(workflow, trust);
+    let mut replayer = Replayer::new(workflow, trust, case);
     let mut anchor_seen = false;
     let scan = journal::scan_typed(reader, |raw: RawRecord<'_>, event: Option<EventRecord>| {
         if let Some(anchor) = &expect_head
@@ -278,7 +360,7 @@ fn replay_scan<R: std::io::BufRead>(
             None => Ok(()),
         }
     })?;
-    let (case, supplied_clock) = replayer.finish()?;
+    let (case, supplied_clock, supplied_span) = replayer.finish()?;
     let (seq, head) = scan.head.ok_or(StoreError::Journal(JournalError::Empty))?;
     if let Some(anchor) = expect_head
         && !anchor_seen
@@ -294,6 +376,7 @@ fn replay_scan<R: std::io::BufRead>(
         head: JournalRef { seq, head },
         records: scan.records,
         supplied_clock,
+        supplied_span,
         torn_tail: scan.torn_tail,
         unterminated: scan.unterminated,
     };

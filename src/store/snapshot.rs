@@ -137,6 +137,9 @@ pub(crate) fn load(
         anchors.trust.clone(),
     )
     .map_err(|e| refused(e.to_string()))?;
+    anchors
+        .check_case(&opened)
+        .map_err(|e| refused(e.to_string()))?;
     let g = opened.genesis();
     if g.case_id != body.case_id
         || g.workflow_digest != body.workflow_digest
@@ -170,6 +173,7 @@ pub(crate) fn load(
         head: position.head.clone(),
         records: seq + 1,
         supplied_clock,
+        supplied_span: None,
         torn_tail: scan.torn_tail.map(|t| TornTail {
             offset: body.offset + t.offset,
             len: t.len,

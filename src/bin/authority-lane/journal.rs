@@ -2,6 +2,7 @@
 //! on a journal file or a case in a PostgreSQL store.
 
 use crate::*;
+use authority_lane::ids::CaseId;
 #[cfg(feature = "postgres")]
 use authority_lane::journal::PgBackend;
 
@@ -16,6 +17,11 @@ pub(crate) enum Place<'a> {
 }
 
 impl Location {
+    /// The case asked for (`--case ID`): record 0 must declare it (DESIGN §12.6).
+    pub(crate) fn expected_case(&self) -> Option<CaseId> {
+        self.case.as_deref().map(CaseId::from)
+    }
+
     pub(crate) fn place(&self) -> Result<Place<'_>, Failure> {
         match (&self.journal, &self.store) {
             (Some(path), None) => Ok(Place::File(path)),
@@ -86,6 +92,9 @@ pub(crate) fn init(
     let clock = clock(at)?;
     match place {
         Place::File(path) => {
+            if let Some(expected) = location.expected_case() {
+                declared_case_is(token.trim(), &expected)?;
+            }
             let store = CaseStore::init(path, workflow, trust, token.trim(), clock)
                 .map_err(store_failure)?;
             print_init(&store)
@@ -97,6 +106,30 @@ pub(crate) fn init(
                 .map_err(store_failure)?;
             print_init(&store)
         }
+    }
+}
+
+/// `init --journal PATH --case ID`: the declaration must open case ID, checked before the
+/// journal is created (the token itself is verified by `init` as always).
+fn declared_case_is(token: &str, expected: &CaseId) -> Result<(), Failure> {
+    use base64::Engine;
+    let sub = token
+        .split('.')
+        .nth(1)
+        .and_then(|claims| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(claims)
+                .ok()
+        })
+        .and_then(|claims| serde_json::from_slice::<serde_json::Value>(&claims).ok())
+        .and_then(|claims| claims.get("sub")?.as_str().map(CaseId::from));
+    match sub {
+        Some(found) if found != *expected => Err(store_failure(StoreError::CaseMismatch {
+            expected: expected.clone(),
+            found,
+        })),
+        // A token without a readable `sub` is refused by `init` with its own code.
+        _ => Ok(()),
     }
 }
 
@@ -137,6 +170,14 @@ pub(crate) fn apply(
             let (mut store, _torn, _opened) =
                 CaseStore::resume(path, workflow, trust, clock, lock_timeout)
                     .map_err(store_failure)?;
+            if let Some(expected) = location.expected_case() {
+                authority_lane::store::Anchors {
+                    case: Some(expected),
+                    ..Default::default()
+                }
+                .check_case(store.case())
+                .map_err(store_failure)?;
+            }
             let applied = apply_to(&mut store, input);
             // A cache for the next command: a failure to write it loses nothing.
             let _ = store.save_snapshot();
@@ -149,6 +190,7 @@ pub(crate) fn apply(
                 workflow,
                 trust,
                 expect_head: None,
+                case: location.expected_case(),
             };
             let mut store = CaseStore::new(backend, anchors, clock).map_err(store_failure)?;
             apply_to(&mut store, input)
@@ -322,6 +364,7 @@ pub(crate) fn read_case(
             workflow,
             trust,
             expect_head: expect_head(expect)?,
+            case: location.expected_case(),
         };
         let replay = match required {
             None => replay_file_with_snapshot(path, anchors).map(|(replay, _)| replay),
@@ -347,6 +390,7 @@ pub(crate) fn read_case_each(
         workflow,
         trust,
         expect_head,
+        case: location.expected_case(),
     };
     match place {
         Place::File(path) => {
@@ -367,44 +411,71 @@ pub(crate) fn read_case_each(
 /// verified here (that is `verify`'s job, on the exported file): an export of a tampered store
 /// is evidence, not something to refuse.
 pub(crate) fn export(location: &Location) -> Result<(), Failure> {
+    let expected = location.expected_case();
     match location.place()? {
         Place::File(path) => {
             let mut backend = authority_lane::journal::FileBackend::new(path);
-            copy_out(&mut backend)
+            copy_out(&mut backend, expected.as_ref())
         }
         #[cfg(feature = "postgres")]
         Place::Postgres { url, case } => {
             let mut backend = connect(url, Some(required_case(case)?))?;
-            copy_out(&mut backend)
+            copy_out(&mut backend, expected.as_ref())
         }
     }
 }
 
-fn copy_out<B: Backend>(backend: &mut B) -> Result<(), Failure> {
+/// Copies the journal's bytes to standard output. Record 0 must declare the case asked for
+/// (`case_mismatch`): rows of one case put under another's id are not exported as that case.
+fn copy_out<B: Backend>(backend: &mut B, expected: Option<&CaseId>) -> Result<(), Failure> {
     let mut reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
+    let io =
+        |e: std::io::Error| Failure::new("journal_io", format!("cannot read the journal: {e}"), 2);
+    // Record 0 first: its case id is checked before anything is written.
+    let mut first = Vec::new();
+    reader.read_until(b'\n', &mut first).map_err(io)?;
+    if first.is_empty() {
+        return Err(store_failure(
+            authority_lane::journal::JournalError::Empty.into(),
+        ));
+    }
+    if let Some(expected) = expected {
+        let declared = serde_json::from_slice::<serde_json::Value>(&first)
+            .ok()
+            .and_then(|r| r["event"]["case_id"].as_str().map(CaseId::from));
+        match declared {
+            Some(found) if found == *expected => {}
+            Some(found) => {
+                return Err(store_failure(StoreError::CaseMismatch {
+                    expected: expected.clone(),
+                    found,
+                }));
+            }
+            None => {
+                return Err(Failure::new(
+                    "journal_tampered",
+                    format!("record 0 declares no case id; the case asked for is {expected}"),
+                    EXIT_INTEGRITY,
+                ));
+            }
+        }
+    }
+    emit_bytes(&first)?;
     // Bytes, never text: a chunk boundary may fall inside a multi-byte character, and the
     // journal's hashes are over its exact bytes.
     let mut chunk = Vec::with_capacity(1 << 16);
-    let mut wrote_any = false;
     loop {
         chunk.clear();
         let n = reader
             .by_ref()
             .take(1 << 16)
             .read_to_end(&mut chunk)
-            .map_err(|e| Failure::new("journal_io", format!("cannot read the journal: {e}"), 2))?;
+            .map_err(io)?;
         if n == 0 {
-            break;
+            return Ok(());
         }
-        wrote_any = true;
         emit_bytes(&chunk)?;
     }
-    if !wrote_any {
-        return Err(store_failure(
-            authority_lane::journal::JournalError::Empty.into(),
-        ));
-    }
-    Ok(())
 }
 
 pub(crate) fn status(journal: &Location, pins: &Pins) -> Result<(), Failure> {
@@ -422,6 +493,9 @@ pub(crate) fn packet(
 ) -> Result<(), Failure> {
     let required = (!draft).then_some("packet (the accepted packet)");
     let replay = read_case(journal, pins, required, expect)?;
+    if required.is_some() {
+        replay.check_not_future(Utc::now()).map_err(store_failure)?;
+    }
     let case = &replay.case;
     let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
     let channel = &find_channel(case, &channel_id)?;
@@ -458,6 +532,7 @@ pub(crate) fn packet(
 
 pub(crate) fn verify(journal: &Location, pins: &Pins, expect: Option<&str>) -> Result<(), Failure> {
     let replay = read_case(journal, pins, Some("verify"), expect)?;
+    replay.check_not_future(Utc::now()).map_err(store_failure)?;
     let case = &replay.case;
     // Building a draft digests the whole lineage: build it once. An accepted packet's digest
     // is its draft's digest.
@@ -465,10 +540,12 @@ pub(crate) fn verify(journal: &Location, pins: &Pins, expect: Option<&str>) -> R
     let draft_digest = packet_digest.clone().or_else(|| case.draft_digest());
     print_json(&output::VerifyOutput {
         ok: true,
+        case_id: case.id().clone(),
         records: replay.records,
         seq: replay.head.seq,
         head: replay.head.head.clone(),
         supplied_clock_records: replay.supplied_clock,
+        supplied_clock_span: replay.supplied_span,
         torn_tail: replay.torn_tail.map(|t| output::TornTailOutput {
             offset: t.offset,
             len: t.len,

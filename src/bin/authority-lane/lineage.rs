@@ -22,7 +22,7 @@ pub(crate) fn lineage(
     let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
     if let Some(index) = proof
         && let Place::File(path) = location.place()?
-        && let Some(done) = proof_from_index(path, pins, &channel_id, index)?
+        && let Some(done) = proof_from_index(path, location, pins, &channel_id, index)?
     {
         return done;
     }
@@ -119,11 +119,13 @@ fn out_of_range(index: u64, count: u64) -> Failure {
     )
 }
 
-/// A proof from the lineage index beside a file journal, on the case opened from its snapshot
-/// (or replayed, which rewrites both): O(log n) reads. `None` when the index cannot give one
-/// that verifies against the case's root (the caller replays the journal then).
+/// A proof from the lineage index beside a file journal, checked against the root of the case
+/// replayed from record 0 (which rewrites the snapshot): O(log n) index reads after an O(n)
+/// replay. `None` when the index cannot give one that verifies against that root (the caller
+/// then computes the proof as it streams the journal).
 fn proof_from_index(
     journal: &Path,
+    location: &Location,
     pins: &Pins,
     channel_id: &ChannelId,
     index: u64,
@@ -133,8 +135,13 @@ fn proof_from_index(
         workflow,
         trust,
         expect_head: None,
+        case: location.expected_case(),
     };
-    let (replay, _) = replay_file_with_snapshot(journal, anchors.clone()).map_err(store_failure)?;
+    // A proof answers a relying party: the case is replayed from record 0, never opened from
+    // the snapshot (an unchecked cache, DESIGN §12.8), and the index's proof must verify
+    // against the replayed root, else the index is rebuilt from the journal.
+    let replay =
+        replay_file_rebuilding_snapshot(journal, anchors.clone()).map_err(store_failure)?;
     let count = replay.case.evidence().count();
     if index >= count {
         return Err(out_of_range(index, count));

@@ -265,8 +265,9 @@ struct Location {
     /// (with --case; `init` takes the case id from the declaration).
     #[arg(long, value_name = "URL")]
     store: Option<String>,
-    /// The case's id in --store.
-    #[arg(long = "case", value_name = "ID", requires = "store")]
+    /// The case's id: required with --store; beside --journal, record 0 must declare it
+    /// (`case_mismatch`, exit 4, otherwise).
+    #[arg(long = "case", value_name = "ID")]
     case: Option<String>,
 }
 

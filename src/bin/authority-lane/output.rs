@@ -53,6 +53,8 @@ pub(crate) struct TornTailOutput {
 pub(crate) struct VerifyOutput {
     /// Always true (a failure is an error object and a non-zero exit).
     pub ok: bool,
+    /// The case record 0 declares (with `--case`, the one asked for).
+    pub case_id: authority_lane::ids::CaseId,
     /// Number of records.
     pub records: u64,
     /// The last record's seq.
@@ -61,6 +63,8 @@ pub(crate) struct VerifyOutput {
     pub head: Digest,
     /// How many records carry a supplied time of record (`--at`) instead of the writer's clock.
     pub supplied_clock_records: u64,
+    /// The earliest and latest supplied time of record (`null` when none was supplied).
+    pub supplied_clock_span: Option<authority_lane::store::ClockSpan>,
     /// A torn tail, reported but not failing.
     pub torn_tail: Option<TornTailOutput>,
     /// True when the last record lacked only its newline.
