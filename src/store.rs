@@ -251,6 +251,30 @@ pub struct CaseStore<B: Backend> {
     /// The buffer the last batch's lines were sealed into, kept for the next batch: a fresh
     /// megabyte per batch cost page faults.
     lines: Vec<u8>,
+    /// Records since the last checkpoint (or record 0).
+    since_checkpoint: u64,
+    /// A batch that brings `since_checkpoint` to this many records ends with a checkpoint.
+    checkpoint_every: u64,
+    /// The last checkpoint this writer wrote or replayed past: what its snapshot holds.
+    checkpoint: Option<Checkpointed>,
+}
+
+/// How many records a writer appends between checkpoints (DESIGN §12.8) unless told otherwise
+/// ([`CaseStore::set_checkpoint_interval`]): a snapshot is at most this many records behind
+/// the head, so opening a case from it replays at most this many.
+pub const CHECKPOINT_INTERVAL: u64 = 1024;
+
+/// A checkpoint record and the state it commits: what a snapshot stores.
+#[derive(Debug, Clone)]
+pub(crate) struct Checkpointed {
+    /// The checkpoint record.
+    pub(crate) head: JournalRef,
+    /// Where its line starts in a journal file (`None` where the backend is not one file).
+    pub(crate) offset: Option<u64>,
+    /// Records up to and including it whose time of record was supplied.
+    pub(crate) supplied_clock: u64,
+    /// The case state's RFC 8785 image, whose digest the checkpoint carries.
+    pub(crate) image: Vec<u8>,
 }
 
 fn encode(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
@@ -332,7 +356,7 @@ impl CaseStore<FileBackend> {
             case: None,
         };
         let (mut store, opened) = match snapshot::load(path, &anchors) {
-            Ok((replay, _)) => {
+            Ok(replay) => {
                 let seq = replay.head.seq;
                 let store = CaseStore::from_replay(replay, backend, clock);
                 (store, Opened::Snapshot { seq })
@@ -350,20 +374,15 @@ impl CaseStore<FileBackend> {
         Ok((store, torn, opened))
     }
 
-    /// Writes the snapshot of the case at this writer's head beside the journal
-    /// ([`snapshot_path`]), replacing the old one. Does nothing while the case is out of step
-    /// with the journal (after a failed append).
+    /// Writes the snapshot of the case at the last checkpoint beside the journal
+    /// ([`snapshot_path`]), replacing the old one: the state the checkpoint record commits, so
+    /// that the next writer can check it against the chain. Does nothing before the first
+    /// checkpoint, or when this writer only replayed past the last one (its snapshot is there).
     pub fn save_snapshot(&self) -> Result<(), StoreError> {
-        match self.backend.head_line() {
-            Some((head, offset)) if !self.stale && head == self.head => snapshot::save(
-                self.backend.path(),
-                &self.case,
-                &snapshot::Position {
-                    head,
-                    offset,
-                    supplied_clock: self.supplied_clock,
-                },
-            ),
+        match &self.checkpoint {
+            Some(checkpoint) if checkpoint.offset.is_some() => {
+                snapshot::save(self.backend.path(), &self.case, checkpoint)
+            }
             _ => Ok(()),
         }
     }
@@ -417,6 +436,9 @@ impl<B: Backend> CaseStore<B> {
             index: None,
             stale: false,
             lines: Vec::new(),
+            since_checkpoint: 1,
+            checkpoint_every: CHECKPOINT_INTERVAL,
+            checkpoint: None,
         })
     }
 
@@ -442,6 +464,7 @@ impl<B: Backend> CaseStore<B> {
     }
 
     fn from_replay(replay: Replay, backend: B, clock: Clock) -> Self {
+        let since = replay.head.seq + 1 - replay.checkpoint.as_ref().map_or(0, |c| c.head.seq + 1);
         CaseStore {
             case: replay.case,
             head: replay.head,
@@ -451,7 +474,16 @@ impl<B: Backend> CaseStore<B> {
             index: None,
             stale: false,
             lines: Vec::new(),
+            since_checkpoint: since,
+            checkpoint_every: CHECKPOINT_INTERVAL,
+            checkpoint: replay.checkpoint,
         }
+    }
+
+    /// Appends a checkpoint at the end of the first batch that brings the records since the
+    /// last one to `records` (at least 1: every batch). Default [`CHECKPOINT_INTERVAL`].
+    pub fn set_checkpoint_interval(&mut self, records: u64) {
+        self.checkpoint_every = records.max(1);
     }
 
     /// The case.
@@ -592,6 +624,22 @@ impl<B: Backend> CaseStore<B> {
                 rejected,
             });
         }
+        let checkpoint = self.checkpoint_due(events.len()).then(|| {
+            let cp = self.case.checkpoint();
+            let record = crate::case::EventRecord::Checkpoint {
+                at: now,
+                state: cp.state,
+                lineage: cp.lineage,
+                clock: supplied.then_some(ClockMark::Supplied),
+            };
+            (record, cp.image)
+        });
+        if let Some((record, _)) = &checkpoint {
+            events.push((
+                now,
+                serde_jcs::to_vec(record).map_err(encode("checkpoint"))?,
+            ));
+        }
         let batch =
             journal::seal_encoded(Some(&self.head), &events, std::mem::take(&mut self.lines))?;
         self.backend.append_batch(Some(&self.head), &batch)?;
@@ -600,6 +648,18 @@ impl<B: Backend> CaseStore<B> {
         }
         if supplied {
             self.supplied_clock += events.len() as u64;
+        }
+        match checkpoint {
+            Some((_, image)) => {
+                self.since_checkpoint = 0;
+                self.checkpoint = Some(Checkpointed {
+                    head: self.head.clone(),
+                    offset: self.backend.head_offset(),
+                    supplied_clock: self.supplied_clock,
+                    image,
+                });
+            }
+            None => self.since_checkpoint += events.len() as u64,
         }
         self.index_batch(&batch, &found);
         let (heads, lines) = batch.into_lines();
@@ -628,6 +688,11 @@ impl<B: Backend> CaseStore<B> {
         Ok(Submission { accepted, rejected })
     }
 
+    /// Whether a batch of `events` events ends with a checkpoint.
+    fn checkpoint_due(&self, events: usize) -> bool {
+        self.since_checkpoint + events as u64 + 1 >= self.checkpoint_every
+    }
+
     /// Reads, verifies and applies the records other writers appended after this writer's
     /// head (O(new records)). Called before each batch is decided, so that a writer sharing a
     /// store decides against the latest state and a compare-and-set conflict needs the
@@ -644,9 +709,25 @@ impl<B: Backend> CaseStore<B> {
         let after = self.head.clone();
         let case = &mut self.case;
         let supplied_clock = &mut self.supplied_clock;
+        let (since, checkpoint) = (&mut self.since_checkpoint, &mut self.checkpoint);
         let reader = self.backend.read_from(after.seq + 1)?;
         let scan = journal::scan_after(reader, &after, |raw: RawRecord<'_>| {
-            replay_record(case, &raw, supplied_clock)
+            let replayed = replay_record(case, &raw, supplied_clock)?;
+            *since += 1;
+            if replayed.checkpoint {
+                *since = 0;
+                // Another writer's line: where it sits in a file is not tracked here.
+                *checkpoint = Some(Checkpointed {
+                    head: JournalRef {
+                        seq: raw.seq,
+                        head: raw.hash.clone(),
+                    },
+                    offset: None,
+                    supplied_clock: *supplied_clock,
+                    image: case.checkpoint().image,
+                });
+            }
+            Ok::<(), StoreError>(())
         })?;
         if let Some((seq, head)) = scan.head {
             self.head = JournalRef { seq, head };
@@ -667,6 +748,9 @@ impl<B: Backend> CaseStore<B> {
             case: None,
         };
         let replay = replay_reader(self.backend.read_from(0)?, anchors)?;
+        self.since_checkpoint =
+            replay.head.seq + 1 - replay.checkpoint.as_ref().map_or(0, |c| c.head.seq + 1);
+        self.checkpoint = replay.checkpoint;
         self.case = replay.case;
         self.head = replay.head;
         self.supplied_clock = replay.supplied_clock;
@@ -704,7 +788,7 @@ fn replay_record(
     case: &mut Case,
     raw: &RawRecord<'_>,
     supplied_clock: &mut u64,
-) -> Result<(), StoreError> {
+) -> Result<crate::case::Replayed, StoreError> {
     let replayed = case
         .replay_json(&raw.event, raw.at)
         .map_err(|error| StoreError::Replay {
@@ -712,7 +796,7 @@ fn replay_record(
             error,
         })?;
     *supplied_clock += u64::from(replayed.supplied_clock);
-    Ok(())
+    Ok(replayed)
 }
 
 /// The findings of a batch being decided, for the lineage index.

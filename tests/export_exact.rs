@@ -98,6 +98,7 @@ fn a_file_journal_exports_byte_for_byte_across_every_chunk_boundary() {
 
 #[cfg(feature = "postgres")]
 #[path = "support/db.rs"]
+#[allow(dead_code)] // `client` is for the tests that write SQL
 mod db;
 #[cfg(feature = "postgres")]
 #[path = "support/pg.rs"]

@@ -108,6 +108,32 @@ pub enum EventRecord {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         clock: Option<ClockMark>,
     },
+    /// A checkpoint: the digests of the case state and lineage after every record before it,
+    /// written by a writer at intervals (DESIGN §12.8). A snapshot or lineage index is trusted
+    /// only when it matches one; replay recomputes both here and refuses the journal when they
+    /// differ. It changes nothing in the case.
+    Checkpoint {
+        /// The time of record the writer stamped it with.
+        #[serde(deserialize_with = "crate::time::de")]
+        at: DateTime<Utc>,
+        /// SHA-256 of the RFC 8785 form of the case state (what a snapshot holds).
+        state: Digest,
+        /// The lineage's count and Merkle root.
+        lineage: CheckpointLineage,
+        /// `supplied` when the time of record was supplied.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock: Option<ClockMark>,
+    },
+}
+
+/// The lineage a checkpoint commits: how many findings, and their RFC 9162 Merkle root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointLineage {
+    /// Findings so far.
+    pub count: u64,
+    /// Their Merkle root.
+    pub root: Digest,
 }
 
 /// An event's `type`.
@@ -116,6 +142,7 @@ pub enum EventRecord {
 enum EventType {
     Finding,
     Decision,
+    Checkpoint,
 }
 
 /// Every member either kind of event may hold; [`EventRecord`]'s `Deserialize` checks that an
@@ -133,6 +160,8 @@ struct FlatEvent {
     issuer: Option<PrincipalId>,
     token_digest: Option<Digest>,
     token: Option<String>,
+    state: Option<Digest>,
+    lineage: Option<CheckpointLineage>,
     clock: Option<ClockMark>,
 }
 
@@ -140,26 +169,25 @@ impl<'de> Deserialize<'de> for EventRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let f = FlatEvent::deserialize(d)?;
-        let (name, decision_only) = match f.event_type {
-            EventType::Finding => ("finding", true),
-            EventType::Decision => ("decision", false),
+        let (name, own): (&str, &[&str]) = match f.event_type {
+            EventType::Finding => ("finding", &["agent", "finding"]),
+            EventType::Decision => ("decision", &["kind", "issuer", "token_digest", "token"]),
+            EventType::Checkpoint => ("checkpoint", &["state", "lineage"]),
         };
-        let stray = if decision_only {
-            [
-                ("kind", f.kind.is_some()),
-                ("issuer", f.issuer.is_some()),
-                ("token_digest", f.token_digest.is_some()),
-                ("token", f.token.is_some()),
-            ]
-        } else {
-            [
-                ("agent", f.agent.is_some()),
-                ("finding", f.finding.is_some()),
-                ("", false),
-                ("", false),
-            ]
-        };
-        if let Some((field, _)) = stray.iter().find(|(_, present)| *present) {
+        let present = [
+            ("agent", f.agent.is_some()),
+            ("finding", f.finding.is_some()),
+            ("kind", f.kind.is_some()),
+            ("issuer", f.issuer.is_some()),
+            ("token_digest", f.token_digest.is_some()),
+            ("token", f.token.is_some()),
+            ("state", f.state.is_some()),
+            ("lineage", f.lineage.is_some()),
+        ];
+        if let Some((field, _)) = present
+            .iter()
+            .find(|(field, here)| *here && !own.contains(field))
+        {
             return Err(D::Error::custom(format_args!(
                 "unknown field `{field}` in a {name} event"
             )));
@@ -178,6 +206,12 @@ impl<'de> Deserialize<'de> for EventRecord {
                 issuer: f.issuer.ok_or_else(|| missing("issuer"))?,
                 token_digest: f.token_digest.ok_or_else(|| missing("token_digest"))?,
                 token: f.token.ok_or_else(|| missing("token"))?,
+                clock: f.clock,
+            },
+            EventType::Checkpoint => EventRecord::Checkpoint {
+                at: f.at,
+                state: f.state.ok_or_else(|| missing("state"))?,
+                lineage: f.lineage.ok_or_else(|| missing("lineage"))?,
                 clock: f.clock,
             },
         })

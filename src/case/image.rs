@@ -58,7 +58,33 @@ struct Held {
     reviews: Vec<(PrincipalId, KeyId, Option<u64>)>,
 }
 
+/// The case state a checkpoint commits (DESIGN §12.8): the RFC 8785 form of its image (what a
+/// snapshot stores, byte for byte), that form's digest, and the lineage.
+#[derive(Debug, Clone)]
+pub struct StateCheckpoint {
+    /// The image's RFC 8785 bytes.
+    pub image: Vec<u8>,
+    /// SHA-256 of `image`.
+    pub state: Digest,
+    /// The lineage's count and root.
+    pub lineage: super::CheckpointLineage,
+}
+
 impl Case {
+    /// What a checkpoint written now commits: the state image in RFC 8785 form, its digest and
+    /// the lineage. Pure: the same records give the same bytes on every machine.
+    pub fn checkpoint(&self) -> StateCheckpoint {
+        let image = serde_jcs::to_vec(&self.image()).expect("a case image is plain JSON");
+        StateCheckpoint {
+            state: Digest::of_bytes(&image),
+            image,
+            lineage: super::CheckpointLineage {
+                count: self.evidence.count(),
+                root: crate::lineage::digest_of(&self.evidence.root()),
+            },
+        }
+    }
+
     /// The case's state as an image.
     pub(crate) fn image(&self) -> CaseImage {
         CaseImage {

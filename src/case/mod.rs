@@ -24,13 +24,12 @@ mod replay;
 use command::bounded;
 pub use command::{Command, limits};
 use event::{Basis, EventKind};
-pub use event::{ClockMark, Event, EventRecord, StaleEvent};
+pub use event::{CheckpointLineage, ClockMark, Event, EventRecord, StaleEvent};
 use evolve::record;
 pub use replay::{ReplayError, Replayed};
 
 pub use genesis::{Genesis, GenesisRecord};
-pub(crate) use image::CaseImage;
-pub use image::ImageError;
+pub use image::{ImageError, StateCheckpoint};
 
 use crate::approval::{
     AnyApproval, Approval, DecisionKind, Redirect, RedirectAction, Trust, VerifyContext, verify,

@@ -25,6 +25,19 @@ pub enum ReplayError {
     /// Re-deciding the command produced a different event than the one recorded.
     #[error("recorded event differs from the event its command produces on replay")]
     Diverged,
+    /// A checkpoint commits another state or lineage than the replay of the records before it
+    /// (DESIGN §12.8).
+    #[error(
+        "the checkpoint's {what} is {recorded}, but the records before it replay to {replayed}"
+    )]
+    Checkpoint {
+        /// `state`, `lineage count` or `lineage root`.
+        what: &'static str,
+        /// What the checkpoint says.
+        recorded: String,
+        /// What the replay computed.
+        replayed: String,
+    },
 }
 
 /// What replaying one record found out about it.
@@ -32,6 +45,8 @@ pub enum ReplayError {
 pub struct Replayed {
     /// The record's time of record was supplied, not the writer's clock.
     pub supplied_clock: bool,
+    /// The record is a checkpoint, and matched the replayed state and lineage.
+    pub checkpoint: bool,
 }
 
 impl Case {
@@ -94,6 +109,18 @@ impl Case {
         recorded_at: DateTime<Utc>,
     ) -> Result<Replayed, ReplayError> {
         let (command, claimed, clock) = match recorded {
+            EventRecord::Checkpoint {
+                state,
+                lineage,
+                clock,
+                ..
+            } => {
+                self.check_checkpoint(&state, &lineage)?;
+                return Ok(Replayed {
+                    supplied_clock: clock.is_some(),
+                    checkpoint: true,
+                });
+            }
             EventRecord::Finding {
                 at,
                 agent,
@@ -134,6 +161,41 @@ impl Case {
         }
         Ok(Replayed {
             supplied_clock: clock.is_some(),
+            checkpoint: false,
         })
+    }
+
+    /// Refuses a checkpoint whose state or lineage is not this case's.
+    fn check_checkpoint(
+        &self,
+        state: &Digest,
+        lineage: &super::CheckpointLineage,
+    ) -> Result<(), ReplayError> {
+        let mine = self.checkpoint();
+        let differs = |what, recorded: String, replayed: String| {
+            Err(ReplayError::Checkpoint {
+                what,
+                recorded,
+                replayed,
+            })
+        };
+        if mine.lineage.count != lineage.count {
+            return differs(
+                "lineage count",
+                lineage.count.to_string(),
+                mine.lineage.count.to_string(),
+            );
+        }
+        if mine.lineage.root != lineage.root {
+            return differs(
+                "lineage root",
+                lineage.root.to_string(),
+                mine.lineage.root.to_string(),
+            );
+        }
+        if mine.state != *state {
+            return differs("state", state.to_string(), mine.state.to_string());
+        }
+        Ok(())
     }
 }

@@ -105,6 +105,13 @@ pub trait Backend {
     fn case_name(&self) -> Option<&str> {
         None
     }
+
+    /// Where the line of the last record this backend wrote or read starts, for a backend that
+    /// is one byte stream (a journal file): what a snapshot beside it records. `None` (the
+    /// default) for any other.
+    fn head_offset(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl<B: Backend + ?Sized> Backend for Box<B> {
@@ -126,6 +133,10 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
 
     fn case_name(&self) -> Option<&str> {
         (**self).case_name()
+    }
+
+    fn head_offset(&self) -> Option<u64> {
+        (**self).head_offset()
     }
 }
 

@@ -114,7 +114,7 @@ pub enum JournalError {
     },
     /// A complete line failed verification. `line` is 1-based; the record on it should have
     /// `seq == line - 1`.
-    #[error("journal tampered at line {line} (seq {}): {reason}", line - 1)]
+    #[error("journal tampered at line {line} (seq {}): {reason}", line.saturating_sub(1))]
     Tampered {
         /// 1-based line number.
         line: u64,

@@ -494,6 +494,10 @@ impl FileBackend {
 }
 
 impl Backend for FileBackend {
+    fn head_offset(&self) -> Option<u64> {
+        self.head_line().map(|(_, offset)| offset)
+    }
+
     fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
         let file = File::open(&self.path).map_err(JournalError::io(&self.path))?;
         let mut reader = BufReader::with_capacity(1 << 20, file);

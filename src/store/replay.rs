@@ -109,6 +109,8 @@ pub struct Replay {
     /// The last record is complete but lacks its newline (acknowledged; the next writer
     /// completes the line).
     pub unterminated: bool,
+    /// The last checkpoint replayed past (or the snapshot's), with the state it commits.
+    pub(crate) checkpoint: Option<super::Checkpointed>,
 }
 
 impl Replay {
@@ -235,22 +237,24 @@ impl Replayer {
         }
     }
 
+    /// Replays one record; true when it was a checkpoint (which matched).
     fn feed(
         &mut self,
         seq: u64,
         at: DateTime<Utc>,
         event: EventSource<'_>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let mut checkpoint = false;
         let supplied = match (&mut self.case, self.pins.take()) {
             (Some(case), _) => {
                 let replayed = match event {
                     EventSource::Value(v) => case.replay_event(v, at),
                     EventSource::Text(t) => case.replay_json(t, at),
                     EventSource::Record(r) => case.replay_recorded(r, at),
-                };
-                replayed
-                    .map_err(|error| StoreError::Replay { seq, error })?
-                    .supplied_clock
+                }
+                .map_err(|error| StoreError::Replay { seq, error })?;
+                checkpoint = replayed.checkpoint;
+                replayed.supplied_clock
             }
             (None, Some((workflow, trust))) => {
                 let event = match event {
@@ -278,7 +282,7 @@ impl Replayer {
         if supplied {
             ClockSpan::widen(&mut self.supplied_span, at);
         }
-        Ok(())
+        Ok(checkpoint)
     }
 
     fn finish(self) -> Result<(Case, u64, Option<ClockSpan>), StoreError> {
@@ -337,6 +341,7 @@ fn replay_scan<R: std::io::BufRead>(
     } = anchors;
     let mut replayer = Replayer::new(workflow, trust, case);
     let mut anchor_seen = false;
+    let mut checkpoint = None;
     let scan = journal::scan_typed(reader, |raw: RawRecord<'_>, event: Option<EventRecord>| {
         if let Some(anchor) = &expect_head
             && anchor.seq == raw.seq
@@ -354,9 +359,22 @@ fn replay_scan<R: std::io::BufRead>(
             Some(record) => EventSource::Record(record),
             None => EventSource::Text(&raw.event),
         };
-        replayer.feed(raw.seq, raw.at, event)?;
+        let at_checkpoint = replayer.feed(raw.seq, raw.at, event)?;
         match &replayer.case {
-            Some(case) => each(case, raw.offset),
+            Some(case) => {
+                if at_checkpoint {
+                    checkpoint = Some(super::Checkpointed {
+                        head: JournalRef {
+                            seq: raw.seq,
+                            head: raw.hash.clone(),
+                        },
+                        offset: Some(raw.offset),
+                        supplied_clock: replayer.supplied_clock,
+                        image: case.checkpoint().image,
+                    });
+                }
+                each(case, raw.offset)
+            }
             None => Ok(()),
         }
     })?;
@@ -379,6 +397,7 @@ fn replay_scan<R: std::io::BufRead>(
         supplied_span,
         torn_tail: scan.torn_tail,
         unterminated: scan.unterminated,
+        checkpoint,
     };
     Ok((replay, scan.len - scan.last_line_len))
 }
@@ -402,7 +421,7 @@ pub(super) fn replay_file_at(
     path: &Path,
     anchors: Anchors,
     with_index: bool,
-) -> Result<(Replay, super::snapshot::Position), StoreError> {
+) -> Result<Replay, StoreError> {
     let file = std::fs::File::open(path).map_err(|source| {
         StoreError::Journal(JournalError::Io {
             path: Some(path.to_owned()),
@@ -436,11 +455,6 @@ pub(super) fn replay_file_at(
     if with_index && !kept {
         let _ = std::fs::remove_file(&tmp);
     }
-    let (replay, offset) = replayed?;
-    let position = super::snapshot::Position {
-        head: replay.head.clone(),
-        offset,
-        supplied_clock: replay.supplied_clock,
-    };
-    Ok((replay, position))
+    let (replay, _) = replayed?;
+    Ok(replay)
 }

@@ -1,41 +1,46 @@
-//! Snapshots: the case state at a journal record, kept beside a journal file
+//! Snapshots: the case state at a checkpoint record, kept beside a journal file
 //! (`JOURNAL.snapshot`), so that a writer (`apply`) and the readers of a live case (`status`,
 //! `packet --draft`) open a case of any size without replaying it (DESIGN §13).
 //!
-//! A snapshot is a cache, never a source of truth:
-//! - it is bound to one record of the journal: its seq, its hash, and where its line starts.
-//!   Opening checks that the journal holds exactly that line there, then reads, verifies and
-//!   replays only the records after it;
+//! A snapshot is a cache, never a source of truth, and is used only once it is checked against
+//! what the hash chain commits to (DESIGN §12.8):
+//! - it is bound to one **checkpoint record** of the journal — a record writers append at
+//!   intervals ([`CHECKPOINT_INTERVAL`](super::CHECKPOINT_INTERVAL) records) carrying the
+//!   SHA-256 of the case state's RFC 8785 image and the lineage's count and root. Opening
+//!   checks that the journal holds that record at that seq, hash and offset, that it is a
+//!   checkpoint, and that the snapshot's state is byte for byte the image whose digest it
+//!   carries; then it reads, verifies and replays only the records after it. A replay from
+//!   record 0 recomputes every checkpoint's digests and refuses a journal whose checkpoint
+//!   does not match the records before it, so a forged state cannot hide behind a forged
+//!   checkpoint from `verify`;
 //! - its own digest (SHA-256 over its body, in its first line) must match, so a snapshot that
 //!   was cut short, overwritten or edited by hand is ignored;
 //! - the case state in it is re-checked as it is loaded ([`Case::from_image`]): record 0 is
 //!   read and its declaration and pins verified as in a replay, every fact value typed against
 //!   the workflow, every approval token re-verified at its time of record, and the statechart
 //!   rebuilt from the verified approvals it holds;
-//! - any doubt — no snapshot, another format, a digest, pin or record that does not match, a
-//!   state that does not load, a record after it that does not replay — and the journal is
-//!   replayed from record 0 instead, and the snapshot rewritten.
+//! - any doubt — no snapshot, another format, a digest, pin, record or checkpoint that does not
+//!   match, a state that does not load, a record after it that does not replay — and the
+//!   journal is replayed from record 0 instead, and the snapshot rewritten at the last
+//!   checkpoint.
 //!
-//! What a snapshot cannot prove is that its state is the replay of the records before its seq:
-//! anyone who can write beside the journal can write a self-consistent snapshot with other
-//! findings in it. Nothing taken from a snapshot escapes that: a review or acceptance decided
-//! against a forged state signs a draft digest the real replay does not produce, so `verify`
-//! (which always replays every record, and rewrites the snapshot) refuses the journal; the
-//! accepted packet, `lineage` and `verify` never read a snapshot.
+//! `verify`, the accepted packet and `lineage --proof` never read a snapshot: they answer
+//! relying parties, and replay every record.
 
-use super::{Anchors, Replay, StoreError, open_genesis};
-use crate::case::{Case, CaseImage};
+use super::{Anchors, Checkpointed, Replay, StoreError, open_genesis};
+use crate::case::{Case, EventRecord};
 use crate::digest::Digest;
 use crate::ids::CaseId;
 use crate::journal::{self, JournalError, RawRecord, TornTail};
 use crate::packet::JournalRef;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// The first word of a snapshot file.
-pub const SNAPSHOT_FORMAT: &str = "authority-lane-snapshot/1";
+pub const SNAPSHOT_FORMAT: &str = "authority-lane-snapshot/2";
 
 /// Where the snapshot of the journal at `journal` is kept: beside it, `.snapshot` appended.
 pub fn snapshot_path(journal: &Path) -> PathBuf {
@@ -51,38 +56,43 @@ struct Body {
     case_id: CaseId,
     workflow_digest: Digest,
     trust_digest: Digest,
-    /// The record the state is at.
+    /// The checkpoint record the state is at.
     seq: u64,
     head: Digest,
     /// Where that record's line starts in the journal file.
     offset: u64,
     /// Records up to and including `seq` whose time of record was supplied.
     supplied_clock: u64,
-    case: CaseImage,
+    /// The case state's image, byte for byte the RFC 8785 form whose digest the checkpoint
+    /// record carries.
+    case: Box<RawValue>,
 }
 
-/// Where a case stands in its journal file: the head, where the head's line starts, and how
-/// many records so far had a supplied clock.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Position {
-    pub(crate) head: JournalRef,
-    pub(crate) offset: u64,
-    pub(crate) supplied_clock: u64,
-}
-
-/// Writes the snapshot of `case` at `at` beside `journal`, atomically (a temporary file renamed
-/// over the old one). A cache: not synced to disk; a snapshot lost to a crash is rebuilt.
-pub(crate) fn save(journal: &Path, case: &Case, at: &Position) -> Result<(), StoreError> {
+/// Writes the snapshot of the state `checkpoint` commits beside `journal`, atomically (a
+/// temporary file renamed over the old one). A cache: not synced to disk; a snapshot lost to
+/// a crash is rebuilt. Nothing is written for a checkpoint whose place in the file is unknown.
+pub(crate) fn save(
+    journal: &Path,
+    case: &Case,
+    checkpoint: &Checkpointed,
+) -> Result<(), StoreError> {
+    let Some(offset) = checkpoint.offset else {
+        return Ok(());
+    };
     let genesis = case.genesis();
+    let image = std::str::from_utf8(&checkpoint.image)
+        .ok()
+        .and_then(|text| RawValue::from_string(text.to_owned()).ok())
+        .ok_or_else(|| StoreError::Encode("snapshot: the case image is not JSON".into()))?;
     let body = Body {
         case_id: case.id().clone(),
         workflow_digest: genesis.workflow_digest.clone(),
         trust_digest: genesis.trust_digest.clone(),
-        seq: at.head.seq,
-        head: at.head.head.clone(),
-        offset: at.offset,
-        supplied_clock: at.supplied_clock,
-        case: case.image(),
+        seq: checkpoint.head.seq,
+        head: checkpoint.head.head.clone(),
+        offset,
+        supplied_clock: checkpoint.supplied_clock,
+        case: image,
     };
     let body = serde_json::to_vec(&body).map_err(super::encode("snapshot"))?;
     let path = snapshot_path(journal);
@@ -117,10 +127,7 @@ pub(super) fn temporary(path: &Path) -> PathBuf {
 /// Opens the case in `journal` from its snapshot: checks the snapshot (see the module docs),
 /// then verifies and replays the records after it. `Err` when the snapshot cannot be used;
 /// the caller replays the journal instead.
-pub(crate) fn load(
-    journal: &Path,
-    anchors: &Anchors,
-) -> Result<(Replay, Position), UnusedSnapshot> {
+pub(crate) fn load(journal: &Path, anchors: &Anchors) -> Result<Replay, UnusedSnapshot> {
     let refused = UnusedSnapshot::Refused;
     let body = match read_body(&snapshot_path(journal)) {
         Ok(Some(body)) => body,
@@ -149,7 +156,34 @@ pub(crate) fn load(
             "it is another case's, or pins other documents".into(),
         ));
     }
-    let mut case = Case::from_image(opened, body.case).map_err(|e| refused(e.to_string()))?;
+    // The state must be the one the chain commits at that record: a checkpoint carrying its
+    // digest (DESIGN §12.8).
+    reader
+        .seek(SeekFrom::Start(body.offset))
+        .map_err(|e| refused(e.to_string()))?;
+    let record = journal::record_at(&mut reader).map_err(|e| refused(e.to_string()))?;
+    if record.seq != body.seq || record.hash != body.head {
+        return Err(refused(format!(
+            "the journal does not hold record {} with hash {} at offset {}",
+            body.seq, body.head, body.offset
+        )));
+    }
+    let image_bytes = body.case.get().as_bytes();
+    match serde_json::from_value::<EventRecord>(record.event) {
+        Ok(EventRecord::Checkpoint { state, .. }) if state == Digest::of_bytes(image_bytes) => {}
+        Ok(EventRecord::Checkpoint { state, .. }) => {
+            return Err(refused(format!(
+                "its state has digest {}, but the checkpoint at record {} commits {state}",
+                Digest::of_bytes(image_bytes),
+                body.seq
+            )));
+        }
+        _ => {
+            return Err(refused(format!("record {} is not a checkpoint", body.seq)));
+        }
+    }
+    let image = serde_json::from_str(body.case.get()).map_err(|e| refused(e.to_string()))?;
+    let mut case = Case::from_image(opened, image).map_err(|e| refused(e.to_string()))?;
     reader
         .seek(SeekFrom::Start(body.offset))
         .map_err(|e| refused(e.to_string()))?;
@@ -157,20 +191,33 @@ pub(crate) fn load(
         seq: body.seq,
         head: body.head,
     };
+    let mut checkpoint = Checkpointed {
+        head: at.clone(),
+        offset: Some(body.offset),
+        supplied_clock: body.supplied_clock,
+        image: image_bytes.to_vec(),
+    };
     let mut supplied_clock = body.supplied_clock;
     let scan = journal::scan_resuming(&mut reader, &at, |raw: RawRecord<'_>| {
-        super::replay_record(&mut case, &raw, &mut supplied_clock)
+        let replayed = super::replay_record(&mut case, &raw, &mut supplied_clock)?;
+        if replayed.checkpoint {
+            checkpoint = Checkpointed {
+                head: JournalRef {
+                    seq: raw.seq,
+                    head: raw.hash.clone(),
+                },
+                offset: Some(body.offset + raw.offset),
+                supplied_clock,
+                image: case.checkpoint().image,
+            };
+        }
+        Ok::<(), StoreError>(())
     })
     .map_err(|e| refused(e.to_string()))?;
     let (seq, head) = scan.head.ok_or_else(|| refused("no records".into()))?;
-    let position = Position {
-        head: JournalRef { seq, head },
-        offset: body.offset + scan.len - scan.last_line_len,
-        supplied_clock,
-    };
     let replay = Replay {
         case,
-        head: position.head.clone(),
+        head: JournalRef { seq, head },
         records: seq + 1,
         supplied_clock,
         supplied_span: None,
@@ -179,8 +226,9 @@ pub(crate) fn load(
             len: t.len,
         }),
         unterminated: scan.unterminated,
+        checkpoint: Some(checkpoint),
     };
-    Ok((replay, position))
+    Ok(replay)
 }
 
 /// The snapshot's body if its header and digest check; `None` if there is no snapshot.
@@ -221,7 +269,7 @@ pub fn replay_file_with_snapshot(
         UnusedSnapshot::Anchored
     } else {
         match load(journal, &anchors) {
-            Ok((replay, _)) => {
+            Ok(replay) => {
                 let seq = replay.head.seq;
                 return Ok((replay, Opened::Snapshot { seq }));
             }
@@ -253,8 +301,10 @@ pub fn replay_file_rebuilding_index(
 }
 
 fn rebuild(journal: &Path, anchors: Anchors, index: bool) -> Result<Replay, StoreError> {
-    let (replay, position) = super::replay::replay_file_at(journal, anchors, index)?;
-    let _ = save(journal, &replay.case, &position);
+    let replay = super::replay::replay_file_at(journal, anchors, index)?;
+    if let Some(checkpoint) = &replay.checkpoint {
+        let _ = save(journal, &replay.case, checkpoint);
+    }
     Ok(replay)
 }
 

@@ -12,6 +12,8 @@ use std::time::Duration;
 /// snapshot, is dropped, and a new writer resumes from it for the remaining steps.
 struct Run {
     dir: tempfile::TempDir,
+    /// There was a checkpoint before the cut, so a snapshot was written there.
+    snapshot_at_cut: bool,
     resumed_from_snapshot: bool,
     writer_case: Case,
 }
@@ -39,16 +41,21 @@ fn run(script: &Script, cut: usize) -> Run {
     let (workflow, trust) = (driver.workflow().clone(), driver.trust().clone());
     let mut store = CaseStore::init(&path, workflow, trust, &token, Clock::Supplied(t0()))
         .expect("the declaration opens the case");
+    // A checkpoint after every batch, so that a snapshot can be taken at any step.
+    store.set_checkpoint_interval(1);
     let mut resumed_from_snapshot = false;
+    let mut snapshot_at_cut = false;
     for (i, timed) in script.steps.iter().enumerate() {
         if i == cut {
             store.save_snapshot().expect("the snapshot is written");
+            snapshot_at_cut = snapshot_path(&path).exists();
             drop(store);
             let (resumed, _, opened) =
                 CaseStore::resume(&path, None, None, Clock::System, Duration::from_secs(5))
                     .expect("the journal reopens");
             resumed_from_snapshot = matches!(opened, Opened::Snapshot { .. });
             store = resumed;
+            store.set_checkpoint_interval(1);
         }
         let at = driver.time_for(store.case(), timed.advance);
         let command = driver.command_for(store.case(), &timed.step, at);
@@ -58,6 +65,7 @@ fn run(script: &Script, cut: usize) -> Run {
     }
     Run {
         dir,
+        snapshot_at_cut,
         resumed_from_snapshot,
         writer_case: store.case().clone(),
     }
@@ -98,8 +106,16 @@ fn snapshot_opens_the_replayed_case(script: Script, cut: u8) -> TestResult {
     }
     let cut = usize::from(cut) % script.steps.len();
     let run = run(&script, cut);
-    if !run.resumed_from_snapshot {
-        return TestResult::error("the writer did not resume from its own snapshot");
+    if run.resumed_from_snapshot != run.snapshot_at_cut {
+        return TestResult::error(format!(
+            "a snapshot at the cut: {}; the writer resumed from it: {}",
+            run.snapshot_at_cut, run.resumed_from_snapshot
+        ));
+    }
+    if !run.snapshot_at_cut {
+        // Nothing was written before the cut (record 0 alone, or only refusals): no
+        // checkpoint, so no snapshot to open from.
+        return TestResult::discard();
     }
     let path = run.journal();
     let replayed = replay_file(&path, Anchors::default()).expect("the journal replays");
@@ -131,20 +147,23 @@ fn a_snapshot_opened_case_equals_the_replayed_one() {
         .quickcheck(snapshot_opens_the_replayed_case as fn(Script, u8) -> TestResult);
 }
 
-/// A case with a snapshot at its head, for the tamper tests.
-fn snapshotted(script: &Script) -> (Run, Vec<u8>) {
+/// A case with a snapshot at its last checkpoint, for the tamper tests (`None` when the script
+/// wrote nothing, so there is no checkpoint).
+fn snapshotted(script: &Script) -> Option<(Run, Vec<u8>)> {
     let run = run(script, script.steps.len());
     let path = run.journal();
     replay_file_rebuilding_snapshot(&path, Anchors::default()).expect("the journal replays");
-    let bytes = std::fs::read(snapshot_path(&path)).expect("the snapshot was written");
-    (run, bytes)
+    let bytes = std::fs::read(snapshot_path(&path)).ok()?;
+    Some((run, bytes))
 }
 
 fn a_changed_byte_is_never_trusted(script: Script, at: usize, xor: u8) -> TestResult {
     if xor == 0 {
         return TestResult::discard();
     }
-    let (run, mut bytes) = snapshotted(&script);
+    let Some((run, mut bytes)) = snapshotted(&script) else {
+        return TestResult::discard();
+    };
     let path = run.journal();
     let i = at % bytes.len();
     bytes[i] ^= xor;
@@ -154,7 +173,7 @@ fn a_changed_byte_is_never_trusted(script: Script, at: usize, xor: u8) -> TestRe
         other => {
             return TestResult::error(format!(
                 "byte {i} changed and the snapshot was {:?}",
-                other.map(|(r, _)| r.head)
+                other.map(|r| r.head)
             ));
         }
     }
@@ -201,6 +220,7 @@ fn accepted_case() -> (tempfile::TempDir, PathBuf) {
     let token = h.case.genesis().token.clone();
     let mut store = CaseStore::init(&path, workflow, trust, &token, Clock::Supplied(h.now))
         .expect("the declaration opens the case");
+    store.set_checkpoint_interval(1);
     let mut send = |h: &mut crate::testing::Harness, c: crate::case::Command| {
         store.set_clock(Clock::Supplied(c.at()));
         let s = store.submit(std::slice::from_ref(&c)).expect("stored");
@@ -232,7 +252,7 @@ fn accepted_case() -> (tempfile::TempDir, PathBuf) {
 fn refused(path: &Path) -> String {
     match load(path, &Anchors::default()) {
         Err(UnusedSnapshot::Refused(why)) => why,
-        other => panic!("a forged snapshot was {:?}", other.map(|(r, _)| r.head)),
+        other => panic!("a forged snapshot was {:?}", other.map(|r| r.head)),
     }
 }
 
@@ -256,7 +276,7 @@ fn a_forged_snapshot_with_a_valid_digest_must_still_match_the_journal() {
         b["head"] = serde_json::json!(Digest::of_bytes(b"another head"))
     });
     assert!(
-        refused(&path).contains("not record"),
+        refused(&path).contains("does not hold record"),
         "a head the journal does not hold"
     );
     restore();
@@ -266,14 +286,14 @@ fn a_forged_snapshot_with_a_valid_digest_must_still_match_the_journal() {
     forge(&path, |b| b["case_id"] = serde_json::json!("another-case"));
     assert!(refused(&path).contains("another case"));
     restore();
-    // An approval token swapped for another valid token of the case: the record beside it
-    // names another digest.
+    // An approval token swapped for another valid token of the case: the state is not the
+    // one the checkpoint commits (and the record beside it names another digest).
     forge(&path, |b| {
         let approvals = b["case"]["approvals"].as_array_mut().expect("approvals");
         let other = approvals[1][1].clone();
         approvals[2][1] = other;
     });
-    assert!(refused(&path).contains("not the token beside it"));
+    assert!(refused(&path).contains("but the checkpoint at record"));
     restore();
     // A token whose signature no longer verifies.
     forge(&path, |b| {
@@ -286,7 +306,7 @@ fn a_forged_snapshot_with_a_valid_digest_must_still_match_the_journal() {
         t[last] = if t[last] == b'A' { b'B' } else { b'A' };
         b["case"]["approvals"][3][1] = serde_json::json!(String::from_utf8(t).expect("ASCII"));
     });
-    assert!(refused(&path).contains("does not verify"));
+    assert!(refused(&path).contains("but the checkpoint at record"));
     restore();
     // Accepted without the acceptance token: the chart cannot be rebuilt.
     forge(&path, |b| {
@@ -319,10 +339,15 @@ fn a_forged_snapshot_with_a_valid_digest_must_still_match_the_journal() {
 fn a_snapshot_of_a_cut_back_journal_is_not_used() {
     let (_dir, path) = accepted_case();
     let bytes = std::fs::read(&path).expect("the journal");
-    let cut = bytes[..bytes.len() - 1]
+    // The checkpoint after the acceptance, and the acceptance.
+    let last = bytes[..bytes.len() - 1]
         .iter()
         .rposition(|&b| b == b'\n')
-        .expect("more than one line")
+        .expect("more than one line");
+    let cut = bytes[..last]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .expect("more than two lines")
         + 1;
     std::fs::write(&path, &bytes[..cut]).expect("cut back");
     refused(&path);
