@@ -17,7 +17,7 @@
 //! counts those records so a relying party can see that the writer's clock was overridden.
 
 use crate::approval::Trust;
-use crate::case::{Case, ClockMark, Command, GenesisRecord, Rejection, ReplayError};
+use crate::case::{Case, ClockMark, Command, GenesisRecord, Rejection};
 use crate::digest::Digest;
 use crate::ids::CaseId;
 use crate::journal::{
@@ -32,8 +32,14 @@ use serde_json::value::RawValue;
 use std::path::Path;
 use std::sync::Arc;
 
+mod clock;
+mod error;
 mod replay;
 mod snapshot;
+pub use clock::Clock;
+pub(crate) use clock::clock_skew;
+use clock::time_of_record;
+pub use error::StoreError;
 use replay::open_genesis;
 pub use replay::{
     Anchors, ClockSpan, Replay, replay, replay_file, replay_reader, replay_reader_each,
@@ -42,141 +48,6 @@ pub use snapshot::{
     Opened, SNAPSHOT_FORMAT, UnusedSnapshot, replay_file_rebuilding_index,
     replay_file_rebuilding_snapshot, replay_file_with_snapshot, snapshot_path,
 };
-
-/// Why a case could not be stored or restored.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The journal could not be read or written, or failed its chain check.
-    #[error(transparent)]
-    Journal(#[from] JournalError),
-    /// The declaration was refused.
-    #[error(transparent)]
-    Rejected(#[from] Rejection),
-    /// A record does not replay (tampered content, a token that no longer verifies, a pin
-    /// mismatch).
-    #[error("record {seq} does not replay: {error}")]
-    Replay {
-        /// The record's seq.
-        seq: u64,
-        /// Why.
-        error: ReplayError,
-    },
-    /// A record could not be encoded as JSON (a bug: every event is plain JSON).
-    #[error("cannot encode a journal record: {0}")]
-    Encode(String),
-    /// Record 0 is not a declaration this crate wrote.
-    #[error("record 0 is not a valid declaration: {0}")]
-    Genesis(String),
-    /// The journal does not hold the record a relying party anchored (`--expect-head`): it was
-    /// cut back or rewritten.
-    #[error(
-        "rollback: the journal does not hold record {seq} with hash {head} ({found}); it was truncated or rewritten after that record was acknowledged"
-    )]
-    Rollback {
-        /// The anchored seq.
-        seq: u64,
-        /// The anchored hash.
-        head: Digest,
-        /// What the journal holds there instead.
-        found: String,
-    },
-    /// Record 0 declares another case than the one asked for: rows or a file of one case put
-    /// under another's name (DESIGN §12.6).
-    #[error(
-        "case_mismatch: the case asked for is {expected:?}, but its record 0 declares case {found:?}; the store's rows or the journal file belong to another case"
-    )]
-    CaseMismatch {
-        /// The case asked for.
-        expected: CaseId,
-        /// The case record 0 declares.
-        found: CaseId,
-    },
-    /// The journal's last time of record is ahead of this writer's clock by more than the
-    /// skew: stamping it would carry a time that is not the writer's reading (DESIGN §12.7).
-    #[error(
-        "clock_behind: the journal's last record was stamped {}, ahead of this writer's clock ({}) by more than review.max_clock_skew_secs ({}s); the journal holds a future time (a supplied --at or an injected record) — check it with `verify`, and fix the clock or the journal before appending",
-        crate::time::format(last), crate::time::format(now), skew.num_seconds()
-    )]
-    ClockBehind {
-        /// The last record's time of record.
-        last: DateTime<Utc>,
-        /// This writer's clock reading.
-        now: DateTime<Utc>,
-        /// The skew allowed.
-        skew: chrono::TimeDelta,
-    },
-    /// A record's time of record is later than the verifier's clock plus the skew: the
-    /// journal claims a future that has not happened (DESIGN §12.7).
-    #[error(
-        "future_record: the journal's last time of record {} is later than this clock ({}) plus review.max_clock_skew_secs ({}s); a record from the future was supplied or injected",
-        crate::time::format(last), crate::time::format(now), skew.num_seconds()
-    )]
-    FutureRecord {
-        /// The last record's time of record.
-        last: DateTime<Utc>,
-        /// The verifier's clock reading.
-        now: DateTime<Utc>,
-        /// The skew allowed.
-        skew: chrono::TimeDelta,
-    },
-}
-
-impl StoreError {
-    /// The stable error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            StoreError::Journal(e) => e.code(),
-            StoreError::Rejected(r) => r.code(),
-            StoreError::Replay {
-                error: ReplayError::PinMismatch { .. },
-                ..
-            } => "pin_mismatch",
-            StoreError::Replay { .. } => "journal_tampered",
-            StoreError::Genesis(_) => "journal_tampered",
-            StoreError::Encode(_) => "journal_encode",
-            StoreError::Rollback { .. } => "rollback",
-            StoreError::CaseMismatch { .. } => "case_mismatch",
-            StoreError::ClockBehind { .. } => "clock_behind",
-            StoreError::FutureRecord { .. } => "future_record",
-        }
-    }
-
-    /// True when the journal's integrity is in question (exit 4), as opposed to I/O trouble or
-    /// a refused declaration.
-    pub fn is_integrity(&self) -> bool {
-        match self {
-            StoreError::Journal(e) => matches!(
-                e,
-                JournalError::Tampered { .. }
-                    | JournalError::Empty
-                    | JournalError::Modified { .. }
-                    | JournalError::InvalidEvent { .. }
-            ),
-            StoreError::Rejected(_) | StoreError::Encode(_) => false,
-            StoreError::Replay { .. }
-            | StoreError::Genesis(_)
-            | StoreError::Rollback { .. }
-            | StoreError::CaseMismatch { .. }
-            | StoreError::ClockBehind { .. }
-            | StoreError::FutureRecord { .. } => true,
-        }
-    }
-}
-
-/// The writer's clock: where each record's time of record comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Clock {
-    /// The system clock of the writing process (or the backend's own clock, if it keeps one).
-    /// If it reads earlier than the last record by at most the skew, the writer waits for it
-    /// to pass that record; by more, the append is refused (`clock_behind`).
-    #[default]
-    System,
-    /// A supplied time (tests, the demo, `--at T`): every record written gets it, it may not be
-    /// earlier than the last record's time (`time_regression`), and each record it stamps is
-    /// marked `"clock": "supplied"`.
-    Supplied(DateTime<Utc>),
-}
 
 /// The acknowledgement of one accepted command (not to be confused with a case in
 /// `closed/accepted`): the seq and hash of its last record and its events as
@@ -805,46 +676,6 @@ struct Found {
     /// Per finding: its entry's position in the batch, and how many of `nodes` are its.
     findings: Vec<(usize, usize)>,
     nodes: Vec<Hash>,
-}
-
-/// The time of record for the next records after one recorded at `last`, and whether it was
-/// supplied: a supplied clock's time, else the backend's clock if it keeps one, else the
-/// system clock.
-///
-/// A writer on the system (or server) clock never stamps a time that is not its own reading
-/// (DESIGN §12.7): when `last` is ahead of the reading by more than `skew`, the journal holds a
-/// future time and the append is refused (`clock_behind`); when it is ahead by less (a clock
-/// stepped back, or a supplied time a little ahead), the writer waits until its clock has
-/// passed `last`, so records stay in order and every unmarked record carries a real reading.
-fn time_of_record<B: Backend>(
-    backend: &mut B,
-    clock: Clock,
-    last: DateTime<Utc>,
-    skew: chrono::TimeDelta,
-) -> Result<(DateTime<Utc>, bool), StoreError> {
-    match clock {
-        Clock::Supplied(t) => Ok((t, true)),
-        Clock::System => loop {
-            let now = backend.time_of_record()?.unwrap_or_else(Utc::now);
-            if now >= last {
-                return Ok((now, false));
-            }
-            let behind = last - now;
-            if behind > skew {
-                return Err(StoreError::ClockBehind { last, now, skew });
-            }
-            // At most `skew` in all: each wait is what the clock was behind.
-            std::thread::sleep(behind.to_std().unwrap_or_default());
-        },
-    }
-}
-
-/// The most a time of record may lead a writer's or verifier's clock:
-/// `review.max_clock_skew_secs` (a workflow number beyond `TimeDelta`'s range counts as its
-/// maximum, never as a panic).
-pub(crate) fn clock_skew(case: &Case) -> chrono::TimeDelta {
-    chrono::TimeDelta::try_seconds(case.workflow().review().max_clock_skew_secs)
-        .unwrap_or(chrono::TimeDelta::MAX)
 }
 
 /// Waits a little before deciding again after a lost race, longer after each loss, with
