@@ -77,7 +77,7 @@ mod seal;
 mod tee;
 
 pub(crate) use backend::seal_encoded;
-pub use backend::{Backend, Batch, seal};
+pub use backend::{Backend, Batch, StoredSnapshot, seal};
 pub use error::{JournalError, TamperReason};
 pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend, FileJournal};
 pub use line::RawRecord;

@@ -313,8 +313,11 @@ impl<B: Backend> CaseStore<B> {
         })
     }
 
-    /// Opens the case `backend` holds: streams its journal from record 0, verifying every line
-    /// and replaying every event (re-verifying every token at its time of record) against
+    /// Opens the case `backend` holds: from the latest snapshot the backend stores
+    /// ([`Backend::latest_snapshot`], a PostgreSQL row per checkpoint) when it matches the
+    /// checkpoint record it names (then only the records after it are read, verified and
+    /// replayed), else by streaming its journal from record 0, verifying every line and
+    /// replaying every event (re-verifying every token at its time of record) against
     /// `anchors`. Memory is the case state, not its history.
     ///
     /// Record 0 must declare the case `anchors` names, or else the case the backend holds its
@@ -329,6 +332,12 @@ impl<B: Backend> CaseStore<B> {
                 expected: CaseId::from(name),
                 found: anchors.case.unwrap_or_else(|| CaseId::from(name)),
             });
+        }
+        if anchors.expect_head.is_none()
+            && let Ok(Some(stored)) = backend.latest_snapshot()
+            && let Ok(replay) = snapshot::load_stored(&mut backend, &anchors, stored)
+        {
+            return Ok(CaseStore::from_replay(replay, backend, clock));
         }
         let replay = replay_reader(backend.read_from(0)?, anchors)?;
         Ok(CaseStore::from_replay(replay, backend, clock))
@@ -523,6 +532,13 @@ impl<B: Backend> CaseStore<B> {
         match checkpoint {
             Some((_, image)) => {
                 self.since_checkpoint = 0;
+                // A cache for the next writer to join from: a failure loses nothing.
+                let _ = self.backend.save_snapshot(&journal::StoredSnapshot {
+                    seq: self.head.seq,
+                    head: self.head.head.clone(),
+                    supplied_clock: self.supplied_clock,
+                    image: image.clone(),
+                });
                 self.checkpoint = Some(Checkpointed {
                     head: self.head.clone(),
                     offset: self.backend.head_offset(),

@@ -13,6 +13,8 @@ use std::io::{BufRead, Cursor};
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemoryJournal {
     records: Vec<Record>,
+    /// The snapshots writers left, one per checkpoint (as a store keeps them).
+    snapshots: Vec<super::StoredSnapshot>,
 }
 
 impl MemoryJournal {
@@ -22,6 +24,7 @@ impl MemoryJournal {
             records: seal_batch(None, vec![genesis])?
                 .records
                 .expect("sealed from values"),
+            snapshots: Vec::new(),
         })
     }
 
@@ -31,7 +34,13 @@ impl MemoryJournal {
         let ReadReport {
             records, torn_tail, ..
         } = verify_records(bytes)?;
-        Ok((MemoryJournal { records }, torn_tail))
+        Ok((
+            MemoryJournal {
+                records,
+                snapshots: Vec::new(),
+            },
+            torn_tail,
+        ))
     }
 
     /// The journal as JSON lines, byte-identical to what a [`FileJournal`](super::FileJournal) writes.
@@ -60,7 +69,23 @@ impl Store for MemoryJournal {
     }
 }
 
+impl MemoryJournal {
+    /// The snapshots writers stored, oldest first (tests edit them to play an attacker).
+    pub fn snapshots_mut(&mut self) -> &mut Vec<super::StoredSnapshot> {
+        &mut self.snapshots
+    }
+}
+
 impl Backend for MemoryJournal {
+    fn save_snapshot(&mut self, snapshot: &super::StoredSnapshot) -> Result<(), JournalError> {
+        self.snapshots.push(snapshot.clone());
+        Ok(())
+    }
+
+    fn latest_snapshot(&mut self) -> Result<Option<super::StoredSnapshot>, JournalError> {
+        Ok(self.snapshots.last().cloned())
+    }
+
     fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
         let from = usize::try_from(from).unwrap_or(usize::MAX);
         let mut bytes = Vec::new();

@@ -31,7 +31,7 @@ use super::{Anchors, Checkpointed, Replay, StoreError, open_genesis};
 use crate::case::{Case, EventRecord};
 use crate::digest::Digest;
 use crate::ids::CaseId;
-use crate::journal::{self, JournalError, RawRecord, TornTail};
+use crate::journal::{self, Backend, JournalError, RawRecord, StoredSnapshot, TornTail};
 use crate::packet::JournalRef;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -137,16 +137,7 @@ pub(crate) fn load(journal: &Path, anchors: &Anchors) -> Result<Replay, UnusedSn
     let file = File::open(journal).map_err(|e| refused(e.to_string()))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let genesis = journal::first_record(&mut reader).map_err(|e| refused(e.to_string()))?;
-    let (opened, _) = open_genesis(
-        genesis.event,
-        genesis.at,
-        anchors.workflow.clone(),
-        anchors.trust.clone(),
-    )
-    .map_err(|e| refused(e.to_string()))?;
-    anchors
-        .check_case(&opened)
-        .map_err(|e| refused(e.to_string()))?;
+    let opened = opened_case(genesis, anchors).map_err(refused)?;
     let g = opened.genesis();
     if g.case_id != body.case_id
         || g.workflow_digest != body.workflow_digest
@@ -156,49 +147,106 @@ pub(crate) fn load(journal: &Path, anchors: &Anchors) -> Result<Replay, UnusedSn
             "it is another case's, or pins other documents".into(),
         ));
     }
-    // The state must be the one the chain commits at that record: a checkpoint carrying its
-    // digest (DESIGN §12.8).
-    reader
-        .seek(SeekFrom::Start(body.offset))
-        .map_err(|e| refused(e.to_string()))?;
-    let record = journal::record_at(&mut reader).map_err(|e| refused(e.to_string()))?;
-    if record.seq != body.seq || record.hash != body.head {
-        return Err(refused(format!(
-            "the journal does not hold record {} with hash {} at offset {}",
-            body.seq, body.head, body.offset
-        )));
-    }
-    let image_bytes = body.case.get().as_bytes();
-    match serde_json::from_value::<EventRecord>(record.event) {
-        Ok(EventRecord::Checkpoint { state, .. }) if state == Digest::of_bytes(image_bytes) => {}
-        Ok(EventRecord::Checkpoint { state, .. }) => {
-            return Err(refused(format!(
-                "its state has digest {}, but the checkpoint at record {} commits {state}",
-                Digest::of_bytes(image_bytes),
-                body.seq
-            )));
-        }
-        _ => {
-            return Err(refused(format!("record {} is not a checkpoint", body.seq)));
-        }
-    }
-    let image = serde_json::from_str(body.case.get()).map_err(|e| refused(e.to_string()))?;
-    let mut case = Case::from_image(opened, image).map_err(|e| refused(e.to_string()))?;
-    reader
-        .seek(SeekFrom::Start(body.offset))
-        .map_err(|e| refused(e.to_string()))?;
-    let at = JournalRef {
-        seq: body.seq,
-        head: body.head,
+    let seek = |reader: &mut BufReader<File>| {
+        reader
+            .seek(SeekFrom::Start(body.offset))
+            .map_err(|e| refused(e.to_string()))
     };
-    let mut checkpoint = Checkpointed {
-        head: at.clone(),
+    seek(&mut reader)?;
+    let record = journal::record_at(&mut reader).map_err(|e| refused(e.to_string()))?;
+    seek(&mut reader)?;
+    let at = Checkpointed {
+        head: JournalRef {
+            seq: body.seq,
+            head: body.head,
+        },
         offset: Some(body.offset),
         supplied_clock: body.supplied_clock,
-        image: image_bytes.to_vec(),
+        image: body.case.get().as_bytes().to_vec(),
     };
-    let mut supplied_clock = body.supplied_clock;
-    let scan = journal::scan_resuming(&mut reader, &at, |raw: RawRecord<'_>| {
+    resume_at_checkpoint(opened, at, record, reader).map_err(refused)
+}
+
+/// Opens the case a backend holds from the latest snapshot it stores itself (a PostgreSQL
+/// row per checkpoint): record 0, the checkpoint record and the records after it are read
+/// from the backend, and the snapshot is checked against the checkpoint as for a file.
+/// `Err` (why) when it cannot be used; the caller replays the journal instead.
+pub(crate) fn load_stored<B: Backend>(
+    backend: &mut B,
+    anchors: &Anchors,
+    stored: StoredSnapshot,
+) -> Result<Replay, String> {
+    let text = |e: JournalError| e.to_string();
+    let genesis = journal::first_record(backend.read_range(0, 1).map_err(text)?).map_err(text)?;
+    let opened = opened_case(genesis, anchors)?;
+    let record = journal::record_at(
+        backend
+            .read_range(stored.seq, stored.seq + 1)
+            .map_err(text)?,
+    )
+    .map_err(text)?;
+    let at = Checkpointed {
+        head: JournalRef {
+            seq: stored.seq,
+            head: stored.head,
+        },
+        offset: None,
+        supplied_clock: stored.supplied_clock,
+        image: stored.image,
+    };
+    let tail = backend.read_from(at.head.seq).map_err(text)?;
+    resume_at_checkpoint(opened, at, record, tail)
+}
+
+/// The case record 0 opens, with the caller's anchors (pins and case id) checked.
+fn opened_case(genesis: journal::Record, anchors: &Anchors) -> Result<Case, String> {
+    let (opened, _) = open_genesis(
+        genesis.event,
+        genesis.at,
+        anchors.workflow.clone(),
+        anchors.trust.clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    anchors.check_case(&opened).map_err(|e| e.to_string())?;
+    Ok(opened)
+}
+
+/// The case at checkpoint `at`, from the image a snapshot holds, then the records after it:
+/// `record` must be that checkpoint (its seq and hash) and commit the image's digest (DESIGN
+/// §12.8); the image is re-checked as it loads ([`Case::from_image`]); `tail` starts at the
+/// checkpoint's line and every record after it is verified and replayed.
+fn resume_at_checkpoint<R: std::io::BufRead>(
+    opened: Case,
+    at: Checkpointed,
+    record: journal::Record,
+    tail: R,
+) -> Result<Replay, String> {
+    if record.seq != at.head.seq || record.hash != at.head.head {
+        return Err(format!(
+            "the journal does not hold record {} with hash {}{}",
+            at.head.seq,
+            at.head.head,
+            at.offset
+                .map_or_else(String::new, |o| format!(" at offset {o}"))
+        ));
+    }
+    let digest = Digest::of_bytes(&at.image);
+    match serde_json::from_value::<EventRecord>(record.event) {
+        Ok(EventRecord::Checkpoint { state, .. }) if state == digest => {}
+        Ok(EventRecord::Checkpoint { state, .. }) => {
+            return Err(format!(
+                "its state has digest {digest}, but the checkpoint at record {} commits {state}",
+                at.head.seq
+            ));
+        }
+        _ => return Err(format!("record {} is not a checkpoint", at.head.seq)),
+    }
+    let image = serde_json::from_slice(&at.image).map_err(|e| e.to_string())?;
+    let mut case = Case::from_image(opened, image).map_err(|e| e.to_string())?;
+    let base = at.offset;
+    let mut supplied_clock = at.supplied_clock;
+    let mut checkpoint = at.clone();
+    let scan = journal::scan_resuming(tail, &at.head, |raw: RawRecord<'_>| {
         let replayed = super::replay_record(&mut case, &raw, &mut supplied_clock)?;
         if replayed.checkpoint {
             checkpoint = Checkpointed {
@@ -206,29 +254,28 @@ pub(crate) fn load(journal: &Path, anchors: &Anchors) -> Result<Replay, UnusedSn
                     seq: raw.seq,
                     head: raw.hash.clone(),
                 },
-                offset: Some(body.offset + raw.offset),
+                offset: base.map(|b| b + raw.offset),
                 supplied_clock,
                 image: case.checkpoint().image,
             };
         }
         Ok::<(), StoreError>(())
     })
-    .map_err(|e| refused(e.to_string()))?;
-    let (seq, head) = scan.head.ok_or_else(|| refused("no records".into()))?;
-    let replay = Replay {
+    .map_err(|e| e.to_string())?;
+    let (seq, head) = scan.head.ok_or("no records")?;
+    Ok(Replay {
         case,
         head: JournalRef { seq, head },
         records: seq + 1,
         supplied_clock,
         supplied_span: None,
         torn_tail: scan.torn_tail.map(|t| TornTail {
-            offset: body.offset + t.offset,
+            offset: base.unwrap_or(0) + t.offset,
             len: t.len,
         }),
         unterminated: scan.unterminated,
         checkpoint: Some(checkpoint),
-    };
-    Ok(replay)
+    })
 }
 
 /// The snapshot's body if its header and digest check; `None` if there is no snapshot.

@@ -355,3 +355,116 @@ fn a_snapshot_of_a_cut_back_journal_is_not_used() {
     assert!(matches!(how, Opened::Replayed { .. }));
     assert_ne!(opened.case.path(), "closed/accepted");
 }
+
+/// A case in an in-memory store that keeps a snapshot per checkpoint (as PostgreSQL does),
+/// with the three required findings and one more.
+fn stored_case() -> (crate::journal::MemoryJournal, Case) {
+    let mut h = crate::testing::Harness::new();
+    let (workflow, trust) = h.case.shared();
+    let token = h.case.genesis().token.clone();
+    let mut store = CaseStore::create(
+        crate::journal::MemoryJournal::default(),
+        workflow,
+        trust,
+        &token,
+        Clock::Supplied(h.now),
+    )
+    .expect("the declaration opens the case");
+    store.set_checkpoint_interval(1);
+    for (f, v) in [
+        ("custody.exposure", serde_json::json!("suspected")),
+        (
+            "lineage.desktop_agent_artifacts_in_window",
+            serde_json::json!(0),
+        ),
+        ("authority.platform_delegation", serde_json::json!("active")),
+        ("custody.exposure", serde_json::json!("confirmed")),
+    ] {
+        let c = h.finding(f, v);
+        store.set_clock(Clock::Supplied(c.at()));
+        let s = store.submit(std::slice::from_ref(&c)).expect("stored");
+        assert!(s.rejected.is_none(), "{:?}", s.rejected);
+    }
+    let (case, journal) = store.into_parts();
+    (journal, case)
+}
+
+/// A backend that logs where each read starts.
+struct Logged {
+    inner: crate::journal::MemoryJournal,
+    reads: Vec<String>,
+}
+
+impl crate::journal::Backend for Logged {
+    fn read_from(
+        &mut self,
+        from: u64,
+    ) -> Result<Box<dyn std::io::BufRead + '_>, crate::journal::JournalError> {
+        self.reads.push(format!("from {from}"));
+        self.inner.read_from(from)
+    }
+
+    fn read_range(
+        &mut self,
+        from: u64,
+        to: u64,
+    ) -> Result<Box<dyn std::io::BufRead + '_>, crate::journal::JournalError> {
+        self.reads.push(format!("range {from}..{to}"));
+        self.inner.read_range(from, to)
+    }
+
+    fn append_batch(
+        &mut self,
+        after: Option<&JournalRef>,
+        batch: &crate::journal::Batch,
+    ) -> Result<(), crate::journal::JournalError> {
+        self.inner.append_batch(after, batch)
+    }
+
+    fn latest_snapshot(
+        &mut self,
+    ) -> Result<Option<crate::journal::StoredSnapshot>, crate::journal::JournalError> {
+        self.inner.latest_snapshot()
+    }
+}
+
+/// Opening from a stored snapshot reads record 0, the checkpoint and the records after it,
+/// never the records between; a snapshot that is not the state its checkpoint commits (an
+/// earlier, self-consistent one moved under the latest checkpoint) is refused, and the case
+/// is replayed from record 0.
+#[test]
+fn a_store_opens_from_its_latest_checked_snapshot() {
+    let (mut journal, case) = stored_case();
+    assert_eq!(journal.snapshots_mut().len(), 4, "one per checkpoint");
+    let latest = journal.snapshots_mut().last().cloned().expect("a snapshot");
+    let logged = Logged {
+        inner: journal.clone(),
+        reads: Vec::new(),
+    };
+    let opened = CaseStore::new(logged, Anchors::default(), Clock::System).expect("opens");
+    assert_eq!(observable(opened.case()), observable(&case));
+    let (_, logged) = opened.into_parts();
+    assert_eq!(
+        logged.reads,
+        [
+            "range 0..1".to_owned(),
+            format!("range {}..{}", latest.seq, latest.seq + 1),
+            format!("from {}", latest.seq),
+        ],
+        "record 0, the checkpoint, the tail"
+    );
+
+    let snapshots = journal.snapshots_mut();
+    let mut earlier = snapshots[1].clone();
+    earlier.seq = latest.seq;
+    earlier.head = latest.head.clone();
+    snapshots.push(earlier);
+    let logged = Logged {
+        inner: journal,
+        reads: Vec::new(),
+    };
+    let replayed = CaseStore::new(logged, Anchors::default(), Clock::System).expect("replays");
+    assert_eq!(observable(replayed.case()), observable(&case));
+    let (_, logged) = replayed.into_parts();
+    assert_eq!(logged.reads.last().map(String::as_str), Some("from 0"));
+}
