@@ -17,7 +17,7 @@
 //! counts those records so a relying party can see that the writer's clock was overridden.
 
 use crate::approval::Trust;
-use crate::case::{Case, ClockMark, Command, GenesisRecord, Rejection};
+use crate::case::{Case, ClockMark, Command, GenesisRecord};
 use crate::digest::Digest;
 use crate::ids::CaseId;
 use crate::journal::{
@@ -40,6 +40,10 @@ pub use clock::Clock;
 pub(crate) use clock::clock_skew;
 use clock::time_of_record;
 pub use error::StoreError;
+mod checkpoint;
+mod submission;
+pub use checkpoint::CHECKPOINT_INTERVAL;
+pub(crate) use checkpoint::Checkpointed;
 use replay::open_genesis;
 pub use replay::{
     Anchors, ClockSpan, Replay, replay, replay_file, replay_reader, replay_reader_each,
@@ -48,34 +52,7 @@ pub use snapshot::{
     Opened, SNAPSHOT_FORMAT, UnusedSnapshot, replay_file_rebuilding_index,
     replay_file_rebuilding_snapshot, replay_file_with_snapshot, snapshot_path,
 };
-
-/// The acknowledgement of one accepted command (not to be confused with a case in
-/// `closed/accepted`): the seq and hash of its last record and its events as
-/// recorded. A relying party keeps `seq` and `head` to detect a later rollback.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Acknowledged {
-    /// Journal seq of the command's (last) record.
-    pub seq: u64,
-    /// Hash of that record.
-    pub head: Digest,
-    /// The events, as written to the journal: each one's RFC 8785 bytes, exactly as its record
-    /// holds them.
-    pub events: Vec<Box<RawValue>>,
-}
-
-impl PartialEq for Acknowledged {
-    /// Equal when seq, head and every event's bytes are.
-    fn eq(&self, other: &Acknowledged) -> bool {
-        self.seq == other.seq
-            && self.head == other.head
-            && self.events.len() == other.events.len()
-            && self
-                .events
-                .iter()
-                .zip(&other.events)
-                .all(|(a, b)| a.get() == b.get())
-    }
-}
+pub use submission::{Acknowledged, Submission};
 
 /// What `authority-lane status` prints: the case's status plus the journal head, so that an
 /// integration can anchor the head hash outside the journal.
@@ -128,24 +105,6 @@ pub struct CaseStore<B: Backend> {
     checkpoint_every: u64,
     /// The last checkpoint this writer wrote or replayed past: what its snapshot holds.
     checkpoint: Option<Checkpointed>,
-}
-
-/// How many records a writer appends between checkpoints (DESIGN §12.8) unless told otherwise
-/// ([`CaseStore::set_checkpoint_interval`]): a snapshot is at most this many records behind
-/// the head, so opening a case from it replays at most this many.
-pub const CHECKPOINT_INTERVAL: u64 = 1024;
-
-/// A checkpoint record and the state it commits: what a snapshot stores.
-#[derive(Debug, Clone)]
-pub(crate) struct Checkpointed {
-    /// The checkpoint record.
-    pub(crate) head: JournalRef,
-    /// Where its line starts in a journal file (`None` where the backend is not one file).
-    pub(crate) offset: Option<u64>,
-    /// Records up to and including it whose time of record was supplied.
-    pub(crate) supplied_clock: u64,
-    /// The case state's RFC 8785 image, whose digest the checkpoint carries.
-    pub(crate) image: Vec<u8>,
 }
 
 fn encode(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
@@ -701,15 +660,4 @@ fn back_off(attempt: u32) {
     let _ = getrandom::fill(&mut jitter);
     let micros = (200u64 << attempt.min(6)) + u64::from(u16::from_le_bytes(jitter)) % 1000;
     std::thread::sleep(std::time::Duration::from_micros(micros));
-}
-
-/// What [`CaseStore::submit`] did with a batch.
-#[derive(Debug)]
-#[must_use = "a batch may have stopped at a rejected command; check `rejected`"]
-pub struct Submission {
-    /// One entry per accepted command, durable.
-    pub accepted: Vec<Acknowledged>,
-    /// The first rejected command's index in the batch, and why; nothing was written for it or
-    /// for the commands after it.
-    pub rejected: Option<(usize, Rejection)>,
 }
