@@ -937,3 +937,45 @@ fn renumbered_or_edited_columns_are_tampering() {
     }
     assert_eq!(json_lines(&ok(&apply(&db.at(), &finding, None))).len(), 1);
 }
+
+/// The library: `PgBackend::in_schema` keeps the table where it is told, `CaseStore::create`
+/// migrates it, `connect` alone creates nothing (a read elsewhere names the missing step), and
+/// the URL's `?schema=` reaches the same table.
+#[test]
+fn the_library_keeps_its_table_in_the_schema_it_is_given() {
+    use authority_lane::journal::{PgBackend, PgSchema};
+    use authority_lane::store::{Anchors, CaseStore, Clock};
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let h = authority_lane::testing::Harness::new();
+    let (workflow, trust) = h.case.shared();
+    let clock = Clock::Supplied(h.case.genesis().at);
+    let backend = PgBackend::connect(&db.url)
+        .unwrap()
+        .in_schema(PgSchema::new("al_lib").unwrap());
+    assert_eq!(backend.schema().as_str(), "al_lib");
+    let created = CaseStore::create(
+        backend,
+        workflow.clone(),
+        trust.clone(),
+        &h.case.genesis().token.clone(),
+        clock,
+    )
+    .unwrap();
+    assert_eq!(rows_in(&db.url, "al_lib.authority_lane_journal"), 1);
+    let anchors = || Anchors {
+        workflow: Some(workflow.clone()),
+        trust: Some(trust.clone()),
+        expect_head: None,
+    };
+    let id = h.case.id().to_string();
+    let public = PgBackend::connect(&db.url).unwrap().case(id.clone());
+    let err = CaseStore::new(public, anchors(), clock)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("store migrate"), "{err}");
+    let url = format!("{}?schema=al_lib", db.url);
+    let opened =
+        CaseStore::new(PgBackend::connect(&url).unwrap().case(id), anchors(), clock).unwrap();
+    assert_eq!(opened.position(), created.position());
+}

@@ -320,6 +320,8 @@ impl Backend for PgBackend {
             1 << 16,
             RowReader {
                 rows,
+                url,
+                table,
                 next: from,
                 line: Vec::new(),
                 pos: 0,
@@ -409,6 +411,8 @@ impl Backend for PgBackend {
 /// columns checked against the seq it must hold and against its line.
 struct RowReader<'a> {
     rows: postgres::RowIter<'a>,
+    url: &'a PgUrl,
+    table: &'a str,
     /// The seq the next row must hold.
     next: u64,
     line: Vec<u8>,
@@ -423,18 +427,21 @@ impl Read for RowReader<'_> {
             if self.done {
                 return Ok(0);
             }
-            match self.rows.next().map_err(io::Error::other)? {
+            // Every failure is a `JournalError` carried through the `BufRead` to the scan,
+            // which returns it as is (`JournalError::from_read`).
+            let (url, table) = (self.url, self.table);
+            let failed = |e: postgres::Error| io::Error::other(store_error(url, table, &e));
+            match self.rows.next().map_err(failed)? {
                 None => {
                     self.done = true;
                     return Ok(0);
                 }
                 Some(row) => {
                     let (seq, hash, line): (i64, &str, &[u8]) = (
-                        row.try_get(0).map_err(io::Error::other)?,
-                        row.try_get(1).map_err(io::Error::other)?,
-                        row.try_get(2).map_err(io::Error::other)?,
+                        row.try_get(0).map_err(failed)?,
+                        row.try_get(1).map_err(failed)?,
+                        row.try_get(2).map_err(failed)?,
                     );
-                    // Carried through the `BufRead` to the scan, which returns it as is.
                     check_row(self.next, seq, hash, line).map_err(io::Error::other)?;
                     self.next += 1;
                     self.line.clear();
