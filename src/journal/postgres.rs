@@ -509,6 +509,8 @@ fn head_of_row(url: &PgUrl, table: &str, row: &Row) -> Result<JournalRef, Journa
 /// A driver or server failure as a [`JournalError::Store`] naming `url` (without its
 /// password), the server's text scrubbed of the password.
 fn store_error(url: &PgUrl, table: &str, e: &postgres::Error) -> JournalError {
+    // Only what the server or the driver says is scrubbed: this crate's own words hold no
+    // password, and stay readable whatever the password is.
     let message = match e.as_db_error() {
         Some(db)
             if [SqlState::UNDEFINED_TABLE, SqlState::INVALID_SCHEMA_NAME].contains(db.code()) =>
@@ -516,15 +518,15 @@ fn store_error(url: &PgUrl, table: &str, e: &postgres::Error) -> JournalError {
             format!(
                 "{}: {}; the journal table {table} is not there: create it with `authority-lane store migrate --store URL` (PgBackend::migrate; opening a case with `init` does it too)",
                 db.code().code(),
-                db.message()
+                url.scrub(db.message())
             )
         }
-        Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => describe(e),
+        Some(db) => format!("{}: {}", db.code().code(), url.scrub(db.message())),
+        None => url.scrub(&describe(e)),
     };
     JournalError::Store {
         store: url.to_string(),
-        message: url.scrub(&message),
+        message,
     }
 }
 

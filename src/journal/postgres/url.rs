@@ -174,9 +174,7 @@ impl PgUrl {
     /// `text` with every occurrence of the URL's password replaced by `***`: for what the
     /// server or the driver says, which this crate does not write itself.
     pub(super) fn scrub(&self, text: &str) -> String {
-        self.secrets
-            .iter()
-            .fold(text.to_owned(), |text, secret| text.replace(secret, "***"))
+        scrub(&self.secrets, text)
     }
 }
 
@@ -233,7 +231,7 @@ impl FromStr for PgUrl {
             url.push('?');
             url.push_str(&kept.join("&"));
         }
-        let config = driver_config(&url, &shown)?;
+        let config = driver_config(&url, &shown, &secrets)?;
         if let Some(password) = config.get_password() {
             secrets.push(String::from_utf8_lossy(password).into_owned());
         }
@@ -249,7 +247,7 @@ impl FromStr for PgUrl {
 /// A `key=value` connection string: shown as its host, port, user and database only.
 fn key_value(text: &str) -> Result<PgUrl, PgUrlError> {
     let shown = redact(text);
-    let config = driver_config(text, &shown)?;
+    let config = driver_config(text, &shown, &[])?;
     let secrets = config
         .get_password()
         .map(|p| String::from_utf8_lossy(p).into_owned());
@@ -261,12 +259,25 @@ fn key_value(text: &str) -> Result<PgUrl, PgUrlError> {
     })
 }
 
-fn driver_config(text: &str, shown: &str) -> Result<postgres::Config, PgUrlError> {
+/// The driver's reading of `text`; its reason for refusing one, scrubbed of `secrets`.
+fn driver_config(
+    text: &str,
+    shown: &str,
+    secrets: &[String],
+) -> Result<postgres::Config, PgUrlError> {
     text.parse()
         .map_err(|e: postgres::Error| PgUrlError::Invalid {
             shown: shown.to_owned(),
-            reason: super::describe(&e),
+            reason: scrub(&cleaned(secrets.to_vec()), &super::describe(&e)),
         })
+}
+
+/// `text` with every occurrence of each of `secrets` (as [`cleaned`] orders them) replaced by
+/// `***`.
+fn scrub(secrets: &[String], text: &str) -> String {
+    secrets
+        .iter()
+        .fold(text.to_owned(), |text, secret| text.replace(secret, "***"))
 }
 
 /// Non-empty secrets, longest first (so a password is scrubbed before a piece of it).
