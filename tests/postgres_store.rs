@@ -721,7 +721,8 @@ fn a_schema_named_like_the_writer_captures_nothing() {
 /// DESIGN §14: only `init` and `store migrate` issue DDL. On a store never migrated, a read
 /// fails naming `store migrate`; `store migrate` is idempotent; and a role with nothing but
 /// USAGE on the schema and SELECT on the table verifies, reads the status and both packets,
-/// exports and streams the lineage of an accepted case — and cannot write.
+/// exports and streams the lineage of an accepted case — and cannot write; a role with SELECT and
+/// INSERT opens a case.
 #[test]
 fn a_read_only_auditor_verifies_exports_and_reads_packets() {
     let server = pg::url();
@@ -817,6 +818,30 @@ fn a_read_only_auditor_verifies_exports_and_reads_packets() {
         None,
     );
     failed_with(&out, 2, "journal_io");
+    // A writer needs SELECT and INSERT, no CREATE: it opens a case on the migrated store.
+    admin
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE al_writer LOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+             GRANT USAGE ON SCHEMA public TO al_writer; \
+             GRANT SELECT, INSERT ON public.authority_lane_journal TO al_writer;",
+        )
+        .unwrap();
+    let writer = as_role(&db.url, "al_writer");
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "demo",
+            "--store",
+            &writer,
+            "--case",
+            "sev1-written",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    ok(&out);
 }
 
 /// DESIGN §12.10: a store URL's password — in the userinfo (split on the last `@`), percent-

@@ -32,10 +32,10 @@
 //! store migrate --store URL`), idempotent, under a transaction-scoped advisory lock so that
 //! concurrent migrations do not race, and issuing DDL only for what is missing (the schema, the
 //! table). Opening a new case — appending record 0, as [`CaseStore::create`] and `init` do —
-//! runs it first; nothing else does. Reads ([`read_from`](Backend::read_from), [`head`](
-//! PgBackend::head); the CLI's `verify`, `status`, `packet`, `export`, `lineage`) and appends to
-//! an existing case issue no DDL, and a read of a store whose table is missing fails naming the
-//! step. So the roles need:
+//! runs it first; nothing else does. Reads ([`read_from`](Backend::read_from),
+//! [`head`](PgBackend::head); the CLI's `verify`, `status`, `packet`, `export`, `lineage`) and
+//! appends to an existing case issue no DDL, and a read of a store whose table is missing fails
+//! naming the step. So the roles need:
 //!
 //! | role | privileges |
 //! |---|---|
