@@ -46,7 +46,7 @@ pub const CATALOGUE: &[CodeEntry] = &[
         "usage",
         "2",
         "all",
-        "The command line is wrong: an unknown flag, a missing argument, a malformed --at, --expect-head or channel name. The message shows the expected form.",
+        "The command line is wrong: an unknown flag, a missing argument, a malformed --at, --expect-head or channel name, a --store URL with another scheme (named, never echoed), a bad `?schema=` or an unescaped '@', '/' or '?' in its user name or password. The message shows the expected form.",
     ),
     e(
         "unreadable_file",
@@ -279,8 +279,8 @@ pub const CATALOGUE: &[CodeEntry] = &[
     e(
         "journal_io",
         "2",
-        CASE_IO,
-        "The journal or store failed while reading or writing (other than a missing file: `unreadable_file`).",
+        "init, apply, status, packet, verify, lineage, export, demo, store migrate",
+        "The journal or store failed while reading or writing (other than a missing file: `unreadable_file`): unreachable, refused (a role without the privilege), or a PostgreSQL store whose table was never created (run `authority-lane store migrate --store URL`; only it and `init` create it).",
     ),
     e(
         "journal_exists",
@@ -303,8 +303,8 @@ pub const CATALOGUE: &[CodeEntry] = &[
     e(
         "journal_tampered",
         "4",
-        READERS,
-        "The chain does not verify: a bad line, hash, link or token, or replay refused an event.",
+        CASE_IO,
+        "The chain does not verify: a bad line, hash, link or token, or replay refused an event; or a store row's `seq` or `hash` column disagrees with its line (a row removed or renumbered: also refused by `export`).",
     ),
     e("journal_empty", "4", CASE_IO, "The journal has no record."),
     e(

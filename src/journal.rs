@@ -83,7 +83,7 @@ pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend, FileJournal};
 pub use line::RawRecord;
 pub use memory::MemoryJournal;
 #[cfg(feature = "postgres")]
-pub use postgres::PgBackend;
+pub use postgres::{Migration, PgBackend, PgSchema, PgUrl, PgUrlError};
 pub(crate) use read::scan_typed;
 pub use read::{Scan, first_record, record_at, scan, scan_after, scan_resuming, verify_records};
 

@@ -227,6 +227,7 @@ fn lifecycle_on_postgres_exports_the_file_journal_byte_for_byte() {
 fn missing_cases_and_bad_urls_fail_clearly() {
     let server = pg::url();
     let db = Db::fresh(&server);
+    ok(&run(&["store", "migrate", "--store", &db.url], None));
     let out = run(&args(&["status"], &db.at()), None);
     failed_with(&out, 4, "journal_empty");
     let out = run(
@@ -658,4 +659,353 @@ fn the_demo_runs_on_a_store_and_verifies_there() {
     assert_eq!(verified["packet_digest"], shown["packet"]["packet_digest"]);
     failed_with(&demo("markdown"), 2, "journal_exists");
     assert_eq!(verify(), verified);
+}
+
+/// `url` with its user name replaced by `role` (trust authentication: no password).
+fn as_role(url: &str, role: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{role}@{host}")
+}
+
+/// How many rows `table` (schema-qualified) holds.
+fn rows_in(url: &str, table: &str) -> i64 {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .unwrap()
+        .get(0)
+}
+
+/// DESIGN §14: nothing depends on `search_path`. Someone with CREATE on the database makes a
+/// schema named like the writer's role — first on the default `"$user", public` — holding a
+/// look-alike table; `init` and `apply` still write every record to `"public"`, and nothing to
+/// the look-alike. `?schema=NAME` keeps a store's table in another schema, and a bad name is a
+/// usage error.
+#[test]
+fn a_schema_named_like_the_writer_captures_nothing() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let fx = Fixture::new();
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let role: String = admin.query_one("SELECT current_user", &[]).unwrap().get(0);
+    let trap = format!("\"{role}\".authority_lane_journal");
+    admin
+        .batch_execute(&format!(
+            "CREATE SCHEMA \"{role}\"; CREATE TABLE {trap} \
+             (case_id text, seq bigint, hash text, line bytea)"
+        ))
+        .unwrap();
+    opened_case(&fx, &db);
+    let s = status(&db.at());
+    assert_eq!(s["seq"], 3, "{s}");
+    assert_eq!(rows_in(&db.url, "public.authority_lane_journal"), 4);
+    assert_eq!(rows_in(&db.url, &trap), 0, "a record landed in {trap}");
+    export_verifies(&fx, &db);
+
+    // Another schema, by URL parameter: its own table, created by init.
+    let custom = format!("{}?schema=al_custom", db.url);
+    let at = |url: &str| {
+        vec![
+            "--store".into(),
+            url.to_owned(),
+            "--case".into(),
+            CASE_ID.into(),
+        ]
+    };
+    ok(&init(&fx, &at(&custom)[..2], now(), None));
+    assert_eq!(rows_in(&db.url, "al_custom.authority_lane_journal"), 1);
+    assert_eq!(status(&at(&custom))["seq"], 0);
+    assert_eq!(status(&db.at())["seq"], 3, "the public store is untouched");
+    for bad in ["1x", "a-b", "a%22b", ""] {
+        let url = format!("{}?schema={bad}", db.url);
+        failed_with(&run(&args(&["status"], &at(&url)), None), 2, "usage");
+    }
+}
+
+/// DESIGN §14: only `init` and `store migrate` issue DDL. On a store never migrated, a read
+/// fails naming `store migrate`; `store migrate` is idempotent; and a role with nothing but
+/// USAGE on the schema and SELECT on the table verifies, reads the status and both packets,
+/// exports and streams the lineage of an accepted case — and cannot write; a role with SELECT and
+/// INSERT opens a case.
+#[test]
+fn a_read_only_auditor_verifies_exports_and_reads_packets() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let out = run(&args(&["status"], &db.at()), None);
+    failed_with(&out, 2, "journal_io");
+    assert!(
+        text(&out.stderr).contains("store migrate"),
+        "{}",
+        describe(&out)
+    );
+    let migrate = || {
+        let out = run(&["store", "migrate", "--store", &db.url], None);
+        serde_json::from_str::<Value>(&ok(&out)).unwrap()
+    };
+    let first = migrate();
+    assert_eq!(
+        first,
+        json!({"migrated": true, "schema": "public", "table": "authority_lane_journal", "created": true})
+    );
+    assert_eq!(migrate()["created"], false, "idempotent");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "demo",
+            "--store",
+            &db.url,
+            "--case",
+            "sev1-audited",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    ok(&out);
+    let trust = dir.path().join("sev1-audited.trust.json");
+
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE al_auditor LOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+             GRANT USAGE ON SCHEMA public TO al_auditor; \
+             GRANT SELECT ON public.authority_lane_journal TO al_auditor;",
+        )
+        .unwrap();
+    let auditor = as_role(&db.url, "al_auditor");
+    let at = vec![
+        "--store".to_owned(),
+        auditor.clone(),
+        "--case".to_owned(),
+        "sev1-audited".to_owned(),
+    ];
+    let anchors = [
+        "--trust".to_owned(),
+        trust.to_str().unwrap().to_owned(),
+        "--workflow".to_owned(),
+        workflow_path().to_str().unwrap().to_owned(),
+    ];
+    let with = |command: &[&str], extra: &[String]| {
+        let mut a = args(command, &at);
+        a.extend(extra.iter().cloned());
+        run(&a, None)
+    };
+    let verified: Value = serde_json::from_str(&ok(&with(&["verify"], &anchors))).unwrap();
+    assert_eq!(verified["state"], "accepted");
+    assert_eq!(
+        serde_json::from_str::<Value>(&ok(&with(&["status"], &[]))).unwrap()["state"],
+        "accepted"
+    );
+    ok(&with(&["packet", "--draft"], &[]));
+    ok(&with(&["packet"], &anchors));
+    ok(&with(&["lineage"], &[]));
+    let exported = with(&["export"], &[]);
+    ok(&exported);
+    let as_owner = run(
+        &["export", "--store", &db.url, "--case", "sev1-audited"],
+        None,
+    );
+    assert_eq!(exported.stdout, as_owner.stdout);
+    // The auditor reads; it cannot write, nor create a table anywhere.
+    let out = run(&args(&["apply"], &at), Some(b"{}\n"));
+    assert_ne!(out.status.code(), Some(0), "{}", describe(&out));
+    let out = run(
+        &[
+            "store",
+            "migrate",
+            "--store",
+            &format!("{auditor}?schema=al_elsewhere"),
+        ],
+        None,
+    );
+    failed_with(&out, 2, "journal_io");
+    // A writer needs SELECT and INSERT, no CREATE: it opens a case on the migrated store.
+    admin
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE al_writer LOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+             GRANT USAGE ON SCHEMA public TO al_writer; \
+             GRANT SELECT, INSERT ON public.authority_lane_journal TO al_writer;",
+        )
+        .unwrap();
+    let writer = as_role(&db.url, "al_writer");
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "demo",
+            "--store",
+            &writer,
+            "--case",
+            "sev1-written",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    ok(&out);
+}
+
+/// DESIGN §12.10: a store URL's password — in the userinfo (split on the last `@`), percent-
+/// encoded or not, or in a `password=` parameter — appears in no output; a scheme other than
+/// PostgreSQL's is named and nothing after it is echoed. Port 1: nothing listens, so each run
+/// fails fast.
+#[test]
+fn store_url_secrets_never_reach_output() {
+    const SECRET: &str = "s3cr3t";
+    let cases = [
+        (
+            "postgres://root@127.0.0.1:1/test?password=s3cr3t",
+            "journal_io",
+        ),
+        ("postgres://root:s3cr3t@127.0.0.1:1/test", "journal_io"),
+        ("postgres://root:s3cr3t%40x@127.0.0.1:1/test", "journal_io"),
+        (
+            "postgres://root@127.0.0.1:1/test?sslmode=disable&pass%77ord=s3cr3t",
+            "journal_io",
+        ),
+        ("postgres://u:p@ss-s3cr3t@127.0.0.1:1/test", "usage"),
+        ("postgres://127.0.0.1:1/test?password=a@s3cr3t", "usage"),
+        ("mysql://u:s3cr3t@h/db", "usage"),
+        ("postgre://u:s3cr3t@h/db", "usage"),
+        ("postgres:u:s3cr3t@h/db", "usage"),
+    ];
+    for (url, code) in cases {
+        for command in [
+            vec!["status", "--store", url, "--case", "x"],
+            vec!["export", "--store", url, "--case", "x"],
+            vec!["store", "migrate", "--store", url],
+        ] {
+            let out = run(&command, None);
+            failed_with(&out, 2, code);
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(!all.contains(SECRET), "{url}: {}", describe(&out));
+            if url.starts_with("mysql") {
+                assert!(all.contains("unknown store scheme \\\"mysql\\\""), "{all}");
+            }
+        }
+    }
+    // A server that answers: the demo's hint names the store, without the password.
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let (user, host) = rest.split_once('@').unwrap();
+    for url in [
+        format!("{scheme}://{user}:{SECRET}@{host}"),
+        format!("{}?password={SECRET}", db.url),
+    ] {
+        let case = pg::unique("sev1-secret");
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["demo", "--store", &url, "--case", &case, "--format", "json"])
+            .output()
+            .unwrap();
+        ok(&out);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains(SECRET), "{}", describe(&out));
+        assert!(
+            text(&out.stderr).contains("--store postgres://"),
+            "{}",
+            describe(&out)
+        );
+    }
+}
+
+/// A row's `seq` and `hash` columns must be its line's own, and the `seq` column must run
+/// 0, 1, 2, … : a renumbered row (a gap, even one that keeps the lines in order) or an edited
+/// hash column is tampering (exit 4) on every read and on `apply`, and nothing is written.
+#[test]
+fn renumbered_or_edited_columns_are_tampering() {
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let fx = Fixture::new();
+    opened_case(&fx, &db);
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let head: String = admin
+        .query_one(
+            "SELECT hash FROM public.authority_lane_journal WHERE seq = 3",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let table = "public.authority_lane_journal";
+    let edits = [
+        // The last row renumbered: the lines still verify in order; only the column lies.
+        (
+            format!("UPDATE {table} SET seq = seq + 10 WHERE seq = 3"),
+            format!("UPDATE {table} SET seq = 3 WHERE seq = 13"),
+        ),
+        // A row in the middle moved to the end.
+        (
+            format!("UPDATE {table} SET seq = seq + 10 WHERE seq = 1"),
+            format!("UPDATE {table} SET seq = 1 WHERE seq = 11"),
+        ),
+        // The head's hash column edited: every later append would conflict forever.
+        (
+            format!("UPDATE {table} SET hash = 'sha256:' || repeat('0', 64) WHERE seq = 3"),
+            format!("UPDATE {table} SET hash = '{head}' WHERE seq = 3"),
+        ),
+    ];
+    let finding = lines(&[tagged_finding(1, 1)]);
+    let verify = || run(&anchored(&fx, "verify", &db.at()), None);
+    let good: Value = serde_json::from_str(&ok(&verify())).unwrap();
+    for (tamper, restore) in &edits {
+        admin.batch_execute(tamper).unwrap();
+        failed_with(&verify(), 4, "journal_tampered");
+        for command in [&["status"][..], &["packet", "--draft"], &["export"]] {
+            let out = run(&args(command, &db.at()), None);
+            failed_with(&out, 4, "journal_tampered");
+        }
+        failed_with(&apply(&db.at(), &finding, None), 4, "journal_tampered");
+        admin.batch_execute(restore).unwrap();
+        let again: Value = serde_json::from_str(&ok(&verify())).unwrap();
+        assert_eq!(again, good, "{tamper}: restored, and nothing was written");
+    }
+    assert_eq!(json_lines(&ok(&apply(&db.at(), &finding, None))).len(), 1);
+}
+
+/// The library: `PgBackend::in_schema` keeps the table where it is told, `CaseStore::create`
+/// migrates it, `connect` alone creates nothing (a read elsewhere names the missing step), and
+/// the URL's `?schema=` reaches the same table.
+#[test]
+fn the_library_keeps_its_table_in_the_schema_it_is_given() {
+    use authority_lane::journal::{PgBackend, PgSchema};
+    use authority_lane::store::{Anchors, CaseStore, Clock};
+    let server = pg::url();
+    let db = Db::fresh(&server);
+    let h = authority_lane::testing::Harness::new();
+    let (workflow, trust) = h.case.shared();
+    let clock = Clock::Supplied(h.case.genesis().at);
+    let backend = PgBackend::connect(&db.url)
+        .unwrap()
+        .in_schema(PgSchema::new("al_lib").unwrap());
+    assert_eq!(backend.schema().as_str(), "al_lib");
+    let created = CaseStore::create(
+        backend,
+        workflow.clone(),
+        trust.clone(),
+        &h.case.genesis().token.clone(),
+        clock,
+    )
+    .unwrap();
+    assert_eq!(rows_in(&db.url, "al_lib.authority_lane_journal"), 1);
+    let anchors = || Anchors {
+        workflow: Some(workflow.clone()),
+        trust: Some(trust.clone()),
+        expect_head: None,
+    };
+    let id = h.case.id().to_string();
+    let public = PgBackend::connect(&db.url).unwrap().case(id.clone());
+    let err = CaseStore::new(public, anchors(), clock)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("store migrate"), "{err}");
+    let url = format!("{}?schema=al_lib", db.url);
+    let opened =
+        CaseStore::new(PgBackend::connect(&url).unwrap().case(id), anchors(), clock).unwrap();
+    assert_eq!(opened.position(), created.position());
 }

@@ -75,6 +75,28 @@ pub enum TamperReason {
         /// The `prev` on the line.
         found: Option<Digest>,
     },
+    /// A store that keys each line by a `seq` column (PostgreSQL) holds a row whose `seq` is
+    /// not the next one: a row was removed or renumbered.
+    #[error(
+        "the store's seq column skips: record {expected} comes next, the row holds seq {found} (a row was removed or renumbered)"
+    )]
+    StoreSeqGap {
+        /// The seq the next row must hold.
+        expected: u64,
+        /// The row's `seq` column.
+        found: i64,
+    },
+    /// A column a store keeps beside a line (PostgreSQL's `seq` and `hash`) differs from the
+    /// line's own field.
+    #[error("the store's {column} column holds {stored}, the line holds {line}")]
+    StoreColumnMismatch {
+        /// `seq` or `hash`.
+        column: &'static str,
+        /// The column's value.
+        stored: String,
+        /// The line's value.
+        line: String,
+    },
 }
 
 fn show(d: &Option<Digest>) -> String {
@@ -211,6 +233,20 @@ impl JournalError {
             JournalError::Encode(_) => "journal_encode",
             JournalError::Store { .. } => "journal_io",
             JournalError::CaseExists { .. } => "journal_exists",
+        }
+    }
+
+    /// A failure reading a journal's bytes from `path` (or a reader): the journal error a
+    /// [`Backend`](super::Backend)'s reader carries in the `io::Error` (a store that finds its
+    /// rows tampered with reports it that way, through [`BufRead`](std::io::BufRead)), else
+    /// [`JournalError::Io`]. For callers that read a backend's bytes themselves.
+    pub fn from_read(path: Option<&Path>, source: io::Error) -> JournalError {
+        match source.downcast::<JournalError>() {
+            Ok(carried) => carried,
+            Err(source) => JournalError::Io {
+                path: path.map(Path::to_owned),
+                source,
+            },
         }
     }
 

@@ -3,11 +3,11 @@
 //!
 //! # Table
 //!
-//! One table, created by an idempotent migration the first time a backend connects (under a
-//! transaction-scoped advisory lock, so concurrent first connections do not race):
+//! One table, in a schema the store names (default `public`; `?schema=NAME` in the URL, or
+//! [`PgBackend::in_schema`]):
 //!
 //! ```sql
-//! CREATE TABLE authority_lane_journal (
+//! CREATE TABLE "public"."authority_lane_journal" (
 //!     case_id text   NOT NULL,
 //!     seq     bigint NOT NULL CHECK (seq >= 0),
 //!     hash    text   NOT NULL,
@@ -19,6 +19,38 @@
 //! `line` holds exactly the bytes the file journal holds for that record, so the case exported
 //! ([`PgBackend::read_from`] from 0, or `authority-lane export`) is a journal file `verify`
 //! passes. The database is storage, never proof: every line read back is verified by the crate.
+//!
+//! Nothing depends on the session's `search_path` (DESIGN §14): every statement names the table
+//! schema-qualified and quoted, `"public"."authority_lane_journal"`, and every function
+//! `pg_catalog.`-qualified; each connection also sets `search_path` to `pg_catalog, pg_temp`
+//! for what is left (operators). A schema that someone with `CREATE` on the database names like
+//! the writer's role — first on the default `"$user", public` — captures nothing.
+//!
+//! # Migration, and who may do what
+//!
+//! Creating the table is a separate, explicit step: [`PgBackend::migrate`] (`authority-lane
+//! store migrate --store URL`), idempotent, under a transaction-scoped advisory lock so that
+//! concurrent migrations do not race, and issuing DDL only for what is missing (the schema, the
+//! table). Opening a new case — appending record 0, as [`CaseStore::create`] and `init` do —
+//! runs it first; nothing else does. Reads ([`read_from`](Backend::read_from),
+//! [`head`](PgBackend::head); the CLI's `verify`, `status`, `packet`, `export`, `lineage`) and
+//! appends to an existing case issue no DDL, and a read of a store whose table is missing fails
+//! naming the step. So the roles need:
+//!
+//! | role | privileges |
+//! |---|---|
+//! | migrator (once) | `CREATE` on the schema (and on the database if the schema must be created) |
+//! | writer | `USAGE` on the schema; `SELECT`, `INSERT` on the table |
+//! | auditor | `USAGE` on the schema; `SELECT` on the table |
+//!
+//! # Rows agree with their lines
+//!
+//! The `seq` and `hash` columns serve the primary key and the compare-and-set; the line is the
+//! record. A read refuses ([`JournalError::Tampered`]) a row whose `seq` column is not the next
+//! seq (a row removed or renumbered: [`TamperReason::StoreSeqGap`]) or whose `seq` or `hash`
+//! column is not the line's own ([`TamperReason::StoreColumnMismatch`]), so that an edited
+//! column can neither reorder the journal nor wedge every later append on a head that is not
+//! there.
 //!
 //! # Compare-and-set
 //!
@@ -33,6 +65,11 @@
 //! [`time_of_record`](Backend::time_of_record) is the server's `clock_timestamp()` (DESIGN
 //! §12.3): every writer, on whatever machine, stamps records with one clock.
 //!
+//! # Secrets
+//!
+//! Messages name the store by its [`PgUrl`], which shows no password (DESIGN §12.10); text the
+//! server or the driver sends back is scrubbed of the password before it reaches a message.
+//!
 //! # Async callers
 //!
 //! The client is the synchronous `postgres` crate, which runs its own small runtime; tokio
@@ -40,24 +77,25 @@
 //! From async code, give each worker an OS thread of its own that owns its `CaseStore` and
 //! takes commands from a channel (`blocking_recv`). `examples/tokio_workers.rs` shows the
 //! pattern.
+//!
+//! [`CaseStore::create`]: crate::store::CaseStore::create
 
-use super::JournalError;
+mod url;
+
+pub use url::{PgSchema, PgUrl, PgUrlError};
+
 use super::backend::{Backend, Batch};
+use super::seal::tail_seq_and_hash;
+use super::{JournalError, TamperReason};
 use crate::packet::JournalRef;
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Row};
 use std::io::{self, BufRead, BufReader, Read};
 
-/// The migration: idempotent, run on every connect.
-const MIGRATION: &str = "CREATE TABLE IF NOT EXISTS authority_lane_journal (
-    case_id text NOT NULL,
-    seq bigint NOT NULL CHECK (seq >= 0),
-    hash text NOT NULL,
-    line bytea NOT NULL,
-    PRIMARY KEY (case_id, seq)
-)";
+/// The journal table's name, in whichever schema.
+const TABLE: &str = "authority_lane_journal";
 
 /// How long a connection attempt may take unless the URL says otherwise (`connect_timeout`).
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -65,11 +103,26 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Advisory lock key serialising concurrent migrations ("authlane" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6175_7468_6c61_6e65;
 
+/// What [`PgBackend::migrate`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Migration {
+    /// The schema holding the table.
+    pub schema: PgSchema,
+    /// The table's name, `authority_lane_journal`.
+    pub table: &'static str,
+    /// Whether this run created the table (false: it was there already).
+    pub created: bool,
+}
+
 /// One case's journal in a PostgreSQL database.
 pub struct PgBackend {
     client: Client,
-    /// Where the backend connected (the URL without its password), for messages.
-    url: String,
+    /// Where the backend connected, shown without its password.
+    url: PgUrl,
+    schema: PgSchema,
+    /// `"SCHEMA"."authority_lane_journal"`, for statements.
+    table: String,
     /// The case; `None` until bound by [`PgBackend::case`] or by appending record 0.
     case: Option<String>,
 }
@@ -78,34 +131,110 @@ impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgBackend")
             .field("url", &self.url)
+            .field("schema", &self.schema)
             .field("case", &self.case)
             .finish_non_exhaustive()
     }
 }
 
+/// `"SCHEMA"."authority_lane_journal"` (a [`PgSchema`] needs no escaping).
+fn qualified(schema: &PgSchema) -> String {
+    format!("\"{schema}\".\"{TABLE}\"")
+}
+
 impl PgBackend {
-    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, or any connection
-    /// string the `postgres` crate takes) and runs the migration. The backend is bound to no
-    /// case yet: bind it with [`case`](Self::case) to open an existing case, or append record
-    /// 0 ([`CaseStore::create`](crate::store::CaseStore::create)), which binds it to the case
-    /// the declaration names.
+    /// Connects to `url` (a [`PgUrl`]: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME]`,
+    /// or a `key=value` connection string). Issues no DDL: a store that was never migrated
+    /// fails on first use, naming [`migrate`](Self::migrate). The backend is bound to no case
+    /// yet: bind it with [`case`](Self::case) to open an existing case, or append record 0
+    /// ([`CaseStore::create`](crate::store::CaseStore::create)), which migrates and binds it to
+    /// the case the declaration names.
     pub fn connect(url: &str) -> Result<PgBackend, JournalError> {
-        let shown = redact(url);
-        let mut config: postgres::Config = url.parse().map_err(|e| store_error(&shown, &e))?;
+        PgBackend::connect_to(url.parse()?)
+    }
+
+    /// [`connect`](Self::connect) to a URL already checked.
+    pub fn connect_to(url: PgUrl) -> Result<PgBackend, JournalError> {
+        let schema = url.schema().clone();
+        let table = qualified(&schema);
+        let mut config = url.config().clone();
         if config.get_connect_timeout().is_none() {
             // An unreachable server fails the command instead of hanging it.
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        let mut client = config.connect(NoTls).map_err(|e| store_error(&shown, &e))?;
-        let mut tx = client.transaction().map_err(|e| store_error(&shown, &e))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .and_then(|_| tx.batch_execute(MIGRATION))
-            .and_then(|()| tx.commit())
-            .map_err(|e| store_error(&shown, &e))?;
+        let mut client = config
+            .connect(NoTls)
+            .map_err(|e| store_error(&url, &table, &e))?;
+        // Defence in depth: every name below is qualified; this covers the operators.
+        client
+            .batch_execute("SET search_path = pg_catalog, pg_temp")
+            .map_err(|e| store_error(&url, &table, &e))?;
         Ok(PgBackend {
             client,
-            url: shown,
+            url,
+            schema,
+            table,
             case: None,
+        })
+    }
+
+    /// Keeps the journal table in `schema` instead of the one the URL names.
+    pub fn in_schema(mut self, schema: PgSchema) -> PgBackend {
+        self.table = qualified(&schema);
+        self.schema = schema;
+        self
+    }
+
+    /// The schema holding the journal table.
+    pub fn schema(&self) -> &PgSchema {
+        &self.schema
+    }
+
+    /// Creates the schema and the journal table unless they exist: idempotent, under a
+    /// transaction-scoped advisory lock, and issuing DDL only for what is missing (so a writer
+    /// without `CREATE` runs it harmlessly on a migrated store). Appending record 0 runs it;
+    /// nothing else does.
+    pub fn migrate(&mut self) -> Result<Migration, JournalError> {
+        let (url, table) = (&self.url, &self.table);
+        let err = |e: postgres::Error| store_error(url, table, &e);
+        let mut tx = self.client.transaction().map_err(err)?;
+        tx.execute(
+            "SELECT pg_catalog.pg_advisory_xact_lock($1)",
+            &[&MIGRATION_LOCK],
+        )
+        .map_err(err)?;
+        let row = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), \
+                 EXISTS (SELECT 1 FROM pg_catalog.pg_class c \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = $2)",
+                &[&self.schema.as_str(), &TABLE],
+            )
+            .map_err(err)?;
+        let (has_schema, has_table): (bool, bool) =
+            (row.try_get(0).map_err(err)?, row.try_get(1).map_err(err)?);
+        if !has_schema {
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", self.schema))
+                .map_err(err)?;
+        }
+        if !has_table {
+            tx.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {table} (
+                    case_id text NOT NULL,
+                    seq bigint NOT NULL CHECK (seq >= 0),
+                    hash text NOT NULL,
+                    line bytea NOT NULL,
+                    PRIMARY KEY (case_id, seq)
+                )"
+            ))
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(Migration {
+            schema: self.schema.clone(),
+            table: TABLE,
+            created: !has_table,
         })
     }
 
@@ -122,13 +251,13 @@ impl PgBackend {
 
     fn bound(&self) -> Result<&str, JournalError> {
         self.case.as_deref().ok_or_else(|| JournalError::Store {
-            store: self.url.clone(),
+            store: self.url.to_string(),
             message: "no case given: bind the backend to a case id first (--case ID)".into(),
         })
     }
 
     fn err(&self, e: &postgres::Error) -> JournalError {
-        store_error(&self.url, e)
+        store_error(&self.url, &self.table, e)
     }
 
     /// The case's last record (seq and hash), if it has any.
@@ -136,13 +265,9 @@ impl PgBackend {
         let case = self.bound()?.to_owned();
         let row = self
             .client
-            .query_opt(
-                "SELECT seq, hash FROM authority_lane_journal WHERE case_id = $1 \
-                 ORDER BY seq DESC LIMIT 1",
-                &[&case],
-            )
+            .query_opt(&last_row(&self.table), &[&case])
             .map_err(|e| self.err(&e))?;
-        row.map(|row| head_of_row(&self.url, row.get(0), row.get(1)))
+        row.map(|row| head_of_row(&self.url, &self.table, &row))
             .transpose()
     }
 
@@ -162,13 +287,18 @@ impl PgBackend {
             }
             (Some(bound), Some(id)) if *bound == id => Ok(()),
             (bound, declared) => Err(JournalError::Store {
-                store: self.url.clone(),
+                store: self.url.to_string(),
                 message: format!(
                     "record 0 declares case {declared:?}, but the backend is bound to case {bound:?}"
                 ),
             }),
         }
     }
+}
+
+/// The statement reading a case's last row.
+fn last_row(table: &str) -> String {
+    format!("SELECT seq, hash FROM {table} WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")
 }
 
 impl Backend for PgBackend {
@@ -178,20 +308,25 @@ impl Backend for PgBackend {
 
     fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
         let case = self.bound()?.to_owned();
-        let from = i64::try_from(from).unwrap_or(i64::MAX);
-        let url = self.url.clone();
+        let start = i64::try_from(from).unwrap_or(i64::MAX);
+        let (url, table) = (&self.url, &self.table);
         let rows = self
             .client
             .query_raw(
-                "SELECT line FROM authority_lane_journal WHERE case_id = $1 AND seq >= $2 \
-                 ORDER BY seq",
-                [&case as &(dyn postgres::types::ToSql + Sync), &from],
+                &format!(
+                    "SELECT seq, hash, line FROM {table} WHERE case_id = $1 AND seq >= $2 \
+                     ORDER BY seq"
+                ),
+                [&case as &(dyn postgres::types::ToSql + Sync), &start],
             )
-            .map_err(|e| store_error(&url, &e))?;
+            .map_err(|e| store_error(url, table, &e))?;
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
             RowReader {
                 rows,
+                url,
+                table,
+                next: from,
                 line: Vec::new(),
                 pos: 0,
                 done: false,
@@ -209,6 +344,8 @@ impl Backend for PgBackend {
         }
         if after.is_none() {
             self.bind_to_genesis(batch)?;
+            // Opening a case is the one write that may find the store new.
+            self.migrate()?;
         }
         let case = self.bound()?.to_owned();
         let (mut seqs, mut hashes, mut lines) = (Vec::new(), Vec::new(), Vec::new());
@@ -217,31 +354,31 @@ impl Backend for PgBackend {
             hashes.push(at.head.to_string());
             lines.push(line.to_vec());
         }
-        let url = self.url.clone();
+        let (url, table) = (&self.url, &self.table);
         let mut tx = self
             .client
             .transaction()
-            .map_err(|e| store_error(&url, &e))?;
+            .map_err(|e| store_error(url, table, &e))?;
         let row = tx
-            .query_opt(
-                "SELECT seq, hash FROM authority_lane_journal WHERE case_id = $1 \
-                 ORDER BY seq DESC LIMIT 1",
-                &[&case],
-            )
-            .map_err(|e| store_error(&url, &e))?;
-        let head = row
-            .map(|row| head_of_row(&url, row.get(0), row.get(1)))
-            .transpose()?;
+            .query_opt(&last_row(table), &[&case])
+            .map_err(|e| store_error(url, table, &e))?;
+        let head = row.map(|row| head_of_row(url, table, &row)).transpose()?;
         if head.as_ref() != after {
             if after.is_none() {
-                return Err(JournalError::CaseExists { store: url, case });
+                return Err(JournalError::CaseExists {
+                    store: url.to_string(),
+                    case,
+                });
             }
             return Err(Batch::conflict(after, head.as_ref()));
         }
         let inserted = tx
             .execute(
-                "INSERT INTO authority_lane_journal (case_id, seq, hash, line) \
-                 SELECT $1, s, h, l FROM unnest($2::bigint[], $3::text[], $4::bytea[]) AS t(s, h, l)",
+                &format!(
+                    "INSERT INTO {table} (case_id, seq, hash, line) \
+                     SELECT $1, s, h, l FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), \
+                     pg_catalog.unnest($3::text[]), pg_catalog.unnest($4::bytea[])) AS t(s, h, l)"
+                ),
                 &[&case, &seqs, &hashes, &lines],
             )
             .and_then(|_| tx.commit());
@@ -250,27 +387,38 @@ impl Backend for PgBackend {
             Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                 // Another writer committed the same seq first.
                 if after.is_none() {
-                    return Err(JournalError::CaseExists { store: url, case });
+                    return Err(JournalError::CaseExists {
+                        store: self.url.to_string(),
+                        case,
+                    });
                 }
                 let actual = self.head()?;
                 Err(Batch::conflict(after, actual.as_ref()))
             }
-            Err(e) => Err(store_error(&url, &e)),
+            Err(e) => Err(self.err(&e)),
         }
     }
 
     fn time_of_record(&mut self) -> Result<Option<DateTime<Utc>>, JournalError> {
         let row = self
             .client
-            .query_one("SELECT clock_timestamp()", &[])
+            .query_one("SELECT pg_catalog.clock_timestamp()", &[])
             .map_err(|e| self.err(&e))?;
-        Ok(Some(row.get::<_, DateTime<Utc>>(0)))
+        let at = row
+            .try_get::<_, DateTime<Utc>>(0)
+            .map_err(|e| self.err(&e))?;
+        Ok(Some(at))
     }
 }
 
-/// The journal's lines as one byte stream, row by row, as the server sends them.
+/// The journal's lines as one byte stream, row by row, as the server sends them; each row's
+/// columns checked against the seq it must hold and against its line.
 struct RowReader<'a> {
     rows: postgres::RowIter<'a>,
+    url: &'a PgUrl,
+    table: &'a str,
+    /// The seq the next row must hold.
+    next: u64,
     line: Vec<u8>,
     pos: usize,
     /// The last row was read: the iterator must not be polled again.
@@ -283,14 +431,25 @@ impl Read for RowReader<'_> {
             if self.done {
                 return Ok(0);
             }
-            match self.rows.next().map_err(io::Error::other)? {
+            // Every failure is a `JournalError` carried through the `BufRead` to the scan,
+            // which returns it as is (`JournalError::from_read`).
+            let (url, table) = (self.url, self.table);
+            let failed = |e: postgres::Error| io::Error::other(store_error(url, table, &e));
+            match self.rows.next().map_err(failed)? {
                 None => {
                     self.done = true;
                     return Ok(0);
                 }
                 Some(row) => {
+                    let (seq, hash, line): (i64, &str, &[u8]) = (
+                        row.try_get(0).map_err(failed)?,
+                        row.try_get(1).map_err(failed)?,
+                        row.try_get(2).map_err(failed)?,
+                    );
+                    check_row(self.next, seq, hash, line).map_err(io::Error::other)?;
+                    self.next += 1;
                     self.line.clear();
-                    self.line.extend_from_slice(row.get::<_, &[u8]>(0));
+                    self.line.extend_from_slice(line);
                     self.line.push(b'\n');
                     self.pos = 0;
                 }
@@ -303,11 +462,46 @@ impl Read for RowReader<'_> {
     }
 }
 
-fn head_of_row(url: &str, seq: i64, hash: String) -> Result<JournalRef, JournalError> {
+/// Refuses a row whose `seq` column is not `expected`, or whose `seq` or `hash` column is not
+/// its line's own.
+fn check_row(expected: u64, seq: i64, hash: &str, line: &[u8]) -> Result<(), JournalError> {
+    let tampered = |reason| JournalError::Tampered {
+        line: expected.saturating_add(1),
+        reason,
+    };
+    if u64::try_from(seq).ok() != Some(expected) {
+        return Err(tampered(TamperReason::StoreSeqGap {
+            expected,
+            found: seq,
+        }));
+    }
+    // A line without this tail is no record: the line check refuses it with its own reason.
+    if let Some((line_seq, line_hash)) = tail_seq_and_hash(line) {
+        if line_seq != expected {
+            return Err(tampered(TamperReason::StoreColumnMismatch {
+                column: "seq",
+                stored: seq.to_string(),
+                line: line_seq.to_string(),
+            }));
+        }
+        if line_hash != hash {
+            return Err(tampered(TamperReason::StoreColumnMismatch {
+                column: "hash",
+                stored: format!("{hash:?}"),
+                line: line_hash.to_owned(),
+            }));
+        }
+    }
+    Ok(())
+}
+
+fn head_of_row(url: &PgUrl, table: &str, row: &Row) -> Result<JournalRef, JournalError> {
     let bad = |what: String| JournalError::Store {
-        store: url.to_owned(),
+        store: url.to_string(),
         message: format!("the journal table holds {what}"),
     };
+    let seq: i64 = row.try_get(0).map_err(|e| store_error(url, table, &e))?;
+    let hash: &str = row.try_get(1).map_err(|e| store_error(url, table, &e))?;
     Ok(JournalRef {
         seq: u64::try_from(seq).map_err(|_| bad(format!("a negative seq {seq}")))?,
         head: hash
@@ -316,44 +510,41 @@ fn head_of_row(url: &str, seq: i64, hash: String) -> Result<JournalRef, JournalE
     })
 }
 
-fn store_error(url: &str, e: &postgres::Error) -> JournalError {
+/// A driver or server failure as a [`JournalError::Store`] naming `url` (without its
+/// password), the server's text scrubbed of the password.
+fn store_error(url: &PgUrl, table: &str, e: &postgres::Error) -> JournalError {
+    // Only what the server or the driver says is scrubbed: this crate's own words hold no
+    // password, and stay readable whatever the password is.
     let message = match e.as_db_error() {
-        Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => e.to_string(),
+        Some(db)
+            if [SqlState::UNDEFINED_TABLE, SqlState::INVALID_SCHEMA_NAME].contains(db.code()) =>
+        {
+            format!(
+                "{}: {}; the journal table {table} is not there: create it with `authority-lane store migrate --store URL` (PgBackend::migrate; opening a case with `init` does it too)",
+                db.code().code(),
+                url.scrub(db.message())
+            )
+        }
+        Some(db) => format!("{}: {}", db.code().code(), url.scrub(db.message())),
+        None => url.scrub(&describe(e)),
     };
     JournalError::Store {
-        store: url.to_owned(),
+        store: url.to_string(),
         message,
     }
 }
 
-/// The URL with any password replaced by `***`, for messages.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((user, host)) => match user.split_once(':') {
-            Some((name, _password)) => format!("{scheme}://{name}:***@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://root:hunter2@127.0.0.1/test"),
-            "postgres://root:***@127.0.0.1/test"
-        );
-        assert_eq!(
-            redact("postgres://root@127.0.0.1/test"),
-            "postgres://root@127.0.0.1/test"
-        );
+/// A driver error's kind and cause. The causes of a connection string the driver could not
+/// parse can quote its characters: only those naming an option are kept.
+fn describe(e: &postgres::Error) -> String {
+    let kind = e.to_string();
+    match std::error::Error::source(e).map(ToString::to_string) {
+        Some(cause) if kind != "invalid connection string" => format!("{kind}: {cause}"),
+        Some(cause)
+            if cause.starts_with("unknown option") || cause.starts_with("invalid value for") =>
+        {
+            format!("{kind}: {cause}")
+        }
+        _ => kind,
     }
 }

@@ -254,7 +254,7 @@ fn one_line<R: BufRead>(mut reader: R) -> Result<Vec<u8>, JournalError> {
     let mut line = Vec::new();
     reader
         .read_until(b'\n', &mut line)
-        .map_err(|source| JournalError::Io { path: None, source })?;
+        .map_err(|source| JournalError::from_read(None, source))?;
     Ok(line)
 }
 
@@ -350,10 +350,7 @@ pub(super) fn scan_from<R: BufRead, E: From<JournalError>, C: LineCheck>(
         buf.clear();
         let n = reader
             .read_until(b'\n', &mut buf)
-            .map_err(|source| JournalError::Io {
-                path: path.map(Path::to_owned),
-                source,
-            })?;
+            .map_err(|source| JournalError::from_read(path, source))?;
         if n == 0 {
             return Ok(Tail {
                 len,

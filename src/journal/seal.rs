@@ -28,6 +28,32 @@ pub(super) fn members_after_hash_len(prev: Option<&Digest>, seq: u64) -> usize {
     ",\"prev\":".len() + prev_len + ",\"seq\":".len() + seq_len + 1
 }
 
+/// The seq and hash a line ends with, read from its tail as every canonical line writes them
+/// (`,"hash":"<digest>","prev":P,"seq":S}`) without parsing the event: for a store that keeps
+/// them in columns beside the line, to check that the columns are the line's own. `None` when
+/// the line does not end that way: then it is no canonical record, and the line check refuses
+/// it.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(super) fn tail_seq_and_hash(line: &[u8]) -> Option<(u64, &str)> {
+    const DIGEST_LEN: usize = HASH_MEMBER_LEN - ",\"hash\":\"".len() - 1;
+    let body = line.strip_suffix(b"}")?;
+    let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let (body, seq) = body.split_at(body.len() - digits);
+    let seq = std::str::from_utf8(seq).ok()?.parse().ok()?;
+    let body = body.strip_suffix(b",\"seq\":")?;
+    let body = match body.strip_suffix(b",\"prev\":null") {
+        Some(body) => body,
+        None => {
+            let prev_len = ",\"prev\":\"".len() + DIGEST_LEN + 1;
+            let (body, prev) = body.split_at(body.len().checked_sub(prev_len)?);
+            (prev.starts_with(b",\"prev\":\"") && prev.ends_with(b"\"")).then_some(body)?
+        }
+    };
+    let (_, hash) = body.split_at(body.len().checked_sub(HASH_MEMBER_LEN)?);
+    let hash = hash.strip_prefix(b",\"hash\":\"")?.strip_suffix(b"\"")?;
+    Some((seq, std::str::from_utf8(hash).ok()?))
+}
+
 /// The record without its hash, members in RFC 8785 order (for the fast path).
 #[derive(Serialize)]
 struct UnsealedSorted<'a> {
@@ -367,4 +393,42 @@ pub(super) fn encode_lines(records: &[Record], buf: &mut Vec<u8>) -> Result<(), 
         buf.push(b'\n');
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Entry, seal};
+    use super::tail_seq_and_hash;
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    /// Every line the crate seals, whatever its seq's width and its event, gives back its own
+    /// seq and hash from its tail; a line with anything else after the hash gives none.
+    #[test]
+    fn the_tail_of_every_sealed_line_is_its_seq_and_hash() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let entries = (0..120)
+            .map(|i| {
+                Entry::new(
+                    at,
+                    json!({"type": "note", "i": i, "nested": {"hash": "sha256:x", "seq": 9}}),
+                )
+            })
+            .collect();
+        let batch = seal(None, entries).unwrap();
+        for (at, line) in batch.lines() {
+            assert_eq!(
+                tail_seq_and_hash(line),
+                Some((at.seq, at.head.as_str())),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        let (_, line) = batch.lines().nth(7).unwrap();
+        let mut longer = line[..line.len() - 1].to_vec();
+        longer.extend_from_slice(b",\"x\":1}");
+        assert_eq!(tail_seq_and_hash(&longer), None);
+        assert_eq!(tail_seq_and_hash(b"{}"), None);
+        assert_eq!(tail_seq_and_hash(b""), None);
+    }
 }

@@ -1,6 +1,6 @@
 //! Every document the CLI prints in any test, validated against its published schema with an
 //! independent validator (the `jsonschema` crate, Draft 2020-12, formats checked): the error
-//! object on stderr, and on stdout `init`, each `apply` line, `status`, `verify`, `evaluate`,
+//! object on stderr, and on stdout `init`, `store migrate`, each `apply` line, `status`, `verify`, `evaluate`,
 //! `packet` (draft or accepted, every channel) and `demo --format json`.
 
 use serde_json::Value;
@@ -55,6 +55,7 @@ fn stdout_schema(args: &[String]) -> Option<&'static str> {
     let command = args.iter().find(|a| !a.starts_with('-'))?;
     Some(match command.as_str() {
         "init" => "init.schema.json",
+        "store" => "store-migrate.schema.json",
         "apply" => "apply-line.schema.json",
         "status" => "status.schema.json",
         "verify" => "verify.schema.json",

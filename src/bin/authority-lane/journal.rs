@@ -34,27 +34,29 @@ impl Location {
     }
 }
 
+/// A `--store URL` is checked before anything is opened: a malformed URL or schema is a usage
+/// error, and neither the URL's password nor, for another scheme, anything after the scheme is
+/// echoed (DESIGN §12.10).
 #[cfg(feature = "postgres")]
 fn store_place<'a>(url: &'a str, case: Option<&'a str>) -> Result<Place<'a>, Failure> {
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(Failure::input(
-            "usage",
-            format!(
-                "--store {url:?}: only PostgreSQL stores are supported (postgres://USER@HOST[:PORT]/DB)"
-            ),
-        ));
-    }
+    url.parse::<authority_lane::journal::PgUrl>()
+        .map_err(|e| Failure::input("usage", format!("--store: {e}")))?;
     Ok(Place::Postgres { url, case })
 }
 
 #[cfg(not(feature = "postgres"))]
-fn store_place<'a>(url: &'a str, _case: Option<&'a str>) -> Result<Place<'a>, Failure> {
+fn store_place<'a>(_url: &'a str, _case: Option<&'a str>) -> Result<Place<'a>, Failure> {
     Err(Failure::input(
         "usage",
-        format!(
-            "--store {url:?}: this build has no PostgreSQL support (build with the `postgres` feature)"
-        ),
+        "--store: this build has no PostgreSQL support (build with the `postgres` feature)",
     ))
+}
+
+/// A `--store URL` as messages show it: without its password.
+#[cfg(feature = "postgres")]
+pub(crate) fn shown(url: &str) -> String {
+    url.parse::<authority_lane::journal::PgUrl>()
+        .map_or_else(|_| "<store URL>".to_owned(), |u| u.to_string())
 }
 
 /// Connects to a PostgreSQL store, bound to `case` if given.
@@ -65,6 +67,25 @@ pub(crate) fn connect(url: &str, case: Option<&str>) -> Result<PgBackend, Failur
         Some(id) => backend.case(id),
         None => backend,
     })
+}
+
+/// `store migrate --store URL`: creates the journal table (and its schema) unless they are
+/// there, and says so. Nothing else but `init` issues DDL.
+pub(crate) fn store_migrate(url: &str) -> Result<(), Failure> {
+    match store_place(url, None)? {
+        #[cfg(feature = "postgres")]
+        Place::Postgres { url, .. } => {
+            let mut backend = connect(url, None)?;
+            let done = backend.migrate().map_err(|e| store_failure(e.into()))?;
+            print_json(&output::MigrateOutput {
+                migrated: true,
+                schema: done.schema.to_string(),
+                table: done.table.to_owned(),
+                created: done.created,
+            })
+        }
+        Place::File(_) => Err(Failure::input("usage", "store migrate takes --store URL")),
+    }
 }
 
 /// A case id is required to open an existing case in a store.
@@ -429,8 +450,11 @@ pub(crate) fn export(location: &Location) -> Result<(), Failure> {
 /// (`case_mismatch`): rows of one case put under another's id are not exported as that case.
 fn copy_out<B: Backend>(backend: &mut B, expected: Option<&CaseId>) -> Result<(), Failure> {
     let mut reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
-    let io =
-        |e: std::io::Error| Failure::new("journal_io", format!("cannot read the journal: {e}"), 2);
+    // A store's reader refuses rows whose columns disagree with their lines: that error
+    // travels inside the read error.
+    let io = |e: std::io::Error| {
+        store_failure(authority_lane::journal::JournalError::from_read(None, e).into())
+    };
     // Record 0 first: its case id is checked before anything is written.
     let mut first = Vec::new();
     reader.read_until(b'\n', &mut first).map_err(io)?;

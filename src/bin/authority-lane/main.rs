@@ -218,6 +218,11 @@ enum Command {
         #[command(flatten)]
         journal: Location,
     },
+    /// Manage a PostgreSQL store: `store migrate --store URL` creates its journal table.
+    Store {
+        #[command(subcommand)]
+        action: StoreCommand,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         /// The shell.
@@ -249,6 +254,21 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Create the store's journal table (and its schema) unless it is there; idempotent. `init`
+    /// does it too; no other command issues DDL, so readers need no more than SELECT.
+    #[command(
+        after_long_help = "Examples:\n  authority-lane store migrate --store postgres://root@127.0.0.1/test\n  authority-lane store migrate --store 'postgres://owner@db.internal/cases?schema=authority_lane'\nPrints {\"migrated\": true, \"schema\", \"table\", \"created\"} (schemas/store-migrate.schema.json); created is false when the table was already there.\nThe table is \"SCHEMA\".\"authority_lane_journal\" (schema `public` unless ?schema=NAME: 1-63 bytes of [A-Za-z0-9_], not starting with a digit); every statement names it qualified, so the session's search_path does not matter. Give every command on the store the same ?schema=NAME. An auditor role needs only USAGE on the schema and SELECT on the table; a writer, SELECT and INSERT."
+    )]
+    Migrate {
+        /// The PostgreSQL store, e.g. postgres://root@127.0.0.1/test or
+        /// postgres://USER@HOST/DB?schema=NAME.
+        #[arg(long, value_name = "URL")]
+        store: String,
+    },
+}
+
 /// Where the case lives: a journal file (`--journal PATH`) or a case in a PostgreSQL store
 /// (`--store URL --case ID`; DESIGN §14).
 #[derive(clap::Args)]
@@ -262,7 +282,8 @@ struct Location {
     )]
     journal: Option<PathBuf>,
     /// A PostgreSQL store instead of a journal file, e.g. postgres://root@127.0.0.1/test
-    /// (with --case; `init` takes the case id from the declaration).
+    /// (with --case; `init` takes the case id from the declaration). `?schema=NAME` keeps the
+    /// journal table in schema NAME (default public); only `init` and `store migrate` create it.
     #[arg(long, value_name = "URL")]
     store: Option<String>,
     /// The case's id: required with --store; beside --journal, record 0 must declare it
@@ -406,6 +427,9 @@ fn run(command: Command) -> Result<(), Failure> {
             expect_head,
         } => verify(&journal, &pins, expect_head.as_deref()),
         Command::Export { journal } => export(&journal),
+        Command::Store {
+            action: StoreCommand::Migrate { store },
+        } => store_migrate(&store),
         Command::Lineage {
             journal,
             pins,

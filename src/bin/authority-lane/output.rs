@@ -1,4 +1,4 @@
-//! The documents the CLI itself writes (`init`, each `apply` line, `verify`, the error object,
+//! The documents the CLI itself writes (`init`, `store migrate`, each `apply` line, `verify`, the error object,
 //! `demo --format json`, each `lineage` line and a `lineage --proof`), as types: what is printed is serialised from them, and their schemas
 //! are generated from them (`schema --out`), beside the library's.
 
@@ -25,6 +25,19 @@ pub(crate) struct InitOutput {
     pub recommended_lane: LaneId,
     /// Hash of record 0: keep it to pass as `--expect-head 0:<head>`.
     pub head: Option<Digest>,
+}
+
+/// What `authority-lane store migrate` prints once the store's journal table is there.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct MigrateOutput {
+    /// Always true (a failure is an error object and a non-zero exit).
+    pub migrated: bool,
+    /// The schema holding the table (`public` unless the URL says `?schema=NAME`).
+    pub schema: String,
+    /// The table's name.
+    pub table: String,
+    /// Whether this run created the table (false: it was there already).
+    pub created: bool,
 }
 
 /// One line `authority-lane apply` prints per accepted command, once it is durable.
@@ -134,6 +147,7 @@ pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     demo["title"] = "DemoOutput".into();
     vec![
         ("init.schema.json", raw::<InitOutput>()),
+        ("store-migrate.schema.json", raw::<MigrateOutput>()),
         ("apply-line.schema.json", raw::<ApplyLine>()),
         ("verify.schema.json", raw::<VerifyOutput>()),
         ("error.schema.json", raw::<ErrorOutput>()),

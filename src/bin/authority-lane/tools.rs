@@ -140,7 +140,7 @@ pub(crate) fn demo(location: Option<Location>, format: DemoFormat) -> Result<(),
                 &run,
                 Path::new(&format!("{case}.trust.json")),
                 Path::new(&format!("{case}.keys")),
-                &format!("--store {url} --case {case}"),
+                &format!("--store {} --case {case}", crate::journal::shown(url)),
             )?;
             print_demo(&run, format)
         }
