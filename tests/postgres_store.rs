@@ -997,6 +997,7 @@ fn the_library_keeps_its_table_in_the_schema_it_is_given() {
         workflow: Some(workflow.clone()),
         trust: Some(trust.clone()),
         expect_head: None,
+        case: None,
     };
     let id = h.case.id().to_string();
     let public = PgBackend::connect(&db.url).unwrap().case(id.clone());

@@ -135,4 +135,3 @@ pub fn setup(dir: &Path, n: usize, cast: &Cast) {
     let one = finding(n + 1, &at, &note);
     std::fs::write(dir.join("one.jsonl"), format!("{one}\n")).unwrap();
 }
-

@@ -16,6 +16,14 @@
 //! );
 //! ```
 //!
+//! Beside it, a cache: `authority_lane_snapshot (case_id, seq, head, supplied_clock, image)`, a
+//! row per checkpoint record a writer appends ([`Backend::save_snapshot`]): the case state's RFC
+//! 8785 image whose digest the checkpoint carries. A writer joining the case
+//! ([`CaseStore::new`]) reads the latest row, record 0, that checkpoint record and the records
+//! after it — never the whole case — and uses the row only if the checkpoint in the chain
+//! commits its image (DESIGN §12.8); otherwise, or without the table or the right to read it,
+//! it replays from record 0. Relying parties' reads never touch it.
+//!
 //! `line` holds exactly the bytes the file journal holds for that record, so the case exported
 //! ([`PgBackend::read_from`] from 0, or `authority-lane export`) is a journal file `verify`
 //! passes. The database is storage, never proof: every line read back is verified by the crate.
@@ -40,7 +48,7 @@
 //! | role | privileges |
 //! |---|---|
 //! | migrator (once) | `CREATE` on the schema (and on the database if the schema must be created) |
-//! | writer | `USAGE` on the schema; `SELECT`, `INSERT` on the table |
+//! | writer | `USAGE` on the schema; `SELECT`, `INSERT` on both tables (without them on the snapshot table, writers join by replaying every record) |
 //! | auditor | `USAGE` on the schema; `SELECT` on the table |
 //!
 //! # Rows agree with their lines
@@ -79,12 +87,13 @@
 //! pattern.
 //!
 //! [`CaseStore::create`]: crate::store::CaseStore::create
+//! [`CaseStore::new`]: crate::store::CaseStore::new
 
 mod url;
 
 pub use url::{PgSchema, PgUrl, PgUrlError};
 
-use super::backend::{Backend, Batch};
+use super::backend::{Backend, Batch, StoredSnapshot};
 use super::seal::tail_seq_and_hash;
 use super::{JournalError, TamperReason};
 use crate::packet::JournalRef;
@@ -96,6 +105,9 @@ use std::io::{self, BufRead, BufReader, Read};
 
 /// The journal table's name, in whichever schema.
 const TABLE: &str = "authority_lane_journal";
+
+/// The snapshot table's name, beside the journal table: a row per checkpoint.
+const SNAPSHOTS: &str = "authority_lane_snapshot";
 
 /// How long a connection attempt may take unless the URL says otherwise (`connect_timeout`).
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -123,6 +135,8 @@ pub struct PgBackend {
     schema: PgSchema,
     /// `"SCHEMA"."authority_lane_journal"`, for statements.
     table: String,
+    /// `"SCHEMA"."authority_lane_snapshot"`.
+    snapshots: String,
     /// The case; `None` until bound by [`PgBackend::case`] or by appending record 0.
     case: Option<String>,
 }
@@ -140,6 +154,11 @@ impl std::fmt::Debug for PgBackend {
 /// `"SCHEMA"."authority_lane_journal"` (a [`PgSchema`] needs no escaping).
 fn qualified(schema: &PgSchema) -> String {
     format!("\"{schema}\".\"{TABLE}\"")
+}
+
+/// `"SCHEMA"."authority_lane_snapshot"`.
+fn qualified_snapshots(schema: &PgSchema) -> String {
+    format!("\"{schema}\".\"{SNAPSHOTS}\"")
 }
 
 impl PgBackend {
@@ -172,6 +191,7 @@ impl PgBackend {
         Ok(PgBackend {
             client,
             url,
+            snapshots: qualified_snapshots(&schema),
             schema,
             table,
             case: None,
@@ -181,6 +201,7 @@ impl PgBackend {
     /// Keeps the journal table in `schema` instead of the one the URL names.
     pub fn in_schema(mut self, schema: PgSchema) -> PgBackend {
         self.table = qualified(&schema);
+        self.snapshots = qualified_snapshots(&schema);
         self.schema = schema;
         self
     }
@@ -208,12 +229,18 @@ impl PgBackend {
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), \
                  EXISTS (SELECT 1 FROM pg_catalog.pg_class c \
                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE n.nspname = $1 AND c.relname = $2)",
-                &[&self.schema.as_str(), &TABLE],
+                 WHERE n.nspname = $1 AND c.relname = $2), \
+                 EXISTS (SELECT 1 FROM pg_catalog.pg_class c \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = $3)",
+                &[&self.schema.as_str(), &TABLE, &SNAPSHOTS],
             )
             .map_err(err)?;
-        let (has_schema, has_table): (bool, bool) =
-            (row.try_get(0).map_err(err)?, row.try_get(1).map_err(err)?);
+        let (has_schema, has_table, has_snapshots): (bool, bool, bool) = (
+            row.try_get(0).map_err(err)?,
+            row.try_get(1).map_err(err)?,
+            row.try_get(2).map_err(err)?,
+        );
         if !has_schema {
             tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", self.schema))
                 .map_err(err)?;
@@ -227,6 +254,21 @@ impl PgBackend {
                     line bytea NOT NULL,
                     PRIMARY KEY (case_id, seq)
                 )"
+            ))
+            .map_err(err)?;
+        }
+        if !has_snapshots {
+            // A cache beside the journal: a row per checkpoint, never read as proof.
+            tx.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {} (
+                    case_id text NOT NULL,
+                    seq bigint NOT NULL CHECK (seq >= 0),
+                    head text NOT NULL,
+                    supplied_clock bigint NOT NULL CHECK (supplied_clock >= 0),
+                    image bytea NOT NULL,
+                    PRIMARY KEY (case_id, seq)
+                )",
+                self.snapshots
             ))
             .map_err(err)?;
         }
@@ -296,28 +338,21 @@ impl PgBackend {
     }
 }
 
-/// The statement reading a case's last row.
-fn last_row(table: &str) -> String {
-    format!("SELECT seq, hash FROM {table} WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")
-}
-
-impl Backend for PgBackend {
-    fn case_name(&self) -> Option<&str> {
-        self.case.as_deref()
-    }
-
-    fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
+impl PgBackend {
+    /// The case's rows from seq `from` (up to `to`, exclusive) as one checked byte stream.
+    fn rows(&mut self, from: u64, to: Option<u64>) -> Result<Box<dyn BufRead + '_>, JournalError> {
         let case = self.bound()?.to_owned();
         let start = i64::try_from(from).unwrap_or(i64::MAX);
+        let end = to.map_or(i64::MAX, |to| i64::try_from(to).unwrap_or(i64::MAX));
         let (url, table) = (&self.url, &self.table);
         let rows = self
             .client
             .query_raw(
                 &format!(
                     "SELECT seq, hash, line FROM {table} WHERE case_id = $1 AND seq >= $2 \
-                     ORDER BY seq"
+                     AND seq < $3 ORDER BY seq"
                 ),
-                [&case as &(dyn postgres::types::ToSql + Sync), &start],
+                [&case as &(dyn postgres::types::ToSql + Sync), &start, &end],
             )
             .map_err(|e| store_error(url, table, &e))?;
         Ok(Box::new(BufReader::with_capacity(
@@ -332,6 +367,83 @@ impl Backend for PgBackend {
                 done: false,
             },
         )))
+    }
+}
+
+/// The statement reading a case's last row.
+fn last_row(table: &str) -> String {
+    format!("SELECT seq, hash FROM {table} WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")
+}
+
+impl Backend for PgBackend {
+    fn case_name(&self) -> Option<&str> {
+        self.case.as_deref()
+    }
+
+    fn read_from(&mut self, from: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
+        self.rows(from, None)
+    }
+
+    fn read_range(&mut self, from: u64, to: u64) -> Result<Box<dyn BufRead + '_>, JournalError> {
+        self.rows(from, Some(to))
+    }
+
+    fn save_snapshot(&mut self, snapshot: &StoredSnapshot) -> Result<(), JournalError> {
+        let case = self.bound()?.to_owned();
+        let seq = i64::try_from(snapshot.seq).map_err(|_| JournalError::Encode("seq".into()))?;
+        let supplied = i64::try_from(snapshot.supplied_clock)
+            .map_err(|_| JournalError::Encode("supplied_clock".into()))?;
+        self.client
+            .execute(
+                &format!(
+                    "INSERT INTO {} (case_id, seq, head, supplied_clock, image) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    self.snapshots
+                ),
+                &[
+                    &case,
+                    &seq,
+                    &snapshot.head.as_str(),
+                    &supplied,
+                    &snapshot.image,
+                ],
+            )
+            .map_err(|e| store_error(&self.url, &self.snapshots, &e))?;
+        Ok(())
+    }
+
+    fn latest_snapshot(&mut self) -> Result<Option<StoredSnapshot>, JournalError> {
+        let case = self.bound()?.to_owned();
+        let (url, table) = (&self.url, &self.snapshots);
+        let err = |e: postgres::Error| store_error(url, table, &e);
+        let Some(row) = self
+            .client
+            .query_opt(
+                &format!(
+                    "SELECT seq, head, supplied_clock, image FROM {table} \
+                     WHERE case_id = $1 ORDER BY seq DESC LIMIT 1"
+                ),
+                &[&case],
+            )
+            .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        let bad = |what: &str| JournalError::Store {
+            store: url.to_string(),
+            message: format!("the snapshot table holds {what}"),
+        };
+        let seq: i64 = row.try_get(0).map_err(err)?;
+        let head: &str = row.try_get(1).map_err(err)?;
+        let supplied: i64 = row.try_get(2).map_err(err)?;
+        Ok(Some(StoredSnapshot {
+            seq: u64::try_from(seq).map_err(|_| bad("a negative seq"))?,
+            head: head
+                .parse()
+                .map_err(|_| bad("a head that is not a digest"))?,
+            supplied_clock: u64::try_from(supplied).map_err(|_| bad("a negative count"))?,
+            image: row.try_get(3).map_err(err)?,
+        }))
     }
 
     fn append_batch(
