@@ -40,9 +40,10 @@ impl Database {
         let mut admin = postgres::Client::connect(server, postgres::NoTls)
             .unwrap_or_else(|e| panic!("PostgreSQL at {server}: {e}"));
         admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
-            ))
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .expect("an old database dropped");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("a fresh database");
         let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
         Database {
