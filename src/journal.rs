@@ -73,6 +73,7 @@ mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod read;
+pub mod rows;
 mod seal;
 mod tee;
 

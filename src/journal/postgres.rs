@@ -55,8 +55,9 @@
 //!
 //! The `seq` and `hash` columns serve the primary key and the compare-and-set; the line is the
 //! record. A read refuses ([`JournalError::Tampered`]) a row whose `seq` column is not the next
-//! seq (a row removed or renumbered: [`TamperReason::StoreSeqGap`]) or whose `seq` or `hash`
-//! column is not the line's own ([`TamperReason::StoreColumnMismatch`]), so that an edited
+//! seq (a row removed or renumbered: [`StoreSeqGap`](super::TamperReason::StoreSeqGap)) or whose
+//! `seq` or `hash` column is not the line's own
+//! ([`StoreColumnMismatch`](super::TamperReason::StoreColumnMismatch); [`RowLines`]), so that an edited
 //! column can neither reorder the journal nor wedge every later append on a head that is not
 //! there.
 //!
@@ -94,14 +95,14 @@ mod url;
 pub use url::{PgSchema, PgUrl, PgUrlError};
 
 use super::backend::{Backend, Batch, StoredSnapshot};
-use super::seal::tail_seq_and_hash;
-use super::{JournalError, TamperReason};
+use super::JournalError;
+use super::rows::RowLines;
 use crate::packet::JournalRef;
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Row};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 
 /// The journal table's name, in whichever schema.
 const TABLE: &str = "authority_lane_journal";
@@ -357,15 +358,7 @@ impl PgBackend {
             .map_err(|e| store_error(url, table, &e))?;
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
-            RowReader {
-                rows,
-                url,
-                table,
-                next: from,
-                line: Vec::new(),
-                pos: 0,
-                done: false,
-            },
+            RowLines::new(PgRows { rows, url, table }, from),
         )))
     }
 }
@@ -523,88 +516,27 @@ impl Backend for PgBackend {
     }
 }
 
-/// The journal's lines as one byte stream, row by row, as the server sends them; each row's
-/// columns checked against the seq it must hold and against its line.
-struct RowReader<'a> {
+/// The server's rows as the (seq, hash, line) items a [`RowLines`] checks and streams; a
+/// driver failure is a [`JournalError::Store`] naming the store.
+struct PgRows<'a> {
     rows: postgres::RowIter<'a>,
     url: &'a PgUrl,
     table: &'a str,
-    /// The seq the next row must hold.
-    next: u64,
-    line: Vec<u8>,
-    pos: usize,
-    /// The last row was read: the iterator must not be polled again.
-    done: bool,
 }
 
-impl Read for RowReader<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.line.len() {
-            if self.done {
-                return Ok(0);
-            }
-            // Every failure is a `JournalError` carried through the `BufRead` to the scan,
-            // which returns it as is (`JournalError::from_read`).
-            let (url, table) = (self.url, self.table);
-            let failed = |e: postgres::Error| io::Error::other(store_error(url, table, &e));
-            match self.rows.next().map_err(failed)? {
-                None => {
-                    self.done = true;
-                    return Ok(0);
-                }
-                Some(row) => {
-                    let (seq, hash, line): (i64, &str, &[u8]) = (
-                        row.try_get(0).map_err(failed)?,
-                        row.try_get(1).map_err(failed)?,
-                        row.try_get(2).map_err(failed)?,
-                    );
-                    check_row(self.next, seq, hash, line).map_err(io::Error::other)?;
-                    self.next += 1;
-                    self.line.clear();
-                    self.line.extend_from_slice(line);
-                    self.line.push(b'\n');
-                    self.pos = 0;
-                }
-            }
-        }
-        let n = out.len().min(self.line.len() - self.pos);
-        out[..n].copy_from_slice(&self.line[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
+impl Iterator for PgRows<'_> {
+    type Item = Result<(i64, String, Vec<u8>), JournalError>;
 
-/// Refuses a row whose `seq` column is not `expected`, or whose `seq` or `hash` column is not
-/// its line's own.
-fn check_row(expected: u64, seq: i64, hash: &str, line: &[u8]) -> Result<(), JournalError> {
-    let tampered = |reason| JournalError::Tampered {
-        line: expected.saturating_add(1),
-        reason,
-    };
-    if u64::try_from(seq).ok() != Some(expected) {
-        return Err(tampered(TamperReason::StoreSeqGap {
-            expected,
-            found: seq,
-        }));
+    fn next(&mut self) -> Option<Self::Item> {
+        let (url, table) = (self.url, self.table);
+        let failed = |e: postgres::Error| store_error(url, table, &e);
+        let row = match self.rows.next() {
+            Ok(Some(row)) => row,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(failed(e))),
+        };
+        Some((|| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))().map_err(failed))
     }
-    // A line without this tail is no record: the line check refuses it with its own reason.
-    if let Some((line_seq, line_hash)) = tail_seq_and_hash(line) {
-        if line_seq != expected {
-            return Err(tampered(TamperReason::StoreColumnMismatch {
-                column: "seq",
-                stored: seq.to_string(),
-                line: line_seq.to_string(),
-            }));
-        }
-        if line_hash != hash {
-            return Err(tampered(TamperReason::StoreColumnMismatch {
-                column: "hash",
-                stored: format!("{hash:?}"),
-                line: line_hash.to_owned(),
-            }));
-        }
-    }
-    Ok(())
 }
 
 fn head_of_row(url: &PgUrl, table: &str, row: &Row) -> Result<JournalRef, JournalError> {
