@@ -46,7 +46,7 @@ pub const CATALOGUE: &[CodeEntry] = &[
         "usage",
         "2",
         "all",
-        "The command line is wrong: an unknown flag, a missing argument, a malformed --at, --expect-head or channel name, a --store URL with another scheme (named, never echoed), a bad `?schema=` or an unescaped '@', '/' or '?' in its user name or password. The message shows the expected form.",
+        "The command line is wrong: an unknown flag, a missing argument, a malformed --at, --expect-head or channel name, a --store URL with another scheme (named, never echoed), a bad `?schema=` or an unescaped '@', '/' or '?' in its user name or password. The message shows the expected form. A --workflow, --trust, --facts or --token that is not a regular file or `-` (a FIFO, directory or device); a demo --case that is not a plain file name.",
     ),
     e(
         "unreadable_file",
@@ -116,9 +116,9 @@ pub const CATALOGUE: &[CodeEntry] = &[
     ),
     e(
         "input_too_large",
-        "3",
-        "apply",
-        "A command line over 64 KiB, a token over 8 KiB, an id, record or system over 256 bytes, a note over 4 KiB.",
+        "3 (apply), 2 (files)",
+        "apply, evaluate, init, status, packet, verify, lineage",
+        "A command line over 64 KiB, a token over 8 KiB, an id, record or system over 256 bytes, a note over 4 KiB; a workflow, trust or facts file over 1 MiB, a token file over 64 KiB.",
     ),
     e(
         "clock_skew",

@@ -75,6 +75,7 @@ mod postgres;
 mod read;
 pub mod rows;
 mod seal;
+pub(crate) mod side;
 mod tee;
 
 pub(crate) use backend::seal_encoded;

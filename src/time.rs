@@ -81,6 +81,19 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, TimestampError> {
     Ok(t)
 }
 
+/// `t` plus `secs` seconds, saturating at the ends of the representable range instead of
+/// overflowing: date arithmetic on workflow numbers never panics (DESIGN §12.9; the workflow
+/// maxima keep real cases far inside the range).
+pub fn plus_secs(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
+    chrono::TimeDelta::try_seconds(secs)
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(if secs < 0 {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
+}
+
 /// Formats a time as the crate writes it (`Z`, fractional seconds only when present).
 pub fn format(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
@@ -164,6 +177,22 @@ mod tests {
 
     /// `Rfc3339` writes what chrono writes, for whole seconds (its fast path), fractions, leap
     /// seconds and years outside 0000..=9999 (chrono's path).
+    #[test]
+    fn date_arithmetic_saturates_instead_of_panicking() {
+        let t = parse("2026-11-28T12:00:00Z").unwrap();
+        assert_eq!(plus_secs(t, 60), parse("2026-11-28T12:01:00Z").unwrap());
+        assert_eq!(plus_secs(t, i64::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(plus_secs(t, i64::MIN), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(
+            plus_secs(DateTime::<Utc>::MAX_UTC, 1),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            plus_secs(t, 9_000_000_000_000_000),
+            DateTime::<Utc>::MAX_UTC
+        );
+    }
+
     #[test]
     fn rfc3339_serialises_as_chrono_does() {
         use chrono::TimeZone;

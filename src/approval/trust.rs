@@ -265,6 +265,8 @@ impl Trust {
 
     /// Parses and validates a trust file.
     pub fn from_json(bytes: &[u8]) -> Result<Trust, TrustError> {
+        // A repeated key is refused, never resolved to its last value (DESIGN §12.9).
+        crate::digest::strict_json(bytes).map_err(|e| TrustError::Parse(e.to_string()))?;
         let file: TrustFile =
             serde_json::from_slice(bytes).map_err(|e| TrustError::Parse(e.to_string()))?;
         Trust::from_file(file)

@@ -65,11 +65,12 @@ impl Case {
             return Err(deny(Needed::EndAfterGiven { until: d.until, at }));
         }
         let longest = self.workflow.review().max_delegation_secs;
-        if d.until > at + chrono::Duration::seconds(longest) {
+        let latest = crate::time::plus_secs(at, longest);
+        if d.until > latest {
             return Err(deny(Needed::ShorterDelegation {
                 longest_secs: longest,
                 until: d.until,
-                latest: at + chrono::Duration::seconds(longest),
+                latest,
             }));
         }
         Ok(())

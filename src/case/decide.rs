@@ -24,7 +24,7 @@ impl Case {
             });
         }
         let skew = self.workflow.review().max_clock_skew_secs;
-        if command.at() > now + chrono::Duration::seconds(skew) {
+        if command.at() > crate::time::plus_secs(now, skew) {
             return Err(Rejection::ClockSkew {
                 at: command.at(),
                 recorded_at: now,

@@ -94,8 +94,8 @@ mod url;
 
 pub use url::{PgSchema, PgUrl, PgUrlError};
 
-use super::backend::{Backend, Batch, StoredSnapshot};
 use super::JournalError;
+use super::backend::{Backend, Batch, StoredSnapshot};
 use super::rows::RowLines;
 use crate::packet::JournalRef;
 use chrono::{DateTime, Utc};

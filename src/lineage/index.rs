@@ -21,7 +21,8 @@ use super::LineageEntry;
 use super::merkle::{self, Hash};
 use crate::case::{Case, EventRecord};
 use crate::evidence::Finding;
-use std::fs::{File, OpenOptions};
+use crate::journal::side;
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -59,10 +60,11 @@ pub struct IndexWriter {
 }
 
 impl IndexWriter {
-    /// A new, empty index at `path` (replacing any file there).
+    /// A new, empty index at `path`, which must not exist (a file or a link there is an
+    /// error: side files are created exclusively and never through a link).
     pub fn create(path: &Path) -> io::Result<IndexWriter> {
         Ok(IndexWriter {
-            file: BufWriter::with_capacity(1 << 16, File::create(path)?),
+            file: BufWriter::with_capacity(1 << 16, side::create_new(path)?),
             leaves: 0,
         })
     }
@@ -70,7 +72,7 @@ impl IndexWriter {
     /// The index at `path`, to extend, if it holds exactly the tree of `leaves` leaves;
     /// `None` if there is none or it is out of step (it is then left to a rebuild).
     pub fn extend(path: &Path, leaves: u64) -> io::Result<Option<IndexWriter>> {
-        let file = match OpenOptions::new().append(true).open(path) {
+        let file = match side::open_append(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
@@ -171,7 +173,7 @@ pub fn prove(journal: &Path, case: &Case, index: u64) -> Option<(LineageEntry, V
     if index >= count {
         return None;
     }
-    let file = File::open(index_path(journal)).ok()?;
+    let file = side::open_read(&index_path(journal)).ok()?;
     if file.metadata().ok()?.len() != slots(count) * SLOT {
         return None;
     }

@@ -4,7 +4,7 @@
 use crate::packet::JournalRef;
 
 /// How many records a writer appends between checkpoints (DESIGN §12.8) unless told otherwise
-/// ([`CaseStore::set_checkpoint_interval`]): a snapshot is at most this many records behind
+/// ([`CaseStore::set_checkpoint_interval`](super::CaseStore::set_checkpoint_interval)): a snapshot is at most this many records behind
 /// the head, so opening a case from it replays at most this many.
 pub const CHECKPOINT_INTERVAL: u64 = 1024;
 

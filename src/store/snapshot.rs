@@ -31,7 +31,7 @@ use super::{Anchors, Checkpointed, Replay, StoreError, open_genesis};
 use crate::case::{Case, EventRecord};
 use crate::digest::Digest;
 use crate::ids::CaseId;
-use crate::journal::{self, Backend, JournalError, RawRecord, StoredSnapshot, TornTail};
+use crate::journal::{self, Backend, JournalError, RawRecord, StoredSnapshot, TornTail, side};
 use crate::packet::JournalRef;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -103,7 +103,7 @@ pub(crate) fn save(
             source,
         })
     };
-    let written = File::create(&tmp).and_then(|mut f| {
+    let written = side::create_new(&tmp).and_then(|mut f| {
         writeln!(f, "{SNAPSHOT_FORMAT} {}", Digest::of_bytes(&body))?;
         f.write_all(&body)
     });
@@ -114,15 +114,7 @@ pub(crate) fn save(
     Ok(())
 }
 
-/// A temporary name beside `path`, unique to this process and call (writers in other
-/// processes or threads may be writing the same file).
-pub(super) fn temporary(path: &Path) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".{}-{n}.tmp", std::process::id()));
-    PathBuf::from(name)
-}
+pub(super) use crate::journal::side::temporary;
 
 /// Opens the case in `journal` from its snapshot: checks the snapshot (see the module docs),
 /// then verifies and replays the records after it. `Err` when the snapshot cannot be used;
@@ -281,7 +273,7 @@ fn resume_at_checkpoint<R: std::io::BufRead>(
 /// The snapshot's body if its header and digest check; `None` if there is no snapshot.
 fn read_body(path: &Path) -> Result<Option<Body>, String> {
     let mut bytes = Vec::new();
-    match File::open(path) {
+    match side::open_read(path) {
         Ok(mut f) => f.read_to_end(&mut bytes).map_err(|e| e.to_string())?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.to_string()),

@@ -33,7 +33,7 @@ impl PartialEq for Acknowledged {
     }
 }
 
-/// What [`CaseStore::submit`] did with a batch.
+/// What [`CaseStore::submit`](super::CaseStore::submit) did with a batch.
 #[derive(Debug)]
 #[must_use = "a batch may have stopped at a rejected command; check `rejected`"]
 pub struct Submission {

@@ -11,7 +11,7 @@ pub mod fact;
 pub mod rule;
 
 use crate::digest::Digest;
-use crate::ids::{Attestation, ChannelId, FactKey, LaneId, OptionId, RoleId, RuleId};
+use crate::ids::{ChannelId, FactKey, LaneId, OptionId, RoleId, RuleId};
 pub use fact::{FactDef, FactType, FactValue, MAX_COUNT, Sensitivity, TimeSeverity, ValueMismatch};
 pub use rule::{Facts, Op, Rule, RuleSpec, Truth};
 use schemars::JsonSchema;
@@ -135,41 +135,6 @@ pub struct OptionDef {
     pub notes: Vec<String>,
 }
 
-/// The human review policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewPolicy {
-    /// Distinct reviewers needed on one draft digest.
-    pub quorum: u32,
-    /// Roles that must each sign off at least once.
-    pub required_roles: Vec<RoleId>,
-    /// Attestations every sign-off must make.
-    pub attestations: Vec<Attestation>,
-    /// Longest allowed token lifetime (`exp - iat`), seconds: 1 to 86400 (one day,
-    /// `MAX_TOKEN_LIFETIME_SECS`).
-    #[schemars(range(min = 1, max = 86_400))]
-    pub max_token_lifetime_secs: i64,
-    /// When true, the acceptor may not have signed off the same revision.
-    pub separation_of_duties: bool,
-    /// The role that declares the case and may stand it down.
-    pub command_role: RoleId,
-    /// Longest delegation (`until` − time of record), seconds. Default 604800 (7 days).
-    #[serde(default = "default_max_delegation_secs")]
-    pub max_delegation_secs: i64,
-    /// How far a command's own `at` may run ahead of the time of record, seconds
-    /// (`clock_skew` beyond it). Default 300.
-    #[serde(default = "default_max_clock_skew_secs")]
-    pub max_clock_skew_secs: i64,
-}
-
-fn default_max_delegation_secs() -> i64 {
-    604_800
-}
-
-fn default_max_clock_skew_secs() -> i64 {
-    300
-}
-
 /// What a channel view may contain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -285,10 +250,6 @@ pub struct Workflow {
     options: Vec<DecisionOption>,
 }
 
-/// The longest token lifetime a workflow may allow (`review.max_token_lifetime_secs`): one day,
-/// so that the published claims schema can refuse absurd lifetimes whatever the workflow.
-pub const MAX_TOKEN_LIFETIME_SECS: i64 = 86_400;
-
 /// The shipped `signing-key-compromise` workflow (`workflows/signing-key-compromise.json`),
 /// compiled into the crate.
 pub const SHIPPED_JSON: &str = include_str!("../../workflows/signing-key-compromise.json");
@@ -311,6 +272,8 @@ pub fn shipped() -> std::sync::Arc<Workflow> {
 impl Workflow {
     /// Parses and validates a workflow document.
     pub fn from_json(bytes: &[u8]) -> Result<Workflow, WorkflowError> {
+        // A repeated key is refused, never resolved to its last value (DESIGN §12.9).
+        crate::digest::strict_json(bytes).map_err(|e| WorkflowError::at("", e.to_string()))?;
         let de = &mut serde_json::Deserializer::from_slice(bytes);
         let spec: WorkflowSpec = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
@@ -643,47 +606,6 @@ fn compile_options(
         .collect()
 }
 
-fn validate_review(r: &ReviewPolicy) -> Result<(), WorkflowError> {
-    if r.quorum == 0 {
-        return Err(WorkflowError::at(
-            "review.quorum",
-            "quorum must be at least 1",
-        ));
-    }
-    if r.required_roles.len() > r.quorum as usize {
-        return Err(WorkflowError::at(
-            "review.required_roles",
-            format!(
-                "{} roles must each sign but the quorum is {}: raise the quorum",
-                r.required_roles.len(),
-                r.quorum
-            ),
-        ));
-    }
-    if r.max_token_lifetime_secs <= 0 || r.max_token_lifetime_secs > MAX_TOKEN_LIFETIME_SECS {
-        return Err(WorkflowError::at(
-            "review.max_token_lifetime_secs",
-            format!(
-                "token lifetime must be between 1 and {MAX_TOKEN_LIFETIME_SECS} seconds (one day), not {}: an approval is a decision of the moment",
-                r.max_token_lifetime_secs
-            ),
-        ));
-    }
-    if r.max_delegation_secs <= 0 {
-        return Err(WorkflowError::at(
-            "review.max_delegation_secs",
-            "the longest delegation must be positive",
-        ));
-    }
-    if r.max_clock_skew_secs < 0 {
-        return Err(WorkflowError::at(
-            "review.max_clock_skew_secs",
-            "the clock skew allowance may not be negative",
-        ));
-    }
-    Ok(())
-}
-
 /// The input of `authority-lane evaluate`: `{"facts": {"<fact>": <value>, ...}}`; an absent fact
 /// is unknown.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -694,6 +616,10 @@ pub struct FactsInput {
     #[schemars(schema_with = "crate::schema::fact_values_input")]
     pub facts: BTreeMap<FactKey, serde_json::Value>,
 }
+
+mod review;
+use review::validate_review;
+pub use review::{MAX_CLOCK_SKEW_SECS, MAX_DELEGATION_SECS, MAX_TOKEN_LIFETIME_SECS, ReviewPolicy};
 
 #[cfg(test)]
 mod tests;

@@ -82,17 +82,66 @@ pub(crate) fn unreadable(what: &str, e: &std::io::Error) -> Failure {
     Failure::input("unreadable_file", format!("cannot read {what}: {e}"))
 }
 
-/// The bytes of `source`: a file, or standard input for `-`.
-pub(crate) fn read_source(source: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+/// The most the CLI reads of a workflow, trust file or facts file (DESIGN §12.9):
+/// `input_too_large` beyond it.
+pub(crate) const MAX_DOCUMENT_BYTES: u64 = 1 << 20;
+
+/// The most the CLI reads of a token file (a token is at most 8 KiB; a file may hold a
+/// newline or two more).
+pub(crate) const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
+
+/// The bytes of `source`: a regular file, or standard input for `-`, at most `limit` bytes
+/// (`input_too_large` beyond). A FIFO, a directory or a device is `usage`: it is opened
+/// without blocking and refused before a byte is read, so `/dev/zero` cannot exhaust memory
+/// and a FIFO with no writer cannot hang the command.
+pub(crate) fn read_source(source: &Path, what: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+    let too_large = || {
+        Failure::input(
+            "input_too_large",
+            format!(
+                "{what} {} is larger than {limit} bytes, the most it may be",
+                source.display()
+            ),
+        )
+    };
+    let mut bytes = Vec::new();
     if source == Path::new("-") {
-        let mut bytes = Vec::new();
         std::io::stdin()
+            .take(limit + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| unreadable(&format!("{what} from standard input"), &e))?;
-        Ok(bytes)
     } else {
-        std::fs::read(source).map_err(|e| unreadable(&format!("{what} {}", source.display()), &e))
+        let unreadable_here =
+            |e: &std::io::Error| unreadable(&format!("{what} {}", source.display()), e);
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+        }
+        let file = options.open(source).map_err(|e| unreadable_here(&e))?;
+        let meta = file.metadata().map_err(|e| unreadable_here(&e))?;
+        if !meta.is_file() {
+            return Err(Failure::input(
+                "usage",
+                format!(
+                    "{what} {}: not a regular file (a FIFO, directory or device); pass a file, or `-` for standard input",
+                    source.display()
+                ),
+            ));
+        }
+        if meta.len() > limit {
+            return Err(too_large());
+        }
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| unreadable_here(&e))?;
     }
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
@@ -104,8 +153,9 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> 
 /// Reads a file (or `-`, standard input) that must be JSON: unreadable → `unreadable_file`,
 /// malformed → `invalid_json`.
 pub(crate) fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, Failure> {
-    let bytes = read_source(path, what)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let bytes = read_source(path, what, MAX_DOCUMENT_BYTES)?;
+    // Strict: a repeated key is refused, never resolved to its last value (DESIGN §12.9).
+    authority_lane::digest::strict_json(&bytes).map_err(|e| {
         Failure::input(
             "invalid_json",
             format!("{what} {} is not valid JSON: {e}", path.display()),
@@ -116,7 +166,7 @@ pub(crate) fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, Fa
 /// Reads a token file (or `-`, standard input): unreadable → `unreadable_file`, not UTF-8 →
 /// `invalid_token`.
 pub(crate) fn read_text(source: &str, what: &str) -> Result<String, Failure> {
-    let bytes = read_source(Path::new(source), what)?;
+    let bytes = read_source(Path::new(source), what, MAX_TOKEN_FILE_BYTES)?;
     String::from_utf8(bytes).map_err(|e| {
         Failure::input(
             "invalid_token",

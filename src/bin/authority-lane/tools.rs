@@ -131,6 +131,7 @@ pub(crate) fn demo(location: Option<Location>, format: DemoFormat) -> Result<(),
         #[cfg(feature = "postgres")]
         Place::Postgres { url, case } => {
             let case = case.unwrap_or(demo::CASE_ID);
+            plain_file_name(case)?;
             let backend = crate::journal::connect(url, Some(case))?;
             let run = demo::run(declared_at, case, |w, t, token| {
                 CaseStore::create(backend, w, t, token, clock)
@@ -145,6 +146,43 @@ pub(crate) fn demo(location: Option<Location>, format: DemoFormat) -> Result<(),
             print_demo(&run, format)
         }
     }
+}
+
+/// The demo names its trust file and keys after a store's case id, in the working directory:
+/// an id that is not one plain file name (a `/`, a `\\`, `.`, `..`, a leading `.`, a control
+/// character) would put private keys elsewhere (DESIGN §12.10), so it is refused before
+/// anything is written.
+fn plain_file_name(case: &str) -> Result<(), Failure> {
+    let plain = !case.is_empty()
+        && !case.starts_with('.')
+        && !case.contains(['/', '\\'])
+        && !case.chars().any(char::is_control);
+    if plain {
+        return Ok(());
+    }
+    Err(Failure::input(
+        "usage",
+        format!(
+            "demo --case {case:?}: the demo writes {{ID}}.trust.json and {{ID}}.keys/ in the working directory, so the case id must be a plain file name (no `/`, `\\`, leading `.` or control characters)"
+        ),
+    ))
+}
+
+/// Creates or replaces a demo file at `path` readable by `mode`, never through a symbolic link
+/// planted there.
+fn write_private(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(mode)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    let _ = mode;
+    let mut file = options.open(path)?;
+    std::io::Write::write_all(&mut file, bytes)
 }
 
 /// Writes the demo's trust file and keys and says how to verify the case kept at `location`
@@ -175,7 +213,7 @@ pub(crate) fn write_demo_trust(path: &Path, trust: &Trust) -> Result<(), Failure
             2,
         )
     })?;
-    std::fs::write(path, text + "\n").map_err(|e| {
+    write_private(path, (text + "\n").as_bytes(), 0o644).map_err(|e| {
         Failure::input(
             "io",
             format!("cannot write the demo's trust file {}: {e}", path.display()),
@@ -208,9 +246,10 @@ pub(crate) fn write_demo_keys(dir: &Path, keys: &[demo::DemoKey]) -> Result<(), 
             base64::engine::general_purpose::STANDARD.encode(&der)
         );
         let path = dir.join(format!("{}.pem", key.principal));
-        std::fs::write(&path, pem).map_err(io)?;
+        write_private(&path, pem.as_bytes(), 0o600).map_err(io)?;
         #[cfg(unix)]
         {
+            // A key file left by an earlier run keeps its mode on truncation: owner only.
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
         }

@@ -4,10 +4,20 @@ use super::*;
 use crate::lineage::merkle::{CompactRange, inclusion_proof, leaf_hash, root_of};
 use quickcheck::{QuickCheck, TestResult};
 
+/// A path in the temporary directory where no file is yet (the index is created exclusively),
+/// removed when dropped.
+fn fresh_path() -> tempfile::TempPath {
+    let path = tempfile::NamedTempFile::new()
+        .expect("a temporary file")
+        .into_temp_path();
+    std::fs::remove_file(&path).expect("removed, to be created again");
+    path
+}
+
 /// An index of `n` leaves written through the writer (offset = leaf number), its leaves.
-fn build(n: u64) -> (tempfile::NamedTempFile, Vec<Hash>) {
-    let file = tempfile::NamedTempFile::new().expect("a temporary file");
-    let mut writer = IndexWriter::create(file.path()).expect("created");
+fn build(n: u64) -> (tempfile::TempPath, Vec<Hash>) {
+    let file = fresh_path();
+    let mut writer = IndexWriter::create(&file).expect("created");
     let mut tree = CompactRange::new();
     let mut leaves = Vec::new();
     for i in 0..n {
@@ -24,12 +34,12 @@ fn build(n: u64) -> (tempfile::NamedTempFile, Vec<Hash>) {
 fn index_matches_the_tree(n: u16) -> TestResult {
     let n = u64::from(n % 300);
     let (file, leaves) = build(n);
-    let len = std::fs::metadata(file.path()).expect("exists").len();
+    let len = std::fs::metadata(&*file).expect("exists").len();
     if len != slots(n) * SLOT {
         return TestResult::error(format!("{n} leaves: {len} bytes"));
     }
     let slots = Slots {
-        file: File::open(file.path()).expect("opens"),
+        file: File::open(&*file).expect("opens"),
     };
     for i in 0..n {
         let (leaf, offset) = slots.read(node_slot(0, i)).expect("a leaf slot");
@@ -60,8 +70,8 @@ fn every_node_sits_where_the_arithmetic_says_and_paths_match_rfc_9162() {
 
 #[test]
 fn a_push_with_the_wrong_number_of_nodes_is_refused() {
-    let file = tempfile::NamedTempFile::new().expect("a temporary file");
-    let mut writer = IndexWriter::create(file.path()).expect("created");
+    let file = fresh_path();
+    let mut writer = IndexWriter::create(&file).expect("created");
     let leaf = leaf_hash(b"x");
     writer
         .push(&[leaf], 0)
@@ -75,21 +85,9 @@ fn a_push_with_the_wrong_number_of_nodes_is_refused() {
 #[test]
 fn an_index_out_of_step_is_not_extended() {
     let (file, _) = build(5);
-    assert!(
-        IndexWriter::extend(file.path(), 5)
-            .expect("reads")
-            .is_some()
-    );
-    assert!(
-        IndexWriter::extend(file.path(), 4)
-            .expect("reads")
-            .is_none()
-    );
-    assert!(
-        IndexWriter::extend(file.path(), 6)
-            .expect("reads")
-            .is_none()
-    );
+    assert!(IndexWriter::extend(&file, 5).expect("reads").is_some());
+    assert!(IndexWriter::extend(&file, 4).expect("reads").is_none());
+    assert!(IndexWriter::extend(&file, 6).expect("reads").is_none());
 }
 
 /// A case written through a file-journal writer: findings in several batches, with the writer
