@@ -265,6 +265,12 @@ pub const CATALOGUE: &[CodeEntry] = &[
         "A time of record is later than the verifier's clock plus review.max_clock_skew_secs: the journal claims a future that has not happened.",
     ),
     e(
+        "proof_invalid",
+        "4",
+        "lineage --check-proof",
+        "An inclusion proof does not check out: index not below count, the entry's index not the proof's, a leaf that is not the entry's hash, a path that does not lead to the root, or a root (or --count) other than the one you trust. The message names the check.",
+    ),
+    e(
         "rollback",
         "4",
         "packet, verify",

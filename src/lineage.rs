@@ -18,6 +18,7 @@
 
 pub mod index;
 pub mod merkle;
+pub mod proof;
 
 use crate::digest::Digest;
 use crate::evidence::Finding;

@@ -137,3 +137,168 @@ fn the_stream_is_redacted_as_the_channel_says() {
     );
     failed_with(&out, 2, "usage");
 }
+
+/// Every relabelling of a real proof — another index (with and without the entry's index
+/// following), another count, the entry's index alone, a path hash dropped, added or swapped,
+/// another leaf or root — is refused by the library checker, by `lineage --check-proof` (exit 4
+/// `proof_invalid`) and by `.ci/check_lineage_proof.py --check` (the README's recipe); the
+/// real proof is accepted by all three. Cases of 1, 8 and 43 findings.
+#[test]
+fn every_relabelled_proof_is_refused_by_all_three_checkers() {
+    use authority_lane::digest::Digest;
+    use authority_lane::lineage::proof::InclusionProof;
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let recipe = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/check_lineage_proof.py");
+    for bulk in [0usize, 5, 40] {
+        let fx = Fixture::new();
+        fx.init(T0);
+        let mut commands = vec![required_findings(T0 + 60).remove(0)];
+        if bulk > 0 {
+            commands = required_findings(T0 + 60);
+        }
+        for i in 0..bulk {
+            commands.push(finding_as(
+                T0 + 200,
+                "release-lineage",
+                "lineage-agent-1",
+                "lineage.internal_packages_in_window",
+                json!(10 + i % 3),
+                &format!("lineage/relabel/{i}"),
+                "bulk lineage",
+            ));
+        }
+        fx.apply_ok(&commands);
+        let count = commands.len() as u64;
+        let index = count / 2;
+        let real: Value = serde_json::from_str(&ok(&run(
+            &[
+                "lineage",
+                "--journal",
+                fx.j(),
+                "--proof",
+                &index.to_string(),
+            ],
+            None,
+        )))
+        .unwrap();
+        // The root a relying party trusts: the draft's (one finding makes no draft yet: then
+        // the root the case's lineage export hashes to, which the proof's must equal).
+        let root = match run(&["packet", "--journal", fx.j(), "--draft"], None) {
+            out if out.status.success() => {
+                let draft: Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(draft["lineage"]["count"], count);
+                draft["lineage"]["root"].as_str().unwrap().to_owned()
+            }
+            _ => {
+                let entries = ok(&run(&["lineage", "--journal", fx.j()], None));
+                let leaves: Vec<Hash> = entries
+                    .lines()
+                    .map(|line| leaf_hash(line.as_bytes()))
+                    .collect();
+                authority_lane::lineage::digest_of(&authority_lane::lineage::merkle::root_of(
+                    &leaves,
+                ))
+                .to_string()
+            }
+        };
+        let trusted: Digest = root.parse().unwrap();
+        let check_all = |proof: &Value| -> [bool; 3] {
+            let file = fx.path("proof.json");
+            std::fs::write(&file, proof.to_string()).unwrap();
+            let library = InclusionProof::from_json(proof.to_string().as_bytes())
+                .and_then(|p| p.check(&trusted, Some(count)))
+                .is_ok();
+            let cli = run(
+                &[
+                    "lineage",
+                    "--check-proof",
+                    file.to_str().unwrap(),
+                    "--root",
+                    &root,
+                    "--count",
+                    &count.to_string(),
+                ],
+                None,
+            );
+            let cli_ok = match cli.status.code() {
+                Some(0) => true,
+                _ => {
+                    failed_with(&cli, 4, "proof_invalid");
+                    false
+                }
+            };
+            let recipe_ok = !python
+                || std::process::Command::new("python3")
+                    .args([recipe, "--check", file.to_str().unwrap(), &root])
+                    .arg(count.to_string())
+                    .output()
+                    .unwrap()
+                    .status
+                    .success();
+            [library, cli_ok, recipe_ok]
+        };
+        assert_eq!(
+            check_all(&real),
+            [true; 3],
+            "the real proof of {index} of {count}"
+        );
+        let mut relabelled: Vec<(String, Value)> = Vec::new();
+        for other in 0..count + 3 {
+            if other != index {
+                let mut p = real.clone();
+                p["index"] = json!(other);
+                relabelled.push((format!("index {other}"), p.clone()));
+                p["entry"]["index"] = json!(other);
+                relabelled.push((format!("moved to {other}"), p));
+            }
+        }
+        for other in 0..2 * count + 2 {
+            if other != count {
+                let mut p = real.clone();
+                p["count"] = json!(other);
+                relabelled.push((format!("count {other}"), p));
+            }
+        }
+        let mut p = real.clone();
+        p["entry"]["index"] = json!(index + 1);
+        relabelled.push(("entry index alone".into(), p));
+        let mut p = real.clone();
+        p["leaf"] = json!(format!("sha256:{}", "ab".repeat(32)));
+        relabelled.push(("leaf".into(), p));
+        let mut p = real.clone();
+        p["root"] = json!(format!("sha256:{}", "cd".repeat(32)));
+        relabelled.push(("root".into(), p));
+        let path = real["path"].as_array().unwrap().clone();
+        let mut p = real.clone();
+        p["path"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(format!("sha256:{}", "00".repeat(32))));
+        relabelled.push(("a hash added".into(), p));
+        if !path.is_empty() {
+            let mut p = real.clone();
+            p["path"].as_array_mut().unwrap().pop();
+            relabelled.push(("a hash dropped".into(), p));
+        }
+        if path.len() > 1 && path[0] != path[1] {
+            let mut p = real.clone();
+            p["path"].as_array_mut().unwrap().swap(0, 1);
+            relabelled.push(("hashes swapped".into(), p));
+        }
+        for (what, p) in &relabelled {
+            assert_eq!(
+                check_all(p),
+                [false; 3],
+                "{what}: a relabelled proof of {index} of {count} was accepted"
+            );
+        }
+        assert!(
+            relabelled.len() as u64 > 2 * count,
+            "{} relabellings",
+            relabelled.len()
+        );
+    }
+}

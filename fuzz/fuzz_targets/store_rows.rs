@@ -206,7 +206,7 @@ fn check(pool: &Pool, input: Input) {
         bytes.extend_from_slice(line);
         bytes.push(b'\n');
     }
-    let report = verify_records(&bytes).expect("verify_records accepts what replay accepts");
+    let report = verify_records(bytes.as_slice()).expect("verify_records accepts what replay accepts");
     let last = report.records.last().expect("records");
     assert_eq!((last.seq, &last.hash), (replay.head.seq, &replay.head.head));
 }

@@ -62,6 +62,7 @@ fn stdout_schema(args: &[String]) -> Option<&'static str> {
         "evaluate" => "assessment.schema.json",
         "packet" if !markdown && has("--draft") => "draft-packet.schema.json",
         "packet" if !markdown => "packet.schema.json",
+        "lineage" if has("--check-proof") => "lineage-check-proof.schema.json",
         "lineage" if has("--proof") => "lineage-proof.schema.json",
         "lineage" => "lineage-entry.schema.json",
         "demo"

@@ -4,8 +4,10 @@
 //! 32-byte leaf hashes).
 
 use crate::*;
+use authority_lane::digest::Digest;
 use authority_lane::lineage::index::prove;
 use authority_lane::lineage::merkle::{self, Hash};
+use authority_lane::lineage::proof::{InclusionProof, ProofError};
 use authority_lane::lineage::{LineageEntry, digest_of};
 use authority_lane::packet::ViewFinding;
 use authority_lane::workflow::ChannelDef;
@@ -187,5 +189,37 @@ pub(crate) fn find_channel(
                     .collect::<Vec<_>>()
             ),
         )
+    })
+}
+
+/// `lineage --check-proof FILE --root ROOT [--count N]`: checks a proof document with the
+/// crate's one checker ([`InclusionProof::check`]); prints `{"ok", "index", "count", "root"}`,
+/// or exits 4 `proof_invalid` naming the check that failed.
+pub(crate) fn check_proof(file: &Path, root: &str, count: Option<u64>) -> Result<(), Failure> {
+    let root: Digest = root.parse().map_err(|e| {
+        Failure::input(
+            "usage",
+            format!("--root {root:?}: {e}; expected sha256:<64 hex>, the packet's lineage.root"),
+        )
+    })?;
+    let bytes = read_source(file, "proof", MAX_DOCUMENT_BYTES)?;
+    let refused =
+        |e: ProofError| Failure::new(e.code(), format!("proof refused: {e}"), EXIT_INTEGRITY);
+    let proof = InclusionProof::from_json(&bytes).map_err(|e| match e {
+        ProofError::Malformed(why) => Failure::input(
+            "usage",
+            format!(
+                "{} is not a proof document ({{index, count, root, entry, leaf, path}}): {why}",
+                file.display()
+            ),
+        ),
+        other => refused(other),
+    })?;
+    proof.check(&root, count).map_err(refused)?;
+    print_json(&crate::output::ProofChecked {
+        ok: true,
+        index: proof.index,
+        count: proof.count,
+        root: proof.root,
     })
 }

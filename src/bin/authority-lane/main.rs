@@ -200,17 +200,36 @@ enum Command {
     /// Stream every finding of the case as NDJSON (lineage entries, as the channel may see
     /// them), or print one finding's RFC 9162 inclusion proof against the lineage root the
     /// draft carries (--proof INDEX; the README shows how to check it with SHA-256 alone).
+    #[command(
+        after_long_help = "Examples:\n  authority-lane lineage --journal case.jsonl > entries.jsonl\n  authority-lane lineage --journal case.jsonl --proof 5 > proof.json\n  authority-lane lineage --check-proof proof.json --root sha256:<the packet's lineage.root> [--count N]\n--check-proof needs no case: it checks index < count, entry.index == index, the leaf against the entry (unless redacted), the path against the root, and the root (and --count) against yours; exit 4 proof_invalid otherwise."
+    )]
     Lineage {
-        #[command(flatten)]
-        journal: Location,
+        /// The case's journal file.
+        #[arg(long, value_name = "PATH", conflicts_with_all = ["store", "check_proof"])]
+        journal: Option<PathBuf>,
+        /// A PostgreSQL store instead of a journal file (with --case).
+        #[arg(long, value_name = "URL", conflicts_with = "check_proof")]
+        store: Option<String>,
+        /// The case's id: required with --store; beside --journal, record 0 must declare it.
+        #[arg(long = "case", value_name = "ID")]
+        case: Option<String>,
         #[command(flatten)]
         pins: Pins,
         /// Channel view (default: security-trust-review, which carries everything).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "check_proof")]
         channel: Option<String>,
         /// Print the inclusion proof of finding INDEX instead of the entries.
-        #[arg(long, value_name = "INDEX")]
+        #[arg(long, value_name = "INDEX", conflicts_with = "check_proof")]
         proof: Option<u64>,
+        /// Check a proof document (FILE, or `-`) instead: needs --root, no case.
+        #[arg(long, value_name = "FILE", requires = "root")]
+        check_proof: Option<PathBuf>,
+        /// The lineage root you trust (the packet's `lineage.root`), for --check-proof.
+        #[arg(long, value_name = "ROOT", requires = "check_proof")]
+        root: Option<String>,
+        /// The finding count you trust (the packet's `lineage.count`), for --check-proof.
+        #[arg(long, value_name = "N", requires = "check_proof")]
+        count: Option<u64>,
     },
     /// Write a case's journal, byte for byte, to standard output: a journal file `verify`
     /// passes (e.g. `export --store postgres://root@127.0.0.1/test --case ID > case.jsonl`).
@@ -431,11 +450,29 @@ fn run(command: Command) -> Result<(), Failure> {
             action: StoreCommand::Migrate { store },
         } => store_migrate(&store),
         Command::Lineage {
+            check_proof: Some(file),
+            root,
+            count,
+            ..
+        } => check_proof(&file, root.as_deref().unwrap_or_default(), count),
+        Command::Lineage {
             journal,
+            store,
+            case,
             pins,
             channel,
             proof,
-        } => lineage(&journal, &pins, channel.as_deref(), proof),
+            ..
+        } => lineage(
+            &Location {
+                journal,
+                store,
+                case,
+            },
+            &pins,
+            channel.as_deref(),
+            proof,
+        ),
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(

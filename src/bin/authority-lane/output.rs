@@ -140,6 +140,19 @@ pub(crate) struct ProofOutput {
     pub path: Vec<Digest>,
 }
 
+/// What `lineage --check-proof` prints when the proof checks out.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ProofChecked {
+    /// Always true (a refusal is an error object and exit 4).
+    pub ok: bool,
+    /// The finding's index.
+    pub index: u64,
+    /// The proof's count.
+    pub count: u64,
+    /// The root it verified against (the one you passed).
+    pub root: Digest,
+}
+
 /// The CLI's own schemas as (file name, generated schema).
 pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     use authority_lane::schema::raw_output as raw;
@@ -154,5 +167,6 @@ pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("demo.schema.json", demo),
         ("lineage-entry.schema.json", raw::<ViewFinding>()),
         ("lineage-proof.schema.json", raw::<ProofOutput>()),
+        ("lineage-check-proof.schema.json", raw::<ProofChecked>()),
     ]
 }
