@@ -10,13 +10,16 @@
 //!   `from_file`) gives the same digest too;
 //! - a loaded workflow can be worked with: a case opens under it with the fixed cast's
 //!   declaration (or is refused with a code), and its status, draft and assessment digest
-//!   compute without panicking.
+//!   compute without panicking; findings dated at the ends of the timestamp grammar are decided
+//!   (accepted or refused with a code) without date arithmetic overflowing (DESIGN §12.9);
+//! - every loaded document is free of repeated keys (`digest::strict_json` accepts it) and every
+//!   review number is within its documented maximum.
 #![no_main]
 
 use authority_lane::approval::Trust;
-use authority_lane::case::Case;
+use authority_lane::case::{Case, Command};
 use authority_lane::workflow::Workflow;
-use authority_lane_fuzz::fixture::{World, t0};
+use authority_lane_fuzz::fixture::{World, finding_line, required_findings, t0};
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 
@@ -47,11 +50,26 @@ fn workflow(data: &[u8]) {
     assert_eq!(wf.spec(), again.spec(), "a re-serialised workflow is another workflow");
     let direct = Workflow::from_spec(wf.spec().clone()).expect("a loaded spec loads");
     assert_eq!(wf.digest(), direct.digest());
+    assert!(authority_lane::digest::strict_json(data).is_ok(), "a workflow with a repeated key loaded");
+    let review = wf.spec().review.clone();
+    assert!((1..=authority_lane::workflow::MAX_DELEGATION_SECS).contains(&review.max_delegation_secs));
+    assert!((0..=authority_lane::workflow::MAX_CLOCK_SKEW_SECS).contains(&review.max_clock_skew_secs));
     WORLD.with(|w| match Case::open(Arc::new(wf), w.trust.clone(), &w.declaration, t0()) {
         Ok(case) => {
             let _ = case.status();
             let _ = case.draft();
             let _ = case.assessment_digest();
+            for at in ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+                let (role, agent, fact, value, system, record) = required_findings()[0].clone();
+                let line = finding_line(at, role, agent, fact, value, system, record, None);
+                if let Ok(command) = Command::from_json(&line.to_string()) {
+                    for now in [t0(), authority_lane::time::parse("9999-12-31T23:59:59Z").expect("a time")] {
+                        if let Err(r) = case.decide(&command, now) {
+                            assert!(!r.code().is_empty());
+                        }
+                    }
+                }
+            }
         }
         Err(rejection) => assert!(!rejection.code().is_empty()),
     });
@@ -66,6 +84,7 @@ fn trust(data: &[u8]) {
             return;
         }
     };
+    assert!(authority_lane::digest::strict_json(data).is_ok(), "a trust file with a repeated key loaded");
     let text = serde_json::to_vec(trust.file()).expect("a trust file serialises");
     let again = match Trust::from_json(&text) {
         Ok(again) => again,

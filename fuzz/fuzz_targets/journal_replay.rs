@@ -116,6 +116,7 @@ fn rechained(w: &World, text: &[u8]) {
         workflow: Some(w.workflow.clone()),
         trust: Some(w.trust.clone()),
         expect_head: None,
+        case: None,
     };
     if let Ok(replay) = replay_reader(&bytes[..], anchors)
         && replay.case.state() == Leaf::Accepted
