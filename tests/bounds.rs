@@ -13,9 +13,15 @@ fn shipped() -> Value {
     serde_json::from_slice(&std::fs::read(workflow_path()).unwrap()).unwrap()
 }
 
+/// `evaluate` of `facts` (default: one suspected exposure, written beside the fixture) under
+/// `workflow`.
 fn evaluate(fx: &Fixture, workflow: &Path) -> std::process::Output {
     let facts = fx.path("facts.json");
     std::fs::write(&facts, r#"{"facts": {"custody.exposure": "suspected"}}"#).unwrap();
+    evaluate_files(workflow, &facts)
+}
+
+fn evaluate_files(workflow: &Path, facts: &Path) -> std::process::Output {
     run(
         &[
             "evaluate",
@@ -126,17 +132,7 @@ fn duplicate_keys_are_refused_in_every_document() {
         r#"{"facts": {"custody.exposure": "confirmed", "custody.exposure": "suspected"}}"#,
     )
     .unwrap();
-    let out = run(
-        &[
-            "evaluate",
-            "--workflow",
-            workflow_path().to_str().unwrap(),
-            "--facts",
-            facts.to_str().unwrap(),
-        ],
-        None,
-    );
-    failed_with(&out, 2, "invalid_json");
+    failed_with(&evaluate_files(&workflow_path(), &facts), 2, "invalid_json");
 
     // The library refuses them too.
     assert!(authority_lane::workflow::Workflow::from_json(twice_key().as_bytes()).is_err());
@@ -188,7 +184,7 @@ fn input_files_are_bounded_and_regular() {
             "{input:?} took {:?}",
             start.elapsed()
         );
-        let out = evaluate_with(&fx, input);
+        let out = evaluate_files(&workflow_path(), input);
         failed_with(&out, 2, code);
     }
     // A token file past its bound.
@@ -210,20 +206,6 @@ fn input_files_are_bounded_and_regular() {
     );
     failed_with(&out, 2, "input_too_large");
     assert!(!fx.journal.exists());
-}
-
-fn evaluate_with(fx: &Fixture, facts: &Path) -> std::process::Output {
-    let _ = fx;
-    run(
-        &[
-            "evaluate",
-            "--workflow",
-            workflow_path().to_str().unwrap(),
-            "--facts",
-            facts.to_str().unwrap(),
-        ],
-        None,
-    )
 }
 
 /// Item 9: links planted where the snapshot and the lineage index go are never followed:

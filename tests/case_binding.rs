@@ -194,23 +194,7 @@ mod pg;
 fn rows_copied_under_another_case_id_are_refused() {
     let fx = Fixture::new();
     let db = db::Db::fresh();
-    let token_file = fx.path("declare.jws");
-    std::fs::write(&token_file, token(&SAM, T0, declare())).unwrap();
-    let mut init = vec![
-        "init".to_owned(),
-        "--workflow".into(),
-        fx.workflow.to_str().unwrap().into(),
-        "--trust".into(),
-        fx.trust.to_str().unwrap().into(),
-        "--token".into(),
-        token_file.to_str().unwrap().into(),
-        "--at".into(),
-        ts(T0),
-        "--store".into(),
-        db.url.clone(),
-    ];
-    ok(&run(&init, None));
-    init.clear();
+    ok(&db.init(&fx, T0));
     let mut apply = vec!["apply".to_owned(), "--at".into(), ts(T0 + 200)];
     apply.extend(db.at(CASE_ID));
     ok(&run(&apply, Some(&lines(&required_findings(T0 + 60)))));

@@ -17,17 +17,12 @@ fn case_with_checkpoint() -> Fixture {
     let fx = Fixture::new();
     fx.init(T0);
     let mut commands = required_findings(T0 + 60);
-    for i in 0..CHECKPOINT_INTERVAL {
-        commands.push(finding_as(
-            T0 + 200,
-            "release-lineage",
-            "lineage-agent-1",
-            "lineage.internal_packages_in_window",
-            json!(10 + i % 3),
-            &format!("lineage/bulk/{i}"),
-            "bulk lineage",
-        ));
-    }
+    commands.extend(bulk_lineage(
+        T0 + 200,
+        "lineage-agent-1",
+        "bulk",
+        0..CHECKPOINT_INTERVAL,
+    ));
     fx.apply_ok(&commands);
     fx
 }
@@ -87,19 +82,7 @@ fn status_count(fx: &Fixture) -> Value {
 }
 
 fn bulk(from: u64, n: u64) -> Vec<String> {
-    (from..from + n)
-        .map(|i| {
-            finding_as(
-                T0 + 300,
-                "release-lineage",
-                "lineage-agent-2",
-                "lineage.internal_packages_in_window",
-                json!(12),
-                &format!("lineage/more/{i}"),
-                "more lineage",
-            )
-        })
-        .collect()
+    bulk_lineage(T0 + 300, "lineage-agent-2", "more", from..from + n)
 }
 
 /// A real, self-consistent state from earlier in the case, moved behind the last checkpoint
@@ -224,24 +207,7 @@ mod pg;
 fn a_store_keeps_checked_snapshot_rows() {
     let fx = Fixture::new();
     let db = db::Db::fresh();
-    let token_file = fx.path("declare.jws");
-    std::fs::write(&token_file, token(&SAM, T0, declare())).unwrap();
-    ok(&run(
-        &[
-            "init",
-            "--workflow",
-            fx.workflow.to_str().unwrap(),
-            "--trust",
-            fx.trust.to_str().unwrap(),
-            "--token",
-            token_file.to_str().unwrap(),
-            "--at",
-            &ts(T0),
-            "--store",
-            &db.url,
-        ],
-        None,
-    ));
+    ok(&db.init(&fx, T0));
     let at = db.at(CASE_ID);
     let apply = |commands: &[String], when: i64| {
         let mut args = vec!["apply".to_owned(), "--at".into(), ts(when)];

@@ -152,24 +152,19 @@ fn every_relabelled_proof_is_refused_by_all_three_checkers() {
         .output()
         .is_ok_and(|o| o.status.success());
     let recipe = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/check_lineage_proof.py");
-    for bulk in [0usize, 5, 40] {
+    for bulk in [0u64, 5, 40] {
         let fx = Fixture::new();
         fx.init(T0);
         let mut commands = vec![required_findings(T0 + 60).remove(0)];
         if bulk > 0 {
             commands = required_findings(T0 + 60);
         }
-        for i in 0..bulk {
-            commands.push(finding_as(
-                T0 + 200,
-                "release-lineage",
-                "lineage-agent-1",
-                "lineage.internal_packages_in_window",
-                json!(10 + i % 3),
-                &format!("lineage/relabel/{i}"),
-                "bulk lineage",
-            ));
-        }
+        commands.extend(bulk_lineage(
+            T0 + 200,
+            "lineage-agent-1",
+            "relabel",
+            0..bulk,
+        ));
         fx.apply_ok(&commands);
         let count = commands.len() as u64;
         let index = count / 2;

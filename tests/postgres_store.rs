@@ -6,8 +6,12 @@
 //! works in its own fresh database. See `support/pg.rs`.
 #![cfg(feature = "postgres")]
 
+#[path = "support/db.rs"]
+#[allow(dead_code)] // the helpers other store tests use
+mod db;
 #[path = "support/pg.rs"]
 mod pg;
+use db::Db;
 mod support;
 
 use serde_json::{Value, json};
@@ -16,51 +20,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use support::*;
-
-/// A fresh database on the test server; dropped (best effort) with the value.
-struct Db {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Db {
-    fn fresh(server: &str) -> Db {
-        let name = pg::unique("al").replace('-', "_");
-        let mut admin = postgres::Client::connect(server, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
-        Db {
-            admin: server.to_owned(),
-            url: format!("{base}/{name}"),
-            name,
-        }
-    }
-
-    /// `--store URL --case CASE_ID`.
-    fn at(&self) -> Vec<String> {
-        vec![
-            "--store".into(),
-            self.url.clone(),
-            "--case".into(),
-            CASE_ID.into(),
-        ]
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
 
 fn args(parts: &[&str], rest: &[String]) -> Vec<String> {
     parts
@@ -120,7 +79,7 @@ fn anchored(fx: &Fixture, command: &str, location: &[String]) -> Vec<String> {
 
 /// `export` of the case, as bytes.
 fn export(db: &Db) -> Vec<u8> {
-    let out = run(&args(&["export"], &db.at()), None);
+    let out = run(&args(&["export"], &db.at(CASE_ID)), None);
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     out.stdout
 }
@@ -142,14 +101,14 @@ fn export_verifies(fx: &Fixture, db: &Db) -> (Value, Vec<Value>) {
 #[test]
 fn lifecycle_on_postgres_exports_the_file_journal_byte_for_byte() {
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let fx = Fixture::new();
     let file = vec!["--journal".to_owned(), fx.j().to_owned()];
-    let store = db.at();
+    let store = db.at(CASE_ID);
 
     let a = ok(&init(&fx, &file, T0, Some(&ts(T0))));
     // init takes the case id from the declaration: no --case needed.
-    let b = ok(&init(&fx, &db.at()[..2], T0, Some(&ts(T0))));
+    let b = ok(&init(&fx, &db.at(CASE_ID)[..2], T0, Some(&ts(T0))));
     assert_eq!(a, b);
     // A second init of the same case: refused, nothing written.
     failed_with(&init(&fx, &store, T0, Some(&ts(T0))), 2, "journal_exists");
@@ -226,9 +185,9 @@ fn lifecycle_on_postgres_exports_the_file_journal_byte_for_byte() {
 #[test]
 fn missing_cases_and_bad_urls_fail_clearly() {
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     ok(&run(&["store", "migrate", "--store", &db.url], None));
-    let out = run(&args(&["status"], &db.at()), None);
+    let out = run(&args(&["status"], &db.at(CASE_ID)), None);
     failed_with(&out, 4, "journal_empty");
     let out = run(
         &[
@@ -312,8 +271,8 @@ fn journal_findings(records: &[Value]) -> BTreeMap<String, usize> {
 
 fn opened_case(fx: &Fixture, db: &Db) {
     let t = now();
-    ok(&init(fx, &db.at(), t, None));
-    ok(&apply(&db.at(), &lines(&required_findings(t)), None));
+    ok(&init(fx, &db.at(CASE_ID), t, None));
+    ok(&apply(&db.at(CASE_ID), &lines(&required_findings(t)), None));
 }
 
 /// Eight `apply` processes stream 500 findings each into one case while reviews and an accept
@@ -323,20 +282,20 @@ fn opened_case(fx: &Fixture, db: &Db) {
 #[test]
 fn eight_writers_and_racing_decisions_lose_nothing() {
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let fx = Fixture::new();
     opened_case(&fx, &db);
 
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let input = lines(&(0..500).map(|i| tagged_finding(w, i)).collect::<Vec<_>>());
-            let location = db.at();
+            let location = db.at(CASE_ID);
             std::thread::spawn(move || apply(&location, &input, None))
         })
         .collect();
     // The decisions race the writers: review and accept whatever the draft is now; a
     // stale digest is refused (exit 3) and retried until the case is accepted.
-    let location = db.at();
+    let location = db.at(CASE_ID);
     let decider = std::thread::spawn(move || {
         // Start once some writer has appended (beyond the 3 setup findings), so that the
         // decisions race live writers: deciding before any writer process has started could
@@ -399,7 +358,7 @@ fn eight_writers_and_racing_decisions_lose_nothing() {
         acknowledged.extend(acknowledged_records(&text(&out.stdout)));
     }
     let decisions = decider.join().unwrap();
-    let s = status(&db.at());
+    let s = status(&db.at(CASE_ID));
     assert_eq!(s["state"], "accepted", "the decisions got through: {s}");
 
     let (verified, records) = export_verifies(&fx, &db);
@@ -496,7 +455,7 @@ impl Writer {
 #[test]
 fn writers_killed_at_random_moments_lose_nothing_acknowledged() {
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let fx = Fixture::new();
     opened_case(&fx, &db);
     let mut acknowledged: Vec<String> = Vec::new();
@@ -508,7 +467,7 @@ fn writers_killed_at_random_moments_lose_nothing_acknowledged() {
         seed % n
     };
     for round in 0..24 {
-        let mut writers: Vec<Writer> = (0..2).map(|_| Writer::spawn(&db.at())).collect();
+        let mut writers: Vec<Writer> = (0..2).map(|_| Writer::spawn(&db.at(CASE_ID))).collect();
         let mut next = 0;
         let mut stdout: Vec<String> = Vec::new();
         let kill_after = Duration::from_millis(random(400));
@@ -565,11 +524,11 @@ fn writers_killed_at_random_moments_lose_nothing_acknowledged() {
 #[test]
 fn a_server_crash_mid_stream_fails_the_writer_cleanly() {
     let mut cluster = pg::Cluster::start();
-    let db = Db::fresh(&cluster.url());
+    let db = Db::on(&cluster.url());
     let fx = Fixture::new();
     opened_case(&fx, &db);
 
-    let mut writer = Writer::spawn(&db.at());
+    let mut writer = Writer::spawn(&db.at(CASE_ID));
     let first: Vec<String> = (0..50).map(|i| tagged_finding(1, i)).collect();
     assert!(writer.send(&first));
     let acks = writer.acks(50, Duration::from_secs(30));
@@ -601,7 +560,7 @@ fn a_server_crash_mid_stream_fails_the_writer_cleanly() {
         "exactly the acknowledged batch, nothing half-written"
     );
     // The store works again after the restart.
-    let out = apply(&db.at(), &lines(&second), None);
+    let out = apply(&db.at(CASE_ID), &lines(&second), None);
     assert_eq!(json_lines(&ok(&out)).len(), 50);
     export_verifies(&fx, &db);
 }
@@ -612,7 +571,7 @@ fn a_server_crash_mid_stream_fails_the_writer_cleanly() {
 #[test]
 fn the_demo_runs_on_a_store_and_verifies_there() {
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let dir = tempfile::tempdir().unwrap();
     let demo = |format: &str| {
         let args = [
@@ -685,7 +644,7 @@ fn rows_in(url: &str, table: &str) -> i64 {
 #[test]
 fn a_schema_named_like_the_writer_captures_nothing() {
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let fx = Fixture::new();
     let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let role: String = admin.query_one("SELECT current_user", &[]).unwrap().get(0);
@@ -697,7 +656,7 @@ fn a_schema_named_like_the_writer_captures_nothing() {
         ))
         .unwrap();
     opened_case(&fx, &db);
-    let s = status(&db.at());
+    let s = status(&db.at(CASE_ID));
     assert_eq!(s["seq"], 3, "{s}");
     assert_eq!(rows_in(&db.url, "public.authority_lane_journal"), 4);
     assert_eq!(rows_in(&db.url, &trap), 0, "a record landed in {trap}");
@@ -716,7 +675,11 @@ fn a_schema_named_like_the_writer_captures_nothing() {
     ok(&init(&fx, &at(&custom)[..2], now(), None));
     assert_eq!(rows_in(&db.url, "al_custom.authority_lane_journal"), 1);
     assert_eq!(status(&at(&custom))["seq"], 0);
-    assert_eq!(status(&db.at())["seq"], 3, "the public store is untouched");
+    assert_eq!(
+        status(&db.at(CASE_ID))["seq"],
+        3,
+        "the public store is untouched"
+    );
     for bad in ["1x", "a-b", "a%22b", ""] {
         let url = format!("{}?schema={bad}", db.url);
         failed_with(&run(&args(&["status"], &at(&url)), None), 2, "usage");
@@ -731,8 +694,8 @@ fn a_schema_named_like_the_writer_captures_nothing() {
 #[test]
 fn a_read_only_auditor_verifies_exports_and_reads_packets() {
     let server = pg::url();
-    let db = Db::fresh(&server);
-    let out = run(&args(&["status"], &db.at()), None);
+    let db = Db::on(&server);
+    let out = run(&args(&["status"], &db.at(CASE_ID)), None);
     failed_with(&out, 2, "journal_io");
     assert!(
         text(&out.stderr).contains("store migrate"),
@@ -890,7 +853,7 @@ fn store_url_secrets_never_reach_output() {
     }
     // A server that answers: the demo's hint names the store, without the password.
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let dir = tempfile::tempdir().unwrap();
     let (scheme, rest) = db.url.split_once("://").unwrap();
     let (user, host) = rest.split_once('@').unwrap();
@@ -921,7 +884,7 @@ fn store_url_secrets_never_reach_output() {
 #[test]
 fn renumbered_or_edited_columns_are_tampering() {
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let fx = Fixture::new();
     opened_case(&fx, &db);
     let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
@@ -951,21 +914,28 @@ fn renumbered_or_edited_columns_are_tampering() {
         ),
     ];
     let finding = lines(&[tagged_finding(1, 1)]);
-    let verify = || run(&anchored(&fx, "verify", &db.at()), None);
+    let verify = || run(&anchored(&fx, "verify", &db.at(CASE_ID)), None);
     let good: Value = serde_json::from_str(&ok(&verify())).unwrap();
     for (tamper, restore) in &edits {
         admin.batch_execute(tamper).unwrap();
         failed_with(&verify(), 4, "journal_tampered");
         for command in [&["status"][..], &["packet", "--draft"], &["export"]] {
-            let out = run(&args(command, &db.at()), None);
+            let out = run(&args(command, &db.at(CASE_ID)), None);
             failed_with(&out, 4, "journal_tampered");
         }
-        failed_with(&apply(&db.at(), &finding, None), 4, "journal_tampered");
+        failed_with(
+            &apply(&db.at(CASE_ID), &finding, None),
+            4,
+            "journal_tampered",
+        );
         admin.batch_execute(restore).unwrap();
         let again: Value = serde_json::from_str(&ok(&verify())).unwrap();
         assert_eq!(again, good, "{tamper}: restored, and nothing was written");
     }
-    assert_eq!(json_lines(&ok(&apply(&db.at(), &finding, None))).len(), 1);
+    assert_eq!(
+        json_lines(&ok(&apply(&db.at(CASE_ID), &finding, None))).len(),
+        1
+    );
 }
 
 /// The library: `PgBackend::in_schema` keeps the table where it is told, `CaseStore::create`
@@ -976,7 +946,7 @@ fn the_library_keeps_its_table_in_the_schema_it_is_given() {
     use authority_lane::journal::{PgBackend, PgSchema};
     use authority_lane::store::{Anchors, CaseStore, Clock};
     let server = pg::url();
-    let db = Db::fresh(&server);
+    let db = Db::on(&server);
     let h = authority_lane::testing::Harness::new();
     let (workflow, trust) = h.case.shared();
     let clock = Clock::Supplied(h.case.genesis().at);

@@ -12,19 +12,23 @@ pub struct Db {
 }
 
 impl Db {
-    /// Creates it.
+    /// Creates it on the test server ([`pg::url`]).
     pub fn fresh() -> Db {
-        let server = pg::url();
+        Db::on(&pg::url())
+    }
+
+    /// Creates it on `server`.
+    pub fn on(server: &str) -> Db {
         let name = pg::unique("al").replace('-', "_");
-        let mut admin = postgres::Client::connect(&server, postgres::NoTls)
+        let mut admin = postgres::Client::connect(server, postgres::NoTls)
             .unwrap_or_else(|e| panic!("cannot connect to the test server: {e}"));
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap();
-        let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+        let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
         Db {
             url: format!("{base}/{name}"),
-            admin: server.clone(),
+            admin: server.to_owned(),
             name,
         }
     }
@@ -32,6 +36,30 @@ impl Db {
     /// A client on the database, as the server's administrator (for the attacker's SQL).
     pub fn client(&self) -> postgres::Client {
         postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
+    }
+
+    /// `init` of a case in this database: the fixture's workflow and trust file, declared by
+    /// SAM at `at` (which is also the supplied time of record).
+    pub fn init(&self, fx: &super::support::Fixture, at: i64) -> std::process::Output {
+        use super::support::{SAM, declare, run, token, ts};
+        let token_file = fx.path("declare.jws");
+        std::fs::write(&token_file, token(&SAM, at, declare())).unwrap();
+        run(
+            &[
+                "init",
+                "--workflow",
+                fx.workflow.to_str().unwrap(),
+                "--trust",
+                fx.trust.to_str().unwrap(),
+                "--token",
+                token_file.to_str().unwrap(),
+                "--at",
+                &ts(at),
+                "--store",
+                &self.url,
+            ],
+            None,
+        )
     }
 
     /// `--store URL --case CASE`.

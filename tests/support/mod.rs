@@ -233,6 +233,29 @@ pub fn finding(at: i64, agent: &str, fact: &str, value: Value, record: &str, not
     finding_as(at, role_of(fact), agent, fact, value, record, note)
 }
 
+/// Bulk lineage findings `from..to` (`lineage.internal_packages_in_window`, records
+/// `lineage/PREFIX/i`, values 10 to 12) by `agent` at `at`: cases with many findings.
+pub fn bulk_lineage(
+    at: i64,
+    agent: &str,
+    prefix: &str,
+    range: std::ops::Range<u64>,
+) -> Vec<String> {
+    range
+        .map(|i| {
+            finding_as(
+                at,
+                "release-lineage",
+                agent,
+                "lineage.internal_packages_in_window",
+                json!(10 + i % 3),
+                &format!("lineage/{prefix}/{i}"),
+                "bulk lineage",
+            )
+        })
+        .collect()
+}
+
 /// One decision command line (no trailing newline).
 pub fn decision(at: i64, token: &str) -> String {
     json!({"type": "decision", "at": ts(at), "token": token}).to_string()
