@@ -122,9 +122,9 @@ fn out_of_range(index: u64, count: u64) -> Failure {
 }
 
 /// A proof from the lineage index beside a file journal, checked against the root of the case
-/// replayed from record 0 (which rewrites the snapshot): O(log n) index reads after an O(n)
-/// replay. `None` when the index cannot give one that verifies against that root (the caller
-/// then computes the proof as it streams the journal).
+/// opened from its checked snapshot (at most 1,024 records replayed after it) or, without one,
+/// replayed from record 0: O(log n) index reads. `None` when the index cannot give one that
+/// verifies against that root (the caller then computes the proof as it streams the journal).
 fn proof_from_index(
     journal: &Path,
     location: &Location,
@@ -139,11 +139,11 @@ fn proof_from_index(
         expect_head: None,
         case: location.expected_case(),
     };
-    // A proof answers a relying party: the case is replayed from record 0, never opened from
-    // the snapshot (an unchecked cache, DESIGN §12.8), and the index's proof must verify
-    // against the replayed root, else the index is rebuilt from the journal.
-    let replay =
-        replay_file_rebuilding_snapshot(journal, anchors.clone()).map_err(store_failure)?;
+    // A proof answers a relying party, so it never rests on an unchecked cache (DESIGN §12.8):
+    // the case comes from a snapshot only when the checkpoint record at its seq commits its
+    // state (else from a replay of every record), and the index's proof must verify against
+    // that case's root, else the index is rebuilt from the journal.
+    let (replay, _) = replay_file_with_snapshot(journal, anchors.clone()).map_err(store_failure)?;
     let count = replay.case.evidence().count();
     if index >= count {
         return Err(out_of_range(index, count));
