@@ -131,9 +131,24 @@
 //! - **Bounded, canonical, inert.** Inputs have size limits (`input_too_large`), counts are I-JSON
 //!   integers, journal lines must be their own RFC 8785 form, and Markdown escapes every
 //!   untrusted string.
+//! - **A case is its case id** (§12.6). Record 0 must declare the case asked for
+//!   ([`store::Anchors::case`], a store's [`journal::Backend::case_name`]), else
+//!   [`store::StoreError::CaseMismatch`]: rows of one case stored under another's id are refused.
+//! - **The writer's clock is never overtaken silently** (§12.7). A system-clock writer refuses to
+//!   append behind a future time of record ([`store::StoreError::ClockBehind`]) and a verifier
+//!   refuses a journal ahead of its clock ([`store::Replay::check_not_future`]).
+//! - **Caches answer writers, and only when the chain vouches for them** (§12.8). Writers append
+//!   checkpoint records ([`case::EventRecord::Checkpoint`]) committing the case state's digest and
+//!   the lineage; a snapshot is used only when its checkpoint commits its image, and replay
+//!   refuses a checkpoint that does not match the records before it. Side files are never
+//!   opened through a link.
+//! - **Untrusted files and numbers are bounded** (§12.9): every JSON document is parsed strictly
+//!   ([`digest::strict_json`]), every workflow number has a maximum, date arithmetic saturates.
 //!
 //! Tests: `tests/threat_model.rs` (each attack through the CLI), `tests/journal_tamper.rs`,
-//! `tests/markdown_injection.rs`, `tests/robustness.rs`, the fuzz targets in `fuzz/`.
+//! `tests/markdown_injection.rs`, `tests/robustness.rs`, `tests/case_binding.rs`,
+//! `tests/checked_caches.rs`, `tests/bounds.rs`, `tests/export_exact.rs`, the fuzz targets in
+//! `fuzz/`.
 //!
 //! ## Storage and async orchestrators (DESIGN §14)
 //!
