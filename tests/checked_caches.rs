@@ -261,3 +261,32 @@ fn a_store_keeps_checked_snapshot_rows() {
     let verified: Value = serde_json::from_str(&ok(&run(&verify, None))).unwrap();
     assert_eq!(verified["draft_digest"], after["draft_digest"]);
 }
+
+/// A checkpoint restamped far in the future and re-chained (its digests recomputed are still
+/// right: anyone replaying can compute them) is the journal's last time of record: `verify`
+/// refuses it (`future_record`) and a system-clock writer will not append behind it.
+#[test]
+fn a_future_checkpoint_is_a_future_time_of_record() {
+    let fx = case_with_checkpoint();
+    let mut records = journal_records(&fx.journal);
+    let at = records
+        .iter()
+        .position(|r| r["event"]["type"] == "checkpoint")
+        .unwrap();
+    assert_eq!(
+        at,
+        records.len() - 1,
+        "the checkpoint closes the last batch"
+    );
+    records[at]["at"] = json!("2099-01-01T00:00:00Z");
+    rechain(&mut records, at);
+    std::fs::write(&fx.journal, to_jsonl(&records)).unwrap();
+    std::fs::remove_file(snapshot_of(&fx)).unwrap();
+    failed_with(&fx.verify(), 4, "future_record");
+    let now = chrono::Utc::now().timestamp();
+    let out = run(
+        &["apply", "--journal", fx.j()],
+        Some(&lines(&bulk_lineage(now, "lineage-agent-3", "late", 0..1))),
+    );
+    failed_with(&out, 4, "clock_behind");
+}

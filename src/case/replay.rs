@@ -115,7 +115,17 @@ impl Case {
                 clock,
                 ..
             } => {
+                // A checkpoint closes its batch at the batch's time of record, which every
+                // event of the batch already set: it may not go back, and a future time on it
+                // is the case's last time of record like any other (`future_record`).
+                if recorded_at < self.last_at {
+                    return Err(ReplayError::Refused(Rejection::TimeRegression {
+                        at: recorded_at,
+                        last: self.last_at,
+                    }));
+                }
                 self.check_checkpoint(&state, &lineage)?;
+                self.last_at = recorded_at;
                 return Ok(Replayed {
                     supplied_clock: clock.is_some(),
                     checkpoint: true,
