@@ -70,35 +70,35 @@
 //!    [`approval::verify`]. `decide` checks the digest against the current draft
 //!    (`stale_approval`), roles and lanes (`not_authorized`), distinct principals and keys
 //!    (`duplicate_approver`), attestations, and separation of duties; any new evidence makes a
-//!    new revision, which voids earlier sign-offs. Tests: `tests/case_properties.rs`
-//!    (invariant 1 over random command scripts), `tests/compile_fail.rs` with `tests/ui/`
+//!    new revision, which voids earlier sign-offs. Tests: `tests/it/case_properties.rs`
+//!    (invariant 1 over random command scripts), `tests/it/compile_fail.rs` with `tests/ui/`
 //!    (forging, cloning or deserialising an `Approval`, `Event` or packet does not compile),
 //!    and the unit tests in `case::tests`.
 //! 2. **A packet exists iff the state is `closed/accepted`.** [`case::Case::packet`] returns
 //!    `Some` only in that state, and [`packet::RecommendationPacket`] has private fields and a
-//!    crate-private constructor. Tests: `tests/case_properties.rs`, `tests/ui/`.
+//!    crate-private constructor. Tests: `tests/it/case_properties.rs`, `tests/ui/`.
 //! 3. **A rejected command changes nothing.** `decide` takes `&self`; only `evolve` mutates,
 //!    and the store appends and evolves only what `decide` accepted. Tests: one unit test per
-//!    rejection code in `case::tests` (each compares a full snapshot), `tests/case_properties.rs`,
-//!    and `tests/cli_lifecycle.rs` (the journal's length is unchanged after exit 3).
+//!    rejection code in `case::tests` (each compares a full snapshot), `tests/it/case_properties.rs`,
+//!    and `tests/it/cli_lifecycle.rs` (the journal's length is unchanged after exit 3).
 //! 4. **Replay rebuilds the same state and digests.** The core reads no clock, disk or
 //!    randomness; replay turns each recorded event back into its command and decides it again,
 //!    re-verifying every token at its recorded `at`, so a journal re-chained around a forged
 //!    token fails `verify`. Tests: `case::tests::replay_rebuilds_the_same_case`,
-//!    `tests/case_properties.rs`, `tests/journal_tamper.rs`.
+//!    `tests/it/case_properties.rs`, `tests/it/journal_tamper.rs`.
 //! 5. **Findings never lower the lane.** A fact resolves to the most severe value any finding
 //!    gave it, and the case keeps a floor at its lane (the escalation ratchet); only a signed
 //!    `set_lane` redirect by an owner of the case's highest lane moves it down. Tests:
-//!    `tests/policy_properties.rs` (monotonicity of the assessment), `tests/case_properties.rs`,
+//!    `tests/it/policy_properties.rs` (monotonicity of the assessment), `tests/it/case_properties.rs`,
 //!    `case::tests::findings_only_raise_the_lane_and_history_keeps_the_cause`.
 //! 6. **A channel view never carries what its channel may not.** Views are built from the
 //!    packet by [`packet::DraftPacket::view`], which replaces every finding whose sensitivity
 //!    the channel does not carry with its fact, sensitivity and digest; Markdown is rendered
-//!    from views, never from the packet. Tests: `tests/case_properties.rs`,
-//!    `tests/cli_lifecycle.rs`.
+//!    from views, never from the packet. Tests: `tests/it/case_properties.rs`,
+//!    `tests/it/cli_lifecycle.rs`.
 //! 7. **Every lane below the recommended one is blocked with a reason.** [`assess::assess_in`]
 //!    lists, for each lower lane, the true triggers of higher lanes and the floor's reasons.
-//!    Tests: `tests/policy_properties.rs`, `tests/case_properties.rs`.
+//!    Tests: `tests/it/policy_properties.rs`, `tests/it/case_properties.rs`.
 //!
 //! ## Against a hostile journal, clock and orchestrator (DESIGN §12)
 //!
@@ -145,9 +145,9 @@
 //! - **Untrusted files and numbers are bounded** (§12.9): every JSON document is parsed strictly
 //!   ([`digest::strict_json`]), every workflow number has a maximum, date arithmetic saturates.
 //!
-//! Tests: `tests/threat_model.rs` (each attack through the CLI), `tests/journal_tamper.rs`,
-//! `tests/markdown_injection.rs`, `tests/robustness.rs`, `tests/case_binding.rs`,
-//! `tests/checked_caches.rs`, `tests/bounds.rs`, `tests/export_exact.rs`, the fuzz targets in
+//! Tests: `tests/it/threat_model.rs` (each attack through the CLI), `tests/it/journal_tamper.rs`,
+//! `tests/it/markdown_injection.rs`, `tests/it/robustness.rs`, `tests/it/case_binding.rs`,
+//! `tests/it/checked_caches.rs`, `tests/it/bounds.rs`, `tests/it/export_exact.rs`, the fuzz targets in
 //! `fuzz/`.
 //!
 //! ## Storage and async orchestrators (DESIGN §14)

@@ -24,7 +24,7 @@ use authority_lane::store::{Anchors, replay_reader};
 use authority_lane::workflow::FactValue;
 use serde_json::Value;
 
-mod support;
+use crate::support;
 
 const CHANNELS: [&str; 3] = [
     "security-trust-review",

@@ -1,5 +1,5 @@
 //! A fresh PostgreSQL database per test, on the server `pg::url()` names, dropped (best
-//! effort) with the value. Include beside `support/pg.rs`.
+//! effort) with the value.
 
 use super::pg;
 
@@ -40,8 +40,8 @@ impl Db {
 
     /// `init` of a case in this database: the fixture's workflow and trust file, declared by
     /// SAM at `at` (which is also the supplied time of record).
-    pub fn init(&self, fx: &super::support::Fixture, at: i64) -> std::process::Output {
-        use super::support::{SAM, declare, run, token, ts};
+    pub fn init(&self, fx: &super::Fixture, at: i64) -> std::process::Output {
+        use super::{SAM, declare, run, token, ts};
         let token_file = fx.path("declare.jws");
         std::fs::write(&token_file, token(&SAM, at, declare())).unwrap();
         run(

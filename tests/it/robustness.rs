@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use quickcheck::{QuickCheck, TestResult};
 use std::sync::OnceLock;
 
-mod support;
+use crate::support;
 
 /// A real journal (the demo scenario) to mutate.
 fn journal_bytes() -> &'static [u8] {
@@ -121,7 +121,7 @@ fn random_and_mutated_tokens_never_panic_or_verify() {
 #[test]
 fn mutated_workflow_and_trust_documents_never_panic() {
     fn prop(edits: Vec<(usize, u8)>) -> bool {
-        let workflow = include_bytes!("../workflows/signing-key-compromise.json");
+        let workflow = include_bytes!("../../workflows/signing-key-compromise.json");
         let _ = Workflow::from_json(&mutate(workflow, &edits));
         let cast = Cast::fixed();
         let trust = serde_json::to_vec(cast.trust().file()).unwrap_or_default();
@@ -189,8 +189,10 @@ fn every_acknowledged_command_replays() {
     fn prop(h: Hostile) -> TestResult {
         let cast = Cast::fixed();
         let workflow = std::sync::Arc::new(
-            Workflow::from_json(include_bytes!("../workflows/signing-key-compromise.json"))
-                .expect("shipped workflow"),
+            Workflow::from_json(include_bytes!(
+                "../../workflows/signing-key-compromise.json"
+            ))
+            .expect("shipped workflow"),
         );
         let t0: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().expect("time");
         let declaration = cast.token(

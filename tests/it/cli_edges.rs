@@ -1,7 +1,7 @@
 //! Edges of the command line: a reader that goes away mid-output, input that is not UTF-8,
 //! times without an offset, `-` for standard input, missing files, help and completions.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use std::process::{Command, Stdio};

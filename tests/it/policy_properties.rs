@@ -22,8 +22,10 @@ const FULL_ENUMERATION_LIMIT: usize = 4096;
 const SAMPLED_COMPLETIONS: usize = 500;
 
 static WORKFLOW: LazyLock<Workflow> = LazyLock::new(|| {
-    Workflow::from_json(include_bytes!("../workflows/signing-key-compromise.json"))
-        .expect("the shipped workflow loads")
+    Workflow::from_json(include_bytes!(
+        "../../workflows/signing-key-compromise.json"
+    ))
+    .expect("the shipped workflow loads")
 });
 
 fn wf() -> &'static Workflow {

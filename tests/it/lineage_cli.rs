@@ -2,7 +2,7 @@
 //! redacted per channel; every finding's inclusion proof verifies against the root the draft
 //! carries, and fails for any other entry.
 
-mod support;
+use crate::support;
 
 use authority_lane::lineage::merkle::{Hash, leaf_hash, verify_inclusion};
 use serde_json::{Value, json};

@@ -6,13 +6,10 @@
 //! works in its own fresh database. See `support/pg.rs`.
 #![cfg(feature = "postgres")]
 
-#[path = "support/db.rs"]
-#[allow(dead_code)] // the helpers other store tests use
-mod db;
-#[path = "support/pg.rs"]
-mod pg;
+use crate::support;
+use crate::support::db;
+use crate::support::pg;
 use db::Db;
-mod support;
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

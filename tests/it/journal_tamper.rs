@@ -5,7 +5,7 @@
 //! trust fails replay; a journal whose embedded trust was rewritten fails against the original
 //! trust file (pin mismatch).
 
-mod support;
+use crate::support;
 
 use authority_lane::journal::{FileJournal, JournalError, ReadReport, verify_records};
 use authority_lane::store::{StoreError, replay};

@@ -2,7 +2,7 @@
 //! said (DESIGN §12.8–12.10; issue 20 items 8 and 9 and what it also saw), through the CLI.
 //! Every refusal names its code and leaves nothing written.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! that fails `verify`, and a later writer drops any torn tail (a line cut short mid-JSON),
 //! completes a record that lacks only its newline, and continues the chain.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};

@@ -2,10 +2,14 @@
 //! seeds, hand-assembled JWS tokens (independent of the crate's signer and verifier), command
 //! lines, and helpers to run the `authority-lane` binary.
 //!
-//! Each test crate uses a different subset of these helpers.
+//! Each test module uses a different subset of these helpers.
 #![allow(dead_code)]
 
 pub mod contract;
+#[cfg(feature = "postgres")]
+pub mod db;
+#[cfg(feature = "postgres")]
+pub mod pg;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

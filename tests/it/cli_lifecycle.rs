@@ -5,7 +5,7 @@
 //! Tokens are hand-assembled JWS signed with raw Ed25519 keys from fixed seeds (see
 //! `support`), independent of the crate's signer and verifier.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::*;

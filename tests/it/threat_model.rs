@@ -7,7 +7,7 @@
 //! Every refusal is checked to leave the journal byte for byte as it was, and every acknowledged
 //! command to stay in the journal.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::*;

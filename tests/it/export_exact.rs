@@ -3,7 +3,7 @@
 //! reads across (its 64 KiB chunks, at every offset inside a character), exports byte for
 //! byte — from a journal file and from a PostgreSQL store — and the export verifies.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::*;
@@ -97,13 +97,7 @@ fn a_file_journal_exports_byte_for_byte_across_every_chunk_boundary() {
 }
 
 #[cfg(feature = "postgres")]
-#[path = "support/db.rs"]
-#[allow(dead_code)] // `client` is for the tests that write SQL
-mod db;
-#[cfg(feature = "postgres")]
-#[path = "support/pg.rs"]
-#[allow(dead_code)] // the private-cluster half of the support module
-mod pg;
+use crate::support::db;
 #[cfg(feature = "postgres")]
 use db::Db;
 

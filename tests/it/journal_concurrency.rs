@@ -4,7 +4,7 @@
 //! that lost the race reads the new records and decides again; nothing acknowledged is lost,
 //! nothing is written twice, and `verify` passes.
 
-mod support;
+use crate::support;
 
 use authority_lane::journal::{Entry, FileJournal, JournalError, Record, Store};
 use chrono::{DateTime, Utc};

@@ -4,7 +4,7 @@
 //! unflagged (`clock_behind` for a writer, `future_record` for a verifier). Each refusal
 //! leaves the journal as it was.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::*;
@@ -180,12 +180,7 @@ fn verify_reports_the_span_of_supplied_times() {
 }
 
 #[cfg(feature = "postgres")]
-#[path = "support/db.rs"]
-mod db;
-#[cfg(feature = "postgres")]
-#[path = "support/pg.rs"]
-#[allow(dead_code)] // the private-cluster half of the support module
-mod pg;
+use crate::support::db;
 
 /// Case substitution in a store: case B's rows replaced by copies of case A's rows under id B.
 /// Every read of B refuses (`case_mismatch`), `apply` to B writes nothing, and A is untouched.

@@ -5,7 +5,7 @@
 //! does not match the records before it fails `verify`; a forged lineage index never yields a
 //! proof against a forged root.
 
-mod support;
+use crate::support;
 
 use authority_lane::store::CHECKPOINT_INTERVAL;
 use serde_json::{Value, json};
@@ -192,12 +192,7 @@ fn a_checkpoint_that_does_not_match_its_records_fails_verify() {
 }
 
 #[cfg(feature = "postgres")]
-#[path = "support/db.rs"]
-mod db;
-#[cfg(feature = "postgres")]
-#[path = "support/pg.rs"]
-#[allow(dead_code)] // the private-cluster half of the support module
-mod pg;
+use crate::support::db;
 
 /// PostgreSQL keeps a snapshot row per checkpoint; a writer joins from the latest row that
 /// its checkpoint vouches for, and a row whose image is not the state its checkpoint commits
