@@ -167,6 +167,27 @@
 //! synchronous PostgreSQL client starts its own runtime, which tokio refuses on its threads.
 //! `examples/tokio_workers.rs` shows the pattern.
 //!
+//! ## Layers
+//!
+//! Each module imports only from its own layer or below; no two modules import each other, at
+//! any depth (`.ci/check_layers.py` checks both on every CI run, reading this block):
+//!
+//! <!-- layers -->
+//! ```text
+//! 0  ids time error_code      — the vocabulary: identifiers, timestamps, error codes
+//! 1  digest                   — SHA-256 digests and RFC 8785 canonical JSON
+//! 2  journal                  — storage: sealed, hash-chained lines behind a Backend; no domain type
+//! 3  workflow                 — policy: facts, rules, lanes, options, review policy
+//! 4  approval assess          — trust, signed tokens and capabilities; lane assessment
+//! 5  lineage                  — the Merkle-committed log of findings and its proofs
+//! 6  evidence                 — findings resolved into facts
+//! 7  packet                   — drafts, packets, channel views
+//! 8  case                     — decide/evolve and the statechart
+//! 9  store render             — a case bound to a backend, with its side files; Markdown, diagrams
+//! 10 schema testing           — JSON Schemas of every document; test support
+//! ```
+//! <!-- layers -->
+//!
 //! ## Rooms
 //!
 //! [`workflow`] (policy and the Kleene rule language) · [`assess`] (lanes and options) ·
