@@ -12,6 +12,10 @@ and doc comments are ignored (a doc link is not an import), and so is test code 
 files and `#[cfg(test)]` items: a test may use anything). Two checks:
 
 * **upward**: a file in top-level module A names top-level module B of a higher layer;
+* **I/O**: only the modules named on the block's `io:` line (the journal and the store) touch the
+  outside world — files, the network, processes, the environment, the clock; anything else naming
+  `std::fs`, `File::`, `OpenOptions`, `std::net`, `std::process`, `std::env`, `Utc::now`,
+  `SystemTime` or `Instant::now` outside test code is reported;
 * **cycle**: among the children of one module (the top-level modules are the children of the
   crate), the graph "child X's files name child Y" has a cycle. A child naming its parent's own
   items (`super::Thing` defined in the parent file) is not an edge between siblings.
@@ -158,6 +162,37 @@ def edges(src):
     return modules, result
 
 
+IO = re.compile(r"\b(std::fs|fs::\w|File::|OpenOptions|std::net|std::process|std::env|Utc::now|SystemTime|Instant::now)")
+
+
+def io_modules(src):
+    text = open(os.path.join(src, "lib.rs"), encoding="utf-8").read().split(MARK)[1]
+    m = re.search(r"io:\s*([\w ,]+)", text)
+    return set(m.group(1).replace(",", " ").split()) if m else set()
+
+
+def io_uses(src):
+    allowed = io_modules(src)
+    found = []
+    for root, _, names in os.walk(src):
+        rel = os.path.relpath(root, src)
+        top = rel.split(os.sep)[0]
+        if top == "bin" or "tests" in rel.split(os.sep):
+            continue
+        for n in sorted(names):
+            if not n.endswith(".rs") or n == "tests.rs":
+                continue
+            module = top if top != "." else n[:-3]
+            if module in allowed or module == "lib":
+                continue
+            path = os.path.join(root, n)
+            text = strip_test_code(strip_comments(open(path, encoding="utf-8").read()))
+            m = IO.search(text)
+            if m:
+                found.append(f"I/O outside journal and store: {os.path.relpath(path, os.path.dirname(src))} names `{m.group(1)}`")
+    return found
+
+
 def layers_from(src):
     text = open(os.path.join(src, "lib.rs"), encoding="utf-8").read()
     parts = text.split(MARK)
@@ -230,6 +265,7 @@ def check(src):
         if i < len(a) and i < len(b):
             parent = a[:i]
             sibling_graphs.setdefault(parent, {}).setdefault(a[i], set()).add(b[i])
+    problems += io_uses(src)
     for parent, graph in sorted(sibling_graphs.items()):
         nodes = set(graph) | {m for ms in graph.values() for m in ms}
         cycle = find_cycle(nodes, graph)
@@ -271,6 +307,17 @@ def self_test(src):
         if a != b and not any(p.startswith("import cycle") for p in found):
             sys.exit(f"check_layers --self-test: a planted cycle {a} <-> {b} was not reported")
         print(f"self-test: planted cycle reported: {[p for p in found if 'cycle' in p][0]}")
+        shutil.rmtree(copy)
+        shutil.copytree(src, copy)
+        victim = os.path.join(copy, f"{low}.rs")
+        if not os.path.exists(victim):
+            victim = os.path.join(copy, low, "mod.rs")
+        with open(victim, "a", encoding="utf-8") as f:
+            f.write("\n/// Planted.\npub fn planted() -> bool {\n    std::fs::metadata(\"x\").is_ok()\n}\n")
+        found = check(copy)
+        if not any(p.startswith("I/O outside") for p in found):
+            sys.exit(f"check_layers --self-test: planted file I/O in `{low}` was not reported")
+        print(f"self-test: planted I/O reported: {[p for p in found if p.startswith('I/O')][0]}")
 
 
 def main():

@@ -6,11 +6,12 @@
 //! # Driving the sync core from async code
 //!
 //! The case core is synchronous and pure; a [`CaseStore`] over a [`PgBackend`] does blocking
-//! network I/O, and the `postgres` crate's client runs its own small runtime, which tokio
-//! refuses to start on any of its threads — `spawn_blocking` threads included ("Cannot start a
-//! runtime from within a runtime"). So each worker is a plain OS thread that owns its own
-//! `CaseStore` (its own connection) and takes commands from a tokio channel with
-//! `blocking_recv`; one-off calls go through [`off_runtime`], a thread plus a oneshot channel.
+//! network I/O, and the `postgres` crate's client runs its own small runtime. Called directly
+//! from an async task (on a tokio worker thread) it panics ("Cannot start a runtime from within
+//! a runtime"); on a blocking thread it works. So each long-lived worker is a plain OS thread
+//! that owns its own `CaseStore` (its own connection) and takes commands from a tokio channel
+//! with `blocking_recv`, and one-off calls go through [`off_runtime`], which is
+//! `tokio::task::spawn_blocking`.
 //! Nothing is shared between workers but the database: the append is a compare-and-set on
 //! (case, seq), so workers on one machine or many cannot fork the chain, and a worker that
 //! loses a race re-decides its commands against the new state.
@@ -38,15 +39,12 @@ use tokio::sync::mpsc;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
-/// Runs `f` on a thread of its own and awaits its result (the sync PostgreSQL client must not
-/// run on a tokio thread).
+/// Runs `f` on tokio's blocking pool and awaits its result (the sync PostgreSQL client must not
+/// run on a tokio worker thread; a blocking-pool thread is fine).
 async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.await
-        .expect("the thread sends its result before it ends")
+    tokio::task::spawn_blocking(f)
+        .await
+        .expect("the blocking task does not panic")
 }
 
 /// A worker: a thread that owns its store, takes commands from a channel, submits whatever

@@ -162,10 +162,11 @@
 //! `journal::PgBackend`, whose server clock is the case clock. An embedder's own backend is
 //! three methods (`examples/custom_backend.rs`).
 //!
-//! The API is synchronous. From async code, give each worker an OS thread that owns its
-//! `CaseStore` and takes commands from a channel — not `tokio::task::spawn_blocking`: the
-//! synchronous PostgreSQL client starts its own runtime, which tokio refuses on its threads.
-//! `examples/tokio_workers.rs` shows the pattern.
+//! The API is synchronous. From async code, call it on a blocking thread: a long-lived worker
+//! is an OS thread that owns its `CaseStore` and takes commands from a channel, a one-off call
+//! goes through `tokio::task::spawn_blocking`. Only a direct call from an async task (on a tokio
+//! worker thread) fails: the synchronous PostgreSQL client starts a small runtime of its own,
+//! which tokio refuses there. `examples/tokio_workers.rs` shows both.
 //!
 //! ## Layers
 //!
@@ -185,6 +186,7 @@
 //! 8  case                     — decide/evolve and the statechart
 //! 9  store render             — a case bound to a backend, with its side files; Markdown, diagrams
 //! 10 schema testing           — JSON Schemas of every document; test support
+//! io: journal store            — the only modules that touch files, the network or the clock
 //! ```
 //! <!-- layers -->
 //!
