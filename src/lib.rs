@@ -217,3 +217,17 @@ pub mod store;
 pub mod testing;
 pub mod time;
 pub mod workflow;
+
+// The root API: what an embedder needs to open a case, feed it and read its decision, from one
+// place (`use authority_lane::{CaseStore, Command, …}`). Everything else stays in its module.
+pub use approval::{Accept, Decision, Declare, Delegate, Redirect, Review, StandDown, Trust};
+pub use case::{Case, Command, Event, Rejection};
+pub use digest::Digest;
+pub use evidence::{Agent, FindingInput, Source};
+pub use ids::{CaseId, ChannelId, LaneId, PrincipalId};
+#[cfg(feature = "postgres")]
+pub use journal::PgBackend;
+pub use journal::{Backend, FileBackend, MemoryJournal};
+pub use packet::{DraftPacket, RecommendationPacket};
+pub use store::{Anchors, CaseStore, Clock, StoreError};
+pub use workflow::Workflow;

@@ -1,8 +1,10 @@
 //! What a writer reports back: one acknowledgement per accepted command, and the rejection
 //! that stopped a batch.
 
-use crate::case::Rejection;
+use super::{CaseStore, StoreError};
+use crate::case::{Command, Rejection};
 use crate::digest::Digest;
+use crate::journal::Backend;
 use serde_json::value::RawValue;
 
 /// The acknowledgement of one accepted command (not to be confused with a case in
@@ -42,4 +44,31 @@ pub struct Submission {
     /// The first rejected command's index in the batch, and why; nothing was written for it or
     /// for the commands after it.
     pub rejected: Option<(usize, Rejection)>,
+}
+
+impl Submission {
+    /// Every command's acknowledgement, or the rejection that stopped the batch (the commands
+    /// before it are durable; it and those after it were not written).
+    pub fn all_accepted(self) -> Result<Vec<Acknowledged>, Rejection> {
+        match self.rejected {
+            None => Ok(self.accepted),
+            Some((_, rejection)) => Err(rejection),
+        }
+    }
+}
+
+impl<B: Backend> CaseStore<B> {
+    /// Decides and applies one command, as [`submit`](CaseStore::submit) does a batch of one;
+    /// a rejection is [`StoreError::Rejected`] (and nothing was written).
+    pub fn submit_one(&mut self, command: Command) -> Result<Acknowledged, StoreError> {
+        let Submission {
+            mut accepted,
+            rejected,
+        } = self.submit(std::slice::from_ref(&command))?;
+        match (rejected, accepted.pop()) {
+            (Some((_, rejection)), _) => Err(rejection.into()),
+            (None, Some(acknowledged)) => Ok(acknowledged),
+            (None, None) => unreachable!("submit acknowledges every command it does not reject"),
+        }
+    }
 }
