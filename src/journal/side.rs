@@ -13,7 +13,7 @@ fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+        options.custom_flags(libc::O_NOFOLLOW);
     }
     options
 }
