@@ -216,7 +216,10 @@ fn apply(store: &mut CaseStore<FileBackend>, line: &str) -> Result<(), Box<dyn E
     let command = match Command::from_json(line) {
         Ok(command) => command,
         Err(rejection) => {
-            println!("  {}", error_line(rejection.code(), &rejection.to_string()));
+            println!(
+                "  {}",
+                error_line(rejection.code().as_str(), &rejection.to_string())
+            );
             return Ok(());
         }
     };
@@ -226,7 +229,10 @@ fn apply(store: &mut CaseStore<FileBackend>, line: &str) -> Result<(), Box<dyn E
         println!("  {}", json!({"seq": a.seq, "events": a.events}));
     }
     if let Some((_, rejection)) = submission.rejected {
-        println!("  {}", error_line(rejection.code(), &rejection.to_string()));
+        println!(
+            "  {}",
+            error_line(rejection.code().as_str(), &rejection.to_string())
+        );
     }
     Ok(())
 }

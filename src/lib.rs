@@ -223,6 +223,7 @@ pub mod workflow;
 pub use approval::{Accept, Decision, Declare, Delegate, Redirect, Review, StandDown, Trust};
 pub use case::{Case, Command, Event, Rejection};
 pub use digest::Digest;
+pub use error_code::ErrorCode;
 pub use evidence::{Agent, FindingInput, Source};
 pub use ids::{CaseId, ChannelId, LaneId, PrincipalId};
 #[cfg(feature = "postgres")]

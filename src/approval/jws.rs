@@ -8,6 +8,7 @@
 use super::token::Claims;
 use super::trust::Trust;
 use super::{AnyApproval, Verified};
+use crate::error_code::ErrorCode;
 use crate::ids::{CaseId, KeyId, PrincipalId};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -158,17 +159,17 @@ fn unknown_key_message(
 
 impl TokenError {
     /// Stable error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TokenError::Invalid { .. } => "invalid_token",
-            TokenError::AlgorithmNotAllowed { .. } => "algorithm_not_allowed",
-            TokenError::UnknownKey { .. } => "unknown_key",
-            TokenError::BadSignature { .. } => "bad_signature",
-            TokenError::AudienceMismatch { .. } => "audience_mismatch",
-            TokenError::CaseMismatch { .. } => "case_mismatch",
-            TokenError::Expired { .. } => "token_expired",
-            TokenError::NotYetValid { .. } => "token_not_yet_valid",
-            TokenError::LifetimeTooLong { .. } => "token_lifetime_too_long",
+            TokenError::Invalid { .. } => ErrorCode::InvalidToken,
+            TokenError::AlgorithmNotAllowed { .. } => ErrorCode::AlgorithmNotAllowed,
+            TokenError::UnknownKey { .. } => ErrorCode::UnknownKey,
+            TokenError::BadSignature { .. } => ErrorCode::BadSignature,
+            TokenError::AudienceMismatch { .. } => ErrorCode::AudienceMismatch,
+            TokenError::CaseMismatch { .. } => ErrorCode::CaseMismatch,
+            TokenError::Expired { .. } => ErrorCode::TokenExpired,
+            TokenError::NotYetValid { .. } => ErrorCode::TokenNotYetValid,
+            TokenError::LifetimeTooLong { .. } => ErrorCode::TokenLifetimeTooLong,
         }
     }
 }

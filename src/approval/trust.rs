@@ -2,6 +2,7 @@
 //! speak for them.
 
 use crate::digest::Digest;
+use crate::error_code::ErrorCode;
 use crate::ids::{KeyId, NameFault, PrincipalId, RoleId, TRUST_NAME_PATTERN, check_trust_name};
 use base64::Engine as _;
 use base64::alphabet;
@@ -193,8 +194,8 @@ pub enum TrustError {
 
 impl TrustError {
     /// Stable error code.
-    pub fn code(&self) -> &'static str {
-        "invalid_trust"
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidTrust
     }
 }
 

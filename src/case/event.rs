@@ -1,6 +1,7 @@
 //! Events: what `decide` makes and `evolve` consumes, and their journal form.
 
 use super::*;
+use crate::error_code::ErrorCode;
 
 /// Something that happened to the case. Only [`Case::decide`] makes events; each carries the
 /// time of record it was decided at and the case state it was decided against, and
@@ -39,8 +40,8 @@ pub struct StaleEvent {
 
 impl StaleEvent {
     /// The stable code: `stale_event`.
-    pub fn code(&self) -> &'static str {
-        "stale_event"
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::StaleEvent
     }
 }
 

@@ -3,6 +3,7 @@
 use super::machine::Leaf;
 use crate::approval::TokenError;
 use crate::digest::Digest;
+use crate::error_code::ErrorCode;
 use crate::ids::{AgentRole, FactKey, KeyId, LaneId, OptionId, PrincipalId, RoleId};
 use crate::workflow::FactError;
 use chrono::{DateTime, Utc};
@@ -154,23 +155,23 @@ pub enum Rejection {
 
 impl Rejection {
     /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Rejection::InvalidJson { .. } => "invalid_json",
+            Rejection::InvalidJson { .. } => ErrorCode::InvalidJson,
             Rejection::Token(e) => e.code(),
-            Rejection::ReplayedToken { .. } => "replayed_token",
-            Rejection::StaleApproval { .. } => "stale_approval",
-            Rejection::NotAuthorized { .. } => "not_authorized",
-            Rejection::DuplicateApprover { .. } => "duplicate_approver",
-            Rejection::SeparationOfDuties { .. } => "separation_of_duties",
-            Rejection::MissingAttestation { .. } => "missing_attestation",
-            Rejection::NotAllowedInState { .. } => "not_allowed_in_state",
-            Rejection::TimeRegression { .. } => "time_regression",
-            Rejection::ClockSkew { .. } => "clock_skew",
-            Rejection::InputTooLarge { .. } => "input_too_large",
-            Rejection::RoleNotPermitted { .. } => "role_not_permitted",
+            Rejection::ReplayedToken { .. } => ErrorCode::ReplayedToken,
+            Rejection::StaleApproval { .. } => ErrorCode::StaleApproval,
+            Rejection::NotAuthorized { .. } => ErrorCode::NotAuthorized,
+            Rejection::DuplicateApprover { .. } => ErrorCode::DuplicateApprover,
+            Rejection::SeparationOfDuties { .. } => ErrorCode::SeparationOfDuties,
+            Rejection::MissingAttestation { .. } => ErrorCode::MissingAttestation,
+            Rejection::NotAllowedInState { .. } => ErrorCode::NotAllowedInState,
+            Rejection::TimeRegression { .. } => ErrorCode::TimeRegression,
+            Rejection::ClockSkew { .. } => ErrorCode::ClockSkew,
+            Rejection::InputTooLarge { .. } => ErrorCode::InputTooLarge,
+            Rejection::RoleNotPermitted { .. } => ErrorCode::RoleNotPermitted,
             Rejection::Fact(e) => e.code(),
-            Rejection::CaseClosed { .. } => "case_closed",
+            Rejection::CaseClosed { .. } => ErrorCode::CaseClosed,
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::approval::{Accept, Declare, Delegate, Review, StandDown};
 use crate::digest::Digest;
+use crate::error_code::ErrorCode;
 use crate::testing::Cast;
 use crate::workflow::Workflow;
 use chrono::Duration;
@@ -131,7 +132,7 @@ fn new_evidence_voids_signoffs_and_sends_the_draft_back() {
         unreachable!()
     };
     let at = w.tick();
-    w.refuse(Command::Decision { at, token }, "stale_approval");
+    w.refuse(Command::Decision { at, token }, ErrorCode::StaleApproval);
     let draft = w.case.draft().unwrap();
     let voided: Vec<_> = draft.approvals.iter().filter(|a| a.voided).collect();
     assert_eq!(
@@ -207,7 +208,7 @@ fn set_lane_redirect_by_the_maximum_lane_owner_lowers_the_lane() {
     };
     // A lower authority cannot pull the lane down.
     let c = w.decision("priya.natarajan", redirect("platform-security-command"));
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
     let c = w.decision("marcus.chen", redirect("platform-security-command"));
     w.must(c);
     assert_eq!(
@@ -243,7 +244,7 @@ fn request_evidence_holds_the_case_in_gathering_until_it_arrives() {
     w.must(c);
     assert_eq!(w.case.state(), Leaf::Gathering);
     let c = w.review_in_gathering();
-    w.refuse(c, "not_allowed_in_state");
+    w.refuse(c, ErrorCode::NotAllowedInState);
     let c = w.finding("impact.customers_affected", json!(0));
     w.must(c);
     assert_eq!(w.case.state(), Leaf::Drafted);
@@ -297,7 +298,7 @@ fn expired_delegation_does_not_authorise_acceptance() {
     w.must(c);
     w.quorum();
     let c = w.accept("marcus.chen");
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
 }
 
 #[test]
@@ -412,13 +413,13 @@ fn replay_rebuilds_the_same_case() {
 fn rejects_invalid_json() {
     assert_eq!(
         Command::from_json("{not json").unwrap_err().code(),
-        "invalid_json"
+        ErrorCode::InvalidJson
     );
     assert_eq!(
         Command::from_json(r#"{"type": "finding", "at": "2026-11-28T09:00:00Z"}"#)
             .unwrap_err()
             .code(),
-        "invalid_json"
+        ErrorCode::InvalidJson
     );
     let finding = json!({"type": "finding", "at": "2026-11-28T09:00:00Z",
         "agent": {"role": "custody-evidence", "id": "a"},
@@ -461,7 +462,7 @@ fn rejects_invalid_json() {
         ),
     ] {
         let e = Command::from_json(&line).unwrap_err();
-        assert_eq!(e.code(), "invalid_json", "{line}");
+        assert_eq!(e.code(), ErrorCode::InvalidJson, "{line}");
         assert!(e.to_string().contains(says), "{line}: {e}");
     }
 }
@@ -475,7 +476,7 @@ fn rejects_token_failures_with_the_verifier_codes() {
         at,
         token: "a.b".into(),
     };
-    w.refuse(garbage, "invalid_token");
+    w.refuse(garbage, ErrorCode::InvalidToken);
     // Signed for another case.
     let other = w.cast.token(
         "lee.park",
@@ -483,7 +484,10 @@ fn rejects_token_failures_with_the_verifier_codes() {
         at,
         Decision::StandDown(StandDown { reason: "x".into() }),
     );
-    w.refuse(Command::Decision { at, token: other }, "case_mismatch");
+    w.refuse(
+        Command::Decision { at, token: other },
+        ErrorCode::CaseMismatch,
+    );
     // Expired at the command's time.
     let old = w.cast.token_with(
         "sam.rivera",
@@ -492,7 +496,10 @@ fn rejects_token_failures_with_the_verifier_codes() {
         at.timestamp() - 100,
         Decision::StandDown(StandDown { reason: "x".into() }),
     );
-    w.refuse(Command::Decision { at, token: old }, "token_expired");
+    w.refuse(
+        Command::Decision { at, token: old },
+        ErrorCode::TokenExpired,
+    );
     let long = w.cast.token_with(
         "sam.rivera",
         &case_id(),
@@ -502,7 +509,7 @@ fn rejects_token_failures_with_the_verifier_codes() {
     );
     w.refuse(
         Command::Decision { at, token: long },
-        "token_lifetime_too_long",
+        ErrorCode::TokenLifetimeTooLong,
     );
     let early = w.cast.token_with(
         "sam.rivera",
@@ -513,7 +520,7 @@ fn rejects_token_failures_with_the_verifier_codes() {
     );
     w.refuse(
         Command::Decision { at, token: early },
-        "token_not_yet_valid",
+        ErrorCode::TokenNotYetValid,
     );
 }
 
@@ -537,35 +544,35 @@ fn rejects_forged_and_misdirected_tokens() {
                 json!({"alg": "none", "kid": "sam-2026"}),
                 claims("authority-lane"),
             ),
-            "algorithm_not_allowed",
+            ErrorCode::AlgorithmNotAllowed,
         ),
         (
             sign(
                 json!({"alg": "HS256", "kid": "sam-2026"}),
                 claims("authority-lane"),
             ),
-            "algorithm_not_allowed",
+            ErrorCode::AlgorithmNotAllowed,
         ),
         (
             sign(
                 json!({"alg": "EdDSA", "kid": "nobody-2026"}),
                 claims("authority-lane"),
             ),
-            "unknown_key",
+            ErrorCode::UnknownKey,
         ),
         (
             sign(
                 json!({"alg": "EdDSA", "kid": "lee-2026"}),
                 claims("authority-lane"),
             ),
-            "unknown_key",
+            ErrorCode::UnknownKey,
         ),
         (
             sign(
                 json!({"alg": "EdDSA", "kid": "sam-2026"}),
                 claims("someone-else"),
             ),
-            "audience_mismatch",
+            ErrorCode::AudienceMismatch,
         ),
     ];
     // A valid token with one signature byte flipped.
@@ -580,14 +587,17 @@ fn rejects_forged_and_misdirected_tokens() {
     for (token, code) in cases {
         w.refuse(Command::Decision { at, token }, code);
     }
-    w.refuse(Command::Decision { at, token: forged }, "bad_signature");
+    w.refuse(
+        Command::Decision { at, token: forged },
+        ErrorCode::BadSignature,
+    );
     // Signed by a key outside the trust, under the issuer's key id.
     let stranger = crate::approval::Signer::from_seed("sam-2026".into(), [99; 32]);
     let token = stranger.sign_raw(
         &json!({"alg": "EdDSA", "kid": "sam-2026"}),
         claims("authority-lane").to_string().as_bytes(),
     );
-    w.refuse(Command::Decision { at, token }, "bad_signature");
+    w.refuse(Command::Decision { at, token }, ErrorCode::BadSignature);
 }
 
 #[test]
@@ -600,7 +610,7 @@ fn rejects_replayed_token() {
         unreachable!()
     };
     let at = w.tick();
-    w.refuse(Command::Decision { at, token }, "replayed_token");
+    w.refuse(Command::Decision { at, token }, ErrorCode::ReplayedToken);
 }
 
 #[test]
@@ -614,7 +624,7 @@ fn rejects_stale_approval() {
             attests: ATTESTS.iter().map(|a| (*a).into()).collect(),
         }),
     );
-    w.refuse(c, "stale_approval");
+    w.refuse(c, ErrorCode::StaleApproval);
 }
 
 #[test]
@@ -622,12 +632,12 @@ fn rejects_not_authorized() {
     let mut w = world();
     w.ready();
     let c = w.review("victor.outsider");
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
     let c = w.decision(
         "lee.park",
         Decision::StandDown(StandDown { reason: "x".into() }),
     );
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
 }
 
 #[test]
@@ -645,7 +655,7 @@ fn lower_authority_cannot_accept() {
             packet_digest: digest.clone(),
         }),
     );
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
     let c = w.decision(
         "priya.natarajan",
         Decision::Accept(Accept {
@@ -653,7 +663,7 @@ fn lower_authority_cannot_accept() {
             packet_digest: digest,
         }),
     );
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
     let c = w.accept("dana.okafor");
     w.must(c);
 }
@@ -665,7 +675,7 @@ fn rejects_duplicate_approver() {
     let c = w.review("lee.park");
     w.must(c);
     let c = w.review("lee.park");
-    w.refuse(c, "duplicate_approver");
+    w.refuse(c, ErrorCode::DuplicateApprover);
 }
 
 #[test]
@@ -698,7 +708,7 @@ fn rejects_separation_of_duties() {
     w.must(c);
     assert_eq!(w.case.state(), Leaf::AwaitingAcceptance);
     let c = w.accept("ruth.mensah");
-    w.refuse(c, "separation_of_duties");
+    w.refuse(c, ErrorCode::SeparationOfDuties);
     let c = w.accept("dana.okafor");
     w.must(c);
 }
@@ -715,7 +725,7 @@ fn rejects_missing_attestation() {
             attests: vec!["blocked_paths_surfaced".into()],
         }),
     );
-    let e = w.refuse(c, "missing_attestation");
+    let e = w.refuse(c, ErrorCode::MissingAttestation);
     assert!(e.to_string().contains("irreversibility_surfaced"));
 }
 
@@ -723,10 +733,10 @@ fn rejects_missing_attestation() {
 fn rejects_not_allowed_in_state() {
     let mut w = world();
     let c = w.accept_without_draft();
-    w.refuse(c, "not_allowed_in_state");
+    w.refuse(c, ErrorCode::NotAllowedInState);
     w.ready();
     let c = w.accept("priya.natarajan");
-    w.refuse(c, "not_allowed_in_state");
+    w.refuse(c, ErrorCode::NotAllowedInState);
     let c = w.decision(
         "sam.rivera",
         Decision::Declare(Declare {
@@ -734,10 +744,10 @@ fn rejects_not_allowed_in_state() {
             severity: "sev1".into(),
         }),
     );
-    w.refuse(c, "not_allowed_in_state");
+    w.refuse(c, ErrorCode::NotAllowedInState);
     w.quorum();
     let c = w.review("omar.haddad");
-    w.refuse(c, "not_allowed_in_state");
+    w.refuse(c, ErrorCode::NotAllowedInState);
 }
 
 impl World {
@@ -760,7 +770,7 @@ fn rejects_time_regression() {
     if let Command::Finding { at, .. } = &mut c {
         *at -= Duration::seconds(1);
     }
-    w.refuse(c, "time_regression");
+    w.refuse(c, ErrorCode::TimeRegression);
 }
 
 #[test]
@@ -770,7 +780,7 @@ fn rejects_role_not_permitted() {
     if let Command::Finding { agent, .. } = &mut c {
         agent.role = "impact-assessment".into();
     }
-    w.refuse(c, "role_not_permitted");
+    w.refuse(c, ErrorCode::RoleNotPermitted);
 }
 
 #[test]
@@ -780,11 +790,11 @@ fn rejects_unknown_fact_and_invalid_value() {
     if let Command::Finding { finding, .. } = &mut c {
         finding.fact = "custody.vibes".into();
     }
-    w.refuse(c, "unknown_fact");
+    w.refuse(c, ErrorCode::UnknownFact);
     let c = w.finding("custody.exposure", json!("leaked"));
-    w.refuse(c, "invalid_value");
+    w.refuse(c, ErrorCode::InvalidValue);
     let c = w.finding("impact.customers_affected", json!(-3));
-    w.refuse(c, "invalid_value");
+    w.refuse(c, ErrorCode::InvalidValue);
 }
 
 #[test]
@@ -796,7 +806,7 @@ fn rejects_case_closed() {
     );
     w.must(c);
     let c = w.finding("custody.exposure", json!("confirmed"));
-    w.refuse(c, "case_closed");
+    w.refuse(c, ErrorCode::CaseClosed);
 }
 
 #[test]
@@ -812,14 +822,14 @@ fn only_security_leadership_declares() {
         }),
     );
     let e = Case::open(workflow(), Arc::new(cast.trust().clone()), &token, t0()).unwrap_err();
-    assert_eq!(e.code(), "not_authorized");
+    assert_eq!(e.code(), ErrorCode::NotAuthorized);
 }
 
 // ----- the threat model (DESIGN §12): the submitter does not set the clock -----
 
 impl World {
     /// Applies `cmd` at the time of record `now`; must be refused with `code`, changing nothing.
-    fn refuse_at(&mut self, cmd: Command, now: DateTime<Utc>, code: &str) -> Rejection {
+    fn refuse_at(&mut self, cmd: Command, now: DateTime<Utc>, code: ErrorCode) -> Rejection {
         let before = snapshot(&self.case);
         let err = self
             .case
@@ -838,7 +848,11 @@ fn rejects_clock_skew_beyond_the_policy_allowance() {
     let c = w.finding("custody.exposure", json!("suspected"));
     let observed = c.at();
     // At most 300 s ahead of the time of record is allowed ...
-    w.refuse_at(c.clone(), observed - Duration::seconds(301), "clock_skew");
+    w.refuse_at(
+        c.clone(),
+        observed - Duration::seconds(301),
+        ErrorCode::ClockSkew,
+    );
     let events = w
         .case
         .decide(&c, observed - Duration::seconds(300))
@@ -858,7 +872,11 @@ fn tokens_and_delegations_are_judged_at_the_time_of_record() {
     w.quorum();
     let c = w.accept("priya.natarajan");
     // The token (10 min lifetime) has expired by the time it is recorded, whatever `at` says.
-    w.refuse_at(c.clone(), c.at() + Duration::seconds(600), "token_expired");
+    w.refuse_at(
+        c.clone(),
+        c.at() + Duration::seconds(600),
+        ErrorCode::TokenExpired,
+    );
     let events = w.case.decide(&c, c.at() + Duration::seconds(599)).unwrap();
     assert_eq!(events.len(), 1);
 }
@@ -870,24 +888,24 @@ fn rejects_oversized_inputs() {
     if let Command::Finding { finding, .. } = &mut c {
         finding.note = Some("n".repeat(limits::NOTE_BYTES + 1));
     }
-    w.refuse(c, "input_too_large");
+    w.refuse(c, ErrorCode::InputTooLarge);
     let mut c = w.finding("custody.exposure", json!("suspected"));
     if let Command::Finding { finding, .. } = &mut c {
         finding.source.record = "r".repeat(limits::ID_BYTES + 1);
     }
-    w.refuse(c, "input_too_large");
+    w.refuse(c, ErrorCode::InputTooLarge);
     let at = w.tick();
     w.refuse(
         Command::Decision {
             at,
             token: "a".repeat(limits::TOKEN_BYTES + 1),
         },
-        "input_too_large",
+        ErrorCode::InputTooLarge,
     );
     let line = format!("{{\"pad\":\"{}\"}}", "x".repeat(limits::COMMAND_BYTES));
     assert_eq!(
         Command::from_json(&line).unwrap_err().code(),
-        "input_too_large"
+        ErrorCode::InputTooLarge
     );
 }
 
@@ -898,7 +916,7 @@ fn counts_are_i_json() {
         "custody.rogue_signatures_observed",
         json!(crate::workflow::MAX_COUNT + 1),
     );
-    w.refuse(c, "invalid_value");
+    w.refuse(c, ErrorCode::InvalidValue);
     let c = w.finding(
         "custody.rogue_signatures_observed",
         json!(crate::workflow::MAX_COUNT),
@@ -922,7 +940,7 @@ fn attestations_must_be_exactly_the_policy_set() {
                 attests: attests.iter().map(|a| (*a).into()).collect(),
             }),
         );
-        w.refuse(c, "missing_attestation");
+        w.refuse(c, ErrorCode::MissingAttestation);
     }
 }
 
@@ -943,7 +961,7 @@ fn delegations_go_to_someone_else_for_a_bounded_time() {
     };
     // `not_authorized`, with the typed cause.
     let c = delegate(&mut w, "priya.natarajan", 3600);
-    let err = w.refuse(c, "not_authorized");
+    let err = w.refuse(c, ErrorCode::NotAuthorized);
     assert!(
         matches!(
             &err,
@@ -955,7 +973,7 @@ fn delegations_go_to_someone_else_for_a_bounded_time() {
         "{err:?}"
     );
     let c = delegate(&mut w, "marcus.chen", 604_801);
-    let err = w.refuse(c, "not_authorized");
+    let err = w.refuse(c, ErrorCode::NotAuthorized);
     assert!(
         matches!(
             &err,
@@ -998,7 +1016,7 @@ fn set_lane_is_bound_to_the_assessment_its_signer_saw() {
     w.must(c);
     // Held, then recorded after the evidence it never saw.
     let now = w.now;
-    let err = w.refuse_at(held, now, "stale_approval");
+    let err = w.refuse_at(held, now, ErrorCode::StaleApproval);
     assert!(err.to_string().contains("status shows"), "{err}");
 }
 
@@ -1026,7 +1044,7 @@ fn only_a_holder_lowers_the_lane_below_the_case_maximum() {
             assessment_digest: seen,
         }),
     );
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
 }
 
 #[test]
@@ -1049,7 +1067,7 @@ fn exclusions_need_the_boundary_owner_and_keep_one_option() {
     };
     // A platform holder may not take the legal office's options off the table.
     let c = exclude(&mut w, "priya.natarajan", "contractual-disclosure");
-    w.refuse(c, "not_authorized");
+    w.refuse(c, ErrorCode::NotAuthorized);
     // The legal office may, down to one option.
     loop {
         let options: Vec<String> = w
@@ -1061,7 +1079,7 @@ fn exclusions_need_the_boundary_owner_and_keep_one_option() {
             .collect();
         if options.len() == 1 {
             let c = exclude(&mut w, "dana.okafor", &options[0]);
-            w.refuse(c, "not_authorized");
+            w.refuse(c, ErrorCode::NotAuthorized);
             break;
         }
         let c = exclude(&mut w, "dana.okafor", &options[0]);
@@ -1097,13 +1115,13 @@ fn an_event_decided_on_a_stale_clone_is_refused_by_the_live_case() {
     // …and the live case refuses it, changing nothing.
     let before = snapshot(&w.case);
     let err = w.case.evolve(event).unwrap_err();
-    assert_eq!(err.code(), "stale_event");
+    assert_eq!(err.code(), ErrorCode::StaleEvent);
     assert_eq!(err.case_at, err.decided_at + 1, "{err}");
     assert_eq!(snapshot(&w.case), before, "a refused event changes nothing");
     assert_eq!(w.case.status().signoffs, 0);
     assert_eq!(w.case.revision(), revision);
     // Decided against the live case, the same token is refused as stale.
-    w.refuse(review, "stale_approval");
+    w.refuse(review, ErrorCode::StaleApproval);
 }
 
 /// Two events decided against the same state: the second is stale once the first applied.
@@ -1114,5 +1132,8 @@ fn an_event_applies_once_to_the_state_it_was_decided_against() {
     let first = w.case.decide(&c, c.at()).unwrap().pop().unwrap();
     let second = w.case.decide(&c, c.at()).unwrap().pop().unwrap();
     w.case.evolve(first).unwrap();
-    assert_eq!(w.case.evolve(second).unwrap_err().code(), "stale_event");
+    assert_eq!(
+        w.case.evolve(second).unwrap_err().code(),
+        ErrorCode::StaleEvent
+    );
 }

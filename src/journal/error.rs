@@ -2,6 +2,7 @@
 //! ([`JournalError`]), each with a stable code.
 
 use crate::digest::Digest;
+use crate::error_code::ErrorCode;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -218,21 +219,21 @@ pub enum JournalError {
 
 impl JournalError {
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            JournalError::Io { .. } => "journal_io",
-            JournalError::AlreadyExists { .. } => "journal_exists",
-            JournalError::Locked { .. } => "journal_locked",
-            JournalError::Tampered { .. } => "journal_tampered",
-            JournalError::Conflict { .. } => "journal_conflict",
-            JournalError::Empty => "journal_empty",
-            JournalError::InvalidEvent { .. } => "journal_invalid_event",
-            JournalError::TimeNotRepresentable { .. } => "journal_invalid_time",
-            JournalError::Modified { .. } => "journal_modified",
-            JournalError::Poisoned { .. } => "journal_poisoned",
-            JournalError::Encode(_) => "journal_encode",
-            JournalError::Store { .. } => "journal_io",
-            JournalError::CaseExists { .. } => "journal_exists",
+            JournalError::Io { .. } => ErrorCode::JournalIo,
+            JournalError::AlreadyExists { .. } => ErrorCode::JournalExists,
+            JournalError::Locked { .. } => ErrorCode::JournalLocked,
+            JournalError::Tampered { .. } => ErrorCode::JournalTampered,
+            JournalError::Conflict { .. } => ErrorCode::JournalConflict,
+            JournalError::Empty => ErrorCode::JournalEmpty,
+            JournalError::InvalidEvent { .. } => ErrorCode::JournalInvalidEvent,
+            JournalError::TimeNotRepresentable { .. } => ErrorCode::JournalInvalidTime,
+            JournalError::Modified { .. } => ErrorCode::JournalModified,
+            JournalError::Poisoned { .. } => ErrorCode::JournalPoisoned,
+            JournalError::Encode(_) => ErrorCode::JournalEncode,
+            JournalError::Store { .. } => ErrorCode::JournalIo,
+            JournalError::CaseExists { .. } => ErrorCode::JournalExists,
         }
     }
 

@@ -5,6 +5,7 @@ use super::seal::{Sealed, encode_line, seal_batch, seal_encoded_batch};
 use super::*;
 use crate::case::EventRecord;
 use crate::digest::MAX_SAFE_INTEGER;
+use crate::error_code::ErrorCode;
 use chrono::TimeZone;
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use serde_json::Map;
@@ -126,7 +127,7 @@ fn create_fails_if_exists() {
     let before = std::fs::read(&path).unwrap();
     let err = FileJournal::create(&path, genesis()).unwrap_err();
     assert!(matches!(err, JournalError::AlreadyExists { .. }), "{err:?}");
-    assert_eq!(err.code(), "journal_exists");
+    assert_eq!(err.code(), ErrorCode::JournalExists);
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
@@ -317,7 +318,7 @@ fn tamper_reasons_are_precise() {
     assert!(matches!(open(&path), Err(JournalError::Empty)));
     std::fs::write(&path, &plain[0].as_bytes()[..20]).unwrap();
     let err = FileJournal::read(&path).unwrap_err();
-    assert_eq!(err.code(), "journal_empty");
+    assert_eq!(err.code(), ErrorCode::JournalEmpty);
 
     // A writer refuses a tampered file too (and does not modify it).
     let mut v = vals[1].clone();
@@ -325,7 +326,7 @@ fn tamper_reasons_are_precise() {
     write(&[plain[0].clone(), v.to_string(), plain[2].clone()]).unwrap_err();
     let before = std::fs::read(&path).unwrap();
     let err = open(&path).unwrap_err();
-    assert_eq!(err.code(), "journal_tampered");
+    assert_eq!(err.code(), ErrorCode::JournalTampered);
     assert!(err.to_string().contains("line 2"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
@@ -452,7 +453,7 @@ fn an_unterminated_last_record_is_kept_and_completed() {
         matches!(reason, TamperReason::HashMismatch { .. }),
         "{reason}"
     );
-    assert_eq!(open(&path).unwrap_err().code(), "journal_tampered");
+    assert_eq!(open(&path).unwrap_err().code(), ErrorCode::JournalTampered);
     assert_eq!(
         std::fs::read(&path).unwrap(),
         bytes,
@@ -472,7 +473,7 @@ fn conflict_writes_nothing() {
             matches!(err, JournalError::Conflict { expected, actual: 3 } if expected == wrong),
             "{err:?}"
         );
-        assert_eq!(err.code(), "journal_conflict");
+        assert_eq!(err.code(), ErrorCode::JournalConflict);
         // Even an empty batch is checked.
         assert!(matches!(
             j.append(wrong, vec![]),
@@ -613,7 +614,7 @@ fn a_writer_detects_a_shortened_or_rewritten_journal() {
     // Shorter than what the writer verified.
     std::fs::write(&path, &good[..good.len() - 10]).unwrap();
     let err = j.append(3, vec![ev(3)]).unwrap_err();
-    assert_eq!(err.code(), "journal_modified");
+    assert_eq!(err.code(), ErrorCode::JournalModified);
     assert!(
         matches!(err, JournalError::Modified { expected_len, actual_len }
             if expected_len == good.len() as u64 && actual_len == good.len() as u64 - 10),
@@ -627,13 +628,13 @@ fn a_writer_detects_a_shortened_or_rewritten_journal() {
     std::fs::write(&path, &rewritten).unwrap();
     assert_eq!(
         j.append(3, vec![ev(3)]).unwrap_err().code(),
-        "journal_modified"
+        ErrorCode::JournalModified
     );
     rewritten.extend_from_slice(b"{}\n");
     std::fs::write(&path, &rewritten).unwrap();
     assert_eq!(
         j.append(3, vec![ev(3)]).unwrap_err().code(),
-        "journal_modified"
+        ErrorCode::JournalModified
     );
 
     // Restored, the writer goes on.
@@ -659,7 +660,7 @@ fn open_and_append_wait_at_most_the_lock_timeout() {
     let t0 = Instant::now();
     let err = FileJournal::open(&path, Duration::from_millis(200)).unwrap_err();
     let waited = t0.elapsed();
-    assert_eq!(err.code(), "journal_locked");
+    assert_eq!(err.code(), ErrorCode::JournalLocked);
     assert!(
         matches!(err, JournalError::Locked { waited, .. } if waited >= Duration::from_millis(200)),
         "{err:?}"
@@ -679,7 +680,7 @@ fn open_and_append_wait_at_most_the_lock_timeout() {
     j.set_lock_timeout(Duration::from_millis(200));
     assert_eq!(j.lock_timeout(), Duration::from_millis(200));
     let err = j.append(3, vec![ev(3)]).unwrap_err();
-    assert_eq!(err.code(), "journal_locked");
+    assert_eq!(err.code(), ErrorCode::JournalLocked);
     assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
     assert_eq!(j.records().len(), 3);
     // Readers never wait.
@@ -852,7 +853,7 @@ fn non_canonical_lines_are_refused() {
             );
             assert_eq!(
                 open(&path).unwrap_err().code(),
-                "journal_tampered",
+                ErrorCode::JournalTampered,
                 "{what}"
             );
         }
@@ -999,7 +1000,7 @@ fn times_beyond_four_digit_years_are_refused_on_append() {
         let err = j
             .append(3, vec![ev(3), Entry::new(at, json!({"type": "note"}))])
             .unwrap_err();
-        assert_eq!(err.code(), "journal_invalid_time");
+        assert_eq!(err.code(), ErrorCode::JournalInvalidTime);
         assert!(
             matches!(&err, JournalError::TimeNotRepresentable { index: 1, at } if at == written),
             "{err:?}"
@@ -1658,7 +1659,7 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
         seal_batch(Some((at_max.seq, &at_max.hash)), vec![ev(1)])
             .unwrap_err()
             .code(),
-        "journal_encode"
+        ErrorCode::JournalEncode
     );
 }
 
@@ -1681,7 +1682,7 @@ fn memory_journal_behaves_like_file_journal() {
             }
             let fe = f.append(stale, vec![ev(0)]).unwrap_err();
             let me = m.append(stale, vec![ev(0)]).unwrap_err();
-            assert_eq!(fe.code(), "journal_conflict");
+            assert_eq!(fe.code(), ErrorCode::JournalConflict);
             assert_eq!(format!("{fe:?}"), format!("{me:?}"));
         }
     }
@@ -1695,7 +1696,7 @@ fn memory_journal_behaves_like_file_journal() {
         MemoryJournal::new(Entry::new(t(0), json!(1)))
             .unwrap_err()
             .code(),
-        "journal_invalid_event"
+        ErrorCode::JournalInvalidEvent
     );
     drop(f);
     let bytes = std::fs::read(&path).unwrap();
@@ -1720,8 +1721,8 @@ fn error_codes_are_stable() {
         path: None,
         source: io::Error::other("x"),
     };
-    assert_eq!(io.code(), "journal_io");
-    assert_eq!(JournalError::Empty.code(), "journal_empty");
+    assert_eq!(io.code(), ErrorCode::JournalIo);
+    assert_eq!(JournalError::Empty.code(), ErrorCode::JournalEmpty);
     assert_eq!(
         JournalError::Tampered {
             line: 3,

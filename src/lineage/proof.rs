@@ -13,6 +13,7 @@
 
 use super::merkle::{Hash, leaf_hash, verify_inclusion};
 use crate::digest::Digest;
+use crate::error_code::ErrorCode;
 use serde::Deserialize;
 
 /// A proof document: `{index, count, root, entry, leaf, path}`.
@@ -97,8 +98,8 @@ pub enum ProofError {
 
 impl ProofError {
     /// The stable error code.
-    pub fn code(&self) -> &'static str {
-        "proof_invalid"
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::ProofInvalid
     }
 }
 

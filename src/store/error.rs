@@ -2,6 +2,7 @@
 
 use crate::case::{Rejection, ReplayError};
 use crate::digest::Digest;
+use crate::error_code::ErrorCode;
 use crate::ids::CaseId;
 use crate::journal::JournalError;
 use chrono::{DateTime, Utc};
@@ -87,21 +88,21 @@ pub enum StoreError {
 
 impl StoreError {
     /// The stable error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             StoreError::Journal(e) => e.code(),
             StoreError::Rejected(r) => r.code(),
             StoreError::Replay {
                 error: ReplayError::PinMismatch { .. },
                 ..
-            } => "pin_mismatch",
-            StoreError::Replay { .. } => "journal_tampered",
-            StoreError::Genesis(_) => "journal_tampered",
-            StoreError::Encode(_) => "journal_encode",
-            StoreError::Rollback { .. } => "rollback",
-            StoreError::CaseMismatch { .. } => "case_mismatch",
-            StoreError::ClockBehind { .. } => "clock_behind",
-            StoreError::FutureRecord { .. } => "future_record",
+            } => ErrorCode::PinMismatch,
+            StoreError::Replay { .. } => ErrorCode::JournalTampered,
+            StoreError::Genesis(_) => ErrorCode::JournalTampered,
+            StoreError::Encode(_) => ErrorCode::JournalEncode,
+            StoreError::Rollback { .. } => ErrorCode::Rollback,
+            StoreError::CaseMismatch { .. } => ErrorCode::CaseMismatch,
+            StoreError::ClockBehind { .. } => ErrorCode::ClockBehind,
+            StoreError::FutureRecord { .. } => ErrorCode::FutureRecord,
         }
     }
 

@@ -7,6 +7,7 @@ use super::{
     Advance, AttestChoice, CASE_ID, Cast, DigestChoice, Fault, LaneChoice, RoleChoice, Script,
     Step, Timed, Who, shipped_workflow, t0,
 };
+use crate::ErrorCode;
 use crate::approval::{
     Accept, Decision, Declare, Delegate, Redirect, RedirectAction, Review, StandDown, Trust,
 };
@@ -31,7 +32,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// The rejection code, or `None` when applied.
-    pub fn code(&self) -> Option<&'static str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
             Outcome::Applied(_) => None,
             Outcome::Rejected(r) => Some(r.code()),

@@ -169,7 +169,7 @@ impl Harness {
 
     /// Applies a command that must be refused with `code`, and checks that nothing changed.
     #[track_caller]
-    pub fn refuse(&mut self, cmd: Command, code: &str) -> Rejection {
+    pub fn refuse(&mut self, cmd: Command, code: crate::ErrorCode) -> Rejection {
         let before = snapshot(&self.case);
         let Err(err) = self.apply(&cmd) else {
             panic!("{cmd:?} was accepted; expected `{code}`");

@@ -3,6 +3,7 @@
 
 use super::Cast;
 use crate::approval::{AUDIENCE, Claims, Decision, Signer};
+use crate::error_code::ErrorCode;
 use crate::ids::{CaseId, KeyId};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -49,17 +50,17 @@ impl Fault {
     ];
 
     /// The verifier's code for a token with this fault, if any.
-    pub fn expected_code(self) -> Option<&'static str> {
+    pub fn expected_code(self) -> Option<ErrorCode> {
         match self {
             Fault::None => None,
-            Fault::ForeignKey | Fault::FlippedSignature => Some("bad_signature"),
-            Fault::UnknownKid => Some("unknown_key"),
-            Fault::WrongAlgorithm => Some("algorithm_not_allowed"),
-            Fault::Expired => Some("token_expired"),
-            Fault::NotYetValid => Some("token_not_yet_valid"),
-            Fault::TooLongLived => Some("token_lifetime_too_long"),
-            Fault::WrongAudience => Some("audience_mismatch"),
-            Fault::WrongCase => Some("case_mismatch"),
+            Fault::ForeignKey | Fault::FlippedSignature => Some(ErrorCode::BadSignature),
+            Fault::UnknownKid => Some(ErrorCode::UnknownKey),
+            Fault::WrongAlgorithm => Some(ErrorCode::AlgorithmNotAllowed),
+            Fault::Expired => Some(ErrorCode::TokenExpired),
+            Fault::NotYetValid => Some(ErrorCode::TokenNotYetValid),
+            Fault::TooLongLived => Some(ErrorCode::TokenLifetimeTooLong),
+            Fault::WrongAudience => Some(ErrorCode::AudienceMismatch),
+            Fault::WrongCase => Some(ErrorCode::CaseMismatch),
         }
     }
 }

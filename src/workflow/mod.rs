@@ -7,6 +7,7 @@
 //! [`Workflow`] whose rules are compiled against the fact declarations, so that nothing past
 //! loading can meet an undeclared fact or a wrongly typed literal.
 
+use crate::error_code::ErrorCode;
 pub mod fact;
 pub mod rule;
 
@@ -170,8 +171,8 @@ pub struct WorkflowError {
 
 impl WorkflowError {
     /// The stable error code.
-    pub fn code(&self) -> &'static str {
-        "invalid_workflow"
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidWorkflow
     }
     fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
         WorkflowError {
@@ -406,10 +407,10 @@ pub enum FactError {
 
 impl FactError {
     /// The stable error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            FactError::UnknownFact { .. } => "unknown_fact",
-            FactError::InvalidValue { .. } => "invalid_value",
+            FactError::UnknownFact { .. } => ErrorCode::UnknownFact,
+            FactError::InvalidValue { .. } => ErrorCode::InvalidValue,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Loader tests: the shipped workflow loads, and each validation error names its path.
 
 use super::*;
+use crate::error_code::ErrorCode;
 use serde_json::{Value, json};
 
 const SHIPPED: &[u8] = include_bytes!("../../workflows/signing-key-compromise.json");
@@ -17,7 +18,7 @@ fn assert_err(v: Value, path: &str, needle: &str) {
     let e = load_err(v);
     assert_eq!(e.path, path, "{e}");
     assert!(e.message.contains(needle), "{e} should mention {needle:?}");
-    assert_eq!(e.code(), "invalid_workflow");
+    assert_eq!(e.code(), ErrorCode::InvalidWorkflow);
     assert!(e.to_string().contains(path));
 }
 

@@ -5,6 +5,7 @@
 //! 10,000 generated cases. Set `QUICKCHECK_CASES` to run more (or fewer) per property.
 #![cfg(feature = "testing")]
 
+use authority_lane::ErrorCode;
 use authority_lane::approval::{AnyApproval, VerifyContext, verify};
 use authority_lane::assess::LaneStatus;
 use authority_lane::case::machine::Leaf;
@@ -276,9 +277,9 @@ fn prop_faults_are_refused_with_their_code(script: Script) -> TestResult {
     for (i, e) in trace.entries.iter().enumerate() {
         let before = trace.before(i);
         let expected = if before.state().is_closed() {
-            Some("case_closed")
+            Some(ErrorCode::CaseClosed)
         } else if matches!(e.step.advance, Advance::Back(_)) {
-            Some("time_regression")
+            Some(ErrorCode::TimeRegression)
         } else {
             e.step.step.fault().expected_code()
         };
@@ -522,7 +523,7 @@ fn generated_scripts_reach_acceptance_and_every_rejection() {
     // A fixed seed keeps this census reproducible; the properties above use fresh seeds.
     let mut g = Gen::from_size_and_seed(40, 0x5eed_cafe);
     let mut leaves: BTreeMap<Leaf, usize> = BTreeMap::new();
-    let mut codes: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut codes: BTreeMap<ErrorCode, usize> = BTreeMap::new();
     let runs = 500;
     for _ in 0..runs {
         let trace = drive(&quickcheck::Arbitrary::arbitrary(&mut g));
@@ -562,24 +563,24 @@ fn generated_scripts_reach_acceptance_and_every_rejection() {
         Fault::WrongAudience,
         Fault::WrongCase,
     ];
-    let mut expected: Vec<&str> = faults.iter().filter_map(|f| f.expected_code()).collect();
+    let mut expected: Vec<ErrorCode> = faults.iter().filter_map(|f| f.expected_code()).collect();
     expected.extend([
-        "replayed_token",
-        "stale_approval",
-        "not_authorized",
-        "duplicate_approver",
-        "missing_attestation",
-        "not_allowed_in_state",
-        "time_regression",
-        "role_not_permitted",
-        "unknown_fact",
-        "invalid_value",
-        "case_closed",
+        ErrorCode::ReplayedToken,
+        ErrorCode::StaleApproval,
+        ErrorCode::NotAuthorized,
+        ErrorCode::DuplicateApprover,
+        ErrorCode::MissingAttestation,
+        ErrorCode::NotAllowedInState,
+        ErrorCode::TimeRegression,
+        ErrorCode::RoleNotPermitted,
+        ErrorCode::UnknownFact,
+        ErrorCode::InvalidValue,
+        ErrorCode::CaseClosed,
     ]);
     // `separation_of_duties` needs the one reviewer who also holds a lane (ruth.mensah, legal)
     // to sign a legal-lane draft and then accept it: the generator can (`Who::Signer`) but too
     // rarely to require here; the case's unit tests cover it.
     for code in expected {
-        assert!(codes.contains_key(code), "no script produced {code}");
+        assert!(codes.contains_key(&code), "no script produced {code}");
     }
 }

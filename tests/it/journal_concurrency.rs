@@ -5,6 +5,7 @@
 //! nothing is written twice, and `verify` passes.
 
 use crate::support;
+use authority_lane::ErrorCode;
 
 use authority_lane::journal::{Entry, FileJournal, JournalError, Record, Store};
 use chrono::{DateTime, Utc};
@@ -286,7 +287,7 @@ fn a_second_open_times_out_while_another_writer_holds_the_lock() {
     let start = Instant::now();
     let err = FileJournal::open(&path, Duration::from_millis(200)).unwrap_err();
     let waited = start.elapsed();
-    assert_eq!(err.code(), "journal_locked");
+    assert_eq!(err.code(), ErrorCode::JournalLocked);
     assert!(
         (Duration::from_millis(200)..Duration::from_secs(3)).contains(&waited),
         "{waited:?}"
@@ -295,7 +296,7 @@ fn a_second_open_times_out_while_another_writer_holds_the_lock() {
     let err = writer
         .append(1, vec![Entry::new(at(1), json!({"n": 1}))])
         .unwrap_err();
-    assert_eq!(err.code(), "journal_locked");
+    assert_eq!(err.code(), ErrorCode::JournalLocked);
     assert_eq!(std::fs::read(&path).unwrap(), before);
     // A reader never waits.
     assert_eq!(FileJournal::read(&path).unwrap().records.len(), 1);

@@ -6,6 +6,7 @@
 //! against the new state, and appends them or rejects them with the code that state gives;
 //! nothing is written twice; retries are bounded.
 
+use authority_lane::ErrorCode;
 use authority_lane::case::Command;
 use authority_lane::journal::{Backend, Batch, JournalError, MemoryJournal, Store};
 use authority_lane::packet::JournalRef;
@@ -132,7 +133,7 @@ fn a_writer_that_loses_the_race_is_refused_with_the_new_states_code() {
 
     assert!(done.accepted.is_empty(), "nothing acknowledged for B");
     let (index, rejection) = done.rejected.expect("B's finding is refused");
-    assert_eq!((index, rejection.code()), (0, "case_closed"));
+    assert_eq!((index, rejection.code()), (0, ErrorCode::CaseClosed));
     // B now holds exactly A's state, and the journal holds A's acceptance once, B's finding
     // not at all.
     assert_eq!(b.status(), a.status());
@@ -199,7 +200,7 @@ fn retries_after_lost_races_are_bounded_and_write_nothing() {
         matches!(err, StoreError::Journal(JournalError::Conflict { .. })),
         "{err}"
     );
-    assert_eq!(err.code(), "journal_conflict");
+    assert_eq!(err.code(), ErrorCode::JournalConflict);
     let appends = *shared.appends.borrow();
     assert!((2..=64).contains(&appends), "{appends} attempts");
     assert_eq!(

@@ -8,6 +8,7 @@
 //! are `Revise { ready }`, reviews `SignOff { quorum }`, acceptances `Accept`, stand-downs
 //! `StandDown` and declarations `Declare`.
 
+use authority_lane::ErrorCode;
 use authority_lane::approval::{Decision, Declare, Delegate, Redirect, RedirectAction, StandDown};
 use authority_lane::case::Command;
 use authority_lane::case::machine::{InputKind, Leaf, transition_table};
@@ -221,9 +222,9 @@ fn every_leaf_and_command_kind_behaves_as_the_transition_table_says() {
                     ),
                     (None, Err(e)) => {
                         let expected = if leaf.is_closed() {
-                            "case_closed"
+                            ErrorCode::CaseClosed
                         } else {
-                            "not_allowed_in_state"
+                            ErrorCode::NotAllowedInState
                         };
                         assert_eq!(e.code(), expected, "{kind} in {leaf}: {e}");
                         assert_eq!(w.case.state(), leaf, "a refused command moved the case");

@@ -5,6 +5,7 @@ use crate::approval::signer::Signer;
 use crate::approval::token::{DecisionKind, RedirectAction};
 use crate::approval::trust::{KeyEntry, PrincipalEntry, TrustFile};
 use crate::digest::Digest;
+use crate::error_code::ErrorCode;
 use curve25519_dalek::constants::ED25519_BASEPOINT_COMPRESSED;
 use serde_json::{Value, json};
 
@@ -179,7 +180,7 @@ fn non_canonical_s_does_not_verify() {
     let high = plus_l(&raw[32..]);
     raw[32..].copy_from_slice(&high);
     let e = err(&f, &format!("{input}.{}", b64(&raw)), T0);
-    assert_eq!(e.code(), "bad_signature", "{e}");
+    assert_eq!(e.code(), ErrorCode::BadSignature, "{e}");
 }
 
 /// A real key signs with `R` = the identity (small order) and `S` = k·a: the lax check
@@ -422,7 +423,7 @@ fn invalid_token() {
     );
     for (name, token) in cases {
         let e = err(&f, &token, T0);
-        assert_eq!(e.code(), "invalid_token", "{name}: {e}");
+        assert_eq!(e.code(), ErrorCode::InvalidToken, "{name}: {e}");
         assert!(matches!(e, TokenError::Invalid { .. }));
     }
 }
@@ -437,7 +438,7 @@ fn algorithm_not_allowed() {
         b64(payload.as_bytes())
     );
     let e = err(&f, &unsigned, T0);
-    assert_eq!(e.code(), "algorithm_not_allowed");
+    assert_eq!(e.code(), ErrorCode::AlgorithmNotAllowed);
     assert!(e.to_string().contains("none"), "{e}");
     for alg in [
         json!("none"),
@@ -455,7 +456,7 @@ fn algorithm_not_allowed() {
             &stand_down(),
         );
         let e = err(&f, &t, T0);
-        assert_eq!(e.code(), "algorithm_not_allowed", "alg {alg}");
+        assert_eq!(e.code(), ErrorCode::AlgorithmNotAllowed, "alg {alg}");
     }
     let t = tok(&f.dana, &json!({"kid": "dana-2026"}), &stand_down());
     assert!(
@@ -475,13 +476,13 @@ fn unknown_key() {
     let rogue = Signer::from_seed(KeyId::from("rogue-1"), [9; 32]);
     let unknown = tok(&rogue, &header("rogue-1"), &stand_down());
     let e = err(&f, &unknown, T0);
-    assert_eq!(e.code(), "unknown_key");
+    assert_eq!(e.code(), ErrorCode::UnknownKey);
     assert!(e.to_string().contains("rogue-1"));
 
     // Sam signs with his own real key but claims to be Dana.
     let borrowed = tok(&f.sam, &header("sam-2026"), &stand_down());
     let e = err(&f, &borrowed, T0);
-    assert_eq!(e.code(), "unknown_key");
+    assert_eq!(e.code(), ErrorCode::UnknownKey);
     assert!(matches!(&e, TokenError::UnknownKey { owner: Some(o), .. } if o.as_str() == "sam.lee"));
     assert!(e.to_string().contains("sam.lee") && e.to_string().contains("dana.okafor"));
 }
@@ -492,7 +493,7 @@ fn bad_signature() {
     // Signed by a key that is not Dana's, under Dana's kid.
     let forged = tok(&f.sam, &header("dana-2026"), &stand_down());
     let e = err(&f, &forged, T0);
-    assert_eq!(e.code(), "bad_signature");
+    assert_eq!(e.code(), ErrorCode::BadSignature);
     assert!(
         matches!(&e, TokenError::BadSignature { kid, issuer } if kid.as_str() == "dana-2026" && issuer.as_str() == "dana.okafor")
     );
@@ -504,18 +505,21 @@ fn bad_signature() {
     let mut other = stand_down();
     other["decision"]["reason"] = json!("changed");
     let swapped = format!("{h}.{}.{s}", b64(other.to_string().as_bytes()));
-    assert_eq!(err(&f, &swapped, T0).code(), "bad_signature");
+    assert_eq!(err(&f, &swapped, T0).code(), ErrorCode::BadSignature);
     // One signature byte flipped.
     let mut raw = URL_SAFE_NO_PAD.decode(s).unwrap();
     raw[0] ^= 0x80;
     let flipped = format!("{}.{}", good.rsplit_once('.').unwrap().0, b64(&raw));
-    assert_eq!(err(&f, &flipped, T0).code(), "bad_signature");
+    assert_eq!(err(&f, &flipped, T0).code(), ErrorCode::BadSignature);
     // Empty and short signatures.
     let input = good.rsplit_once('.').unwrap().0;
-    assert_eq!(err(&f, &format!("{input}."), T0).code(), "bad_signature");
+    assert_eq!(
+        err(&f, &format!("{input}."), T0).code(),
+        ErrorCode::BadSignature
+    );
     assert_eq!(
         err(&f, &format!("{input}.AAAA"), T0).code(),
-        "bad_signature"
+        ErrorCode::BadSignature
     );
 }
 
@@ -525,11 +529,11 @@ fn audience_mismatch() {
     let mut c = stand_down();
     c["aud"] = json!("someone-else");
     let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
-    assert_eq!(e.code(), "audience_mismatch");
+    assert_eq!(e.code(), ErrorCode::AudienceMismatch);
     assert!(e.to_string().contains("someone-else"));
     c["aud"] = json!(["someone-else", "another"]);
     let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
-    assert_eq!(e.code(), "audience_mismatch");
+    assert_eq!(e.code(), ErrorCode::AudienceMismatch);
 }
 
 /// RFC 7519 lets `aud` be an array; a token naming this crate among others is for it.
@@ -553,7 +557,7 @@ fn case_mismatch() {
     let mut c = stand_down();
     c["sub"] = json!("case-other");
     let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
-    assert_eq!(e.code(), "case_mismatch");
+    assert_eq!(e.code(), ErrorCode::CaseMismatch);
     assert!(
         matches!(&e, TokenError::CaseMismatch { expected, found, .. } if expected.as_str() == CASE && found.as_str() == "case-other")
     );
@@ -572,7 +576,7 @@ fn token_expired() {
     assert!(verify(&t, &f.trust, &almost).is_ok());
     for at in [exp, exp + 1, exp + 86_400] {
         let e = err(&f, &t, at);
-        assert_eq!(e.code(), "token_expired");
+        assert_eq!(e.code(), ErrorCode::TokenExpired);
         assert!(matches!(e, TokenError::Expired { exp: x, .. } if x.timestamp() == exp));
         // Times in messages are RFC 3339, as everywhere else (not chrono's `… UTC` Display).
         let text = e.to_string();
@@ -587,7 +591,7 @@ fn token_not_yet_valid() {
     let t = tok(&f.dana, &header("dana-2026"), &stand_down());
     assert!(verify(&t, &f.trust, &ctx(&f.case, T0 - 60)).is_ok());
     let e = err(&f, &t, T0 - 61);
-    assert_eq!(e.code(), "token_not_yet_valid");
+    assert_eq!(e.code(), ErrorCode::TokenNotYetValid);
     assert!(matches!(
         e,
         TokenError::NotYetValid {
@@ -601,7 +605,7 @@ fn token_not_yet_valid() {
     };
     assert_eq!(
         verify(&t, &f.trust, &just_under).unwrap_err().code(),
-        "token_not_yet_valid"
+        ErrorCode::TokenNotYetValid
     );
 }
 
@@ -620,7 +624,7 @@ fn token_lifetime_too_long() {
     );
     c["exp"] = json!(T0 + MAX + 1);
     let e = err(&f, &tok(&f.dana, &header("dana-2026"), &c), T0);
-    assert_eq!(e.code(), "token_lifetime_too_long");
+    assert_eq!(e.code(), ErrorCode::TokenLifetimeTooLong);
     assert!(
         matches!(e, TokenError::LifetimeTooLong { lifetime_secs, max_secs: MAX, .. } if lifetime_secs == MAX + 1)
     );
@@ -635,24 +639,27 @@ fn checks_run_in_the_documented_order() {
     c["exp"] = json!(T0 + 10 * MAX);
     // alg before kid
     let t = tok(&f.dana, &json!({"alg": "HS256", "kid": "nope"}), &c);
-    assert_eq!(err(&f, &t, T0).code(), "algorithm_not_allowed");
+    assert_eq!(err(&f, &t, T0).code(), ErrorCode::AlgorithmNotAllowed);
     // kid before signature
     let t = tok(&f.sam, &header("nope"), &c);
-    assert_eq!(err(&f, &t, T0).code(), "unknown_key");
+    assert_eq!(err(&f, &t, T0).code(), ErrorCode::UnknownKey);
     // signature before claims
     let t = tok(&f.sam, &header("dana-2026"), &c);
-    assert_eq!(err(&f, &t, T0).code(), "bad_signature");
+    assert_eq!(err(&f, &t, T0).code(), ErrorCode::BadSignature);
     // audience before case before time
     let t = tok(&f.dana, &header("dana-2026"), &c);
-    assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), "audience_mismatch");
+    assert_eq!(
+        err(&f, &t, T0 + 20 * MAX).code(),
+        ErrorCode::AudienceMismatch
+    );
     c["aud"] = json!(AUDIENCE);
     let t = tok(&f.dana, &header("dana-2026"), &c);
-    assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), "case_mismatch");
+    assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), ErrorCode::CaseMismatch);
     c["sub"] = json!(CASE);
     let t = tok(&f.dana, &header("dana-2026"), &c);
-    assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), "token_expired");
-    assert_eq!(err(&f, &t, T0 - 100).code(), "token_not_yet_valid");
-    assert_eq!(err(&f, &t, T0).code(), "token_lifetime_too_long");
+    assert_eq!(err(&f, &t, T0 + 20 * MAX).code(), ErrorCode::TokenExpired);
+    assert_eq!(err(&f, &t, T0 - 100).code(), ErrorCode::TokenNotYetValid);
+    assert_eq!(err(&f, &t, T0).code(), ErrorCode::TokenLifetimeTooLong);
 }
 
 #[test]

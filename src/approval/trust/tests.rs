@@ -1,6 +1,7 @@
 //! Unit tests for the trust registry.
 
 use super::*;
+use crate::error_code::ErrorCode;
 use serde_json::json;
 
 /// RFC 8037 A.1's public key.
@@ -56,7 +57,7 @@ fn parse_errors_and_unknown_fields() {
                 br#"{"principals": [{"id": "a", "roles": [], "keys": [{"kid": "k", "jwk": {"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "secret"}}]}]}"#] {
         let e = Trust::from_json(bad).unwrap_err();
         assert!(matches!(e, TrustError::Parse(_)), "{e}");
-        assert_eq!(e.code(), "invalid_trust");
+        assert_eq!(e.code(), ErrorCode::InvalidTrust);
     }
 }
 
@@ -82,7 +83,7 @@ fn principal_ids_must_match_the_pattern() {
             },
             "{id:?}"
         );
-        assert_eq!(e.code(), "invalid_trust");
+        assert_eq!(e.code(), ErrorCode::InvalidTrust);
     }
     let mut v = good();
     v["principals"][0]["id"] = json!("a".repeat(65));
@@ -113,7 +114,7 @@ fn duplicate_principal() {
     let e = file(v).unwrap_err();
     assert!(matches!(e, TrustError::DuplicatePrincipal(ref p) if p.as_str() == "dana.okafor"));
     assert!(e.to_string().contains("dana.okafor"));
-    assert_eq!(e.code(), "invalid_trust");
+    assert_eq!(e.code(), ErrorCode::InvalidTrust);
 }
 
 #[test]
@@ -377,7 +378,7 @@ fn one_public_key_appears_once_in_the_whole_file() {
     for part in ["sam.lee", "sam-2026", "dana.okafor", "dana-2026"] {
         assert!(msg.contains(part), "{msg}");
     }
-    assert_eq!(e.code(), "invalid_trust");
+    assert_eq!(e.code(), ErrorCode::InvalidTrust);
 
     // Under two kids of one principal.
     let mut v = good();

@@ -10,6 +10,7 @@
 //! cyber command — now a lower authority — tries to accept and is refused; the legal and trust
 //! office accepts. Every step goes through the same [`CaseStore`] an integration uses.
 
+use authority_lane::ErrorCode;
 use authority_lane::approval::{
     AUDIENCE, Accept, Claims, Decision, Declare, Review, Signer, Trust, TrustFile,
 };
@@ -116,8 +117,7 @@ pub struct DemoStep {
     pub what: String,
     /// For a refused step, the rejection code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<authority_lane::error_code::ErrorCodeName>")]
-    pub rejected: Option<String>,
+    pub rejected: Option<ErrorCode>,
 }
 
 /// The result of a demo run.
@@ -173,7 +173,7 @@ impl<S: Backend> Script<S> {
         self.now
     }
 
-    fn note(&mut self, what: String, rejected: Option<String>) {
+    fn note(&mut self, what: String, rejected: Option<ErrorCode>) {
         let case = self.store.case();
         self.steps.push(DemoStep {
             at: self.now,
@@ -208,7 +208,7 @@ impl<S: Backend> Script<S> {
             Some((_, rejection)) => {
                 self.note(
                     format!("{what} — refused: {rejection}"),
-                    Some(rejection.code().to_owned()),
+                    Some(rejection.code()),
                 );
                 Ok(())
             }

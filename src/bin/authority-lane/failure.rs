@@ -1,29 +1,45 @@
 //! Failures and their exit codes, standard output, and reading the files a command names.
 
 use crate::*;
+use authority_lane::ErrorCode;
 
 /// An error for stderr, with its stable code and exit status.
 pub(crate) struct Failure {
-    pub(crate) code: String,
+    pub(crate) code: ErrorCode,
     pub(crate) message: String,
     pub(crate) exit: u8,
 }
 
+/// The exit status of a program whose reader went away (as if SIGPIPE had ended it).
+const EXIT_CLOSED_STDOUT: u8 = 141;
+
 impl Failure {
-    pub(crate) fn new(code: impl Into<String>, message: impl Into<String>, exit: u8) -> Self {
+    /// A failure that exits with its code's exit status.
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Failure {
-            code: code.into(),
+            code,
             message: message.into(),
-            exit,
+            exit: code.exit_status(),
         }
     }
-    pub(crate) fn input(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Failure::new(code, message, 2)
+    /// A command the case refused: exit 3 whatever the code, nothing was written.
+    pub(crate) fn rejected(code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure {
+            exit: authority_lane::error_code::EXIT_REJECTED,
+            ..Failure::new(code, message)
+        }
+    }
+    /// Standard output was closed: the program ends quietly, nothing is reported.
+    fn closed_stdout() -> Self {
+        Failure {
+            exit: EXIT_CLOSED_STDOUT,
+            ..Failure::new(ErrorCode::Io, "")
+        }
+    }
+    pub(crate) fn is_closed_stdout(&self) -> bool {
+        self.exit == EXIT_CLOSED_STDOUT
     }
 }
-
-/// Internal marker for a closed standard output; never printed.
-pub(crate) const CLOSED_STDOUT: &str = "closed_stdout";
 
 /// Bytes a pipe on standard output should hold: Linux's default unprivileged maximum
 /// (`/proc/sys/fs/pipe-max-size`).
@@ -57,9 +73,12 @@ pub(crate) fn emit_bytes(bytes: &[u8]) -> Result<(), Failure> {
         .and_then(|()| out.flush())
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Failure::new(CLOSED_STDOUT, "", 141)
+                Failure::closed_stdout()
             } else {
-                Failure::new("io", format!("cannot write to standard output: {e}"), 2)
+                Failure::new(
+                    ErrorCode::Io,
+                    format!("cannot write to standard output: {e}"),
+                )
             }
         })
 }
@@ -67,7 +86,7 @@ pub(crate) fn emit_bytes(bytes: &[u8]) -> Result<(), Failure> {
 pub(crate) fn report(f: &Failure) {
     let body = crate::output::ErrorOutput {
         error: crate::output::ErrorBody {
-            code: authority_lane::error_code::ErrorCodeName(f.code.clone()),
+            code: f.code,
             message: f.message.clone(),
         },
     };
@@ -79,7 +98,10 @@ pub(crate) fn report(f: &Failure) {
 
 /// A file (or standard input) that could not be read: `unreadable_file`, wherever it happens.
 pub(crate) fn unreadable(what: &str, e: &std::io::Error) -> Failure {
-    Failure::input("unreadable_file", format!("cannot read {what}: {e}"))
+    Failure::new(
+        ErrorCode::UnreadableFile,
+        format!("cannot read {what}: {e}"),
+    )
 }
 
 /// The most the CLI reads of a workflow, trust file or facts file (DESIGN §12.9):
@@ -96,8 +118,8 @@ pub(crate) const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
 /// and a FIFO with no writer cannot hang the command.
 pub(crate) fn read_source(source: &Path, what: &str, limit: u64) -> Result<Vec<u8>, Failure> {
     let too_large = || {
-        Failure::input(
-            "input_too_large",
+        Failure::new(
+            ErrorCode::InputTooLarge,
             format!(
                 "{what} {} is larger than {limit} bytes, the most it may be",
                 source.display()
@@ -123,8 +145,8 @@ pub(crate) fn read_source(source: &Path, what: &str, limit: u64) -> Result<Vec<u
         let file = options.open(source).map_err(|e| unreadable_here(&e))?;
         let meta = file.metadata().map_err(|e| unreadable_here(&e))?;
         if !meta.is_file() {
-            return Err(Failure::input(
-                "usage",
+            return Err(Failure::new(
+                ErrorCode::Usage,
                 format!(
                     "{what} {}: not a regular file (a FIFO, directory or device); pass a file, or `-` for standard input",
                     source.display()
@@ -146,7 +168,7 @@ pub(crate) fn read_source(source: &Path, what: &str, limit: u64) -> Result<Vec<u
 
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::new("internal", format!("cannot serialise output: {e}"), 2))?;
+        .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot serialise output: {e}")))?;
     emit(&(text + "\n"))
 }
 
@@ -156,8 +178,8 @@ pub(crate) fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, Fa
     let bytes = read_source(path, what, MAX_DOCUMENT_BYTES)?;
     // Strict: a repeated key is refused, never resolved to its last value (DESIGN §12.9).
     authority_lane::digest::strict_json(&bytes).map_err(|e| {
-        Failure::input(
-            "invalid_json",
+        Failure::new(
+            ErrorCode::InvalidJson,
             format!("{what} {} is not valid JSON: {e}", path.display()),
         )
     })
@@ -168,8 +190,8 @@ pub(crate) fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, Fa
 pub(crate) fn read_text(source: &str, what: &str) -> Result<String, Failure> {
     let bytes = read_source(Path::new(source), what, MAX_TOKEN_FILE_BYTES)?;
     String::from_utf8(bytes).map_err(|e| {
-        Failure::input(
-            "invalid_token",
+        Failure::new(
+            ErrorCode::InvalidToken,
             format!("{what} {source} is not UTF-8: {e}"),
         )
     })
@@ -177,18 +199,18 @@ pub(crate) fn read_text(source: &str, what: &str) -> Result<String, Failure> {
 
 pub(crate) fn load_workflow(path: &Path) -> Result<Workflow, Failure> {
     let value = read_json(path, "workflow")?;
-    let bytes =
-        serde_json::to_vec(&value).map_err(|e| Failure::input("invalid_json", e.to_string()))?;
+    let bytes = serde_json::to_vec(&value)
+        .map_err(|e| Failure::new(ErrorCode::InvalidJson, e.to_string()))?;
     Workflow::from_json(&bytes)
-        .map_err(|e| Failure::input(e.code(), format!("{} (file {})", e, path.display())))
+        .map_err(|e| Failure::new(e.code(), format!("{} (file {})", e, path.display())))
 }
 
 pub(crate) fn load_trust(path: &Path) -> Result<Trust, Failure> {
     let value = read_json(path, "trust file")?;
-    let bytes =
-        serde_json::to_vec(&value).map_err(|e| Failure::input("invalid_json", e.to_string()))?;
+    let bytes = serde_json::to_vec(&value)
+        .map_err(|e| Failure::new(ErrorCode::InvalidJson, e.to_string()))?;
     Trust::from_json(&bytes)
-        .map_err(|e| Failure::input(e.code(), format!("{e} (file {})", path.display())))
+        .map_err(|e| Failure::new(e.code(), format!("{e} (file {})", path.display())))
 }
 
 pub(crate) fn load_pins(pins: &Pins) -> Result<PinnedCopies, Failure> {
@@ -196,12 +218,6 @@ pub(crate) fn load_pins(pins: &Pins) -> Result<PinnedCopies, Failure> {
     let trust = pins.trust.as_deref().map(load_trust).transpose()?;
     Ok((workflow.map(Arc::new), trust.map(Arc::new)))
 }
-
-pub(crate) const EXIT_REJECTED: u8 = 3;
-
-pub(crate) const EXIT_INTEGRITY: u8 = 4;
-
-pub(crate) const EXIT_NOT_READY: u8 = 5;
 
 pub(crate) fn store_failure(e: StoreError) -> Failure {
     // A journal that is not there or may not be read is the same cause as any other such file.
@@ -216,20 +232,9 @@ pub(crate) fn store_failure(e: StoreError) -> Failure {
     {
         return unreadable(&format!("journal {}", path.display()), source);
     }
-    let exit = if e.is_integrity() {
-        EXIT_INTEGRITY
-    } else if matches!(
-        e,
-        StoreError::Rejected(_)
-            | StoreError::Journal(
-                authority_lane::journal::JournalError::Locked { .. }
-                    | authority_lane::journal::JournalError::Conflict { .. }
-            )
-    ) {
-        // Nothing was written: the command was refused, or another writer held the journal.
-        EXIT_REJECTED
-    } else {
-        2
-    };
-    Failure::new(e.code(), e.to_string(), exit)
+    match &e {
+        // Nothing was written: the command was refused.
+        StoreError::Rejected(_) => Failure::rejected(e.code(), e.to_string()),
+        _ => Failure::new(e.code(), e.to_string()),
+    }
 }

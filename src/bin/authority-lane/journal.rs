@@ -2,6 +2,7 @@
 //! on a journal file or a case in a PostgreSQL store.
 
 use crate::*;
+use authority_lane::ErrorCode;
 use authority_lane::ids::CaseId;
 #[cfg(feature = "postgres")]
 use authority_lane::journal::PgBackend;
@@ -26,8 +27,8 @@ impl Location {
         match (&self.journal, &self.store) {
             (Some(path), None) => Ok(Place::File(path)),
             (None, Some(url)) => store_place(url, self.case.as_deref()),
-            _ => Err(Failure::input(
-                "usage",
+            _ => Err(Failure::new(
+                ErrorCode::Usage,
                 "give either --journal PATH or --store URL --case ID",
             )),
         }
@@ -40,14 +41,14 @@ impl Location {
 #[cfg(feature = "postgres")]
 fn store_place<'a>(url: &'a str, case: Option<&'a str>) -> Result<Place<'a>, Failure> {
     url.parse::<authority_lane::journal::PgUrl>()
-        .map_err(|e| Failure::input("usage", format!("--store: {e}")))?;
+        .map_err(|e| Failure::new(ErrorCode::Usage, format!("--store: {e}")))?;
     Ok(Place::Postgres { url, case })
 }
 
 #[cfg(not(feature = "postgres"))]
 fn store_place<'a>(_url: &'a str, _case: Option<&'a str>) -> Result<Place<'a>, Failure> {
-    Err(Failure::input(
-        "usage",
+    Err(Failure::new(
+        ErrorCode::Usage,
         "--store: this build has no PostgreSQL support (build with the `postgres` feature)",
     ))
 }
@@ -84,7 +85,10 @@ pub(crate) fn store_migrate(url: &str) -> Result<(), Failure> {
                 created: done.created,
             })
         }
-        Place::File(_) => Err(Failure::input("usage", "store migrate takes --store URL")),
+        Place::File(_) => Err(Failure::new(
+            ErrorCode::Usage,
+            "store migrate takes --store URL",
+        )),
     }
 }
 
@@ -92,8 +96,8 @@ pub(crate) fn store_migrate(url: &str) -> Result<(), Failure> {
 #[cfg(feature = "postgres")]
 fn required_case(case: Option<&str>) -> Result<&str, Failure> {
     case.ok_or_else(|| {
-        Failure::input(
-            "usage",
+        Failure::new(
+            ErrorCode::Usage,
             "--store needs --case ID (the case's id, the declaration's `sub`)",
         )
     })
@@ -172,7 +176,7 @@ pub(crate) fn clock(at: Option<&str>) -> Result<Clock, Failure> {
         None => Ok(Clock::System),
         Some(text) => authority_lane::time::parse(text)
             .map(Clock::Supplied)
-            .map_err(|e| Failure::input("usage", format!("--at: {e}"))),
+            .map_err(|e| Failure::new(ErrorCode::Usage, format!("--at: {e}"))),
     }
 }
 
@@ -285,10 +289,9 @@ fn not_utf8(line: &[u8]) -> Rejection {
 }
 
 pub(crate) fn rejected(r: Rejection, line: usize) -> Failure {
-    Failure::new(
+    Failure::rejected(
         r.code(),
         format!("line {line}: {r} (nothing was written for it; later lines were not read)"),
-        EXIT_REJECTED,
     )
 }
 
@@ -322,8 +325,12 @@ pub(crate) fn commit<B: Backend>(
             head: a.head,
             events: a.events,
         };
-        serde_json::to_writer(&mut *text, &line)
-            .map_err(|e| Failure::new("internal", format!("cannot serialise a result: {e}"), 2))?;
+        serde_json::to_writer(&mut *text, &line).map_err(|e| {
+            Failure::new(
+                ErrorCode::Internal,
+                format!("cannot serialise a result: {e}"),
+            )
+        })?;
         text.push(b'\n');
     }
     // Durable before it is acknowledged; a reader that went away just stops reading.
@@ -342,8 +349,8 @@ pub(crate) fn expect_head(text: Option<&str>) -> Result<Option<JournalRef>, Fail
         return Ok(None);
     };
     let bad = |why: String| {
-        Failure::input(
-            "usage",
+        Failure::new(
+            ErrorCode::Usage,
             format!(
                 "--expect-head {text:?}: {why}; expected SEQ:HASH, e.g. 12:sha256:<64 hex> (an apply acknowledgement's seq and head)"
             ),
@@ -370,8 +377,8 @@ pub(crate) fn read_case(
     if let Some(command) = required
         && (pins.workflow.is_none() || pins.trust.is_none())
     {
-        return Err(Failure::input(
-            "anchor_required",
+        return Err(Failure::new(
+            ErrorCode::AnchorRequired,
             format!(
                 "{command} authenticates the journal against the workflow and trust file you hold: pass --workflow FILE and --trust FILE (the copies embedded in the journal can be rewritten by anyone who can write it)"
             ),
@@ -477,9 +484,8 @@ fn copy_out<B: Backend>(backend: &mut B, expected: Option<&CaseId>) -> Result<()
             }
             None => {
                 return Err(Failure::new(
-                    "journal_tampered",
+                    ErrorCode::JournalTampered,
                     format!("record 0 declares no case id; the case asked for is {expected}"),
-                    EXIT_INTEGRITY,
                 ));
             }
         }
@@ -525,7 +531,7 @@ pub(crate) fn packet(
     let channel = &find_channel(case, &channel_id)?;
     let (view, title) = if draft {
         let d = case.draft().ok_or_else(|| {
-            Failure::new("not_ready", format!(
+            Failure::new(ErrorCode::NotReady, format!(
                 "no draft: the case is in {}; {}",
                 case.path(),
                 if case.state().is_closed() {
@@ -533,7 +539,7 @@ pub(crate) fn packet(
                 } else {
                     "required facts are missing or requested evidence has not arrived (status lists them)"
                 }
-            ), EXIT_NOT_READY)
+            ))
         })?;
         (
             d.view(channel),
@@ -544,7 +550,7 @@ pub(crate) fn packet(
         )
     } else {
         let p = replay.packet().ok_or_else(|| {
-            Failure::new("not_ready", format!("no recommendation packet: the case is in {}; a packet exists only in closed/accepted (use --draft for the current draft)", case.path()), EXIT_NOT_READY)
+            Failure::new(ErrorCode::NotReady, format!("no recommendation packet: the case is in {}; a packet exists only in closed/accepted (use --draft for the current draft)", case.path()))
         })?;
         (p.view(channel), "Recommendation packet".to_owned())
     };

@@ -4,6 +4,7 @@
 //! 32-byte leaf hashes).
 
 use crate::*;
+use authority_lane::ErrorCode;
 use authority_lane::digest::Digest;
 use authority_lane::lineage::index::prove;
 use authority_lane::lineage::merkle::{self, Hash};
@@ -93,12 +94,11 @@ pub(crate) fn lineage(
     let lineage_root = replay.case.evidence().lineage().root;
     if digest_of(&root) != lineage_root {
         return Err(Failure::new(
-            "internal",
+            ErrorCode::Internal,
             format!(
                 "the recomputed root {} is not the case's {lineage_root}",
                 digest_of(&root)
             ),
-            2,
         ));
     }
     print_json(&crate::output::ProofOutput {
@@ -112,8 +112,8 @@ pub(crate) fn lineage(
 }
 
 fn out_of_range(index: u64, count: u64) -> Failure {
-    Failure::input(
-        "usage",
+    Failure::new(
+        ErrorCode::Usage,
         format!(
             "--proof {index}: the case has {count} findings (indexes 0 to {})",
             count.saturating_sub(1)
@@ -177,8 +177,8 @@ pub(crate) fn find_channel(
     id: &ChannelId,
 ) -> Result<ChannelDef, Failure> {
     case.workflow().channel(id).cloned().ok_or_else(|| {
-        Failure::input(
-            "usage",
+        Failure::new(
+            ErrorCode::Usage,
             format!(
                 "unknown channel `{id}`; the workflow defines {:?}",
                 case.workflow()
@@ -197,17 +197,16 @@ pub(crate) fn find_channel(
 /// or exits 4 `proof_invalid` naming the check that failed.
 pub(crate) fn check_proof(file: &Path, root: &str, count: Option<u64>) -> Result<(), Failure> {
     let root: Digest = root.parse().map_err(|e| {
-        Failure::input(
-            "usage",
+        Failure::new(
+            ErrorCode::Usage,
             format!("--root {root:?}: {e}; expected sha256:<64 hex>, the packet's lineage.root"),
         )
     })?;
     let bytes = read_source(file, "proof", MAX_DOCUMENT_BYTES)?;
-    let refused =
-        |e: ProofError| Failure::new(e.code(), format!("proof refused: {e}"), EXIT_INTEGRITY);
+    let refused = |e: ProofError| Failure::new(e.code(), format!("proof refused: {e}"));
     let proof = InclusionProof::from_json(&bytes).map_err(|e| match e {
-        ProofError::Malformed(why) => Failure::input(
-            "usage",
+        ProofError::Malformed(why) => Failure::new(
+            ErrorCode::Usage,
             format!(
                 "{} is not a proof document ({{index, count, root, entry, leaf, path}}): {why}",
                 file.display()

@@ -4,6 +4,7 @@
 //! 3 command rejected · 4 journal integrity failure · 5 not ready.
 //! Errors go to stderr as `{"error": {"code": "...", "message": "..."}}`.
 
+use authority_lane::ErrorCode;
 mod demo;
 mod failure;
 mod journal;
@@ -359,14 +360,14 @@ fn main() -> ExitCode {
                 if std::io::stderr().is_terminal() {
                     eprint!("{e}");
                 } else {
-                    report(&Failure::input(
-                        "usage",
+                    report(&Failure::new(
+                        ErrorCode::Usage,
                         "no command given; `authority-lane --help` lists the commands",
                     ));
                 }
                 return ExitCode::from(2);
             }
-            report(&Failure::input("usage", e.to_string().trim_end()));
+            report(&Failure::new(ErrorCode::Usage, e.to_string().trim_end()));
             return ExitCode::from(2);
         }
     };
@@ -374,7 +375,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`| head`): end quietly, as a SIGPIPE'd program would.
-        Err(f) if f.code == CLOSED_STDOUT => ExitCode::from(141),
+        Err(f) if f.is_closed_stdout() => ExitCode::from(f.exit),
         Err(f) => {
             report(&f);
             ExitCode::from(f.exit)

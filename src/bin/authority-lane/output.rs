@@ -2,9 +2,9 @@
 //! `demo --format json`, each `lineage` line and a `lineage --proof`), as types: what is printed is serialised from them, and their schemas
 //! are generated from them (`schema --out`), beside the library's.
 
+use authority_lane::ErrorCode;
 use authority_lane::case::{EventRecord, Leaf};
 use authority_lane::digest::Digest;
-use authority_lane::error_code::ErrorCodeName;
 use authority_lane::ids::{CaseId, LaneId};
 use authority_lane::packet::ViewFinding;
 use schemars::JsonSchema;
@@ -107,7 +107,7 @@ pub(crate) struct ErrorOutput {
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct ErrorBody {
     /// The stable code (docs/errors.md).
-    pub code: ErrorCodeName,
+    pub code: ErrorCode,
     /// What went wrong and what was expected, for a human.
     pub message: String,
 }

@@ -1,13 +1,14 @@
 //! The commands that need no case: `evaluate`, `schema`, and the demo's output.
 
 use crate::*;
+use authority_lane::ErrorCode;
 
 pub(crate) fn evaluate(workflow: &Path, facts: &Path) -> Result<(), Failure> {
     let workflow = load_workflow(workflow)?;
     let raw = read_json(facts, "facts file")?;
     let input: FactsInput = serde_json::from_value(raw).map_err(|e| {
-        Failure::input(
-            "invalid_json",
+        Failure::new(
+            ErrorCode::InvalidJson,
             format!(
                 "facts file {} must be {{\"facts\": {{\"<fact>\": <value>, ...}}}}: {e}",
                 facts.display()
@@ -16,7 +17,7 @@ pub(crate) fn evaluate(workflow: &Path, facts: &Path) -> Result<(), Failure> {
     })?;
     let typed = workflow
         .parse_facts(&input.facts)
-        .map_err(|e| Failure::input(e.code(), e.to_string()))?;
+        .map_err(|e| Failure::new(e.code(), e.to_string()))?;
     print_json(&assess(&workflow, &typed))
 }
 
@@ -49,19 +50,25 @@ pub(crate) fn schema(
     match (out, check) {
         (Some(dir), None) => {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Failure::input("io", format!("cannot create {}: {e}", dir.display()))
+                Failure::new(
+                    ErrorCode::Io,
+                    format!("cannot create {}: {e}", dir.display()),
+                )
             })?;
             for (name, text) in &schemas {
                 let path = dir.join(name);
                 std::fs::write(&path, text).map_err(|e| {
-                    Failure::input("io", format!("cannot write {}: {e}", path.display()))
+                    Failure::new(
+                        ErrorCode::Io,
+                        format!("cannot write {}: {e}", path.display()),
+                    )
                 })?;
             }
             Ok(())
         }
         (None, Some(dir)) => check_schemas(dir, &schemas),
-        _ => Err(Failure::input(
-            "usage",
+        _ => Err(Failure::new(
+            ErrorCode::Usage,
             "give exactly one of --out DIR or --check DIR",
         )),
     }
@@ -84,13 +91,12 @@ fn check_schemas(dir: &Path, schemas: &[(String, String)]) -> Result<(), Failure
         return Ok(());
     }
     Err(Failure::new(
-        "schema_drift",
+        ErrorCode::SchemaDrift,
         format!(
             "{}; regenerate with `authority-lane schema --out {}`",
             drifted.join("; "),
             dir.display()
         ),
-        1,
     ))
 }
 
@@ -104,7 +110,7 @@ pub(crate) fn demo(location: Option<Location>, format: DemoFormat) -> Result<(),
     let declared_at = Utc::now() - chrono::Duration::hours(2);
     let fail = |e: demo::DemoError| match e {
         demo::DemoError::Store(s) => store_failure(s),
-        other => Failure::new("demo_failed", other.to_string(), 2),
+        other => Failure::new(ErrorCode::DemoFailed, other.to_string()),
     };
     let clock = Clock::Supplied(declared_at);
     let Some(location) = location else {
@@ -160,8 +166,8 @@ fn plain_file_name(case: &str) -> Result<(), Failure> {
     if plain {
         return Ok(());
     }
-    Err(Failure::input(
-        "usage",
+    Err(Failure::new(
+        ErrorCode::Usage,
         format!(
             "demo --case {case:?}: the demo writes {{ID}}.trust.json and {{ID}}.keys/ in the working directory, so the case id must be a plain file name (no `/`, `\\`, leading `.` or control characters)"
         ),
@@ -208,14 +214,13 @@ fn keep_demo<S: Backend>(
 pub(crate) fn write_demo_trust(path: &Path, trust: &Trust) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(trust.file()).map_err(|e| {
         Failure::new(
-            "internal",
+            ErrorCode::Internal,
             format!("cannot serialise the trust file: {e}"),
-            2,
         )
     })?;
     write_private(path, (text + "\n").as_bytes(), 0o644).map_err(|e| {
-        Failure::input(
-            "io",
+        Failure::new(
+            ErrorCode::Io,
             format!("cannot write the demo's trust file {}: {e}", path.display()),
         )
     })
@@ -228,8 +233,8 @@ pub(crate) fn write_demo_trust(path: &Path, trust: &Trust) -> Result<(), Failure
 pub(crate) fn write_demo_keys(dir: &Path, keys: &[demo::DemoKey]) -> Result<(), Failure> {
     use base64::Engine as _;
     let io = |e: std::io::Error| {
-        Failure::input(
-            "io",
+        Failure::new(
+            ErrorCode::Io,
             format!("cannot write the demo's keys to {}: {e}", dir.display()),
         )
     };
@@ -265,9 +270,12 @@ pub(crate) fn print_demo<S: Backend>(
     run: &demo::DemoRun<S>,
     format: DemoFormat,
 ) -> Result<(), Failure> {
-    let packet = run
-        .packet()
-        .ok_or_else(|| Failure::new("demo_failed", "the demo did not reach closed/accepted", 2))?;
+    let packet = run.packet().ok_or_else(|| {
+        Failure::new(
+            ErrorCode::DemoFailed,
+            "the demo did not reach closed/accepted",
+        )
+    })?;
     let channel = run
         .store
         .case()
@@ -275,9 +283,8 @@ pub(crate) fn print_demo<S: Backend>(
         .channel(&ChannelId::from("security-trust-review"))
         .ok_or_else(|| {
             Failure::new(
-                "demo_failed",
+                ErrorCode::DemoFailed,
                 "the shipped workflow lacks the security-trust-review channel",
-                2,
             )
         })?;
     let view = packet.view(channel);
