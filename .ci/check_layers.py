@@ -43,27 +43,44 @@ def module_of(src, path):
 
 
 def strip_comments(text):
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    out = []
-    for line in text.splitlines():
-        # Drop `//` comments, but not inside string literals (a rough but sufficient rule: only
-        # cut at `//` preceded by an even number of quotes on the line).
-        idx = 0
-        while True:
-            i = line.find("//", idx)
-            if i < 0:
-                break
-            if line[:i].count('"') % 2 == 0:
-                line = line[:i]
-                break
-            idx = i + 2
-        out.append(line)
-    text = "\n".join(out)
-    # Paths named in serde/schemars attributes (`with = "crate::time::de"`) are imports.
+    """Blank comments and the contents of string and char literals (a doc link or a message is not
+    an import), keeping the paths named in serde/schemars `with = "…"` attributes, which are."""
     text = re.sub(r'\b((?:schema_|de|ser)?(?:ialize_)?with)\s*=\s*"((?:crate|super|self)::[\w:]+)"',
                   lambda m: f"{m.group(1)} = {m.group(2)}", text)
-    # String literals can hold `crate::` (error messages, docs strings): blank them.
-    return re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        elif c == "r" and re.match(r'r#*"', text[i:i + 10]) and not (i and (text[i - 1].isalnum() or text[i - 1] == "_")):
+            hashes = re.match(r'r(#*)"', text[i:]).group(1)
+            end = text.find('"' + hashes, i + 2 + len(hashes))
+            out.append('""')
+            i = n if end < 0 else end + 1 + len(hashes)
+        elif c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            out.append('""')
+            i += 1
+        elif c == "'" and re.match(r"'(\\.|[^\\'])'|'\\u\{[0-9a-fA-F]+\}'", text[i:i + 12]):
+            m = re.match(r"'(\\.|[^\\'])'|'\\u\{[0-9a-fA-F]+\}'", text[i:i + 12])
+            out.append("' '")
+            i += m.end()
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
 
 
 def strip_test_code(text):

@@ -50,7 +50,7 @@ pub struct FindingInput {
     pub fact: FactKey,
     /// Its value, typed per the fact's declaration: a boolean, a count (an I-JSON integer,
     /// 0 to 2^53 − 1) or a string (an enum value or an RFC 3339 timestamp).
-    #[schemars(schema_with = "crate::schema::fact_value_input")]
+    #[schemars(schema_with = "crate::workflow::fact::fact_value_input")]
     pub value: serde_json::Value,
     /// Provenance.
     pub source: Source,

@@ -79,7 +79,7 @@ pub(crate) mod side;
 mod tee;
 
 pub(crate) use backend::seal_encoded;
-pub use backend::{Backend, Batch, StoredSnapshot, seal};
+pub use backend::{Backend, Batch, JournalRef, StoredSnapshot, seal};
 pub use error::{JournalError, TamperReason};
 pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend, FileJournal};
 pub use line::RawRecord;

@@ -17,6 +17,7 @@
 use crate::assess::{LaneAssessment, OptionAssessment, Pending};
 use crate::digest::{CanonicalError, Digest};
 use crate::ids::{CaseId, FactKey, LaneId, OptionId, PrincipalId};
+pub use crate::journal::JournalRef;
 use crate::lineage::Lineage;
 use crate::workflow::{ChannelDef, FactValue, Sensitivity};
 use chrono::{DateTime, Utc};
@@ -251,17 +252,6 @@ pub struct RecommendationPacket {
     draft: DraftPacket,
     accepted_by: PrincipalId,
     journal: JournalRef,
-}
-
-/// Where a record sits in the case's journal: a relying party keeps it and later passes it as
-/// `--expect-head SEQ:HASH`, so a journal cut back before it is detected (DESIGN §12.2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct JournalRef {
-    /// The record's seq.
-    pub seq: u64,
-    /// The record's hash.
-    pub head: Digest,
 }
 
 impl RecommendationPacket {

@@ -10,10 +10,22 @@
 use super::seal::{Sealed, seal_batch, seal_encoded_batch};
 use super::{Entry, JournalError, Record};
 use crate::digest::Digest;
-use crate::packet::JournalRef;
 use chrono::{DateTime, Utc};
 use std::io::BufRead;
 use std::sync::OnceLock;
+
+/// Where a record sits in the case's journal: a relying party keeps it and later passes it as
+/// `--expect-head SEQ:HASH`, so a journal cut back before it is detected (DESIGN §12.2).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct JournalRef {
+    /// The record's seq.
+    pub seq: u64,
+    /// The record's hash.
+    pub head: Digest,
+}
 
 /// Storage for one case's journal.
 ///

@@ -1,12 +1,12 @@
 //! The file journal: one writer's view of a journal file, the OS lock it holds only while
 //! opening and appending, and its durable (`fsync`ed) writes.
 
+use super::JournalRef;
 use super::backend::{Backend, Batch, seal};
 use super::line::{Checked, check_line};
 use super::read::{Chain, Plain, scan_from, verify_records};
 use super::seal::seal_next;
 use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
-use crate::packet::JournalRef;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};

@@ -1,10 +1,10 @@
 //! The in-memory journal.
 
+use super::JournalRef;
 use super::backend::{Backend, Batch, head_of};
 use super::read::verify_records;
 use super::seal::{encode_lines, seal_batch, seal_next};
 use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
-use crate::packet::JournalRef;
 use std::io::{BufRead, Cursor};
 
 /// An in-memory journal with the same [`Store`] behaviour, for tests and embedders; also an

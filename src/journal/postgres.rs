@@ -95,9 +95,9 @@ mod url;
 pub use url::{PgSchema, PgUrl, PgUrlError};
 
 use super::JournalError;
+use super::JournalRef;
 use super::backend::{Backend, Batch, StoredSnapshot};
 use super::rows::RowLines;
-use crate::packet::JournalRef;
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;

@@ -1,11 +1,11 @@
 //! Reading: the chain check, and the verification of a whole journal line by line ([`scan`],
 //! [`verify_records`]), with how its last line is classified.
 
+use super::JournalRef;
 use super::lean::check_lean_typed;
 use super::line::{Checked, RawRecord, check_fast, check_full, check_line};
 use super::{JournalError, ReadReport, Record, TamperReason, TornTail};
 use crate::digest::Digest;
-use crate::packet::JournalRef;
 use serde::de::{self, DeserializeOwned};
 use std::io::BufRead;
 use std::marker::PhantomData;

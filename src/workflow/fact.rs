@@ -251,6 +251,26 @@ pub(crate) fn abbreviate(v: &serde_json::Value) -> String {
     }
 }
 
+/// The schema of a fact value as submitted, whatever the fact: a boolean, an I-JSON count or a
+/// string. `schema --workflow` narrows it per fact.
+pub fn fact_value_input(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "A fact value: a boolean, a count (integer 0 to 2^53 - 1, I-JSON) or a string (an enum value or an RFC 3339 timestamp), as the fact's declared type requires.",
+        "type": ["boolean", "integer", "string"],
+        "minimum": 0,
+        "maximum": MAX_COUNT
+    })
+}
+
+/// The schema of the `facts` map of a facts file: any key, each value as [`fact_value_input`].
+pub fn fact_values_input(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let value = fact_value_input(g);
+    schemars::json_schema!({
+        "type": "object",
+        "additionalProperties": value
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -614,7 +614,7 @@ fn compile_options(
 pub struct FactsInput {
     /// Known facts by key; values typed per the workflow's declarations (`schema --workflow`
     /// emits a schema naming each fact and its type).
-    #[schemars(schema_with = "crate::schema::fact_values_input")]
+    #[schemars(schema_with = "crate::workflow::fact::fact_values_input")]
     pub facts: BTreeMap<FactKey, serde_json::Value>,
 }
 
