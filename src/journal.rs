@@ -82,7 +82,6 @@ pub(crate) use backend::seal_encoded;
 pub use backend::{Backend, Batch, JournalRef, StoredSnapshot, seal};
 pub use error::{JournalError, TamperReason};
 pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend, FileJournal};
-pub use line::RawRecord;
 pub use memory::MemoryJournal;
 #[cfg(feature = "postgres")]
 pub use postgres::{Migration, PgBackend, PgSchema, PgUrl, PgUrlError};
@@ -200,6 +199,46 @@ pub trait Store {
         expected_seq: u64,
         entries: Vec<Entry>,
     ) -> Result<Vec<Record>, JournalError>;
+}
+
+/// A verified record whose event is still its JSON text, as [`scan`] hands it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRecord<'a> {
+    /// Position in the journal.
+    pub seq: u64,
+    /// When the entry was recorded.
+    pub at: DateTime<Utc>,
+    /// Hash of the previous record.
+    pub prev: Option<Digest>,
+    /// The event's JSON text (a JSON object), exactly as on the line: its RFC 8785 form.
+    pub event: std::borrow::Cow<'a, str>,
+    /// The record's hash.
+    pub hash: Digest,
+    /// Where the record's line starts in the stream a scan read it from (0 for a line checked
+    /// on its own).
+    pub offset: u64,
+}
+
+/// A line that passed every check except the chain link.
+pub(crate) struct Checked<'a> {
+    pub(crate) raw: RawRecord<'a>,
+    /// The event, parsed, when the check parsed it (the lean path does not).
+    pub(crate) event: Option<Value>,
+}
+
+impl Checked<'_> {
+    pub(crate) fn into_record(self) -> Record {
+        Record {
+            seq: self.raw.seq,
+            at: self.raw.at,
+            prev: self.raw.prev,
+            event: self.event.unwrap_or_else(|| {
+                serde_json::from_str(&self.raw.event)
+                    .expect("a checked line's event is a JSON object")
+            }),
+            hash: self.raw.hash,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -176,12 +176,12 @@
 //! <!-- layers -->
 //! ```text
 //! 0  ids time error_code      — the vocabulary: identifiers, timestamps, error codes
-//! 1  digest                   — SHA-256 digests and RFC 8785 canonical JSON
+//! 1  digest canonical         — SHA-256 digests and RFC 8785 canonical JSON
 //! 2  journal                  — storage: sealed, hash-chained lines behind a Backend; no domain type
 //! 3  workflow                 — policy: facts, rules, lanes, options, review policy
 //! 4  approval assess          — trust, signed tokens and capabilities; lane assessment
-//! 5  lineage                  — the Merkle-committed log of findings and its proofs
-//! 6  evidence                 — findings resolved into facts
+//! 5  evidence                 — findings: who reported what, from which record
+//! 6  lineage                  — findings resolved into facts, their Merkle log and its proofs
 //! 7  packet                   — drafts, packets, channel views
 //! 8  case                     — decide/evolve and the statechart
 //! 9  store render             — a case bound to a backend, with its side files; Markdown, diagrams
@@ -202,6 +202,7 @@
 
 pub mod approval;
 pub mod assess;
+pub mod canonical;
 pub mod case;
 pub mod digest;
 pub mod error_code;

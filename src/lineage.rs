@@ -16,9 +16,12 @@
 //! The case keeps no finding beyond the decisive ones: its memory is the state, not the
 //! history.
 
-pub mod index;
+mod evidence;
 pub mod merkle;
 pub mod proof;
+
+pub use evidence::Evidence;
+pub(crate) use evidence::EvidenceImage;
 
 use crate::digest::Digest;
 use crate::evidence::Finding;

@@ -23,17 +23,18 @@ use crate::ids::CaseId;
 use crate::journal::{
     self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, TornTail,
 };
-use crate::lineage::index::{IndexWriter, index_path};
 use crate::lineage::merkle::Hash;
 use crate::packet::{JournalRef, RecommendationPacket};
 use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
+use index::{IndexWriter, index_path};
 use serde_json::value::RawValue;
 use std::path::Path;
 use std::sync::Arc;
 
 mod clock;
 mod error;
+pub mod index;
 mod replay;
 mod snapshot;
 pub use clock::Clock;

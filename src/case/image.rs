@@ -12,8 +12,8 @@
 //! record and why `verify` and the accepted packet always replay.
 
 use super::*;
-use crate::evidence::EvidenceImage;
 use crate::ids::KeyId;
+use crate::lineage::EvidenceImage;
 
 /// The state of a [`Case`] beyond what record 0 gives, as plain data.
 #[derive(Debug, Serialize, Deserialize)]

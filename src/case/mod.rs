@@ -36,8 +36,9 @@ use crate::approval::{
 };
 use crate::assess::{Assessment, Floor, LaneContext, Reason, assess_in, recommend};
 use crate::digest::Digest;
-use crate::evidence::{Agent, Evidence, Finding, FindingInput};
+use crate::evidence::{Agent, Finding, FindingInput};
 use crate::ids::{CaseId, FactKey, LaneId, PrincipalId, RoleId, RuleId};
+use crate::lineage::Evidence;
 use crate::packet::{
     ApprovalRecord, DecisionOwner, Declared, DelegationRecord, DraftContent, DraftPacket,
     FactEntry, LaneCause, LaneChange, RecommendationPacket, RedirectRecord, Timings, WorkflowRef,

@@ -1,9 +1,10 @@
 //! The file journal: one writer's view of a journal file, the OS lock it holds only while
 //! opening and appending, and its durable (`fsync`ed) writes.
 
+use super::Checked;
 use super::JournalRef;
 use super::backend::{Backend, Batch, seal};
-use super::line::{Checked, check_line};
+use super::line::check_line;
 use super::read::{Chain, Plain, scan_from, verify_records};
 use super::seal::seal_next;
 use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};

@@ -1,6 +1,7 @@
 use super::TamperReason;
-use super::line::{self, Checked, RawRecord};
+use super::line;
 use super::read::{Chain, LineCheck, Typed};
+use super::{Checked, RawRecord};
 use crate::digest::Digest;
 use serde::de::DeserializeOwned;
 

@@ -24,8 +24,8 @@
 //! path decide, as before; the differential tests and the `canonical_differential` fuzz target
 //! check that the three agree on every input.
 
-use super::line::{Checked, RawRecord};
 use super::seal::{HASH_MEMBER_LEN, members_after_hash_len};
+use super::{Checked, RawRecord};
 use crate::digest::{Digest, MAX_SAFE_INTEGER};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

@@ -2,53 +2,14 @@
 //! RFC 8785 serialisation, and the fast path replay uses.
 
 use super::seal::{HASH_MEMBER_LEN, members_after_hash_len};
-use super::{Record, TamperReason};
-use crate::digest::{self, CanonicalError, Digest, MAX_SAFE_INTEGER};
+use super::{Checked, RawRecord, TamperReason};
+use crate::canonical::compact_is_canonical;
+use crate::digest::{self, CanonicalError, Digest};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::borrow::Cow;
 
 pub(super) use crate::digest::StrictValue;
-
-/// A verified record whose event is still its JSON text, as [`scan`](super::scan) hands it out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RawRecord<'a> {
-    /// Position in the journal.
-    pub seq: u64,
-    /// When the entry was recorded.
-    pub at: DateTime<Utc>,
-    /// Hash of the previous record.
-    pub prev: Option<Digest>,
-    /// The event's JSON text (a JSON object), exactly as on the line: its RFC 8785 form.
-    pub event: Cow<'a, str>,
-    /// The record's hash.
-    pub hash: Digest,
-    /// Where the record's line starts in the stream a scan read it from (0 for a line checked
-    /// on its own).
-    pub offset: u64,
-}
-
-/// A line that passed every check except the chain link.
-pub(super) struct Checked<'a> {
-    pub(super) raw: RawRecord<'a>,
-    /// The event, parsed, when the check parsed it (the lean path does not).
-    pub(super) event: Option<Value>,
-}
-
-impl Checked<'_> {
-    pub(super) fn into_record(self) -> Record {
-        Record {
-            seq: self.raw.seq,
-            at: self.raw.at,
-            prev: self.raw.prev,
-            event: self.event.unwrap_or_else(|| {
-                serde_json::from_str(&self.raw.event)
-                    .expect("a checked line's event is a JSON object")
-            }),
-            hash: self.raw.hash,
-        }
-    }
-}
 
 /// Checks one complete line (without its `\n`) on its own: the fast path when it applies, else
 /// the reference path.
@@ -157,43 +118,6 @@ fn not_canonical(canonical: &[u8], found: &[u8]) -> TamperReason {
         offset: offset as u64,
         expected: excerpt(canonical),
         found: excerpt(found),
-    }
-}
-
-/// True when `serde_json`'s compact serialisation of `v` is its RFC 8785 serialisation. The
-/// two serialisers share `serde_json`'s string escaping (`serde_jcs` is `serde_json` with a
-/// formatter that escapes exactly the same characters the same way), emit no whitespace and
-/// write literals, arrays and empty containers alike. They differ only in
-///
-/// * numbers: `serde_jcs` formats every number as an IEEE 754 double; for an integer stored as
-///   an integer with |n| <= 2^53 − 1 that is its plain decimal, as `serde_json` writes it. A
-///   float (however integral) is written `1.0` by `serde_json` and `1` by RFC 8785;
-/// * member order: `serde_json`'s maps sort keys by code point (UTF-8 bytes), RFC 8785 by UTF-16
-///   code units. These orders agree unless a key holds a character at or above U+E000 (UTF-16
-///   puts U+10000 and above, as surrogates D800–DFFF, before U+E000–U+FFFF), i.e. a UTF-8 byte
-///   of 0xEE or more.
-///
-/// So: every number an in-range integer held as an integer, and no key with a byte >= 0xEE.
-/// The members must also already be in code-point order, so that this does not depend on how
-/// `serde_json::Map` orders them (its `preserve_order` feature keeps them as parsed).
-pub(super) fn compact_is_canonical(v: &Value) -> bool {
-    match v {
-        Value::Number(n) => {
-            n.as_u64().is_some_and(|u| u <= MAX_SAFE_INTEGER)
-                || n.as_i64()
-                    .is_some_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER)
-        }
-        Value::Array(items) => items.iter().all(compact_is_canonical),
-        Value::Object(members) => {
-            members
-                .keys()
-                .zip(members.keys().skip(1))
-                .all(|(a, b)| a < b)
-                && members
-                    .iter()
-                    .all(|(k, v)| k.bytes().all(|b| b < 0xEE) && compact_is_canonical(v))
-        }
-        Value::Null | Value::Bool(_) | Value::String(_) => true,
     }
 }
 

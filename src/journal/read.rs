@@ -3,7 +3,8 @@
 
 use super::JournalRef;
 use super::lean::check_lean_typed;
-use super::line::{Checked, RawRecord, check_fast, check_full, check_line};
+use super::line::{check_fast, check_full, check_line};
+use super::{Checked, RawRecord};
 use super::{JournalError, ReadReport, Record, TamperReason, TornTail};
 use crate::digest::Digest;
 use serde::de::{self, DeserializeOwned};

@@ -1,8 +1,8 @@
 //! Sealing, the write path shared by every [`Store`]: entries are checked, chained and hashed
 //! into records and their canonical lines.
 
-use super::line::compact_is_canonical;
 use super::{Entry, JournalError, Record, Store};
+use crate::canonical::compact_is_canonical;
 use crate::digest::{self, CanonicalError, Digest, MAX_SAFE_INTEGER};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,8 +1,9 @@
 //! Unit tests for the journal.
 
-use super::line::{StrictValue, check_fast, check_line, compact_is_canonical};
+use super::line::{StrictValue, check_fast, check_line};
 use super::seal::{Sealed, encode_line, seal_batch, seal_encoded_batch};
 use super::*;
+use crate::canonical::compact_is_canonical;
 use crate::case::EventRecord;
 use crate::digest::MAX_SAFE_INTEGER;
 use crate::error_code::ErrorCode;

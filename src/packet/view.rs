@@ -212,7 +212,7 @@ impl ViewFinding {
 
     /// Appends the JSON of [`ViewFinding::of`]`(entry, channel)` to `out`, without copying the
     /// entry (`authority-lane lineage` writes a million of them). `canonical` is the entry's
-    /// RFC 8785 form ([`LineageEntry::canonical`], which [`Evidence`](crate::evidence::Evidence)
+    /// RFC 8785 form ([`LineageEntry::canonical`], which [`Evidence`](crate::lineage::Evidence)
     /// keeps for its last finding): a shown entry is written as exactly those bytes — so the line
     /// is the preimage of its leaf hash — and a redacted one carries their digest.
     pub fn write_json(

@@ -9,8 +9,8 @@ use crate::case::{Case, EventRecord, GenesisRecord};
 use crate::digest::Digest;
 use crate::ids::CaseId;
 use crate::journal::{self, JournalError, RawRecord, Record, TornTail};
-use crate::lineage::index;
 use crate::packet::{JournalRef, RecommendationPacket};
+use crate::store::index;
 use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -430,7 +430,7 @@ pub(super) fn replay_file_at(
     })?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let index = index::index_path(path);
-    let tmp = super::snapshot::temporary(&index);
+    let tmp = crate::journal::side::temporary(&index);
     let mut writer = if with_index {
         index::IndexWriter::create(&tmp).ok()
     } else {

@@ -330,7 +330,7 @@ pub fn replay_file_rebuilding_snapshot(
 }
 
 /// [`replay_file_rebuilding_snapshot`], also rebuilding the lineage index beside the journal
-/// ([`crate::lineage::index`]) from the replayed findings: what `lineage --proof` does when
+/// ([`crate::store::index`]) from the replayed findings: what `lineage --proof` does when
 /// the index cannot give a proof (`apply` extends an index it finds in step, from `init` on).
 pub fn replay_file_rebuilding_index(
     journal: &Path,

@@ -6,11 +6,11 @@
 use crate::*;
 use authority_lane::ErrorCode;
 use authority_lane::digest::Digest;
-use authority_lane::lineage::index::prove;
 use authority_lane::lineage::merkle::{self, Hash};
 use authority_lane::lineage::proof::{InclusionProof, ProofError};
 use authority_lane::lineage::{LineageEntry, digest_of};
 use authority_lane::packet::ViewFinding;
+use authority_lane::store::index::prove;
 use authority_lane::workflow::ChannelDef;
 
 /// Output is flushed in chunks of about this many bytes.

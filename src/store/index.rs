@@ -17,11 +17,11 @@
 //! appends findings (while it is in step: an index that missed records is left alone);
 //! `lineage --proof` rebuilds it with one full replay when it cannot give a proof.
 
-use super::LineageEntry;
-use super::merkle::{self, Hash};
 use crate::case::{Case, EventRecord};
 use crate::evidence::Finding;
 use crate::journal::side;
+use crate::lineage::LineageEntry;
+use crate::lineage::merkle::{self, Hash};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
@@ -86,7 +86,7 @@ impl IndexWriter {
         }))
     }
 
-    /// Appends one finding: `nodes` as [`Evidence::last_nodes`](crate::evidence::Evidence::last_nodes)
+    /// Appends one finding: `nodes` as [`Evidence::last_nodes`](crate::lineage::Evidence::last_nodes)
     /// gives them (its leaf, then the subtree roots it completed), and the offset of its record.
     pub fn push(&mut self, nodes: &[Hash], record_offset: u64) -> io::Result<()> {
         let expected = 1 + self.leaves.trailing_ones() as usize;
