@@ -3,9 +3,10 @@
 use super::*;
 
 /// A command, as integrations send it (one JSON object per line).
-// Deserialised through a flat struct (`FlatCommand`) rather than serde's internally tagged enum,
-// which buffers every command into an intermediate tree before choosing the variant: `apply`
-// reads a million of them. (A `//` comment: doc comments become the schema's description.)
+// Deserialised by a visitor that fills each member's slot ([`CommandVisitor`]) rather than
+// serde's internally tagged enum, which buffers every command into an intermediate tree before
+// choosing the variant: `apply` reads a million of them. (A `//` comment: doc comments become
+// the schema's description.)
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
@@ -32,6 +33,17 @@ pub enum Command {
     },
 }
 
+/// The members a command may hold, by name (unknown names are refused with the list).
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum CommandField {
+    Type,
+    At,
+    Agent,
+    Finding,
+    Token,
+}
+
 /// A command's `type`.
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,45 +52,60 @@ enum CommandType {
     Decision,
 }
 
-/// Every member either kind of command may hold; [`Command`]'s `Deserialize` checks that a
-/// command holds exactly its kind's.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FlatCommand {
-    #[serde(rename = "type")]
-    command_type: CommandType,
-    #[serde(deserialize_with = "crate::time::de_at")]
-    at: DateTime<Utc>,
-    agent: Option<Agent>,
-    finding: Option<FindingInput>,
-    token: Option<String>,
-}
-
 impl<'de> Deserialize<'de> for Command {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(CommandVisitor)
+    }
+}
+
+/// Reads a command's members straight into their slots (no intermediate tree, unlike serde's
+/// internally tagged enums: `apply` reads a million commands), then checks that the command
+/// holds exactly its kind's members.
+struct CommandVisitor;
+
+impl<'de> serde::de::Visitor<'de> for CommandVisitor {
+    type Value = Command;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a command object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Command, A::Error> {
+        use super::wire::{At, slot};
         use serde::de::Error;
-        let f = FlatCommand::deserialize(d)?;
-        let stray = match f.command_type {
-            CommandType::Finding => f.token.is_some().then_some(("token", "finding")),
-            CommandType::Decision => (f.agent.is_some().then_some("agent"))
-                .or(f.finding.is_some().then_some("finding"))
+        let (mut kind, mut at, mut agent, mut finding, mut token) = (None, None, None, None, None);
+        while let Some(field) = map.next_key()? {
+            match field {
+                CommandField::Type => slot(&mut kind, "type", &mut map)?,
+                CommandField::At => slot(&mut at, "at", &mut map)?,
+                CommandField::Agent => slot(&mut agent, "agent", &mut map)?,
+                CommandField::Finding => slot(&mut finding, "finding", &mut map)?,
+                CommandField::Token => slot(&mut token, "token", &mut map)?,
+            }
+        }
+        let missing = |field: &'static str| A::Error::missing_field(field);
+        let kind: CommandType = kind.ok_or_else(|| missing("type"))?;
+        let At(at) = at.ok_or_else(|| missing("at"))?;
+        let stray = match kind {
+            CommandType::Finding => token.is_some().then_some(("token", "finding")),
+            CommandType::Decision => (agent.is_some().then_some("agent"))
+                .or(finding.is_some().then_some("finding"))
                 .map(|field| (field, "decision")),
         };
         if let Some((field, name)) = stray {
-            return Err(D::Error::custom(format_args!(
+            return Err(A::Error::custom(format_args!(
                 "unknown field `{field}` in a {name} command"
             )));
         }
-        let missing = |field: &'static str| D::Error::missing_field(field);
-        Ok(match f.command_type {
+        Ok(match kind {
             CommandType::Finding => Command::Finding {
-                at: f.at,
-                agent: f.agent.ok_or_else(|| missing("agent"))?,
-                finding: f.finding.ok_or_else(|| missing("finding"))?,
+                at,
+                agent: agent.ok_or_else(|| missing("agent"))?,
+                finding: finding.ok_or_else(|| missing("finding"))?,
             },
             CommandType::Decision => Command::Decision {
-                at: f.at,
-                token: f.token.ok_or_else(|| missing("token"))?,
+                at,
+                token: token.ok_or_else(|| missing("token"))?,
             },
         })
     }

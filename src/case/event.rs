@@ -73,9 +73,10 @@ impl Event {
 /// replay reads back (`event.schema.json`). A finding mirrors its command; a decision keeps the
 /// raw token (so replay re-verifies it) plus its kind, issuer and digest for readers. `clock`
 /// is the store's supplied-clock mark.
-// Deserialised through a flat struct (`FlatEvent`) rather than serde's internally tagged enum,
-// which buffers every event into an intermediate tree before choosing the variant: replay reads
-// one event per journal record. (A `//` comment: doc comments become the schema's description.)
+// Deserialised by a visitor that fills each member's slot ([`EventVisitor`]) rather than serde's
+// internally tagged enum, which buffers every event into an intermediate tree before choosing
+// the variant: replay reads one event per journal record. (A `//` comment: doc comments become
+// the schema's description.)
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventRecord {
@@ -137,6 +138,23 @@ pub struct CheckpointLineage {
     pub root: Digest,
 }
 
+/// The members an event may hold, by name (unknown names are refused with the list).
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum EventField {
+    Type,
+    At,
+    Agent,
+    Finding,
+    Kind,
+    Issuer,
+    TokenDigest,
+    Token,
+    State,
+    Lineage,
+    Clock,
+}
+
 /// An event's `type`.
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -146,18 +164,24 @@ enum EventType {
     Checkpoint,
 }
 
-/// Every member either kind of event may hold; [`EventRecord`]'s `Deserialize` checks that an
-/// event holds exactly its kind's.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FlatEvent {
-    #[serde(rename = "type")]
-    event_type: EventType,
-    #[serde(deserialize_with = "crate::time::de_at")]
-    at: DateTime<Utc>,
+impl<'de> Deserialize<'de> for EventRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EventVisitor)
+    }
+}
+
+/// Reads an event's members straight into their slots (replay reads one event per journal
+/// record), then checks that the event holds exactly its kind's members.
+struct EventVisitor;
+
+/// Every member an event may hold, each in its slot as read.
+#[derive(Default)]
+struct EventSlots {
+    kind: Option<EventType>,
+    at: Option<super::wire::At>,
     agent: Option<Agent>,
     finding: Option<FindingInput>,
-    kind: Option<DecisionKind>,
+    decision: Option<DecisionKind>,
     issuer: Option<PrincipalId>,
     token_digest: Option<Digest>,
     token: Option<String>,
@@ -166,54 +190,84 @@ struct FlatEvent {
     clock: Option<ClockMark>,
 }
 
-impl<'de> Deserialize<'de> for EventRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let f = FlatEvent::deserialize(d)?;
-        let (name, own): (&str, &[&str]) = match f.event_type {
+impl<'de> serde::de::Visitor<'de> for EventVisitor {
+    type Value = EventRecord;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an event object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EventRecord, A::Error> {
+        use super::wire::slot;
+        let mut f = EventSlots::default();
+        while let Some(field) = map.next_key()? {
+            match field {
+                EventField::Type => slot(&mut f.kind, "type", &mut map)?,
+                EventField::At => slot(&mut f.at, "at", &mut map)?,
+                EventField::Agent => slot(&mut f.agent, "agent", &mut map)?,
+                EventField::Finding => slot(&mut f.finding, "finding", &mut map)?,
+                EventField::Kind => slot(&mut f.decision, "kind", &mut map)?,
+                EventField::Issuer => slot(&mut f.issuer, "issuer", &mut map)?,
+                EventField::TokenDigest => slot(&mut f.token_digest, "token_digest", &mut map)?,
+                EventField::Token => slot(&mut f.token, "token", &mut map)?,
+                EventField::State => slot(&mut f.state, "state", &mut map)?,
+                EventField::Lineage => slot(&mut f.lineage, "lineage", &mut map)?,
+                EventField::Clock => slot(&mut f.clock, "clock", &mut map)?,
+            }
+        }
+        f.into_record::<A::Error>()
+    }
+}
+
+impl EventSlots {
+    /// The event these members make, or the member that is missing or does not belong.
+    fn into_record<E: serde::de::Error>(self) -> Result<EventRecord, E> {
+        let missing = |field: &'static str| E::missing_field(field);
+        let kind = self.kind.ok_or_else(|| missing("type"))?;
+        let at = self.at.ok_or_else(|| missing("at"))?.0;
+        let (name, own): (&str, &[&str]) = match kind {
             EventType::Finding => ("finding", &["agent", "finding"]),
             EventType::Decision => ("decision", &["kind", "issuer", "token_digest", "token"]),
             EventType::Checkpoint => ("checkpoint", &["state", "lineage"]),
         };
         let present = [
-            ("agent", f.agent.is_some()),
-            ("finding", f.finding.is_some()),
-            ("kind", f.kind.is_some()),
-            ("issuer", f.issuer.is_some()),
-            ("token_digest", f.token_digest.is_some()),
-            ("token", f.token.is_some()),
-            ("state", f.state.is_some()),
-            ("lineage", f.lineage.is_some()),
+            ("agent", self.agent.is_some()),
+            ("finding", self.finding.is_some()),
+            ("kind", self.decision.is_some()),
+            ("issuer", self.issuer.is_some()),
+            ("token_digest", self.token_digest.is_some()),
+            ("token", self.token.is_some()),
+            ("state", self.state.is_some()),
+            ("lineage", self.lineage.is_some()),
         ];
         if let Some((field, _)) = present
             .iter()
             .find(|(field, here)| *here && !own.contains(field))
         {
-            return Err(D::Error::custom(format_args!(
+            return Err(E::custom(format_args!(
                 "unknown field `{field}` in a {name} event"
             )));
         }
-        let missing = |field: &'static str| D::Error::missing_field(field);
-        Ok(match f.event_type {
+        Ok(match kind {
             EventType::Finding => EventRecord::Finding {
-                at: f.at,
-                agent: f.agent.ok_or_else(|| missing("agent"))?,
-                finding: f.finding.ok_or_else(|| missing("finding"))?,
-                clock: f.clock,
+                at,
+                agent: self.agent.ok_or_else(|| missing("agent"))?,
+                finding: self.finding.ok_or_else(|| missing("finding"))?,
+                clock: self.clock,
             },
             EventType::Decision => EventRecord::Decision {
-                at: f.at,
-                kind: f.kind.ok_or_else(|| missing("kind"))?,
-                issuer: f.issuer.ok_or_else(|| missing("issuer"))?,
-                token_digest: f.token_digest.ok_or_else(|| missing("token_digest"))?,
-                token: f.token.ok_or_else(|| missing("token"))?,
-                clock: f.clock,
+                at,
+                kind: self.decision.ok_or_else(|| missing("kind"))?,
+                issuer: self.issuer.ok_or_else(|| missing("issuer"))?,
+                token_digest: self.token_digest.ok_or_else(|| missing("token_digest"))?,
+                token: self.token.ok_or_else(|| missing("token"))?,
+                clock: self.clock,
             },
             EventType::Checkpoint => EventRecord::Checkpoint {
-                at: f.at,
-                state: f.state.ok_or_else(|| missing("state"))?,
-                lineage: f.lineage.ok_or_else(|| missing("lineage"))?,
-                clock: f.clock,
+                at,
+                state: self.state.ok_or_else(|| missing("state"))?,
+                lineage: self.lineage.ok_or_else(|| missing("lineage"))?,
+                clock: self.clock,
             },
         })
     }

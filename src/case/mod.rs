@@ -20,6 +20,7 @@ mod image;
 pub mod machine;
 mod rejection;
 mod replay;
+mod wire;
 
 use command::bounded;
 pub use command::{Command, limits};
