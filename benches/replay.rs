@@ -15,7 +15,7 @@ use authority_lane::digest::Digest;
 use authority_lane::evidence::{Agent, FindingInput, Source};
 use authority_lane::ids::CaseId;
 use authority_lane::journal::{
-    JournalError, MemoryJournal, RawRecord, Store, TamperReason, fuzzing, scan,
+    JournalError, MemoryJournal, RawRecord, TamperReason, fuzzing, scan,
 };
 use authority_lane::store::{Anchors, CaseStore, Clock, replay_reader};
 use authority_lane::testing::Cast;

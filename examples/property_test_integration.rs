@@ -10,7 +10,7 @@
 //! journal holds a review quorum and an acceptance bound to the final draft digest.
 
 use authority_lane::case::machine::Leaf;
-use authority_lane::journal::{MemoryJournal, Store};
+use authority_lane::journal::MemoryJournal;
 use authority_lane::store::{CaseStore, Clock};
 use authority_lane::testing::{Driver, Script};
 use quickcheck::{QuickCheck, TestResult};

@@ -31,20 +31,20 @@
 //!
 //! # Durability and concurrency
 //!
-//! * [`Store::append`] writes a whole batch and `fsync`s once before returning (group commit);
-//!   the caller may acknowledge only after it returns `Ok`.
-//! * [`FileJournal::create`] `fsync`s the new file and its parent directory.
-//! * One writer at a time: a [`FileJournal`] takes an exclusive OS lock on the file only while
+//! * [`Backend::append_batch`] writes a whole sealed batch and, for a file, `fsync`s once
+//!   before returning (group commit); the caller may acknowledge only after it returns `Ok`.
+//!   It is a compare-and-set on the head: if another writer appended first, nothing is written
+//!   and it fails with [`JournalError::Conflict`]; the caller (a `CaseStore`) reads the new
+//!   records, decides again and retries.
+//! * [`FileBackend`] creates a new file and `fsync`s it and its parent directory.
+//! * One writer at a time: a [`FileBackend`] takes an exclusive OS lock on the file only while
 //!   it opens the journal and during each append, and releases it in between, so an idle writer
 //!   (say, an `apply` waiting on its input) never blocks another. The lock is waited for at most
 //!   the writer's lock timeout, then [`JournalError::Locked`].
 //! * Under the lock, an append first reads and verifies whatever other writers appended since
-//!   this writer last looked; if there is anything, it adds those records to
-//!   [`records`](Store::records) and refuses with [`JournalError::Conflict`] without writing:
-//!   the caller catches up and decides again (see [`Store::append`]). A file that is shorter
-//!   than what the writer verified, or whose last verified line changed, is
-//!   [`JournalError::Modified`].
-//! * [`FileJournal::read`] and [`scan`] take no lock: they may observe a live writer's append in
+//!   this writer last looked. A file that is shorter than what the writer verified, or whose
+//!   last verified line changed, is [`JournalError::Modified`].
+//! * [`read_file`] and [`scan`] take no lock: they may observe a live writer's append in
 //!   progress as a torn tail.
 //!
 //! # The last line
@@ -81,12 +81,14 @@ mod tee;
 pub(crate) use backend::seal_encoded;
 pub use backend::{Backend, Batch, JournalRef, StoredSnapshot, seal};
 pub use error::{JournalError, TamperReason};
-pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend, FileJournal};
+pub use file::{DEFAULT_LOCK_TIMEOUT, FileBackend};
 pub use memory::MemoryJournal;
 #[cfg(feature = "postgres")]
 pub use postgres::{Migration, PgBackend, PgSchema, PgUrl, PgUrlError};
 pub(crate) use read::scan_typed;
-pub use read::{Scan, first_record, record_at, scan, scan_after, scan_resuming, verify_records};
+pub use read::{
+    Scan, first_record, read_file, record_at, scan, scan_after, scan_resuming, verify_records,
+};
 
 use crate::digest::Digest;
 use chrono::{DateTime, Utc};
@@ -154,51 +156,6 @@ pub struct ReadReport {
     /// The last record is complete and valid but lacks its final newline (a writer opening the
     /// journal completes it). It is part of `records`.
     pub unterminated: bool,
-}
-
-/// Behaviour shared by [`FileJournal`] and [`MemoryJournal`].
-pub trait Store {
-    /// All records, in order (never empty: record 0 is the genesis).
-    fn records(&self) -> &[Record];
-
-    /// The last record.
-    fn head(&self) -> Option<&Record> {
-        self.records().last()
-    }
-
-    /// The seq the next appended record will get.
-    fn next_seq(&self) -> u64 {
-        self.records().len() as u64
-    }
-
-    /// Appends `entries` as one batch if `expected_seq` is the seq the first of them would get,
-    /// and returns the new records once they are durable. An empty batch writes nothing and
-    /// returns `Ok(vec![])` (after the conflict check).
-    ///
-    /// # Conflicts: the catch-up contract
-    ///
-    /// Another writer may have appended since this store last looked (a [`FileJournal`] holds
-    /// no lock between appends). Then nothing is written and the append fails with
-    /// [`JournalError::Conflict`] `{ expected, actual }`; before failing, the store has read
-    /// and verified the other writers' records and added them, so [`records`](Self::records)
-    /// now ends at seq `actual - 1`. A caller that passed its own [`next_seq`](Self::next_seq)
-    /// as `expected` catches up by applying `records()[expected as usize..]` to its state,
-    /// decides its command(s) again against that state (which may now refuse them), and
-    /// retries with `expected_seq = actual`. Nothing acknowledged is lost and nothing is
-    /// written twice. (`expected > actual` is the caller's own mistake: there is nothing to
-    /// catch up on.)
-    ///
-    /// # Other errors
-    ///
-    /// [`JournalError::InvalidEvent`] / [`JournalError::TimeNotRepresentable`] refuse the whole
-    /// batch before anything is written; a [`FileJournal`] may also fail with
-    /// [`JournalError::Locked`], [`JournalError::Modified`], [`JournalError::Tampered`] (what
-    /// another writer appended does not verify) or I/O errors.
-    fn append(
-        &mut self,
-        expected_seq: u64,
-        entries: Vec<Entry>,
-    ) -> Result<Vec<Record>, JournalError>;
 }
 
 /// A verified record whose event is still its JSON text, as [`scan`] hands it out.

@@ -21,7 +21,8 @@ use crate::case::{Case, ClockMark, Command, GenesisRecord};
 use crate::digest::Digest;
 use crate::ids::CaseId;
 use crate::journal::{
-    self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, TornTail,
+    self, Backend, Entry, FileBackend, JournalError, MemoryJournal, RawRecord, StoredSnapshot,
+    TornTail,
 };
 use crate::lineage::merkle::Hash;
 use crate::packet::{JournalRef, RecommendationPacket};
@@ -493,7 +494,7 @@ impl<B: Backend> CaseStore<B> {
             Some((_, image)) => {
                 self.since_checkpoint = 0;
                 // A cache for the next writer to join from: a failure loses nothing.
-                let _ = self.backend.save_snapshot(&journal::StoredSnapshot {
+                let _ = self.backend.save_snapshot(&StoredSnapshot {
                     seq: self.head.seq,
                     head: self.head.head.clone(),
                     supplied_clock: self.supplied_clock,

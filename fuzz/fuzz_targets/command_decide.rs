@@ -70,7 +70,7 @@ fn step(w: &World, case: &mut Case, line: &str, at: DateTime<Utc>) {
     let command = match Command::from_json(line) {
         Ok(c) => c,
         Err(rejection) => {
-            assert!(!rejection.code().is_empty(), "a parse rejection without a code: {rejection:?}");
+            let _ = rejection.code(); // every refusal names an ErrorCode (by type)
             let _ = rejection.to_string();
             return;
         }
@@ -78,7 +78,7 @@ fn step(w: &World, case: &mut Case, line: &str, at: DateTime<Utc>) {
     let events = match case.decide(&command, at) {
         Ok(events) => events,
         Err(rejection) => {
-            assert!(!rejection.code().is_empty(), "a rejection without a code: {rejection:?}");
+            let _ = rejection.code(); // every refusal names an ErrorCode (by type)
             let _ = rejection.to_string();
             return;
         }

@@ -36,7 +36,7 @@ fn workflow(data: &[u8]) {
     let wf = match Workflow::from_json(data) {
         Ok(wf) => wf,
         Err(e) => {
-            assert!(!e.code().is_empty());
+            let _ = e.code(); // every refusal names an ErrorCode (by type)
             let _ = e.to_string();
             return;
         }
@@ -65,13 +65,16 @@ fn workflow(data: &[u8]) {
                 if let Ok(command) = Command::from_json(&line.to_string()) {
                     for now in [t0(), authority_lane::time::parse("9999-12-31T23:59:59Z").expect("a time")] {
                         if let Err(r) = case.decide(&command, now) {
-                            assert!(!r.code().is_empty());
+                            let _ = r.code(); // every refusal names an ErrorCode (by type)
                         }
                     }
                 }
             }
         }
-        Err(rejection) => assert!(!rejection.code().is_empty()),
+        // Every refusal names an ErrorCode (by type).
+        Err(rejection) => {
+            let _ = rejection.code();
+        }
     });
 }
 
@@ -79,7 +82,7 @@ fn trust(data: &[u8]) {
     let trust = match Trust::from_json(data) {
         Ok(t) => t,
         Err(e) => {
-            assert!(!e.code().is_empty());
+            let _ = e.code(); // every refusal names an ErrorCode (by type)
             let _ = e.to_string();
             return;
         }

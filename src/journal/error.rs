@@ -117,7 +117,7 @@ pub enum JournalError {
         /// The underlying error.
         source: io::Error,
     },
-    /// [`FileJournal::create`](super::FileJournal::create) found the file already there.
+    /// Creating a journal file found the file already there.
     #[error("journal already exists: {}", path.display())]
     AlreadyExists {
         /// The journal file.
@@ -144,8 +144,8 @@ pub enum JournalError {
         /// What is wrong.
         reason: TamperReason,
     },
-    /// `expected_seq` was not the seq the next record would get; nothing was written. The
-    /// journal's [`records`](super::Store::records) now run up to seq `actual - 1`.
+    /// The journal's head was not the one a batch was sealed against (another writer appended
+    /// first); nothing was written. `actual` is the seq the next record would get.
     #[error("journal conflict: caller expected next seq {expected}, journal is at {actual}")]
     Conflict {
         /// The caller's `expected_seq`.

@@ -3,11 +3,10 @@
 
 use super::Checked;
 use super::JournalRef;
-use super::backend::{Backend, Batch, seal};
+use super::backend::{Backend, Batch};
 use super::line::check_line;
-use super::read::{Chain, Plain, scan_from, verify_records};
-use super::seal::seal_next;
-use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
+use super::read::{Chain, Plain, scan_from};
+use super::{JournalError, TornTail};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -20,16 +19,13 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a waiting writer retries the lock.
 const LOCK_POLL: Duration = Duration::from_millis(10);
 
-/// A journal file and its one writer's view of it. The exclusive OS lock on the file is held
-/// only while the journal is opened and during each [`append`](Store::append).
+/// A [`FileBackend`]'s writer: the journal file and this writer's view of where its verified
+/// content ends (never the records: memory does not grow with the journal). The exclusive OS
+/// lock on the file is held only while the journal is opened and during each append.
 #[derive(Debug)]
-pub struct FileJournal {
+pub(super) struct Writer {
     path: PathBuf,
     file: File,
-    /// Every verified record, when this journal keeps them (the [`Store`] API); empty for the
-    /// [`FileBackend`]'s writer, which keeps only `tip`.
-    records: Vec<Record>,
-    keep_records: bool,
     /// Where the verified content ends: the next seq and the last record's hash.
     tip: Chain,
     /// Bytes of verified, durable content: the file length this writer expects.
@@ -60,23 +56,16 @@ fn lock_within(file: &File, path: &Path, timeout: Duration) -> Result<(), Journa
     }
 }
 
-impl FileJournal {
-    /// Creates a new journal holding only `genesis` as record 0, durable (file and parent
-    /// directory `fsync`ed) before returning. Fails with [`JournalError::AlreadyExists`] if the
-    /// file exists. Later appends wait at most [`DEFAULT_LOCK_TIMEOUT`] for the lock (see
-    /// [`set_lock_timeout`](Self::set_lock_timeout)).
-    pub fn create(path: &Path, genesis: Entry) -> Result<FileJournal, JournalError> {
-        FileJournal::create_sealed(path, &seal(None, vec![genesis])?)
-    }
-
-    /// [`create`](Self::create) from an already sealed batch starting at record 0.
-    fn create_sealed(path: &Path, batch: &Batch) -> Result<FileJournal, JournalError> {
+impl Writer {
+    /// Creates a new journal holding `batch` (which starts at record 0), durable (file and
+    /// parent directory `fsync`ed) before returning; [`JournalError::AlreadyExists`] if the
+    /// file exists.
+    fn create(path: &Path, batch: &Batch, lock_timeout: Duration) -> Result<Writer, JournalError> {
         if batch.first_seq() != 0 || batch.is_empty() {
             return Err(Batch::conflict(None, batch.head().as_ref()));
         }
         let lines = batch.bytes().to_vec();
-        let records = batch.records().to_vec();
-        let tip = Chain::after(&records);
+        let tip = Chain::after(batch.records());
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -104,49 +93,35 @@ impl FileJournal {
         }
         // The journal is durable: a failure to release the lock only poisons this writer.
         let poisoned = file.unlock().is_err();
-        Ok(FileJournal {
+        Ok(Writer {
             path: path.to_owned(),
             file,
-            records,
-            keep_records: true,
             tip,
             len: lines.len() as u64,
             head_line: lines,
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            lock_timeout,
             poisoned,
         })
     }
 
     /// Opens an existing journal for writing: takes the exclusive lock (waiting at most
-    /// `lock_timeout`, else [`JournalError::Locked`]), reads and verifies the whole file, cuts
-    /// off a torn last line (and `fsync`s; the torn tail is returned) or completes an
-    /// unterminated last record (appends `\n` and `fsync`s), then releases the lock. Later
-    /// appends wait at most `lock_timeout` too.
-    pub fn open(
+    /// `lock_timeout`, else [`JournalError::Locked`]), finds where the chain ends from the last
+    /// complete record ([`Writer::start_at_last_line`]), cuts off a torn last line (and
+    /// `fsync`s; the torn tail is returned) or completes an unterminated last record (appends
+    /// `\n` and `fsync`s), then releases the lock. Later appends wait at most `lock_timeout`
+    /// too.
+    fn open(
         path: &Path,
         lock_timeout: Duration,
-    ) -> Result<(FileJournal, Option<TornTail>), JournalError> {
-        FileJournal::open_keeping(path, lock_timeout, true)
-    }
-
-    /// [`open`](Self::open), keeping every record (`keep_records`, for the [`Store`] API) or
-    /// only where the content ends (for the [`FileBackend`]: memory does not grow with the
-    /// journal).
-    fn open_keeping(
-        path: &Path,
-        lock_timeout: Duration,
-        keep_records: bool,
-    ) -> Result<(FileJournal, Option<TornTail>), JournalError> {
+    ) -> Result<(Writer, Option<TornTail>), JournalError> {
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .open(path)
             .map_err(JournalError::io(path))?;
-        let mut journal = FileJournal {
+        let mut journal = Writer {
             path: path.to_owned(),
             file,
-            records: Vec::new(),
-            keep_records,
             tip: Chain::after(&[]),
             len: 0,
             head_line: Vec::new(),
@@ -158,38 +133,6 @@ impl FileJournal {
             return Err(JournalError::Empty);
         }
         Ok((journal, torn))
-    }
-
-    /// Like [`open`](Self::open), but fails with [`JournalError::Locked`] at once instead of
-    /// waiting if another writer holds the lock (that is, is opening or appending right now).
-    pub fn try_open(path: &Path) -> Result<(FileJournal, Option<TornTail>), JournalError> {
-        Self::open(path, Duration::ZERO)
-    }
-
-    /// Reads and verifies a journal without locking or modifying it. A torn last line (e.g. a
-    /// live writer's append in progress) is reported, not an error; an unterminated last record
-    /// is a record, reported as [`ReadReport::unterminated`].
-    pub fn read(path: &Path) -> Result<ReadReport, JournalError> {
-        let file = File::open(path).map_err(JournalError::io(path))?;
-        verify_records(BufReader::with_capacity(1 << 16, file)).map_err(|e| match e {
-            JournalError::Io { path: None, source } => JournalError::io(path)(source),
-            other => other,
-        })
-    }
-
-    /// The journal file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// How long [`append`](Store::append) waits for the lock.
-    pub fn lock_timeout(&self) -> Duration {
-        self.lock_timeout
-    }
-
-    /// Sets how long [`append`](Store::append) waits for the lock.
-    pub fn set_lock_timeout(&mut self, lock_timeout: Duration) {
-        self.lock_timeout = lock_timeout;
     }
 
     /// Runs `f` holding the lock. A failure to release the lock poisons the writer (dropping it
@@ -208,8 +151,7 @@ impl FileJournal {
     }
 
     /// Under the lock: brings this writer up to date with the file. Checks that the content it
-    /// verified is still there, reads and verifies whatever was appended after it (adding those
-    /// records), cuts off a torn tail or completes an unterminated last record. Returns the torn
+    /// verified is still there, reads and verifies whatever was appended after it, cuts off a torn tail or completes an unterminated last record. Returns the torn
     /// tail it cut off, if any.
     fn catch_up(&mut self) -> Result<Option<TornTail>, JournalError> {
         let on_disk = self
@@ -224,7 +166,7 @@ impl FileJournal {
         if on_disk < self.len {
             return Err(modified);
         }
-        if !self.keep_records && self.len == 0 {
+        if self.len == 0 {
             self.start_at_last_line(on_disk)?;
         }
         if !self.head_line.is_empty() {
@@ -246,26 +188,18 @@ impl FileJournal {
             .seek(SeekFrom::Start(self.len))
             .map_err(JournalError::io(&self.path))?;
         let mut chain = self.tip.clone();
-        let mut new = Vec::new();
-        let keep = self.keep_records;
         let mut tail = scan_from(
             BufReader::with_capacity(1 << 16, &self.file),
             Some(&self.path),
             &mut chain,
             self.len,
             &Plain,
-            |c: Checked<'_>, ()| {
-                if keep {
-                    new.push(c.into_record());
-                }
-                Ok::<(), JournalError>(())
-            },
+            |_: Checked<'_>, ()| Ok::<(), JournalError>(()),
         )?;
         if chain.next_seq == 0 {
             // Not even a genesis: leave the file as it is.
             return Err(JournalError::Empty);
         }
-        self.records.extend(new);
         self.tip = chain;
         self.len += tail.len;
         if !tail.last_line.is_empty() {
@@ -295,7 +229,7 @@ impl FileJournal {
         Ok(tail.torn_tail)
     }
 
-    /// For a writer that keeps no records ([`FileBackend`]), opening: skip straight to the last
+    /// Opening: skip straight to the last
     /// complete line instead of verifying every line, which the reader that opens the case
     /// (`CaseStore::new` replays the journal from record 0) verifies anyway. The last complete
     /// line is fully checked (canonical form and hash) and gives where the chain ends; the
@@ -333,18 +267,6 @@ impl FileJournal {
         }
     }
 
-    /// Under the lock: catches up, then appends unless someone else appended first.
-    fn append_locked(
-        &mut self,
-        expected_seq: u64,
-        entries: Vec<Entry>,
-    ) -> Result<Vec<Record>, JournalError> {
-        self.catch_up()?;
-        let batch = Batch::from_sealed(seal_next(self, expected_seq, entries)?);
-        self.write_batch(&batch)?;
-        Ok(batch.into_records())
-    }
-
     /// Under the lock: writes a sealed batch after the verified content with one write and one
     /// `fsync` (group commit).
     fn write_batch(&mut self, batch: &Batch) -> Result<(), JournalError> {
@@ -366,9 +288,6 @@ impl FileJournal {
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
         self.head_line = lines[last_start..].to_vec();
-        if self.keep_records {
-            self.records.extend(batch.records().iter().cloned());
-        }
         if let Some(head) = batch.head() {
             self.tip = Chain {
                 next_seq: head.seq + 1,
@@ -401,29 +320,6 @@ impl FileJournal {
     }
 }
 
-impl Store for FileJournal {
-    fn records(&self) -> &[Record] {
-        &self.records
-    }
-
-    fn next_seq(&self) -> u64 {
-        self.tip.next_seq
-    }
-
-    fn append(
-        &mut self,
-        expected_seq: u64,
-        entries: Vec<Entry>,
-    ) -> Result<Vec<Record>, JournalError> {
-        if self.poisoned {
-            return Err(JournalError::Poisoned {
-                path: self.path.clone(),
-            });
-        }
-        self.locked(|j| j.append_locked(expected_seq, entries))
-    }
-}
-
 fn sync_parent_dir(path: &Path) -> io::Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -438,7 +334,7 @@ fn sync_parent_dir(path: &Path) -> io::Result<()> {
 pub struct FileBackend {
     path: PathBuf,
     lock_timeout: Duration,
-    journal: Option<FileJournal>,
+    journal: Option<Writer>,
 }
 
 impl FileBackend {
@@ -457,7 +353,7 @@ impl FileBackend {
     pub fn with_lock_timeout(mut self, lock_timeout: Duration) -> FileBackend {
         self.lock_timeout = lock_timeout;
         if let Some(j) = &mut self.journal {
-            j.set_lock_timeout(lock_timeout);
+            j.lock_timeout = lock_timeout;
         }
         self
     }
@@ -467,13 +363,14 @@ impl FileBackend {
         &self.path
     }
 
-    /// Opens the existing journal as a writer now, as [`FileJournal::open`] does (it waits for
-    /// the lock, cuts off a torn tail or completes an unterminated last record, and returns the
-    /// torn tail it cut off, if any) — but it checks only the last complete record, which gives
-    /// where the chain ends: as for every backend, the lines themselves are verified by their
-    /// reader (`CaseStore::new` replays the journal from record 0 before anything is appended).
+    /// Opens the existing journal as a writer now: waits for the lock, cuts off a torn tail or
+    /// completes an unterminated last record, and returns the torn tail it cut off, if any. It
+    /// checks only the last complete record, which gives where the chain ends: as for every
+    /// backend, the lines themselves are verified by their reader (a `CaseStore` replays the
+    /// journal from record 0 before anything is appended; [`read_file`](super::read_file)
+    /// verifies a file on its own).
     pub fn open(&mut self) -> Result<Option<TornTail>, JournalError> {
-        let (journal, torn) = FileJournal::open_keeping(&self.path, self.lock_timeout, false)?;
+        let (journal, torn) = Writer::open(&self.path, self.lock_timeout)?;
         self.journal = Some(journal);
         Ok(torn)
     }
@@ -533,11 +430,7 @@ impl Backend for FileBackend {
         match (&mut self.journal, after) {
             (Some(journal), _) => journal.append_sealed(after, batch),
             (None, None) => {
-                let mut journal = FileJournal::create_sealed(&self.path, batch)?;
-                journal.set_lock_timeout(self.lock_timeout);
-                journal.keep_records = false;
-                journal.records = Vec::new();
-                self.journal = Some(journal);
+                self.journal = Some(Writer::create(&self.path, batch, self.lock_timeout)?);
                 Ok(())
             }
             (None, Some(_)) => {

@@ -3,13 +3,13 @@
 use super::JournalRef;
 use super::backend::{Backend, Batch, head_of};
 use super::read::verify_records;
-use super::seal::{encode_lines, seal_batch, seal_next};
-use super::{Entry, JournalError, ReadReport, Record, Store, TornTail};
+use super::seal::{encode_lines, seal_batch};
+use super::{Entry, JournalError, ReadReport, Record, TornTail};
 use std::io::{BufRead, Cursor};
 
-/// An in-memory journal with the same [`Store`] behaviour, for tests and embedders; also an
-/// in-memory [`Backend`] (then it may start empty, [`MemoryJournal::default`], until record 0
-/// is appended).
+/// An in-memory [`Backend`], for tests and embedders: it may start empty
+/// ([`MemoryJournal::default`]) until record 0 is appended, or hold a genesis
+/// ([`MemoryJournal::new`]) or verified JSON lines ([`MemoryJournal::from_jsonl`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemoryJournal {
     records: Vec<Record>,
@@ -43,7 +43,7 @@ impl MemoryJournal {
         ))
     }
 
-    /// The journal as JSON lines, byte-identical to what a [`FileJournal`](super::FileJournal) writes.
+    /// The journal as JSON lines, byte-identical to what a [`FileBackend`](super::FileBackend) writes.
     pub fn to_jsonl(&self) -> Result<Vec<u8>, JournalError> {
         let mut buf = Vec::new();
         encode_lines(&self.records, &mut buf)?;
@@ -51,21 +51,10 @@ impl MemoryJournal {
     }
 }
 
-impl Store for MemoryJournal {
-    fn records(&self) -> &[Record] {
+impl MemoryJournal {
+    /// All records, in order.
+    pub fn records(&self) -> &[Record] {
         &self.records
-    }
-
-    fn append(
-        &mut self,
-        expected_seq: u64,
-        entries: Vec<Entry>,
-    ) -> Result<Vec<Record>, JournalError> {
-        let new = seal_next(self, expected_seq, entries)?
-            .records
-            .expect("sealed from values");
-        self.records.extend(new.iter().cloned());
-        Ok(new)
     }
 }
 

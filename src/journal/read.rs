@@ -130,7 +130,7 @@ impl<T: DeserializeOwned> LineCheck for Typed<T> {
     }
 }
 
-/// Verifies a whole journal from `reader`: the single chain check used by [`FileJournal`](super::FileJournal) and
+/// Verifies a whole journal from `reader`: the single chain check used by [`read_file`] and
 /// [`MemoryJournal`](super::MemoryJournal). Linear: each line is parsed once and hashed once.
 ///
 /// A torn last line is reported as a [`TornTail`], not an error; an unterminated last record
@@ -424,4 +424,15 @@ fn classify_last_line(line: u64, bytes: &[u8]) -> Result<LastLine, JournalError>
         Err(e) => Err(tampered(e.to_string())),
         Ok(_) => Ok(LastLine::Complete),
     }
+}
+
+/// Reads and verifies a journal file without locking or modifying it. A torn last line (e.g. a
+/// live writer's append in progress) is reported, not an error; an unterminated last record
+/// is a record, reported as [`ReadReport::unterminated`].
+pub fn read_file(path: &std::path::Path) -> Result<ReadReport, JournalError> {
+    let file = std::fs::File::open(path).map_err(JournalError::io(path))?;
+    verify_records(std::io::BufReader::with_capacity(1 << 16, file)).map_err(|e| match e {
+        JournalError::Io { path: None, source } => JournalError::io(path)(source),
+        other => other,
+    })
 }

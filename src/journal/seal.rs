@@ -1,7 +1,7 @@
-//! Sealing, the write path shared by every [`Store`]: entries are checked, chained and hashed
+//! Sealing, the write path shared by every [`Backend`](super::Backend): entries are checked, chained and hashed
 //! into records and their canonical lines.
 
-use super::{Entry, JournalError, Record, Store};
+use super::{Entry, JournalError, Record};
 use crate::canonical::compact_is_canonical;
 use crate::digest::{self, CanonicalError, Digest, MAX_SAFE_INTEGER};
 use chrono::{DateTime, Utc};
@@ -153,23 +153,6 @@ pub(super) fn encode_line(record: &Record) -> Result<Vec<u8>, JournalError> {
         record.seq,
         &record.hash,
     ))
-}
-
-/// The append path shared by every [`Store`]: refuses with [`JournalError::Conflict`] unless
-/// `expected_seq` is the seq the first entry would get, then seals the entries after the head.
-pub(super) fn seal_next(
-    store: &impl Store,
-    expected_seq: u64,
-    entries: Vec<Entry>,
-) -> Result<Sealed, JournalError> {
-    let actual = store.next_seq();
-    if expected_seq != actual {
-        return Err(JournalError::Conflict {
-            expected: expected_seq,
-            actual,
-        });
-    }
-    seal_batch(store.head().map(|h| (h.seq, &h.hash)), entries)
 }
 
 /// Sealed records and their canonical lines (each ending in `\n`), ready to write.

@@ -19,8 +19,104 @@ use std::time::{Duration, Instant};
 /// Lock timeout for tests that do not exercise it.
 const WAIT: Duration = Duration::from_secs(10);
 
-fn open(path: &Path) -> Result<(FileJournal, Option<TornTail>), JournalError> {
-    FileJournal::open(path, WAIT)
+fn open(path: &Path) -> Result<(Writer, Option<TornTail>), JournalError> {
+    Writer::open(path, WAIT)
+}
+
+/// One writer of a journal file as these tests drive it: the [`FileBackend`] (the one journal
+/// abstraction) appending batches sealed against this writer's head, plus the records it has
+/// verified, read back with [`read_file`] (the chain check every reader uses) whenever it
+/// catches up — what a `CaseStore` does with a backend, without a case.
+#[derive(Debug)]
+struct Writer {
+    backend: FileBackend,
+    records: Vec<Record>,
+}
+
+impl Writer {
+    fn create(path: &Path, genesis: Entry) -> Result<Writer, JournalError> {
+        let mut backend = FileBackend::new(path);
+        let batch = seal(None, vec![genesis])?;
+        backend.append_batch(None, &batch)?;
+        Ok(Writer {
+            backend,
+            records: batch.records().to_vec(),
+        })
+    }
+
+    /// Opens the file as a writer (waiting at most `lock_timeout` for the lock, cutting off a
+    /// torn tail, completing an unterminated record), then verifies every record.
+    fn open(
+        path: &Path,
+        lock_timeout: Duration,
+    ) -> Result<(Writer, Option<TornTail>), JournalError> {
+        let mut backend = FileBackend::new(path).with_lock_timeout(lock_timeout);
+        let torn = backend.open()?;
+        let records = read_file(path)?.records;
+        Ok((Writer { backend, records }, torn))
+    }
+
+    fn try_open(path: &Path) -> Result<(Writer, Option<TornTail>), JournalError> {
+        Writer::open(path, Duration::ZERO)
+    }
+
+    fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    fn head(&self) -> Option<&Record> {
+        self.records.last()
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    fn set_lock_timeout(&mut self, lock_timeout: Duration) {
+        let backend = std::mem::replace(&mut self.backend, FileBackend::new(""));
+        self.backend = backend.with_lock_timeout(lock_timeout);
+    }
+
+    /// Appends `entries` if `expected_seq` is the seq the first would get: sealed against this
+    /// writer's head and compare-and-set by the backend. On a conflict nothing is written, and
+    /// this writer has caught up (its records include the other writers').
+    fn append(
+        &mut self,
+        expected_seq: u64,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Record>, JournalError> {
+        let head = super::backend::head_of(&self.records);
+        let next = self.records.len() as u64;
+        let conflict = |actual| JournalError::Conflict {
+            expected: expected_seq,
+            actual,
+        };
+        if expected_seq != next {
+            self.catch_up()?;
+            let actual = self.records.len() as u64;
+            if expected_seq != actual {
+                return Err(conflict(actual));
+            }
+            return self.append(expected_seq, entries);
+        }
+        let batch = seal(head.as_ref(), entries)?;
+        match self.backend.append_batch(head.as_ref(), &batch) {
+            Ok(()) => {
+                self.records.extend(batch.records().iter().cloned());
+                Ok(batch.records().to_vec())
+            }
+            Err(JournalError::Conflict { .. }) => {
+                self.catch_up()?;
+                Err(conflict(self.records.len() as u64))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn catch_up(&mut self) -> Result<(), JournalError> {
+        self.records = read_file(self.backend.path())?.records;
+        Ok(())
+    }
 }
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -49,7 +145,7 @@ fn tmp() -> (tempfile::TempDir, PathBuf) {
 
 /// Small journal: genesis + one batch of two.
 fn small(path: &Path) -> Vec<Record> {
-    let mut j = FileJournal::create(path, genesis()).unwrap();
+    let mut j = Writer::create(path, genesis()).unwrap();
     j.append(1, vec![ev(1), ev(2)]).unwrap();
     j.records().to_vec()
 }
@@ -78,7 +174,7 @@ fn tampered(r: Result<ReadReport, JournalError>) -> (u64, TamperReason) {
 #[test]
 fn create_append_reopen_roundtrip() {
     let (_d, path) = tmp();
-    let mut j = FileJournal::create(&path, genesis()).unwrap();
+    let mut j = Writer::create(&path, genesis()).unwrap();
     assert_eq!(j.next_seq(), 1);
     let b1 = j.append(1, vec![ev(1), ev(2), ev(3)]).unwrap();
     assert_eq!(b1.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
@@ -93,7 +189,7 @@ fn create_append_reopen_roundtrip() {
     assert_eq!(torn, None);
     assert_eq!(j2.records(), &written[..]);
     assert_eq!(j2.head().map(|r| r.seq), Some(4));
-    assert_eq!(FileJournal::read(&path).unwrap().records, written);
+    assert_eq!(read_file(&path).unwrap().records, written);
 
     // Chain links and the exact line format.
     assert_eq!(written[0].prev, None);
@@ -126,7 +222,7 @@ fn create_fails_if_exists() {
     let (_d, path) = tmp();
     small(&path);
     let before = std::fs::read(&path).unwrap();
-    let err = FileJournal::create(&path, genesis()).unwrap_err();
+    let err = Writer::create(&path, genesis()).unwrap_err();
     assert!(matches!(err, JournalError::AlreadyExists { .. }), "{err:?}");
     assert_eq!(err.code(), ErrorCode::JournalExists);
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -154,7 +250,7 @@ fn every_single_byte_change_is_detected() {
             let mut bytes = orig.clone();
             bytes[pos] = c;
             std::fs::write(&path, &bytes).unwrap();
-            let got = FileJournal::read(&path);
+            let got = read_file(&path);
             // The final newline too: a complete record followed by a stray byte is not a
             // prefix a crashed writer could leave, so it is tampering, not a torn tail.
             match got {
@@ -182,7 +278,7 @@ fn tamper_reasons_are_precise() {
         let mut s = ls.join("\n");
         s.push('\n');
         std::fs::write(&path, s).unwrap();
-        FileJournal::read(&path)
+        read_file(&path)
     };
     let plain: Vec<String> = vals.iter().map(|v| v.to_string()).collect();
 
@@ -315,10 +411,10 @@ fn tamper_reasons_are_precise() {
 
     // Empty file, and a file whose only content is a torn genesis.
     std::fs::write(&path, b"").unwrap();
-    assert!(matches!(FileJournal::read(&path), Err(JournalError::Empty)));
+    assert!(matches!(read_file(&path), Err(JournalError::Empty)));
     assert!(matches!(open(&path), Err(JournalError::Empty)));
     std::fs::write(&path, &plain[0].as_bytes()[..20]).unwrap();
-    let err = FileJournal::read(&path).unwrap_err();
+    let err = read_file(&path).unwrap_err();
     assert_eq!(err.code(), ErrorCode::JournalEmpty);
 
     // A writer refuses a tampered file too (and does not modify it).
@@ -341,7 +437,7 @@ fn torn_tail_reported_by_read_truncated_by_open() {
     // The line the next append would write, cut short mid-JSON at several points (the
     // whole line without its `\n` is an unterminated record, not a torn tail: see below).
     let mut mem = MemoryJournal::from_jsonl(&good).unwrap().0;
-    mem.append(3, vec![ev(3)]).unwrap();
+    append_to(&mut mem, vec![ev(3)]).unwrap();
     let full = mem.to_jsonl().unwrap();
     let next_line = &full[good.len()..];
     for cut in [1, 7, next_line.len() / 2, next_line.len() - 2] {
@@ -353,7 +449,7 @@ fn torn_tail_reported_by_read_truncated_by_open() {
             len: cut as u64,
         };
 
-        let report = FileJournal::read(&path).unwrap();
+        let report = read_file(&path).unwrap();
         assert_eq!(report.records, recs);
         assert_eq!(report.torn_tail, Some(torn));
         assert!(!report.unterminated);
@@ -371,7 +467,7 @@ fn torn_tail_reported_by_read_truncated_by_open() {
         let new = j.append(3, vec![ev(3)]).unwrap();
         assert_eq!(new[0].prev.as_ref(), Some(&recs[2].hash));
         drop(j);
-        let after = FileJournal::read(&path).unwrap();
+        let after = read_file(&path).unwrap();
         assert_eq!(after.torn_tail, None);
         assert_eq!(after.records.len(), 4);
         std::fs::write(&path, &good).unwrap();
@@ -382,7 +478,7 @@ fn torn_tail_reported_by_read_truncated_by_open() {
         let mut bytes = good.clone();
         bytes.extend_from_slice(junk);
         std::fs::write(&path, &bytes).unwrap();
-        let (line, _) = tampered(FileJournal::read(&path));
+        let (line, _) = tampered(read_file(&path));
         assert_eq!(line, 4, "{junk:?}");
     }
 }
@@ -397,7 +493,7 @@ fn an_unterminated_last_record_is_kept_and_completed() {
     let cut = &good[..good.len() - 1];
     std::fs::write(&path, cut).unwrap();
 
-    let report = FileJournal::read(&path).unwrap();
+    let report = read_file(&path).unwrap();
     assert_eq!(report.records, recs, "the unterminated record is a record");
     assert_eq!(report.torn_tail, None);
     assert!(report.unterminated);
@@ -430,14 +526,14 @@ fn an_unterminated_last_record_is_kept_and_completed() {
     );
     j.append(3, vec![ev(3)]).unwrap();
     drop(j);
-    let after = FileJournal::read(&path).unwrap();
+    let after = read_file(&path).unwrap();
     assert_eq!(after.records.len(), 4);
     assert!(!after.unterminated);
 
     // Even a lone genesis without its newline is a journal, not an empty file.
     let genesis_line = lines(&good)[0];
     std::fs::write(&path, &genesis_line[..genesis_line.len() - 1]).unwrap();
-    assert_eq!(FileJournal::read(&path).unwrap().records, recs[..1]);
+    assert_eq!(read_file(&path).unwrap().records, recs[..1]);
     let (j, _) = open(&path).unwrap();
     assert_eq!(j.records(), &recs[..1]);
     assert_eq!(std::fs::read(&path).unwrap(), genesis_line);
@@ -448,7 +544,7 @@ fn an_unterminated_last_record_is_kept_and_completed() {
     let mut bytes = [lines(&good)[0], lines(&good)[1]].concat();
     bytes.extend_from_slice(serde_jcs::to_string(&v).unwrap().as_bytes());
     std::fs::write(&path, &bytes).unwrap();
-    let (line, reason) = tampered(FileJournal::read(&path));
+    let (line, reason) = tampered(read_file(&path));
     assert_eq!(line, 3);
     assert!(
         matches!(reason, TamperReason::HashMismatch { .. }),
@@ -553,7 +649,7 @@ fn a_stale_writer_gets_a_conflict_with_the_new_records_then_appends() {
     assert!(c.append(7, vec![]).unwrap().is_empty());
     assert_eq!(c.records(), a.records());
 
-    let report = FileJournal::read(&path).unwrap();
+    let report = read_file(&path).unwrap();
     assert_eq!(report.records, a.records());
     let seqs: Vec<u64> = report.records.iter().map(|r| r.seq).collect();
     assert_eq!(seqs, (0..7).collect::<Vec<_>>());
@@ -588,7 +684,7 @@ fn an_append_handles_what_other_writers_left() {
     std::fs::write(&path, &torn).unwrap();
     let b1 = b.append(4, vec![ev(100)]).unwrap();
     assert_eq!(b1[0].seq, 4);
-    let report = FileJournal::read(&path).unwrap();
+    let report = read_file(&path).unwrap();
     assert_eq!(report.records.len(), 5);
     assert_eq!(report.torn_tail, None);
 
@@ -659,7 +755,7 @@ fn open_and_append_wait_at_most_the_lock_timeout() {
 
     let holder = hold_lock(&path);
     let t0 = Instant::now();
-    let err = FileJournal::open(&path, Duration::from_millis(200)).unwrap_err();
+    let err = Writer::open(&path, Duration::from_millis(200)).unwrap_err();
     let waited = t0.elapsed();
     assert_eq!(err.code(), ErrorCode::JournalLocked);
     assert!(
@@ -674,18 +770,17 @@ fn open_and_append_wait_at_most_the_lock_timeout() {
         "{msg}"
     );
     assert!(matches!(
-        FileJournal::try_open(&path),
+        Writer::try_open(&path),
         Err(JournalError::Locked { .. })
     ));
 
     j.set_lock_timeout(Duration::from_millis(200));
-    assert_eq!(j.lock_timeout(), Duration::from_millis(200));
     let err = j.append(3, vec![ev(3)]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::JournalLocked);
     assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
     assert_eq!(j.records().len(), 3);
     // Readers never wait.
-    assert_eq!(FileJournal::read(&path).unwrap().records.len(), 3);
+    assert_eq!(read_file(&path).unwrap().records.len(), 3);
 
     // Released while an append waits: the append goes through.
     j.set_lock_timeout(Duration::from_secs(10));
@@ -711,13 +806,13 @@ fn open_and_append_wait_at_most_the_lock_timeout() {
 #[test]
 fn no_lock_is_held_while_idle() {
     let (_d, path) = tmp();
-    let mut created = FileJournal::create(&path, genesis()).unwrap();
+    let mut created = Writer::create(&path, genesis()).unwrap();
     drop(hold_lock(&path));
     created.append(1, vec![ev(1), ev(2)]).unwrap();
     drop(hold_lock(&path));
     let (mut a, _) = open(&path).unwrap();
     drop(hold_lock(&path));
-    let (mut b, _) = FileJournal::try_open(&path).unwrap();
+    let (mut b, _) = Writer::try_open(&path).unwrap();
     a.append(3, vec![ev(3)]).unwrap();
     drop(hold_lock(&path));
     assert!(matches!(
@@ -733,14 +828,14 @@ fn read_does_not_wait_for_a_writer() {
     let (_d, path) = tmp();
     small(&path);
     let _holder = hold_lock(&path);
-    assert_eq!(FileJournal::read(&path).unwrap().records.len(), 3);
+    assert_eq!(read_file(&path).unwrap().records.len(), 3);
 }
 
 /// DESIGN §9: every line is byte for byte the RFC 8785 form of its record.
 #[test]
 fn the_writer_writes_rfc8785_lines() {
     let (_d, path) = tmp();
-    let mut j = FileJournal::create(&path, genesis()).unwrap();
+    let mut j = Writer::create(&path, genesis()).unwrap();
     let tricky = json!({
         "b": "ä\u{1f}\"\\/\n\u{2028}", "a": [10, true, null, -3, 9_007_199_254_740_991_u64],
         "z": {"y": 1, "x": 2}, "\u{e000}": 1, "\u{1f600}": 2, "": {}, "n": 100.0
@@ -768,7 +863,7 @@ fn the_writer_writes_rfc8785_lines() {
     );
     assert!(tricky_line.contains(r#""n":100"#), "{tricky_line}");
     // The record holds the event as a reader sees it.
-    assert_eq!(FileJournal::read(&path).unwrap().records, recs);
+    assert_eq!(read_file(&path).unwrap().records, recs);
     assert_eq!(recs[1].event["n"], json!(100));
 }
 
@@ -777,7 +872,7 @@ fn the_writer_writes_rfc8785_lines() {
 #[test]
 fn non_canonical_lines_are_refused() {
     let (_d, path) = tmp();
-    let mut j = FileJournal::create(&path, genesis()).unwrap();
+    let mut j = Writer::create(&path, genesis()).unwrap();
     j.append(
         1,
         vec![Entry::new(
@@ -846,7 +941,7 @@ fn non_canonical_lines_are_refused() {
             file.extend_from_slice(line.as_bytes());
             file.push(b'\n');
             std::fs::write(&path, &file).unwrap();
-            let (l, reason) = tampered(FileJournal::read(&path));
+            let (l, reason) = tampered(read_file(&path));
             assert_eq!(l, 2, "{what}");
             assert!(
                 matches!(reason, TamperReason::NotCanonical { .. }),
@@ -941,7 +1036,7 @@ fn numbers_must_be_i_json_integers() {
         file.extend_from_slice(line.as_bytes());
         file.push(b'\n');
         std::fs::write(&path, &file).unwrap();
-        let (l, reason) = tampered(FileJournal::read(&path));
+        let (l, reason) = tampered(read_file(&path));
         assert_eq!(l, 2);
         assert!(
             matches!(&reason, TamperReason::NotIJsonNumber { path, .. } if path == path_in_line),
@@ -1022,7 +1117,7 @@ fn times_beyond_four_digit_years_are_refused_on_append() {
         )
         .unwrap();
     assert_eq!(new.len(), 2);
-    let report = FileJournal::read(&path).unwrap();
+    let report = read_file(&path).unwrap();
     assert_eq!(report.records[3..], new[..]);
 }
 
@@ -1362,7 +1457,7 @@ fn journal_mutants(events: impl IntoIterator<Item = Value>, mutations: &[Mutatio
         .enumerate()
         .map(|(i, e)| Entry::new(t(i as i64), e))
         .collect();
-    m.append(1, entries).unwrap();
+    append_to(&mut m, entries).unwrap();
     let bytes = m.to_jsonl().unwrap();
     TALLY.with_borrow_mut(|tally| check_mutants(&m, &bytes, mutations, tally));
     true
@@ -1581,7 +1676,7 @@ fn typed_check_agrees_on_mutated_event_records() {
 #[test]
 fn whitespace_in_event_with_a_matching_raw_hash_is_refused() {
     let mut m = MemoryJournal::new(genesis()).unwrap();
-    m.append(1, vec![ev(1)]).unwrap();
+    append_to(&mut m, vec![ev(1)]).unwrap();
     let bytes = m.to_jsonl().unwrap();
     let line = std::str::from_utf8(lines(&bytes)[1]).unwrap().trim_end();
     let spaced = raw_reseal(&line.replace(r#""n":1"#, r#""n": 1"#));
@@ -1664,34 +1759,43 @@ fn encoded_lines_equal_serde_jcs_of_the_record() {
     );
 }
 
+/// The file and the in-memory backend agree: the same batches sealed against the same head
+/// give the same records and bytes, and a batch sealed against a stale or a future head is the
+/// same conflict on both, writing nothing.
 #[test]
-fn memory_journal_behaves_like_file_journal() {
+fn memory_journal_behaves_like_file_backend() {
     let (_d, path) = tmp();
-    let mut f = FileJournal::create(&path, genesis()).unwrap();
-    let mut m = MemoryJournal::new(genesis()).unwrap();
+    let mut f = FileBackend::new(&path);
+    let mut m = MemoryJournal::default();
+    let genesis_batch = seal(None, vec![genesis()]).unwrap();
+    f.append_batch(None, &genesis_batch).unwrap();
+    m.append_batch(None, &genesis_batch).unwrap();
     for n in [3u64, 1, 0, 2] {
-        let start = f.next_seq();
-        assert_eq!(start, m.next_seq());
-        let batch: Vec<Entry> = (start..start + n).map(ev).collect();
-        assert_eq!(
-            f.append(start, batch.clone()).unwrap(),
-            m.append(start, batch).unwrap()
-        );
-        for stale in [start, start + n + 1] {
-            if stale == start + n {
-                continue;
-            }
-            let fe = f.append(stale, vec![ev(0)]).unwrap_err();
-            let me = m.append(stale, vec![ev(0)]).unwrap_err();
+        let head = super::backend::head_of(m.records()).unwrap();
+        let start = head.seq + 1;
+        let batch = seal(Some(&head), (start..start + n).map(ev).collect()).unwrap();
+        f.append_batch(Some(&head), &batch).unwrap();
+        m.append_batch(Some(&head), &batch).unwrap();
+        assert_eq!(read_file(&path).unwrap().records, m.records());
+        let moved = super::backend::head_of(m.records()).unwrap();
+        if moved == head {
+            continue;
+        }
+        let stale = seal(Some(&head), vec![ev(0)]).unwrap();
+        let ahead = JournalRef {
+            seq: moved.seq + 1,
+            head: moved.head.clone(),
+        };
+        for after in [&head, &ahead] {
+            let fe = f.append_batch(Some(after), &stale).unwrap_err();
+            let me = m.append_batch(Some(after), &stale).unwrap_err();
             assert_eq!(fe.code(), ErrorCode::JournalConflict);
             assert_eq!(format!("{fe:?}"), format!("{me:?}"));
         }
     }
-    assert_eq!(f.records(), m.records());
-    assert_eq!(f.head(), m.head());
     assert_eq!(
-        m.append(0, vec![ev(1)]).unwrap_err().code(),
-        f.append(0, vec![ev(1)]).unwrap_err().code()
+        m.append_batch(None, &genesis_batch).unwrap_err().code(),
+        f.append_batch(None, &genesis_batch).unwrap_err().code()
     );
     assert_eq!(
         MemoryJournal::new(Entry::new(t(0), json!(1)))
@@ -1709,7 +1813,7 @@ fn memory_journal_behaves_like_file_journal() {
 #[test]
 fn verify_records_reads_any_bufread() {
     let mut m = MemoryJournal::new(genesis()).unwrap();
-    m.append(1, (1..50).map(ev).collect()).unwrap();
+    append_to(&mut m, (1..50).map(ev).collect()).unwrap();
     let bytes = m.to_jsonl().unwrap();
     let report = verify_records(std::io::Cursor::new(&bytes)).unwrap();
     assert_eq!(report.records, m.records());
@@ -1737,7 +1841,7 @@ fn error_codes_are_stable() {
 #[test]
 fn large_journal_opens_in_linear_time() {
     let (_d, path) = tmp();
-    let mut j = FileJournal::create(&path, genesis()).unwrap();
+    let mut j = Writer::create(&path, genesis()).unwrap();
     let n = 100_000u64;
     let t0 = Instant::now();
     for start in (1..n).step_by(5_000) {
@@ -1756,4 +1860,12 @@ fn large_journal_opens_in_linear_time() {
     eprintln!("100k records: write {written:?}, open+verify {opened:?}");
     // Generous bound (debug-ish test profile); quadratic behaviour would be far slower.
     assert!(opened < Duration::from_secs(30), "{opened:?}");
+}
+
+/// Appends `entries` to an in-memory journal after its head, as a writer does with any backend.
+fn append_to(m: &mut MemoryJournal, entries: Vec<Entry>) -> Result<Vec<Record>, JournalError> {
+    let head = super::backend::head_of(m.records());
+    let batch = seal(head.as_ref(), entries)?;
+    m.append_batch(head.as_ref(), &batch)?;
+    Ok(batch.records().to_vec())
 }

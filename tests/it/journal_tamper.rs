@@ -7,7 +7,7 @@
 
 use crate::support;
 
-use authority_lane::journal::{FileJournal, JournalError, ReadReport, verify_records};
+use authority_lane::journal::{JournalError, ReadReport, read_file, verify_records};
 use authority_lane::store::{StoreError, replay};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -36,14 +36,14 @@ fn small_journal(extra: usize) -> Fixture {
     fx
 }
 
-/// The library's verdict on a file: [`FileJournal::read`] (chain check), then replay with the
+/// The library's verdict on a file: [`read_file`] (chain check), then replay with the
 /// embedded workflow and trust. `Ok(torn)` when it verifies; `Err` with an integrity error
 /// otherwise.
 fn lib_verify(path: &Path) -> Result<bool, String> {
-    verdict(FileJournal::read(path))
+    verdict(read_file(path))
 }
 
-/// The same on bytes in memory ([`verify_records`] is the chain check `FileJournal::read`
+/// The same on bytes in memory ([`verify_records`] is the chain check `read_file`
 /// runs), which avoids a file write per position.
 fn lib_verify_bytes(bytes: &[u8]) -> Result<bool, String> {
     verdict(verify_records(bytes))
@@ -138,7 +138,7 @@ fn every_single_byte_change_is_an_integrity_failure() {
             if k == 0 && pos % 37 == 0 {
                 std::fs::write(&target, &bytes).unwrap();
                 if let Ok(torn) = lib_verify(&target) {
-                    failures.push(format!("FileJournal::read, byte {pos}: verifies ({torn})"));
+                    failures.push(format!("read_file, byte {pos}: verifies ({torn})"));
                 }
                 cli_checked += 1;
                 let out = cli_verify(&target);
@@ -217,7 +217,7 @@ fn a_last_record_missing_only_its_newline_is_a_record() {
     let target = fx.path("unterminated.jsonl");
     std::fs::write(&target, &original[..original.len() - 1]).unwrap();
     assert_eq!(lib_verify(&target), Ok(false));
-    let report = FileJournal::read(&target).unwrap();
+    let report = read_file(&target).unwrap();
     assert_eq!(report.records.len(), 5);
     assert!(report.unterminated);
     let v: Value = serde_json::from_str(&ok(&cli_verify(&target))).unwrap();
@@ -365,7 +365,7 @@ fn a_rechained_journal_with_a_token_from_outside_the_trust_fails_verify() {
         }
         write_records(&target, &forged);
         // The chain itself is intact: only replay can tell.
-        let report = FileJournal::read(&target).expect("the re-chained hashes are consistent");
+        let report = read_file(&target).expect("the re-chained hashes are consistent");
         assert_eq!(report.records.len(), 7);
         let out = cli_verify(&target);
         failed_with(&out, 4, "journal_tampered");
@@ -409,7 +409,7 @@ fn a_rewritten_embedded_trust_fails_against_the_original_trust_file() {
     let mut unpinned = rewritten.clone();
     rechain(&mut unpinned, 0);
     write_records(&target, &unpinned);
-    FileJournal::read(&target).expect("consistent chain");
+    read_file(&target).expect("consistent chain");
     failed_with(&cli_verify(&target), 4, "journal_tampered");
 
     // Re-pinned and re-chained: self-consistent, so only the caller's own copy can tell.

@@ -8,7 +8,7 @@
 
 use authority_lane::ErrorCode;
 use authority_lane::case::Command;
-use authority_lane::journal::{Backend, Batch, JournalError, MemoryJournal, Store};
+use authority_lane::journal::{Backend, Batch, JournalError, MemoryJournal};
 use authority_lane::packet::JournalRef;
 use authority_lane::store::{Anchors, CaseStore, Clock, StoreError};
 use authority_lane::testing::Harness;

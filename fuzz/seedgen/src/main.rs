@@ -11,7 +11,6 @@
 mod fixture;
 
 use authority_lane::case::{Case, Command};
-use authority_lane::journal::Store;
 use authority_lane::store::{CaseStore, Clock};
 use chrono::{DateTime, Duration, Utc};
 use fixture::{CASE_ID, World, decision_line, finding_line, now, rfc3339, t0};
@@ -63,8 +62,8 @@ fn simulate(w: &World, name: &str, mut case: Case, lines: &[String], start: Date
         let outcome = Command::from_json(line).and_then(|c| case.decide(&c, at));
         match outcome {
             Ok(events) => {
-                for e in &events {
-                    case.evolve(e);
+                for e in events {
+                    case.evolve(e).expect("an event decided on this state applies");
                 }
                 println!("command_decide/seed-{name} line {i}: accepted -> {}", case.path());
             }

@@ -421,9 +421,7 @@ impl crate::journal::Backend for Logged {
         self.inner.append_batch(after, batch)
     }
 
-    fn latest_snapshot(
-        &mut self,
-    ) -> Result<Option<crate::journal::StoredSnapshot>, crate::journal::JournalError> {
+    fn latest_snapshot(&mut self) -> Result<Option<StoredSnapshot>, crate::journal::JournalError> {
         self.inner.latest_snapshot()
     }
 }
