@@ -9,7 +9,7 @@
 //! the script goes, your integration never reports an accepted recommendation unless the
 //! journal holds a review quorum and an acceptance bound to the final draft digest.
 
-use authority_lane::case::machine::Leaf;
+use authority_lane::case::Leaf;
 use authority_lane::journal::MemoryJournal;
 use authority_lane::store::{CaseStore, Clock};
 use authority_lane::testing::{Driver, Script};

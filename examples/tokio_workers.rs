@@ -196,10 +196,9 @@ async fn main() -> Result<(), BoxError> {
         for _ in 0..100 {
             let backend = PgBackend::connect(&u)?.case(c.to_string());
             let store = CaseStore::new(backend, a.clone(), Clock::System)?;
-            if let Some(s) = store.status()
-                && s.seq >= 52
-            {
-                return Ok(s);
+            let status = store.status();
+            if status.seq >= 52 {
+                return Ok(status);
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }

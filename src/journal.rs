@@ -21,9 +21,9 @@
 //!
 //! # Verification
 //!
-//! The reference check ([`fuzzing::check_line_full`]) parses a line strictly (duplicate keys
+//! The reference check (`fuzzing::check_line_full`, `testing` feature) parses a line strictly (duplicate keys
 //! refused), checks its numbers, serialises the parsed value with `serde_jcs` and compares the
-//! bytes. Replay uses a fast path ([`fuzzing::check_line_fast`]) that accepts a line only when
+//! bytes. Replay uses a fast path (`fuzzing::check_line_fast`) that accepts a line only when
 //! `serde_json`'s compact serialisation of the parsed value equals it *and* that serialisation
 //! provably equals the JCS one (integers only, no object key that UTF-16 and code-point order
 //! could sort differently); anything else goes to the reference check, so the two agree on every
@@ -64,8 +64,9 @@
 mod backend;
 mod error;
 mod file;
-/// The line checks, exposed for differential fuzzing. Not part of the stable API.
-#[doc(hidden)]
+/// The line checks, exposed for differential fuzzing and benchmarks: only with the `testing`
+/// feature, never in a production build.
+#[cfg(any(test, feature = "testing"))]
 pub mod fuzzing;
 mod lean;
 mod line;

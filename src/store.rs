@@ -353,17 +353,17 @@ impl<B: Backend> CaseStore<B> {
     }
 
     /// The case's status with the journal's head seq and hash.
-    pub fn status(&self) -> Option<JournalStatus> {
-        Some(JournalStatus {
+    pub fn status(&self) -> JournalStatus {
+        JournalStatus {
             status: self.case.status(),
             seq: self.head.seq,
             head: self.head.head.clone(),
-        })
+        }
     }
 
-    /// The head record's hash.
-    pub fn head(&self) -> Option<&Digest> {
-        Some(&self.head.head)
+    /// The head record's hash (a store always holds record 0).
+    pub fn head(&self) -> &Digest {
+        &self.head.head
     }
 
     /// The head record's seq and hash.

@@ -27,7 +27,7 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use authority_lane::case::machine::Leaf;
+use authority_lane::case::Leaf;
 use authority_lane::case::{Case, Command};
 use authority_lane::digest::Digest;
 use authority_lane::testing::no_journal;

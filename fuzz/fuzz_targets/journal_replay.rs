@@ -22,7 +22,7 @@
 #![no_main]
 
 use authority_lane::approval::{Claims, Decision, VerifyContext, verify};
-use authority_lane::case::machine::Leaf;
+use authority_lane::case::Leaf;
 use authority_lane::journal::{
     Backend, Entry, JournalError, JournalRef, MemoryJournal, ReadReport, seal, verify_records,
 };

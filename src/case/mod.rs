@@ -46,9 +46,9 @@ use crate::packet::{
 };
 use crate::workflow::{Lane, Truth, Workflow};
 use chrono::{DateTime, Utc};
+use machine::{Acceptance, Chart, Input, Quorum, Revision};
 /// The leaf states of the statechart (`status.state`).
-pub use machine::Leaf;
-use machine::{Acceptance, Chart, Input, InputKind, Quorum, Revision};
+pub use machine::{InputKind, Leaf, Step, transition_table};
 pub use rejection::{Needed, Rejection};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

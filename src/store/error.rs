@@ -26,6 +26,16 @@ pub enum StoreError {
         /// Why.
         error: ReplayError,
     },
+    /// A relying party (`verify`, the accepted packet) did not bring its own workflow and trust
+    /// file: the copies embedded in record 0 can be rewritten by anyone who can write the
+    /// journal, so they are never proof (DESIGN §12.1).
+    #[error(
+        "{purpose} authenticates the journal against the workflow and trust file you hold: pass --workflow FILE and --trust FILE (the copies embedded in the journal can be rewritten by anyone who can write it)"
+    )]
+    AnchorRequired {
+        /// What needed them.
+        purpose: String,
+    },
     /// A record could not be encoded as JSON (a bug: every event is plain JSON).
     #[error("cannot encode a journal record: {0}")]
     Encode(String),
@@ -99,6 +109,7 @@ impl StoreError {
             StoreError::Replay { .. } => ErrorCode::JournalTampered,
             StoreError::Genesis(_) => ErrorCode::JournalTampered,
             StoreError::Encode(_) => ErrorCode::JournalEncode,
+            StoreError::AnchorRequired { .. } => ErrorCode::AnchorRequired,
             StoreError::Rollback { .. } => ErrorCode::Rollback,
             StoreError::CaseMismatch { .. } => ErrorCode::CaseMismatch,
             StoreError::ClockBehind { .. } => ErrorCode::ClockBehind,
@@ -117,7 +128,9 @@ impl StoreError {
                     | JournalError::Modified { .. }
                     | JournalError::InvalidEvent { .. }
             ),
-            StoreError::Rejected(_) | StoreError::Encode(_) => false,
+            StoreError::Rejected(_) | StoreError::Encode(_) | StoreError::AnchorRequired { .. } => {
+                false
+            }
             StoreError::Replay { .. }
             | StoreError::Genesis(_)
             | StoreError::Rollback { .. }

@@ -176,6 +176,18 @@ pub struct Anchors {
 }
 
 impl Anchors {
+    /// The anchor rule for a relying party (`verify`, the accepted packet): it must hold its
+    /// own workflow and trust file, else [`StoreError::AnchorRequired`] naming `purpose`. A
+    /// writer may replay against the copies embedded in record 0; a relying party never.
+    pub fn require_own_documents(&self, purpose: &str) -> Result<(), StoreError> {
+        if self.workflow.is_none() || self.trust.is_none() {
+            return Err(StoreError::AnchorRequired {
+                purpose: purpose.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
     /// Refuses a case whose record 0 declares another id than [`Anchors::case`]
     /// ([`StoreError::CaseMismatch`]); every replay and snapshot load checks this itself, this
     /// is for a case opened some other way.

@@ -72,3 +72,44 @@ impl<B: Backend> CaseStore<B> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ErrorCode;
+    use crate::store::{Anchors, CaseStore, Clock, StoreError};
+    use crate::testing::{Cast, Harness};
+    use std::sync::Arc;
+
+    /// `submit_one` acknowledges an accepted command and turns a refused one into
+    /// `StoreError::Rejected`, writing nothing.
+    #[test]
+    fn submit_one_acknowledges_or_refuses() {
+        let mut h = Harness::new();
+        let cast = Cast::fixed();
+        let token = cast.declaration(h.case.id(), h.now);
+        let trust = Arc::new(cast.trust().clone());
+        let clock = Clock::Supplied(h.now + chrono::Duration::seconds(60));
+        let mut store =
+            CaseStore::in_memory(crate::workflow::shipped(), trust, &token, clock).unwrap();
+        let finding = h.finding("custody.exposure", serde_json::json!("suspected"));
+        let ack = store.submit_one(finding).expect("a finding is accepted");
+        assert_eq!(ack.seq, 1);
+        let unknown = h.finding("custody.key_colour", serde_json::json!("red"));
+        let before = store.position().clone();
+        match store.submit_one(unknown) {
+            Err(StoreError::Rejected(r)) => assert_eq!(r.code(), ErrorCode::UnknownFact),
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        assert_eq!(store.position(), &before, "nothing was written");
+    }
+
+    /// A relying party must bring both documents (`anchor_required`).
+    #[test]
+    fn a_relying_party_needs_its_own_documents() {
+        let err = Anchors::default()
+            .require_own_documents("verify")
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AnchorRequired);
+        assert!(err.to_string().starts_with("verify authenticates"), "{err}");
+    }
+}

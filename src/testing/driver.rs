@@ -11,7 +11,7 @@ use crate::ErrorCode;
 use crate::approval::{
     Accept, Decision, Declare, Delegate, Redirect, RedirectAction, Review, StandDown, Trust,
 };
-use crate::case::machine::Leaf;
+use crate::case::Leaf;
 use crate::case::{Case, Command, Rejection};
 use crate::digest::Digest;
 use crate::evidence::{Agent, FindingInput, Source};

@@ -23,7 +23,7 @@
 //! # Example
 //!
 //! ```
-//! use authority_lane::case::machine::Leaf;
+//! use authority_lane::case::Leaf;
 //! use authority_lane::testing::{Script, drive, no_journal};
 //! use quickcheck::QuickCheck;
 //!
@@ -54,7 +54,7 @@
 //!
 //! Some names here mean something else elsewhere in the crate (they stay, having many users):
 //!
-//! - [`Step`] is a *symbolic script step* to be sent; [`crate::case::machine::Step`] is an
+//! - [`Step`] is a *symbolic script step* to be sent; [`crate::case::Step`] is an
 //!   entry of the case's transition table.
 //! - [`Entry`] is *one executed script step* in a [`Trace`]; [`crate::journal::Entry`] is a
 //!   record of a journal on disk.

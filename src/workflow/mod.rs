@@ -255,6 +255,10 @@ pub struct Workflow {
 /// compiled into the crate.
 pub const SHIPPED_JSON: &str = include_str!("../../workflows/signing-key-compromise.json");
 
+/// The id of the channel used when none is named, if a workflow declares it
+/// ([`Workflow::default_channel`]).
+pub const DEFAULT_CHANNEL: &str = "security-trust-review";
+
 /// The shipped workflow, parsed once and shared: the policy the demo, the tests and the
 /// examples run under, and a starting point for an integrator's own.
 pub fn shipped() -> std::sync::Arc<Workflow> {
@@ -355,6 +359,13 @@ impl Workflow {
     /// A channel by id.
     pub fn channel(&self, id: &ChannelId) -> Option<&ChannelDef> {
         self.spec.channels.iter().find(|c| &c.id == id)
+    }
+    /// The channel a packet or lineage stream uses when none is named: the channel called
+    /// [`DEFAULT_CHANNEL`] if the workflow declares one (the shipped workflow's, which carries
+    /// everything), else the workflow's first channel.
+    pub fn default_channel(&self) -> Option<&ChannelDef> {
+        self.channel(&ChannelId::from(DEFAULT_CHANNEL))
+            .or_else(|| self.spec.channels.first())
     }
     /// Facts required before review.
     pub fn required_before_review(&self) -> &[FactKey] {

@@ -202,3 +202,18 @@ fn token_lifetime_is_between_a_second_and_a_day() {
     v["review"]["max_token_lifetime_secs"] = json!(MAX_TOKEN_LIFETIME_SECS);
     assert!(Workflow::from_json(&serde_json::to_vec(&v).unwrap()).is_ok());
 }
+
+/// The default channel is the one named `security-trust-review` when a workflow declares it,
+/// else the workflow's first channel (so another workflow's `packet` needs no `--channel`).
+#[test]
+fn the_default_channel_is_the_named_one_else_the_first() {
+    let w = Workflow::from_json(SHIPPED).unwrap();
+    assert_eq!(w.default_channel().unwrap().id.as_str(), DEFAULT_CHANNEL);
+    let mut v = shipped();
+    let channels = v["channels"].as_array_mut().unwrap();
+    channels.retain(|c| c["id"] != DEFAULT_CHANNEL);
+    let first = channels[0]["id"].as_str().unwrap().to_owned();
+    let other = Workflow::from_json(&serde_json::to_vec(&v).unwrap()).unwrap();
+    assert_eq!(other.default_channel().unwrap().id.as_str(), first);
+    assert_ne!(first, DEFAULT_CHANNEL);
+}

@@ -8,7 +8,7 @@
 use authority_lane::ErrorCode;
 use authority_lane::approval::{AnyApproval, VerifyContext, verify};
 use authority_lane::assess::LaneStatus;
-use authority_lane::case::machine::Leaf;
+use authority_lane::case::Leaf;
 use authority_lane::case::{Case, Command};
 use authority_lane::ids::{CaseId, PrincipalId, RoleId};
 use authority_lane::testing::{

@@ -11,7 +11,7 @@
 use authority_lane::ErrorCode;
 use authority_lane::approval::{Decision, Declare, Delegate, Redirect, RedirectAction, StandDown};
 use authority_lane::case::Command;
-use authority_lane::case::machine::{InputKind, Leaf, transition_table};
+use authority_lane::case::{InputKind, Leaf, transition_table};
 use authority_lane::ids::CaseId;
 use authority_lane::testing::{Cast, Harness};
 use chrono::{DateTime, Duration, Utc};

@@ -166,7 +166,7 @@ fn print_init<B: Backend>(store: &CaseStore<B>) -> Result<(), Failure> {
         state: case.state(),
         path: case.path(),
         recommended_lane: case.recommended_lane().clone(),
-        head: store.head().cloned(),
+        head: Some(store.head().clone()),
     })
 }
 
@@ -366,41 +366,43 @@ pub(crate) fn expect_head(text: Option<&str>) -> Result<Option<JournalRef>, Fail
     Ok(Some(JournalRef { seq, head }))
 }
 
-/// Replays the journal; with `required`, the relying party must pass its own workflow and
-/// trust file (`anchor_required`, exit 2, otherwise).
+/// Replays the journal; with `required` (what needs them), the relying party must pass its own
+/// workflow and trust file ([`Anchors::require_own_documents`]: `anchor_required`, exit 2).
 pub(crate) fn read_case(
     location: &Location,
     pins: &Pins,
     required: Option<&str>,
     expect: Option<&str>,
 ) -> Result<Replay, Failure> {
-    if let Some(command) = required
-        && (pins.workflow.is_none() || pins.trust.is_none())
-    {
-        return Err(Failure::new(
-            ErrorCode::AnchorRequired,
-            format!(
-                "{command} authenticates the journal against the workflow and trust file you hold: pass --workflow FILE and --trust FILE (the copies embedded in the journal can be rewritten by anyone who can write it)"
-            ),
-        ));
+    let anchors = anchors(location, pins, expect)?;
+    if let Some(purpose) = required {
+        anchors
+            .require_own_documents(purpose)
+            .map_err(store_failure)?;
     }
     if let Place::File(path) = location.place()? {
         // A file journal has a snapshot beside it: `status` and `packet --draft` open the case
         // from it; `verify` and the accepted packet replay every record and rewrite it.
-        let (workflow, trust) = load_pins(pins)?;
-        let anchors = Anchors {
-            workflow,
-            trust,
-            expect_head: expect_head(expect)?,
-            case: location.expected_case(),
-        };
         let replay = match required {
             None => replay_file_with_snapshot(path, anchors).map(|(replay, _)| replay),
             Some(_) => replay_file_rebuilding_snapshot(path, anchors),
         };
         return replay.map_err(store_failure);
     }
-    read_case_each(location, pins, expect, |_| Ok(()))
+    replay_each(location, anchors, |_| Ok(()))
+}
+
+/// The relying party's anchors: its own workflow and trust file (if given), the head it was
+/// acknowledged (`--expect-head`) and the case it asked for (`--case`).
+fn anchors(location: &Location, pins: &Pins, expect: Option<&str>) -> Result<Anchors, Failure> {
+    let expect_head = expect_head(expect)?;
+    let (workflow, trust) = load_pins(pins)?;
+    Ok(Anchors {
+        workflow,
+        trust,
+        expect_head,
+        case: location.expected_case(),
+    })
 }
 
 /// [`read_case`] without the anchor requirement, calling `each` with the case after every
@@ -411,16 +413,17 @@ pub(crate) fn read_case_each(
     expect: Option<&str>,
     each: impl FnMut(&authority_lane::case::Case) -> Result<(), StoreError>,
 ) -> Result<Replay, Failure> {
-    let place = location.place()?;
-    let expect_head = expect_head(expect)?;
-    let (workflow, trust) = load_pins(pins)?;
-    let anchors = Anchors {
-        workflow,
-        trust,
-        expect_head,
-        case: location.expected_case(),
-    };
-    match place {
+    let anchors = anchors(location, pins, expect)?;
+    replay_each(location, anchors, each)
+}
+
+/// Streams the case's journal from record 0 and replays it against `anchors`.
+fn replay_each(
+    location: &Location,
+    anchors: Anchors,
+    each: impl FnMut(&authority_lane::case::Case) -> Result<(), StoreError>,
+) -> Result<Replay, Failure> {
+    match location.place()? {
         Place::File(path) => {
             let mut backend = authority_lane::journal::FileBackend::new(path);
             let reader = backend.read_from(0).map_err(|e| store_failure(e.into()))?;
@@ -527,8 +530,7 @@ pub(crate) fn packet(
         replay.check_not_future(Utc::now()).map_err(store_failure)?;
     }
     let case = &replay.case;
-    let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
-    let channel = &find_channel(case, &channel_id)?;
+    let channel = &find_channel(case, channel)?;
     let (view, title) = if draft {
         let d = case.draft().ok_or_else(|| {
             Failure::new(ErrorCode::NotReady, format!(

@@ -22,10 +22,10 @@ pub(crate) fn lineage(
     channel: Option<&str>,
     proof: Option<u64>,
 ) -> Result<(), Failure> {
-    let channel_id = ChannelId::from(channel.unwrap_or("security-trust-review"));
+    let wanted_channel = channel;
     if let Some(index) = proof
         && let Place::File(path) = location.place()?
-        && let Some(done) = proof_from_index(path, location, pins, &channel_id, index)?
+        && let Some(done) = proof_from_index(path, location, pins, wanted_channel, index)?
     {
         return done;
     }
@@ -38,7 +38,7 @@ pub(crate) fn lineage(
     let replay = read_case_each(location, pins, None, |case| {
         let ch = match &channel {
             Some(ch) => ch,
-            None => channel.insert(find_channel(case, &channel_id).map_err(|f| {
+            None => channel.insert(find_channel(case, wanted_channel).map_err(|f| {
                 // Carried out of the replay as its only failure; see below.
                 emitted = Err(f);
                 StoreError::Encode("unknown channel".into())
@@ -129,7 +129,7 @@ fn proof_from_index(
     journal: &Path,
     location: &Location,
     pins: &Pins,
-    channel_id: &ChannelId,
+    channel: Option<&str>,
     index: u64,
 ) -> Result<Option<Result<(), Failure>>, Failure> {
     let (workflow, trust) = load_pins(pins)?;
@@ -160,7 +160,7 @@ fn proof_from_index(
         }
     };
     let (case, (entry, path)) = (&replay.case, proved);
-    let channel = find_channel(case, channel_id)?;
+    let channel = find_channel(case, channel)?;
     Ok(Some(print_json(&crate::output::ProofOutput {
         index,
         count,
@@ -171,16 +171,27 @@ fn proof_from_index(
     })))
 }
 
-/// The workflow's channel `id`, or the `usage` failure naming the channels it defines.
+/// The workflow's channel `id`, or its default channel ([`Workflow::default_channel`]) when
+/// none is named; else the `usage` failure naming the channels it defines.
+///
+/// [`Workflow::default_channel`]: authority_lane::workflow::Workflow::default_channel
 pub(crate) fn find_channel(
     case: &authority_lane::case::Case,
-    id: &ChannelId,
+    id: Option<&str>,
 ) -> Result<ChannelDef, Failure> {
-    case.workflow().channel(id).cloned().ok_or_else(|| {
+    let found = match id {
+        Some(id) => case.workflow().channel(&ChannelId::from(id)),
+        None => case.workflow().default_channel(),
+    };
+    found.cloned().ok_or_else(|| {
         Failure::new(
             ErrorCode::Usage,
             format!(
-                "unknown channel `{id}`; the workflow defines {:?}",
+                "{}; the workflow defines {:?}",
+                id.map_or_else(
+                    || "no channel named and no default".to_owned(),
+                    |id| format!("unknown channel `{id}`")
+                ),
                 case.workflow()
                     .spec()
                     .channels

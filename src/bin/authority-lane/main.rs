@@ -174,7 +174,8 @@ enum Command {
         /// Print the current draft instead of the accepted packet.
         #[arg(long)]
         draft: bool,
-        /// Channel view (default: security-trust-review, which carries everything).
+        /// Channel view (default: the workflow's default channel, security-trust-review in the
+        /// shipped workflow, which carries everything; else its first channel).
         #[arg(long)]
         channel: Option<String>,
         /// Output format.
@@ -216,7 +217,8 @@ enum Command {
         case: Option<String>,
         #[command(flatten)]
         pins: Pins,
-        /// Channel view (default: security-trust-review, which carries everything).
+        /// Channel view (default: the workflow's default channel, security-trust-review in the
+        /// shipped workflow, which carries everything; else its first channel).
         #[arg(long, conflicts_with = "check_proof")]
         channel: Option<String>,
         /// Print the inclusion proof of finding INDEX instead of the entries.

@@ -280,11 +280,11 @@ pub(crate) fn print_demo<S: Backend>(
         .store
         .case()
         .workflow()
-        .channel(&ChannelId::from("security-trust-review"))
+        .default_channel()
         .ok_or_else(|| {
             Failure::new(
                 ErrorCode::DemoFailed,
-                "the shipped workflow lacks the security-trust-review channel",
+                "the shipped workflow declares no channel",
             )
         })?;
     let view = packet.view(channel);
