@@ -193,10 +193,22 @@
 //! ## Rooms
 //!
 //! [`workflow`] (policy and the Kleene rule language) · [`assess`] (lanes and options) ·
-//! [`evidence`] (findings and lineage) · [`approval`] (trust, JWS, capabilities) · [`case`]
-//! (decide/evolve and the machine) · [`packet`] (drafts, packets, channel views) · [`journal`]
-//! (durable hash-chained log and its backends) · [`store`] (a case bound to a backend) · [`render`] (Markdown
-//! and diagrams). Only [`journal`], [`store`] and the CLI touch the outside world.
+//! [`evidence`] (findings) · [`lineage`] (findings resolved into facts, their Merkle log and
+//! proofs) · [`approval`] (trust, JWS, capabilities) · [`case`] (decide/evolve and the machine)
+//! · [`packet`] (drafts, packets, channel views) · [`journal`] (durable hash-chained log and its
+//! backends) · [`store`] (a case bound to a backend, with a file's side files) · [`render`]
+//! (Markdown and diagrams) · [`canonical`] and [`digest`] (RFC 8785, SHA-256) ·
+//! [`error_code`] (every error code, its exit status and meaning). Only [`journal`], [`store`]
+//! and the CLI touch the outside world.
+//!
+//! ## The root API
+//!
+//! An embedder imports from the crate root: [`CaseStore`], [`Command`], [`Clock`],
+//! [`CaseId`], [`Digest`], [`Workflow`], [`Trust`], the decisions ([`Review`], [`Accept`], …),
+//! the backends ([`FileBackend`], [`MemoryJournal`], `PgBackend`) and [`ErrorCode`].
+//! `examples/hello_case.rs` (39 lines) opens a case, submits findings, reviews and accepts.
+//! The library builds without the CLI: `default-features = false` (plus `features =
+//! ["postgres"]` for PostgreSQL) leaves out clap, clap_complete, mimalloc and rustix.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -81,11 +81,11 @@
 //!
 //! # Async callers
 //!
-//! The client is the synchronous `postgres` crate, which runs its own small runtime; tokio
-//! refuses to start a runtime on any of its own threads (`spawn_blocking` threads included).
-//! From async code, give each worker an OS thread of its own that owns its `CaseStore` and
-//! takes commands from a channel (`blocking_recv`). `examples/tokio_workers.rs` shows the
-//! pattern.
+//! The client is the synchronous `postgres` crate, which runs its own small runtime: called
+//! directly from an async task (on a tokio worker thread) it panics, on a blocking thread it
+//! works. From async code, give each long-lived worker an OS thread of its own that owns its
+//! `CaseStore` and takes commands from a channel (`blocking_recv`), and send one-off calls
+//! through `tokio::task::spawn_blocking`. `examples/tokio_workers.rs` shows both.
 //!
 //! [`CaseStore::create`]: crate::store::CaseStore::create
 //! [`CaseStore::new`]: crate::store::CaseStore::new
