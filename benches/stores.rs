@@ -89,7 +89,7 @@ fn run_once(
     };
     match &place {
         Place::File(path) => {
-            CaseStore::init(path, workflow, trust, &declaration, Clock::System).map(drop)
+            CaseStore::create_file(path, workflow, trust, &declaration, Clock::System).map(drop)
         }
         Place::Postgres(url) => {
             let backend = PgBackend::connect(url).expect("connect to PostgreSQL");
@@ -106,7 +106,7 @@ fn run_once(
                 Place::File(path) => {
                     let backend = FileBackend::new(path);
                     stream(
-                        CaseStore::new(backend, anchors, Clock::System),
+                        CaseStore::open(backend, anchors, Clock::System),
                         w,
                         per_writer,
                         batch,
@@ -117,7 +117,7 @@ fn run_once(
                         .expect("connect")
                         .case(case.to_string());
                     stream(
-                        CaseStore::new(backend, anchors, Clock::System),
+                        CaseStore::open(backend, anchors, Clock::System),
                         w,
                         per_writer,
                         batch,

@@ -156,7 +156,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         expect_head: None,
         case: None,
     };
-    let mut b = CaseStore::new(backend(&kv), anchors.clone(), Clock::Supplied(t0))?;
+    let mut b = CaseStore::open(backend(&kv), anchors.clone(), Clock::Supplied(t0))?;
     println!("both workers at seq {}", b.position().seq);
 
     // Both last saw seq 0. A appends first; B's submit reads A's record (a catch-up before
@@ -186,7 +186,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     assert_eq!(got_b.accepted[0].seq, got_a.accepted[0].seq + 1);
 
     // Restore the case from the store alone and compare with the live worker.
-    let restored = CaseStore::new(backend(&kv), anchors, Clock::System)?;
+    let restored = CaseStore::open(backend(&kv), anchors, Clock::System)?;
     assert_eq!(restored.status(), b.status());
     println!(
         "restored from the store: {} at seq {}, head {}",

@@ -23,7 +23,7 @@ use authority_lane::digest::Digest;
 use authority_lane::ids::{CaseId, ChannelId};
 use authority_lane::journal::FileBackend;
 use authority_lane::packet::ViewFinding;
-use authority_lane::store::{CaseStore, Clock};
+use authority_lane::store::{Anchors, CaseStore, Clock};
 use authority_lane::testing::Cast;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -48,7 +48,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let declaration = humans.token("sam.rivera", &case_id, t0, decision(declare)?);
     // A supplied clock, so that this example's tokens are valid at its times of record; a real
     // integration uses `Clock::System` (records stamped with a supplied time say so).
-    let mut store = CaseStore::init(&journal, workflow, trust, &declaration, Clock::Supplied(t0))?;
+    let mut store =
+        CaseStore::create_file(&journal, workflow, trust, &declaration, Clock::Supplied(t0))?;
     println!("init: case {case_id} opened, journal {}", journal.display());
 
     // Command lines as an integration would write them. `at` is when the integration received
@@ -164,12 +165,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     // re-verifies every token — and compare.
     let before = store.status();
     drop(store);
-    let (store, _torn_tail) = CaseStore::<FileBackend>::open(
-        &journal,
-        None,
-        None,
+    let store = CaseStore::open(
+        FileBackend::new(&journal),
+        Anchors::default(),
         Clock::System,
-        std::time::Duration::from_secs(10),
     )?;
     let after = store.status();
     println!("\nstatus after replay: {}", serde_json::to_string(&after)?);

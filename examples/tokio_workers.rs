@@ -58,7 +58,7 @@ fn worker(
 ) -> std::thread::JoinHandle<Result<usize, BoxError>> {
     std::thread::spawn(move || {
         let backend = PgBackend::connect(&url)?.case(case.to_string());
-        let mut store = CaseStore::new(backend, anchors, Clock::System)?;
+        let mut store = CaseStore::open(backend, anchors, Clock::System)?;
         let mut acknowledged = 0;
         while let Some(first) = inbox.blocking_recv() {
             let mut batch = vec![first];
@@ -195,7 +195,7 @@ async fn main() -> Result<(), BoxError> {
         // Wait until the agent workers' findings are in (they run concurrently with us).
         for _ in 0..100 {
             let backend = PgBackend::connect(&u)?.case(c.to_string());
-            let store = CaseStore::new(backend, a.clone(), Clock::System)?;
+            let store = CaseStore::open(backend, a.clone(), Clock::System)?;
             let status = store.status();
             if status.seq >= 52 {
                 return Ok(status);
@@ -252,7 +252,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let (u, c) = (url.clone(), case.clone());
     let closed = off_runtime(move || -> Result<_, BoxError> {
-        let store = CaseStore::new(
+        let store = CaseStore::open(
             PgBackend::connect(&u)?.case(c.to_string()),
             anchors,
             Clock::System,

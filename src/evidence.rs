@@ -38,6 +38,43 @@ pub struct Source {
     pub digest: Digest,
 }
 
+impl Agent {
+    /// The agent in RFC 8785 form: its members in canonical order, as the journal's events and
+    /// the lineage entries write it.
+    pub(crate) fn canonical(&self) -> CanonicalAgent<'_> {
+        CanonicalAgent {
+            id: &self.id,
+            role: self.role.as_str(),
+        }
+    }
+}
+
+/// An [`Agent`] with its members in RFC 8785 order (`id`, `role`).
+#[derive(Serialize)]
+pub(crate) struct CanonicalAgent<'a> {
+    id: &'a str,
+    role: &'a str,
+}
+
+impl Source {
+    /// The source in RFC 8785 form, as the journal's events and the lineage entries write it.
+    pub(crate) fn canonical(&self) -> CanonicalSource<'_> {
+        CanonicalSource {
+            digest: self.digest.as_str(),
+            record: &self.record,
+            system: &self.system,
+        }
+    }
+}
+
+/// A [`Source`] with its members in RFC 8785 order (`digest`, `record`, `system`).
+#[derive(Serialize)]
+pub(crate) struct CanonicalSource<'a> {
+    digest: &'a str,
+    record: &'a str,
+    system: &'a str,
+}
+
 /// A finding as an agent submits it (the `finding` of a finding command).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

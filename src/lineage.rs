@@ -24,7 +24,7 @@ pub use evidence::Evidence;
 pub(crate) use evidence::EvidenceImage;
 
 use crate::digest::Digest;
-use crate::evidence::Finding;
+use crate::evidence::{CanonicalAgent, CanonicalSource, Finding};
 use crate::ids::FactKey;
 use crate::workflow::{FactValue, Workflow};
 use schemars::JsonSchema;
@@ -67,20 +67,13 @@ impl LineageEntry {
     pub fn canonical_into(&self, out: &mut Vec<u8>) {
         let f = &self.finding;
         let sorted = Sorted {
-            agent: SortedAgent {
-                id: &f.agent.id,
-                role: f.agent.role.as_str(),
-            },
+            agent: f.agent.canonical(),
             at: crate::time::Rfc3339(&f.at),
             fact: f.fact.as_str(),
             index: self.index,
             note: f.note.as_deref(),
             sensitivity: f.sensitivity,
-            source: SortedSource {
-                digest: f.source.digest.as_str(),
-                record: &f.source.record,
-                system: &f.source.system,
-            },
+            source: f.source.canonical(),
             value: &f.value,
         };
         serde_json::to_writer(out, &sorted)
@@ -96,28 +89,15 @@ impl LineageEntry {
 /// A lineage entry with its members in RFC 8785 order (see [`LineageEntry::canonical`]).
 #[derive(Serialize)]
 struct Sorted<'a> {
-    agent: SortedAgent<'a>,
+    agent: CanonicalAgent<'a>,
     at: crate::time::Rfc3339<'a>,
     fact: &'a str,
     index: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
     sensitivity: crate::workflow::Sensitivity,
-    source: SortedSource<'a>,
+    source: CanonicalSource<'a>,
     value: &'a FactValue,
-}
-
-#[derive(Serialize)]
-struct SortedAgent<'a> {
-    id: &'a str,
-    role: &'a str,
-}
-
-#[derive(Serialize)]
-struct SortedSource<'a> {
-    digest: &'a str,
-    record: &'a str,
-    system: &'a str,
 }
 
 /// A Merkle hash as a digest string (`sha256:<hex>`).

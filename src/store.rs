@@ -91,8 +91,8 @@ pub struct CaseStore<B: Backend> {
     /// Records so far whose time of record was supplied (a snapshot keeps the count).
     supplied_clock: u64,
     /// The lineage index this writer extends as it appends findings, with where the journal's
-    /// content ends (file journals opened by [`init`](CaseStore::init) or
-    /// [`resume`](CaseStore::resume); dropped as soon as it could fall out of step — another
+    /// content ends (file journals opened by [`create_file`](CaseStore::create_file) or
+    /// [`open_file`](CaseStore::open_file); dropped as soon as it could fall out of step — another
     /// writer's records, a failed append — to be rebuilt by the next `lineage --proof`).
     index: Option<(IndexWriter, u64)>,
     /// A failed append left the in-memory case ahead of the journal and the rebuild failed
@@ -131,9 +131,10 @@ fn genesis_event(
 /// Marks an event whose time of record was supplied (`"clock": "supplied"`), for records 0 and
 /// after alike.
 impl CaseStore<FileBackend> {
-    /// Opens a new case from a declaration token and creates its journal file at `path`
-    /// ([`CaseStore::create`] with a [`FileBackend`]).
-    pub fn init(
+    /// Opens a new case from a declaration token in a new journal file at `path`, with its
+    /// lineage index beside it ([`CaseStore::create`] with a [`FileBackend`], plus the file's
+    /// side files).
+    pub fn create_file(
         path: &Path,
         workflow: Arc<Workflow>,
         trust: Arc<Trust>,
@@ -147,46 +148,20 @@ impl CaseStore<FileBackend> {
         Ok(store)
     }
 
-    /// Opens an existing journal file as a writer (waiting at most `lock_timeout` for the lock,
-    /// cutting off a torn tail, which is returned) and replays it.
-    pub fn open(
+    /// Opens the case in the journal file at `path` as a writer (waiting at most
+    /// `lock_timeout` for the lock, cutting off a torn tail, which is returned): from the
+    /// journal's snapshot when one matches it (replaying only the records after it), else by
+    /// replaying every record ([`CaseStore::open`]); see [`replay_file_with_snapshot`] for what
+    /// a snapshot is trusted with. Returns how the case was opened, and keeps the lineage index
+    /// in step. Write the snapshot again with [`save_snapshot`](CaseStore::save_snapshot).
+    pub fn open_file(
         path: &Path,
-        workflow: Option<Arc<Workflow>>,
-        trust: Option<Arc<Trust>>,
-        clock: Clock,
-        lock_timeout: std::time::Duration,
-    ) -> Result<(Self, Option<TornTail>), StoreError> {
-        let mut backend = FileBackend::new(path).with_lock_timeout(lock_timeout);
-        let torn = backend.open()?;
-        let anchors = Anchors {
-            workflow,
-            trust,
-            expect_head: None,
-            case: None,
-        };
-        Ok((CaseStore::new(backend, anchors, clock)?, torn))
-    }
-
-    /// [`open`](CaseStore::open), but from the journal's snapshot when one matches it
-    /// (replaying only the records after it), else by replaying every record; see
-    /// [`replay_file_with_snapshot`] for what a snapshot is trusted with. How the case was
-    /// opened is returned with the torn tail cut off, if any. Write the snapshot again with
-    /// [`save_snapshot`](CaseStore::save_snapshot).
-    pub fn resume(
-        path: &Path,
-        workflow: Option<Arc<Workflow>>,
-        trust: Option<Arc<Trust>>,
+        anchors: Anchors,
         clock: Clock,
         lock_timeout: std::time::Duration,
     ) -> Result<(Self, Option<TornTail>, Opened), StoreError> {
         let mut backend = FileBackend::new(path).with_lock_timeout(lock_timeout);
         let torn = backend.open()?;
-        let anchors = Anchors {
-            workflow,
-            trust,
-            expect_head: None,
-            case: None,
-        };
         let (mut store, opened) = match snapshot::load(path, &anchors) {
             Ok(replay) => {
                 let seq = replay.head.seq;
@@ -194,7 +169,7 @@ impl CaseStore<FileBackend> {
                 (store, Opened::Snapshot { seq })
             }
             Err(unused) => (
-                CaseStore::new(backend, anchors, clock)?,
+                CaseStore::open(backend, anchors, clock)?,
                 Opened::Replayed { unused },
             ),
         };
@@ -283,7 +258,7 @@ impl<B: Backend> CaseStore<B> {
     ///
     /// Record 0 must declare the case `anchors` names, or else the case the backend holds its
     /// rows under ([`Backend::case_name`]): `case_mismatch` otherwise.
-    pub fn new(mut backend: B, mut anchors: Anchors, clock: Clock) -> Result<Self, StoreError> {
+    pub fn open(mut backend: B, mut anchors: Anchors, clock: Clock) -> Result<Self, StoreError> {
         if anchors.case.is_none() {
             anchors.case = backend.case_name().map(CaseId::from);
         } else if let Some(name) = backend.case_name()

@@ -307,6 +307,7 @@ impl Serialize for Event {
     }
 }
 
+use crate::evidence::{CanonicalAgent, CanonicalSource};
 use crate::time::Rfc3339;
 
 impl Event {
@@ -321,20 +322,13 @@ impl Event {
             EventKind::Finding(f) => serde_json::to_writer(
                 out,
                 &SortedFinding {
-                    agent: SortedAgent {
-                        id: &f.agent.id,
-                        role: f.agent.role.as_str(),
-                    },
+                    agent: f.agent.canonical(),
                     at: Rfc3339(&f.at),
                     clock,
                     finding: SortedInput {
                         fact: f.fact.as_str(),
                         note: f.note.as_deref(),
-                        source: SortedSource {
-                            digest: f.source.digest.as_str(),
-                            record: &f.source.record,
-                            system: &f.source.system,
-                        },
+                        source: f.source.canonical(),
                         value: &f.value,
                     },
                     r#type: "finding",
@@ -360,7 +354,7 @@ impl Event {
 /// A finding event, members in RFC 8785 order.
 #[derive(Serialize)]
 struct SortedFinding<'a> {
-    agent: SortedAgent<'a>,
+    agent: CanonicalAgent<'a>,
     at: Rfc3339<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     clock: Option<ClockMark>,
@@ -369,25 +363,12 @@ struct SortedFinding<'a> {
 }
 
 #[derive(Serialize)]
-struct SortedAgent<'a> {
-    id: &'a str,
-    role: &'a str,
-}
-
-#[derive(Serialize)]
 struct SortedInput<'a> {
     fact: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
-    source: SortedSource<'a>,
+    source: CanonicalSource<'a>,
     value: &'a crate::workflow::FactValue,
-}
-
-#[derive(Serialize)]
-struct SortedSource<'a> {
-    digest: &'a str,
-    record: &'a str,
-    system: &'a str,
 }
 
 /// A decision event, members in RFC 8785 order.

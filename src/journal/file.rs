@@ -231,7 +231,7 @@ impl Writer {
 
     /// Opening: skip straight to the last
     /// complete line instead of verifying every line, which the reader that opens the case
-    /// (`CaseStore::new` replays the journal from record 0) verifies anyway. The last complete
+    /// (`CaseStore::open` replays the journal from record 0) verifies anyway. The last complete
     /// line is fully checked (canonical form and hash) and gives where the chain ends; the
     /// scan that follows re-checks it and classifies whatever follows it (a torn tail or an
     /// unterminated record) as usual. Any doubt (no complete line, a last line that does not

@@ -19,7 +19,7 @@
 //! Beside it, a cache: `authority_lane_snapshot (case_id, seq, head, supplied_clock, image)`, a
 //! row per checkpoint record a writer appends ([`Backend::save_snapshot`]): the case state's RFC
 //! 8785 image whose digest the checkpoint carries. A writer joining the case
-//! ([`CaseStore::new`]) reads the latest row, record 0, that checkpoint record and the records
+//! ([`CaseStore::open`]) reads the latest row, record 0, that checkpoint record and the records
 //! after it — never the whole case — and uses the row only if the checkpoint in the chain
 //! commits its image (DESIGN §12.8); otherwise, or without the table or the right to read it,
 //! it replays from record 0. Relying parties' reads never touch it.
@@ -88,7 +88,7 @@
 //! through `tokio::task::spawn_blocking`. `examples/tokio_workers.rs` shows both.
 //!
 //! [`CaseStore::create`]: crate::store::CaseStore::create
-//! [`CaseStore::new`]: crate::store::CaseStore::new
+//! [`CaseStore::open`]: crate::store::CaseStore::open
 
 mod url;
 

@@ -968,12 +968,12 @@ fn the_library_keeps_its_table_in_the_schema_it_is_given() {
     };
     let id = h.case.id().to_string();
     let public = PgBackend::connect(&db.url).unwrap().case(id.clone());
-    let err = CaseStore::new(public, anchors(), clock)
+    let err = CaseStore::open(public, anchors(), clock)
         .unwrap_err()
         .to_string();
     assert!(err.contains("store migrate"), "{err}");
     let url = format!("{}?schema=al_lib", db.url);
     let opened =
-        CaseStore::new(PgBackend::connect(&url).unwrap().case(id), anchors(), clock).unwrap();
+        CaseStore::open(PgBackend::connect(&url).unwrap().case(id), anchors(), clock).unwrap();
     assert_eq!(opened.position(), created.position());
 }

@@ -76,7 +76,7 @@ fn two_writers() -> (Harness, Shared, CaseStore<Shared>, CaseStore<Shared>) {
         expect_head: None,
         case: None,
     };
-    let b = CaseStore::new(shared.clone(), anchors, Clock::Supplied(at)).expect("B opens it");
+    let b = CaseStore::open(shared.clone(), anchors, Clock::Supplied(at)).expect("B opens it");
     (h, shared, a, b)
 }
 

@@ -120,7 +120,7 @@ pub(crate) fn init(
             if let Some(expected) = location.expected_case() {
                 declared_case_is(token.trim(), &expected)?;
             }
-            let store = CaseStore::init(path, workflow, trust, token.trim(), clock)
+            let store = CaseStore::create_file(path, workflow, trust, token.trim(), clock)
                 .map_err(store_failure)?;
             print_init(&store)
         }
@@ -190,19 +190,16 @@ pub(crate) fn apply(
     let place = location.place()?;
     let (workflow, trust) = load_pins(pins)?;
     let clock = clock(at)?;
+    let anchors = Anchors {
+        workflow,
+        trust,
+        expect_head: None,
+        case: location.expected_case(),
+    };
     match place {
         Place::File(path) => {
             let (mut store, _torn, _opened) =
-                CaseStore::resume(path, workflow, trust, clock, lock_timeout)
-                    .map_err(store_failure)?;
-            if let Some(expected) = location.expected_case() {
-                authority_lane::store::Anchors {
-                    case: Some(expected),
-                    ..Default::default()
-                }
-                .check_case(store.case())
-                .map_err(store_failure)?;
-            }
+                CaseStore::open_file(path, anchors, clock, lock_timeout).map_err(store_failure)?;
             let applied = apply_to(&mut store, input);
             // A cache for the next command: a failure to write it loses nothing.
             let _ = store.save_snapshot();
@@ -211,13 +208,7 @@ pub(crate) fn apply(
         #[cfg(feature = "postgres")]
         Place::Postgres { url, case } => {
             let backend = connect(url, Some(required_case(case)?))?;
-            let anchors = Anchors {
-                workflow,
-                trust,
-                expect_head: None,
-                case: location.expected_case(),
-            };
-            let mut store = CaseStore::new(backend, anchors, clock).map_err(store_failure)?;
+            let mut store = CaseStore::open(backend, anchors, clock).map_err(store_failure)?;
             apply_to(&mut store, input)
         }
     }

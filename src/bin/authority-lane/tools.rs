@@ -123,7 +123,7 @@ pub(crate) fn demo(location: Option<Location>, format: DemoFormat) -> Result<(),
     match location.place()? {
         Place::File(path) => {
             let run = demo::run(declared_at, demo::CASE_ID, |w, t, token| {
-                CaseStore::init(path, w, t, token, clock)
+                CaseStore::create_file(path, w, t, token, clock)
             })
             .map_err(fail)?;
             keep_demo(

@@ -99,16 +99,17 @@ fn written_case(n: usize) -> (tempfile::TempDir, std::path::PathBuf, Vec<Hash>) 
     let mut h = crate::testing::Harness::new();
     let (workflow, trust) = h.case.shared();
     let token = h.case.genesis().token.clone();
-    let mut store = CaseStore::init(&path, workflow, trust, &token, Clock::Supplied(h.now))
+    let mut store = CaseStore::create_file(&path, workflow, trust, &token, Clock::Supplied(h.now))
         .expect("the declaration opens the case");
     let mut sent = 0;
     while sent < n {
         if sent >= n / 2 && sent < n / 2 + 5 {
             store.save_snapshot().expect("saved");
             drop(store);
-            store = CaseStore::resume(&path, None, None, Clock::System, Default::default())
-                .expect("resumes")
-                .0;
+            store =
+                CaseStore::open_file(&path, Anchors::default(), Clock::System, Default::default())
+                    .expect("resumes")
+                    .0;
         }
         let batch: Vec<_> = (0..5.min(n - sent))
             .map(|i| {

@@ -39,7 +39,7 @@ fn run(script: &Script, cut: usize) -> Run {
     );
     driver.open();
     let (workflow, trust) = (driver.workflow().clone(), driver.trust().clone());
-    let mut store = CaseStore::init(&path, workflow, trust, &token, Clock::Supplied(t0()))
+    let mut store = CaseStore::create_file(&path, workflow, trust, &token, Clock::Supplied(t0()))
         .expect("the declaration opens the case");
     // A checkpoint after every batch, so that a snapshot can be taken at any step.
     store.set_checkpoint_interval(1);
@@ -50,9 +50,13 @@ fn run(script: &Script, cut: usize) -> Run {
             store.save_snapshot().expect("the snapshot is written");
             snapshot_at_cut = snapshot_path(&path).exists();
             drop(store);
-            let (resumed, _, opened) =
-                CaseStore::resume(&path, None, None, Clock::System, Duration::from_secs(5))
-                    .expect("the journal reopens");
+            let (resumed, _, opened) = CaseStore::open_file(
+                &path,
+                Anchors::default(),
+                Clock::System,
+                Duration::from_secs(5),
+            )
+            .expect("the journal reopens");
             resumed_from_snapshot = matches!(opened, Opened::Snapshot { .. });
             store = resumed;
             store.set_checkpoint_interval(1);
@@ -218,7 +222,7 @@ fn accepted_case() -> (tempfile::TempDir, PathBuf) {
     let mut h = crate::testing::Harness::new();
     let (workflow, trust) = h.case.shared();
     let token = h.case.genesis().token.clone();
-    let mut store = CaseStore::init(&path, workflow, trust, &token, Clock::Supplied(h.now))
+    let mut store = CaseStore::create_file(&path, workflow, trust, &token, Clock::Supplied(h.now))
         .expect("the declaration opens the case");
     store.set_checkpoint_interval(1);
     let mut send = |h: &mut crate::testing::Harness, c: crate::case::Command| {
@@ -439,7 +443,7 @@ fn a_store_opens_from_its_latest_checked_snapshot() {
         inner: journal.clone(),
         reads: Vec::new(),
     };
-    let opened = CaseStore::new(logged, Anchors::default(), Clock::System).expect("opens");
+    let opened = CaseStore::open(logged, Anchors::default(), Clock::System).expect("opens");
     assert_eq!(observable(opened.case()), observable(&case));
     let (_, logged) = opened.into_parts();
     assert_eq!(
@@ -461,7 +465,7 @@ fn a_store_opens_from_its_latest_checked_snapshot() {
         inner: journal,
         reads: Vec::new(),
     };
-    let replayed = CaseStore::new(logged, Anchors::default(), Clock::System).expect("replays");
+    let replayed = CaseStore::open(logged, Anchors::default(), Clock::System).expect("replays");
     assert_eq!(observable(replayed.case()), observable(&case));
     let (_, logged) = replayed.into_parts();
     assert_eq!(logged.reads.last().map(String::as_str), Some("from 0"));
