@@ -5,7 +5,7 @@ section 2.1.3.2 step 1), the leaf is SHA-256(0x00 || JCS(entry)), the path folds
 consuming every hash, and the root and count are the ones the draft packet carries. A tampered
 entry or path, or a relabelled index, must fail.
 
-    python3 .ci/check_lineage_proof.py target/release/authority-lane JOURNAL
+    python3 .ci/check_lineage_proof.py PATH/TO/authority-lane JOURNAL
     python3 .ci/check_lineage_proof.py --check PROOF.json ROOT [COUNT]   # one proof; exit 1 if refused
 """
 import hashlib
