@@ -152,6 +152,23 @@ pub struct ApprovalRecord {
     pub revision: Option<u64>,
     /// For reviews: true when a later draft revision voided it.
     pub voided: bool,
+    /// For reviews and acceptances under `carry_over: "decision_unchanged"` (DESIGN §15): the
+    /// draft version the token named, and its lineage (absent under `never`, where it is always
+    /// the draft of `revision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<SignedDraft>,
+}
+
+/// A draft version as a review or acceptance named it (DESIGN §15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignedDraft {
+    /// The draft digest the token named.
+    pub draft_digest: Digest,
+    /// That draft's revision.
+    pub revision: u64,
+    /// That draft's lineage: what the signer saw.
+    pub lineage: crate::lineage::proof::LineageHead,
 }
 
 /// When things happened.
@@ -229,6 +246,104 @@ impl DraftContent {
     pub fn digest(&self) -> Result<Digest, CanonicalError> {
         Digest::of_canonical(self)
     }
+
+    /// The decision part of the draft (DESIGN §15): everything the recommendation is, without
+    /// the evidence tail (lineage count and root, per-source counts, corroborations) and the
+    /// draft's version.
+    pub fn decision(&self) -> Decision {
+        let facts = self
+            .facts
+            .iter()
+            .map(|(key, entry)| {
+                let decisive = self.lineage.facts.get(key).map(|l| l.decisive.as_slice());
+                let (setting, disputing): (Vec<_>, Vec<_>) = decisive
+                    .unwrap_or_default()
+                    .iter()
+                    .partition(|e| e.finding.value == entry.value);
+                (
+                    key.clone(),
+                    DecisionFact {
+                        value: entry.value.clone(),
+                        disputed: entry.disputed,
+                        sensitivity: entry.sensitivity,
+                        set_by: setting.iter().map(|e| e.index).min(),
+                        disputed_by: disputing.iter().map(|e| e.index).collect(),
+                    },
+                )
+            })
+            .collect();
+        Decision {
+            case_id: self.case_id.clone(),
+            workflow_digest: self.workflow_digest.clone(),
+            recommended_lane: self.recommended_lane.clone(),
+            decision_owner: self.decision_owner.clone(),
+            lanes: self.lanes.clone(),
+            options: self.options.clone(),
+            pending: self.pending.clone(),
+            stable: self.stable,
+            missing_required: self.missing_required.clone(),
+            facts,
+            delegations: self.delegations.clone(),
+            redirects: self.redirects.clone(),
+            excluded_options: self.excluded_options.clone(),
+        }
+    }
+}
+
+/// The decision a draft puts to its owner (DESIGN §15): what a later finding must change for a
+/// review of the draft to stop counting. `decision_digest` = `sha256:` + SHA-256 of its
+/// RFC 8785 form.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Decision {
+    /// The case.
+    pub case_id: CaseId,
+    /// The workflow the case runs under.
+    pub workflow_digest: Digest,
+    /// The lane that should own the decision.
+    pub recommended_lane: LaneId,
+    /// Who owns the decision.
+    pub decision_owner: DecisionOwner,
+    /// Lane statuses with reasons (and so the blocked paths).
+    pub lanes: Vec<LaneAssessment>,
+    /// Options inside and outside the boundary, with reversibility and conditions.
+    pub options: Vec<OptionAssessment>,
+    /// Unknown triggers that could still raise the lane.
+    pub pending: Vec<Pending>,
+    /// True when nothing pending.
+    pub stable: bool,
+    /// Required facts still unknown.
+    pub missing_required: Vec<FactKey>,
+    /// Each fact's resolved value, dispute mark, and the findings behind them.
+    pub facts: BTreeMap<FactKey, DecisionFact>,
+    /// Delegations in force.
+    pub delegations: Vec<DelegationRecord>,
+    /// Redirects in force.
+    pub redirects: Vec<RedirectRecord>,
+    /// Options excluded by redirects.
+    pub excluded_options: Vec<OptionId>,
+}
+
+impl Decision {
+    /// `sha256:` + SHA-256 of the decision's RFC 8785 form.
+    pub fn digest(&self) -> Result<Digest, CanonicalError> {
+        Digest::of_canonical(self)
+    }
+}
+
+/// A fact as the decision has it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct DecisionFact {
+    /// The resolved value.
+    pub value: FactValue,
+    /// True when findings disagree.
+    pub disputed: bool,
+    /// Sensitivity.
+    pub sensitivity: Sensitivity,
+    /// The index of the finding that first gave the resolved value (`None` only for a value
+    /// no finding gave).
+    pub set_by: Option<u64>,
+    /// The indexes of the (earliest) findings that dispute it.
+    pub disputed_by: Vec<u64>,
 }
 
 /// The draft of a case in `open/deciding/*`: content, its digest, and the review so far.
@@ -243,6 +358,9 @@ pub struct DraftPacket {
     pub timings: Timings,
     /// `sha256:` of the canonical JSON of `content`.
     pub packet_digest: Digest,
+    /// `sha256:` of the canonical JSON of the content's [`Decision`]: unchanged by findings
+    /// that change only the evidence tail (DESIGN §15).
+    pub decision_digest: Digest,
 }
 
 /// The accepted recommendation. Exists only for a case in `closed/accepted`; see the module docs.

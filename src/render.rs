@@ -14,7 +14,12 @@ fn needs(kind: InputKind) -> &'static str {
         InputKind::Revise { .. } => {
             "a finding (unsigned; checked against the workflow), or a delegate or redirect Approval"
         }
-        InputKind::SignOff { .. } => "a review Approval naming the current draft digest",
+        InputKind::Carry => {
+            "a finding that leaves the decision digest unchanged (carry_over: decision_unchanged)"
+        }
+        InputKind::SignOff { .. } => {
+            "a review Approval naming the current draft digest (or a draft of its decision epoch)"
+        }
         InputKind::Accept => "an accept Approval by an owner of the recommended lane",
         InputKind::StandDown => "a stand_down Approval by security leadership",
         InputKind::Declare => "a declare Approval by security leadership (opens the case)",

@@ -79,7 +79,7 @@ impl Case {
     pub(super) fn current_signoffs(&self) -> impl Iterator<Item = &SignOff> {
         self.signoffs
             .iter()
-            .filter(move |s| s.revision == self.revision)
+            .filter(move |s| s.revision >= self.epoch.first_revision)
     }
 
     pub(super) fn check_review(
@@ -144,13 +144,45 @@ impl Case {
                 command: "an approval of a draft".into(),
                 accepts: machine::accepted_commands(self.state()),
             })?;
-        if &expected != got {
-            return Err(Rejection::StaleApproval {
+        match self.named_draft(got) {
+            Some(_) => Ok(()),
+            None => Err(Rejection::StaleApproval {
                 expected,
                 got: got.clone(),
+            }),
+        }
+    }
+
+    /// True when sign-offs survive findings that leave the decision unchanged (DESIGN §15).
+    pub(super) fn carries(&self) -> bool {
+        self.workflow.review().carry_over == crate::workflow::CarryOver::DecisionUnchanged
+    }
+
+    /// The draft version `digest` names, if a review or an acceptance may name it now: the
+    /// current draft, or under `decision_unchanged` one of the current epoch's remembered
+    /// draft versions.
+    pub(super) fn named_draft(&self, digest: &Digest) -> Option<crate::packet::SignedDraft> {
+        if self.draft_digest().as_ref() == Some(digest) {
+            return Some(crate::packet::SignedDraft {
+                draft_digest: digest.clone(),
+                revision: self.revision,
+                lineage: self.lineage_head(),
             });
         }
-        Ok(())
+        self.epoch
+            .drafts
+            .iter()
+            .rev()
+            .find(|d| &d.draft_digest == digest)
+            .cloned()
+    }
+
+    /// The lineage's count and root now.
+    pub(super) fn lineage_head(&self) -> crate::lineage::proof::LineageHead {
+        crate::lineage::proof::LineageHead {
+            count: self.evidence.count(),
+            root: crate::lineage::digest_of(&self.evidence.root()),
+        }
     }
 
     pub(super) fn check_accept(

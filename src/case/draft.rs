@@ -23,10 +23,21 @@ impl Case {
 
     /// The current draft's digest, in any `open/deciding/*` state.
     pub fn draft_digest(&self) -> Option<Digest> {
+        self.digests().map(|(draft, _)| draft.clone())
+    }
+
+    /// The digest of the current draft's decision ([`Decision`](crate::packet::Decision)), in
+    /// any `open/deciding/*` state: unchanged by findings that change only the evidence tail.
+    pub fn decision_digest(&self) -> Option<Digest> {
+        self.digests().map(|(_, decision)| decision.clone())
+    }
+
+    /// The draft and decision digests, computed once per state.
+    fn digests(&self) -> Option<&(Digest, Digest)> {
         self.memo
-            .draft_digest
-            .get_or_init(|| self.draft().map(|d| d.packet_digest))
-            .clone()
+            .draft_digests
+            .get_or_init(|| self.draft().map(|d| (d.packet_digest, d.decision_digest)))
+            .as_ref()
     }
 
     /// The accepted recommendation: `Some` only in `closed/accepted`. `journal` is where the
@@ -48,6 +59,7 @@ impl Case {
             revision: self.revision,
             recommended_lane: self.recommended_lane().clone(),
             draft_digest: self.draft_digest(),
+            decision_digest: self.decision_digest(),
             assessment_digest: self.assessment_digest(),
             decision_owner: self.decision_owner(),
             signoffs: self.current_signoffs().count(),
@@ -114,11 +126,17 @@ impl Case {
         let packet_digest = content
             .digest()
             .expect("draft content is plain JSON (string keys, integers, no floats) and always canonicalises");
+        let decision_digest = content
+            .decision()
+            .digest()
+            .expect("a decision is part of a draft's content and canonicalises as it does");
         let approvals = self
             .approvals
             .iter()
             .map(|r| ApprovalRecord {
-                voided: r.kind == "review" && r.revision != Some(self.revision),
+                voided: r.kind == "review"
+                    && r.revision
+                        .is_some_and(|rev| rev < self.epoch.first_revision),
                 ..r.clone()
             })
             .collect();
@@ -132,6 +150,7 @@ impl Case {
                 accepted_at: self.chart.acceptance().map(Acceptance::at),
             },
             packet_digest,
+            decision_digest,
         }
     }
 }

@@ -80,11 +80,13 @@ impl Case {
                 self.settle(at, Revision::Redirect(Arc::new(a)));
             }
             AnyApproval::Review(a) => {
-                self.keep(&a, DecisionKind::Review, at, Some(self.revision));
+                let signed = self.signed(&a.decision().packet_digest);
+                let revision = signed.revision;
+                self.keep_signed(&a, DecisionKind::Review, at, signed);
                 self.signoffs.push(SignOff {
                     issuer: a.issuer().clone(),
                     kid: a.kid().clone(),
-                    revision: self.revision,
+                    revision,
                 });
                 let quorum = self
                     .quorum_signers()
@@ -95,7 +97,8 @@ impl Case {
                 });
             }
             AnyApproval::Accept(a) => {
-                self.keep(&a, DecisionKind::Accept, at, Some(self.revision));
+                let signed = self.signed(&a.decision().packet_digest);
+                self.keep_signed(&a, DecisionKind::Accept, at, signed);
                 self.dispatch(Input::Accept(Acceptance::new(a, at)));
             }
             AnyApproval::StandDown(a) => {
@@ -209,15 +212,58 @@ impl Case {
                 .all(|f| self.evidence.resolved().contains_key(f))
     }
 
-    /// After the draft's content changed: a new revision (voiding sign-offs on the old one) when
-    /// a reviewable draft exists, else back to gathering.
+    /// After the draft's content changed: a new revision when a reviewable draft exists, else
+    /// back to gathering. The new revision starts a decision epoch (voiding the sign-offs of
+    /// the old one), unless `carry_over` is `decision_unchanged`, a finding caused it and the
+    /// decision digest is the epoch's: then it joins the epoch and the state and its sign-offs
+    /// stay (DESIGN §15).
     pub(super) fn settle(&mut self, at: DateTime<Utc>, by: Revision) {
         let ready = self.ready();
+        if ready && self.carries() && matches!(by, Revision::Finding) && self.state().is_deciding()
+        {
+            self.revision += 1;
+            self.memo = Memo::default();
+            let draft = self.current_draft_version();
+            if self.decision_digest() == self.epoch.decision {
+                self.dispatch(Input::Carry);
+                self.epoch.remember(draft);
+                return;
+            }
+            self.revision -= 1;
+            self.memo = Memo::default();
+        }
         self.dispatch(Input::Revise { ready, by });
         if ready {
             self.revision += 1;
             self.first_draft_at.get_or_insert(at);
+            self.memo = Memo::default();
+            self.epoch = Epoch {
+                first_revision: self.revision,
+                ..Epoch::default()
+            };
+            if self.carries() {
+                self.epoch.decision = self.decision_digest();
+                let draft = self.current_draft_version();
+                self.epoch.remember(draft);
+            }
         }
+    }
+
+    /// The current draft as a version of the epoch.
+    fn current_draft_version(&self) -> crate::packet::SignedDraft {
+        crate::packet::SignedDraft {
+            draft_digest: self
+                .draft_digest()
+                .expect("a case in open/deciding has a draft"),
+            revision: self.revision,
+            lineage: self.lineage_head(),
+        }
+    }
+
+    /// The draft version an applied review or acceptance named (`decide` checked it names one).
+    fn signed(&self, digest: &Digest) -> crate::packet::SignedDraft {
+        self.named_draft(digest)
+            .expect("decide checked that the approval names a draft of the epoch")
     }
 }
 
@@ -231,6 +277,23 @@ impl Case {
         revision: Option<u64>,
     ) {
         self.approvals.push(record(a, kind, at, revision));
+        self.tokens.push(a.token().to_owned());
+    }
+
+    /// Keeps an applied review or acceptance with the draft version it named (recorded in the
+    /// approval under `decision_unchanged` only, so that under `never` records are as before).
+    fn keep_signed<D>(
+        &mut self,
+        a: &Approval<D>,
+        kind: DecisionKind,
+        at: DateTime<Utc>,
+        signed: crate::packet::SignedDraft,
+    ) {
+        let mut r = record(a, kind, at, Some(signed.revision));
+        if self.carries() {
+            r.signed = Some(signed);
+        }
+        self.approvals.push(r);
         self.tokens.push(a.token().to_owned());
     }
 }
@@ -248,5 +311,6 @@ pub(super) fn record<D>(
         token_digest: a.token_digest().clone(),
         revision,
         voided: false,
+        signed: None,
     }
 }

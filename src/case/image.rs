@@ -37,6 +37,27 @@ pub(crate) struct CaseImage {
     applied: u64,
     /// The quorum the chart holds (`awaiting_acceptance`, `accepted`): revision, signers, when.
     quorum: Option<(u64, Vec<PrincipalId>, DateTime<Utc>)>,
+    /// The decision epoch, under `carry_over: "decision_unchanged"` only (under `never` the
+    /// epoch is the current revision, and images are as they were before epochs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    epoch: Option<EpochImage>,
+}
+
+#[cfg(test)]
+impl CaseImage {
+    /// True when the image carries no epoch (as under `carry_over: "never"`).
+    pub(crate) fn epoch_is_absent(&self) -> bool {
+        self.epoch.is_none()
+    }
+}
+
+/// The decision epoch as an image keeps it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EpochImage {
+    first_revision: u64,
+    decision: Option<Digest>,
+    drafts: Vec<crate::packet::SignedDraft>,
 }
 
 /// Why an image does not describe a case this crate could have reached.
@@ -115,6 +136,11 @@ impl Case {
                 .chart
                 .quorum()
                 .map(|q| (q.revision(), q.signers().to_vec(), q.reached_at())),
+            epoch: self.carries().then(|| EpochImage {
+                first_revision: self.epoch.first_revision,
+                decision: self.epoch.decision.clone(),
+                drafts: self.epoch.drafts.iter().cloned().collect(),
+            }),
         }
     }
 
@@ -153,6 +179,33 @@ impl Case {
                 revision,
             })
             .collect();
+        case.epoch = match (case.carries(), image.epoch) {
+            (false, None) => Epoch {
+                first_revision: image.revision,
+                ..Epoch::default()
+            },
+            (true, Some(e)) => {
+                if e.first_revision > image.revision
+                    || e.drafts.len() > EPOCH_DRAFTS
+                    || e.drafts
+                        .iter()
+                        .any(|d| d.revision < e.first_revision || d.revision > image.revision)
+                {
+                    return Err(bad("the decision epoch is not one a case could hold"));
+                }
+                Epoch {
+                    first_revision: e.first_revision,
+                    decision: e.decision,
+                    drafts: e.drafts.into(),
+                }
+            }
+            (false, Some(_)) => return Err(bad("an epoch under carry_over \"never\"")),
+            (true, None) => {
+                return Err(bad(
+                    "no decision epoch under carry_over \"decision_unchanged\"",
+                ));
+            }
+        };
         case.seen_jti = image.seen_jti;
         case.last_at = image.last_at;
         case.first_draft_at = image.first_draft_at;

@@ -136,6 +136,10 @@ pub enum InputKind {
         /// Whether a draft can be reviewed.
         ready: bool,
     },
+    /// A finding that leaves the decision unchanged under `review.carry_over:
+    /// "decision_unchanged"` (DESIGN §15): a new draft version in the same decision epoch, whose
+    /// sign-offs (and quorum) stay.
+    Carry,
     /// A valid review sign-off on the current draft; `quorum` when it completes the quorum.
     SignOff {
         /// Whether the review quorum is now met.
@@ -151,9 +155,10 @@ pub enum InputKind {
 
 impl InputKind {
     /// Every kind, in the order of the table and the diagrams.
-    pub const ALL: [InputKind; 7] = [
+    pub const ALL: [InputKind; 8] = [
         InputKind::Revise { ready: false },
         InputKind::Revise { ready: true },
+        InputKind::Carry,
         InputKind::SignOff { quorum: false },
         InputKind::SignOff { quorum: true },
         InputKind::Accept,
@@ -167,11 +172,12 @@ impl InputKind {
         match self {
             InputKind::Revise { ready: false } => 0,
             InputKind::Revise { ready: true } => 1,
-            InputKind::SignOff { quorum: false } => 2,
-            InputKind::SignOff { quorum: true } => 3,
-            InputKind::Accept => 4,
-            InputKind::StandDown => 5,
-            InputKind::Declare => 6,
+            InputKind::Carry => 2,
+            InputKind::SignOff { quorum: false } => 3,
+            InputKind::SignOff { quorum: true } => 4,
+            InputKind::Accept => 5,
+            InputKind::StandDown => 6,
+            InputKind::Declare => 7,
         }
     }
 
@@ -179,6 +185,7 @@ impl InputKind {
     pub const fn commands(self) -> &'static [&'static str] {
         match self {
             InputKind::Revise { .. } => &["finding", "delegate", "redirect"],
+            InputKind::Carry => &["finding"],
             InputKind::SignOff { .. } => &["review"],
             InputKind::Accept => &["accept"],
             InputKind::StandDown => &["stand_down"],
@@ -191,6 +198,7 @@ impl InputKind {
         match self {
             InputKind::Revise { ready: false } => "revise [not ready]",
             InputKind::Revise { ready: true } => "revise [ready]",
+            InputKind::Carry => "finding [decision unchanged]",
             InputKind::SignOff { quorum: false } => "review",
             InputKind::SignOff { quorum: true } => "review [quorum]",
             InputKind::Accept => "accept",
@@ -248,6 +256,7 @@ pub const TRANSITIONS: &[Transition] = &[
         InputKind::Revise { ready: false },
         Target::Stay,
     ),
+    row(Node::Deciding, InputKind::Carry, Target::Stay),
     row(
         Node::Drafted,
         InputKind::SignOff { quorum: false },

@@ -70,6 +70,9 @@ pub struct Status {
     pub recommended_lane: LaneId,
     /// Digest of the current draft, when one exists: what reviewers and the acceptor sign.
     pub draft_digest: Option<Digest>,
+    /// Digest of the current draft's decision (DESIGN §15), when a draft exists: findings that
+    /// change only the evidence tail leave it unchanged.
+    pub decision_digest: Option<Digest>,
     /// Digest of the current assessment: what `set_lane` and `exclude_option` redirects sign.
     pub assessment_digest: Digest,
     /// Who owns the decision.
@@ -86,12 +89,43 @@ pub struct Status {
     pub findings: usize,
 }
 
-/// A review sign-off as the case keeps it.
+/// A review sign-off as the case keeps it: who, with which key, and the draft revision the
+/// review named (it counts while that revision is in the current decision epoch).
 #[derive(Debug, Clone, PartialEq)]
 struct SignOff {
     issuer: PrincipalId,
     kid: crate::ids::KeyId,
     revision: u64,
+}
+
+/// How many draft versions of the current decision epoch a review or an acceptance may name:
+/// the most recent ones (DESIGN §15, `carry_over: "decision_unchanged"`). What bounds the
+/// memory an epoch needs — about 130 bytes per version, some 530 KB at most — whatever the
+/// number of findings that arrive while people review; a token naming an older version of the
+/// epoch is `stale_approval`, and its signer signs the current draft instead.
+pub const EPOCH_DRAFTS: usize = 4096;
+
+/// The current decision epoch (DESIGN §15): the run of draft versions with one decision digest.
+/// Under `carry_over: "never"` every draft version is an epoch of its own and nothing else is
+/// kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Epoch {
+    /// The epoch's first draft revision: a sign-off on an earlier one is voided.
+    first_revision: u64,
+    /// The epoch's decision digest (`decision_unchanged` only).
+    decision: Option<Digest>,
+    /// The epoch's most recent draft versions, oldest first (`decision_unchanged` only).
+    drafts: std::collections::VecDeque<crate::packet::SignedDraft>,
+}
+
+impl Epoch {
+    /// Remembers a draft version of the epoch, forgetting the oldest beyond [`EPOCH_DRAFTS`].
+    fn remember(&mut self, draft: crate::packet::SignedDraft) {
+        if self.drafts.len() == EPOCH_DRAFTS {
+            self.drafts.pop_front();
+        }
+        self.drafts.push_back(draft);
+    }
 }
 
 /// One severe case.
@@ -113,6 +147,8 @@ pub struct Case {
     /// The token of each of `approvals`, in the same order.
     tokens: Vec<String>,
     signoffs: Vec<SignOff>,
+    /// The current decision epoch.
+    epoch: Epoch,
     seen_jti: BTreeSet<String>,
     last_at: DateTime<Utc>,
     first_draft_at: Option<DateTime<Utc>>,
@@ -128,7 +164,7 @@ pub struct Case {
 /// See [`Case::memo`](Case).
 #[derive(Debug, Clone, Default)]
 struct Memo {
-    draft_digest: std::sync::OnceLock<Option<Digest>>,
+    draft_digests: std::sync::OnceLock<Option<(Digest, Digest)>>,
     assessment_digest: std::sync::OnceLock<Digest>,
 }
 
@@ -208,6 +244,7 @@ impl Case {
             approvals: vec![record(&approval, DecisionKind::Declare, at, None)],
             tokens: vec![token.to_owned()],
             signoffs: Vec::new(),
+            epoch: Epoch::default(),
             seen_jti: [approval.jti().to_owned()].into(),
             last_at: at,
             first_draft_at: None,

@@ -1,6 +1,8 @@
 //! Case unit tests: lifecycle, evidence semantics, and one test per rejection code showing that
 //! a rejected command changes nothing.
 
+mod carry;
+
 use super::*;
 use crate::approval::{Accept, Declare, Delegate, Review, StandDown};
 use crate::digest::Digest;

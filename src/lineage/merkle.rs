@@ -1,5 +1,6 @@
 //! RFC 9162 §2.1 Merkle trees over the lineage: leaf and node hashes, an incremental root kept
-//! as a compact range (O(log n) per leaf), inclusion proofs and their verification.
+//! as a compact range (O(log n) per leaf), inclusion and consistency proofs and their
+//! verification.
 //!
 //! `leaf = SHA-256(0x00 ‖ data)`, `node = SHA-256(0x01 ‖ left ‖ right)`; the Merkle Tree Hash of
 //! n > 1 leaves splits at k, the largest power of two smaller than n (RFC 9162 §2.1.1).
@@ -168,6 +169,95 @@ pub fn verify_inclusion(index: u64, count: u64, leaf: &Hash, path: &[Hash], root
     s_n == 0 && r == *root
 }
 
+/// The consistency proof from the tree of the first `first` of `leaves` to the tree of all of
+/// them (RFC 9162 §2.1.4.1, `PROOF(m, D[n])`): the hashes that show the first tree is a prefix
+/// of the second. Empty when `first` is 0 or every leaf (nothing to prove: the roots say it);
+/// `None` if `first` is more than the leaves.
+pub fn consistency_proof(first: usize, leaves: &[Hash]) -> Option<Vec<Hash>> {
+    if first > leaves.len() {
+        return None;
+    }
+    let mut path = Vec::new();
+    if first > 0 && first < leaves.len() {
+        subproof_into(first, leaves, true, &mut path);
+    }
+    Some(path)
+}
+
+/// RFC 9162 §2.1.4.1 `SUBPROOF(m, D[n], b)`.
+fn subproof_into(m: usize, leaves: &[Hash], whole: bool, path: &mut Vec<Hash>) {
+    let n = leaves.len();
+    if m == n {
+        if !whole {
+            path.push(root_of(leaves));
+        }
+        return;
+    }
+    let k = split(n);
+    if m <= k {
+        subproof_into(m, &leaves[..k], whole, path);
+        path.push(root_of(&leaves[k..]));
+    } else {
+        subproof_into(m - k, &leaves[k..], false, path);
+        path.push(root_of(&leaves[..k]));
+    }
+}
+
+/// Verifies a consistency proof (RFC 9162 §2.1.4.2): true iff `path` shows that the tree of
+/// `first` leaves with root `first_root` is a prefix of the tree of `second` leaves with root
+/// `second_root`. Equal sizes need an empty path and equal roots; the empty tree (`first` 0,
+/// with the empty root) is a prefix of every tree and needs an empty path.
+pub fn verify_consistency(
+    first: u64,
+    second: u64,
+    first_root: &Hash,
+    second_root: &Hash,
+    path: &[Hash],
+) -> bool {
+    if first > second {
+        return false;
+    }
+    if first == 0 {
+        return path.is_empty() && *first_root == empty_root();
+    }
+    if first == second {
+        return path.is_empty() && first_root == second_root;
+    }
+    // Step 2: a first tree that is a perfect subtree is its own first node.
+    let mut nodes: Vec<&Hash> = Vec::with_capacity(path.len() + 1);
+    if first.is_power_of_two() {
+        nodes.push(first_root);
+    }
+    nodes.extend(path);
+    let Some((start, rest)) = nodes.split_first() else {
+        return false;
+    };
+    let (mut f_n, mut s_n) = (first - 1, second - 1);
+    while f_n & 1 == 1 {
+        f_n >>= 1;
+        s_n >>= 1;
+    }
+    let (mut fr, mut sr) = (**start, **start);
+    for c in rest {
+        if s_n == 0 {
+            return false;
+        }
+        if f_n & 1 == 1 || f_n == s_n {
+            fr = node_hash(c, &fr);
+            sr = node_hash(c, &sr);
+            while f_n & 1 == 0 && f_n != 0 {
+                f_n >>= 1;
+                s_n >>= 1;
+            }
+        } else {
+            sr = node_hash(&sr, c);
+        }
+        f_n >>= 1;
+        s_n >>= 1;
+    }
+    fr == *first_root && sr == *second_root && s_n == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +363,92 @@ mod tests {
                 );
             }
             assert!(inclusion_proof(n, &hashes).is_none());
+        }
+    }
+
+    /// RFC 9162 §2.1.4: for every pair of sizes the proof verifies, and fails for another
+    /// size, another root of either tree, or a changed hash.
+    #[test]
+    fn consistency_proofs_verify_for_their_trees_only() {
+        for n in 1..=40usize {
+            let hashes = leaves(n);
+            let root = root_of(&hashes);
+            for m in 0..=n {
+                let first_root = root_of(&hashes[..m]);
+                let path = consistency_proof(m, &hashes).unwrap();
+                let (m64, n64) = (m as u64, n as u64);
+                assert!(
+                    verify_consistency(m64, n64, &first_root, &root, &path),
+                    "{m} -> {n}"
+                );
+                let forged = leaf_hash(b"not in the tree");
+                assert!(!verify_consistency(m64, n64, &forged, &root, &path), "{m}");
+                // (The empty tree is a prefix of every tree: nothing binds the second root.)
+                assert!(m == 0 || !verify_consistency(m64, n64, &first_root, &forged, &path));
+                for i in 0..path.len() {
+                    let mut bent = path.clone();
+                    bent[i][0] ^= 1;
+                    assert!(!verify_consistency(m64, n64, &first_root, &root, &bent));
+                }
+                // Relabelled: the same proof claimed for another first size.
+                for other in (0..=n).filter(|&o| o != m) {
+                    assert!(
+                        !verify_consistency(other as u64, n64, &first_root, &root, &path),
+                        "{m} -> {n} passed as {other} -> {n}"
+                    );
+                }
+            }
+            assert!(consistency_proof(n + 1, &hashes).is_none());
+        }
+    }
+
+    /// The RFC 6962 reference tree's published consistency proofs (certificate-transparency
+    /// test data), recomputed here and checked.
+    #[test]
+    fn the_reference_consistency_proofs_match() {
+        let hashes: Vec<Hash> = CT_LEAVES
+            .iter()
+            .map(|l| leaf_hash(&hex::decode(l).unwrap()))
+            .collect();
+        let cases: [(usize, usize, &[&str]); 3] = [
+            (
+                1,
+                8,
+                &[
+                    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                ],
+            ),
+            (
+                6,
+                8,
+                &[
+                    "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                ],
+            ),
+            (
+                2,
+                5,
+                &[
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                ],
+            ),
+        ];
+        for (m, n, expected) in cases {
+            let path = consistency_proof(m, &hashes[..n]).unwrap();
+            let got: Vec<String> = path.iter().map(hex::encode).collect();
+            assert_eq!(got, expected, "{m} -> {n}");
+            assert!(verify_consistency(
+                m as u64,
+                n as u64,
+                &root_of(&hashes[..m]),
+                &root_of(&hashes[..n]),
+                &path
+            ));
         }
     }
 }

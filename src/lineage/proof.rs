@@ -1,6 +1,7 @@
 //! Checking an inclusion proof as `authority-lane lineage --proof` prints it (DESIGN §13): the
 //! one checker the CLI's `lineage --check-proof` runs, with the same steps as the README's
-//! hashlib recipe and `.ci/check_lineage_proof.py`.
+//! hashlib recipe and `.ci/check_lineage_proof.py`. Consistency proofs (DESIGN §15,
+//! `lineage --consistency`) are [`ConsistencyProof`]s, checked the same way.
 //!
 //! RFC 9162 §2.1.3.2 first: `index < count`, and the entry's own `index` is the proof's (the
 //! leaf hashes the entry, index included, so a proof cannot be relabelled to another place);
@@ -11,10 +12,11 @@
 //! it: an index can sit at the same place in trees of several sizes, so a caller that knows
 //! the packet's `lineage.count` passes it too.
 
-use super::merkle::{Hash, leaf_hash, verify_inclusion};
+use super::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
 use crate::digest::Digest;
 use crate::error_code::ErrorCode;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// A proof document: `{index, count, root, entry, leaf, path}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -168,6 +170,104 @@ impl InclusionProof {
                 trusted,
             }),
             _ => Ok(()),
+        }
+    }
+}
+
+/// A lineage as a tree: how many findings, and their RFC 9162 Merkle Tree Hash (the `count`
+/// and `root` of a draft's `lineage`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineageHead {
+    /// Findings (leaves).
+    pub count: u64,
+    /// Their Merkle Tree Hash.
+    pub root: Digest,
+}
+
+/// An RFC 9162 §2.1.4 consistency proof: `path` shows that the lineage `from` is a prefix of
+/// the lineage `to` — every finding of `from` is in `to`, in the same place, and none was
+/// removed or changed. What `authority-lane lineage --consistency FROM_COUNT` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyProof {
+    /// The earlier lineage (what a reviewer signed).
+    pub from: LineageHead,
+    /// The later lineage (the case's now, or what was accepted).
+    pub to: LineageHead,
+    /// The proof's hashes (RFC 9162 `PROOF(m, D[n])`; empty when the counts are equal or
+    /// `from` is empty).
+    pub path: Vec<Digest>,
+}
+
+/// Why a consistency proof was refused; every cause has the code `proof_invalid`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsistencyError {
+    /// Not a consistency proof document.
+    #[error("not a consistency proof document: {0}")]
+    Malformed(String),
+    /// The proof is between other lineages than the ones trusted: the proof's `(from, to)`,
+    /// then the trusted ones.
+    #[error(
+        "the proof is from {} to {}, not from {} to {}",
+        show(&.0.0.0), show(&.0.0.1), show(&.0.1.0), show(&.0.1.1)
+    )]
+    Lineages(Box<((LineageHead, LineageHead), (LineageHead, LineageHead))>),
+    /// The path does not connect the two roots (RFC 9162 §2.1.4.2).
+    #[error("the path does not show {from_count} findings to be a prefix of {to_count}")]
+    Path {
+        /// The earlier count.
+        from_count: u64,
+        /// The later count.
+        to_count: u64,
+    },
+}
+
+/// `{count, root}` as an error message names a lineage.
+fn show(l: &LineageHead) -> String {
+    format!("{{count {}, root {}}}", l.count, l.root)
+}
+
+impl ConsistencyError {
+    /// The stable error code.
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::ProofInvalid
+    }
+}
+
+impl ConsistencyProof {
+    /// Parses a consistency proof document strictly (a repeated key is refused).
+    pub fn from_json(bytes: &[u8]) -> Result<ConsistencyProof, ConsistencyError> {
+        let value = crate::digest::strict_json(bytes)
+            .map_err(|e| ConsistencyError::Malformed(e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| ConsistencyError::Malformed(e.to_string()))
+    }
+
+    /// Checks the proof between the lineages the caller trusts: `from` (say, what a sign-off
+    /// signed) and `to` (what was accepted).
+    pub fn check(&self, from: &LineageHead, to: &LineageHead) -> Result<(), ConsistencyError> {
+        if self.from != *from || self.to != *to {
+            return Err(ConsistencyError::Lineages(Box::new((
+                (self.from.clone(), self.to.clone()),
+                (from.clone(), to.clone()),
+            ))));
+        }
+        let path: Option<Vec<Hash>> = self.path.iter().map(hash_of).collect();
+        let (Some(path), Some(first), Some(second)) =
+            (path, hash_of(&from.root), hash_of(&to.root))
+        else {
+            return Err(ConsistencyError::Malformed(
+                "a hash that is not sha256".into(),
+            ));
+        };
+        if verify_consistency(from.count, to.count, &first, &second, &path) {
+            Ok(())
+        } else {
+            Err(ConsistencyError::Path {
+                from_count: from.count,
+                to_count: to.count,
+            })
         }
     }
 }

@@ -52,6 +52,9 @@ pub struct ChannelView {
     pub lineage: ViewLineage,
     /// The digest reviewers signed.
     pub packet_digest: Digest,
+    /// The digest of the draft's decision (DESIGN §15): the same for every draft version that
+    /// puts the same decision to its owner.
+    pub decision_digest: Digest,
     /// What the channel's scope adds.
     #[serde(flatten)]
     pub scope: ScopedView,
@@ -336,6 +339,7 @@ impl ChannelView {
             approvals,
             timings,
             packet_digest,
+            decision_digest,
         } = draft;
         let DraftContent {
             case_id,
@@ -392,6 +396,7 @@ impl ChannelView {
             decision_owner: decision_owner.clone(),
             lineage: ViewLineage::of(lineage, facts, channel),
             packet_digest: packet_digest.clone(),
+            decision_digest: decision_digest.clone(),
             scope,
             accepted: None,
         }

@@ -188,11 +188,12 @@ fn header(out: &mut String, view: &ChannelView, title: &str) {
     let _ = writeln!(out, "# {}\n", inert(title));
     let _ = writeln!(
         out,
-        "Case {} · revision {} · channel {} · packet digest {}\n",
+        "Case {} · revision {} · channel {} · packet digest {} · decision digest {}\n",
         code(&view.case_id),
         text(view.revision),
         code(&view.channel),
-        code(&view.packet_digest)
+        code(&view.packet_digest),
+        code(&view.decision_digest)
     );
 }
 

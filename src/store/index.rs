@@ -157,6 +157,32 @@ impl Slots {
         }
         Ok(())
     }
+
+    /// RFC 9162 §2.1.4.1 SUBPROOF(m, D[first .. first + n], whole).
+    fn subproof(
+        &self,
+        m: u64,
+        first: u64,
+        n: u64,
+        whole: bool,
+        out: &mut Vec<Hash>,
+    ) -> io::Result<()> {
+        if m == n {
+            if !whole {
+                out.push(self.root(first, n)?);
+            }
+            return Ok(());
+        }
+        let k = split(n);
+        if m <= k {
+            self.subproof(m, first, k, whole, out)?;
+            out.push(self.root(first + k, n - k)?);
+        } else {
+            self.subproof(m - k, first + k, n - k, false, out)?;
+            out.push(self.root(first, k)?);
+        }
+        Ok(())
+    }
 }
 
 /// The largest power of two smaller than `n` (n > 1).
@@ -187,6 +213,34 @@ pub fn prove(journal: &Path, case: &Case, index: u64) -> Option<(LineageEntry, V
     slots.path(index, 0, count, &mut path).ok()?;
     let root = case.evidence().root();
     merkle::verify_inclusion(index, count, &leaf, &path, &root).then_some((entry, path))
+}
+
+/// The consistency proof from the first `from` findings of `case`'s lineage to all of them
+/// (RFC 9162 §2.1.4), from the index beside `journal`: the earlier tree's root and the path,
+/// returned only if the path verifies from that root to the case's lineage root. `None` when
+/// `from` exceeds the findings or the index is missing, out of step or does not check; the
+/// caller replays the journal then.
+pub fn prove_consistency(journal: &Path, case: &Case, from: u64) -> Option<(Hash, Vec<Hash>)> {
+    let count = case.evidence().count();
+    if from > count {
+        return None;
+    }
+    let file = side::open_read(&index_path(journal)).ok()?;
+    if file.metadata().ok()?.len() != slots(count) * SLOT {
+        return None;
+    }
+    let slots = Slots { file };
+    let first_root = if from == 0 {
+        merkle::empty_root()
+    } else {
+        slots.root(0, from).ok()?
+    };
+    let mut path = Vec::new();
+    if from > 0 && from < count {
+        slots.subproof(from, 0, count, true, &mut path).ok()?;
+    }
+    let root = case.evidence().root();
+    merkle::verify_consistency(from, count, &first_root, &root, &path).then_some((first_root, path))
 }
 
 /// Finding `index`'s lineage entry, from the journal record at `offset` (its line verified on

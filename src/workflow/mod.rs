@@ -631,7 +631,9 @@ pub struct FactsInput {
 
 mod review;
 use review::validate_review;
-pub use review::{MAX_CLOCK_SKEW_SECS, MAX_DELEGATION_SECS, MAX_TOKEN_LIFETIME_SECS, ReviewPolicy};
+pub use review::{
+    CarryOver, MAX_CLOCK_SKEW_SECS, MAX_DELEGATION_SECS, MAX_TOKEN_LIFETIME_SECS, ReviewPolicy,
+};
 
 #[cfg(test)]
 mod tests;

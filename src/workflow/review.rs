@@ -46,6 +46,32 @@ pub struct ReviewPolicy {
     #[serde(default = "default_max_clock_skew_secs")]
     #[schemars(range(min = 0, max = 86_400))]
     pub max_clock_skew_secs: i64,
+    /// Which sign-offs survive a new draft version (DESIGN §15). Default `never` (not
+    /// written when it is the default, so the digest of a workflow that predates it is
+    /// unchanged).
+    #[serde(default, skip_serializing_if = "CarryOver::is_never")]
+    pub carry_over: CarryOver,
+}
+
+/// Which sign-offs survive a new draft version (`review.carry_over`, DESIGN §15).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CarryOver {
+    /// Every new draft version voids the sign-offs on the old one; a review or acceptance must
+    /// name the current draft.
+    #[default]
+    Never,
+    /// Sign-offs made in a decision epoch (the draft versions with one decision digest) stay
+    /// valid while later findings leave the decision unchanged, and a review or acceptance may
+    /// name any draft version of the epoch still remembered
+    /// ([`EPOCH_DRAFTS`](crate::case::EPOCH_DRAFTS)); a change of decision voids them.
+    DecisionUnchanged,
+}
+
+impl CarryOver {
+    fn is_never(&self) -> bool {
+        *self == CarryOver::Never
+    }
 }
 
 fn default_max_delegation_secs() -> i64 {

@@ -297,3 +297,109 @@ fn every_relabelled_proof_is_refused_by_all_three_checkers() {
         );
     }
 }
+
+/// DESIGN §15: `lineage --consistency M` proves, for every M from 0 to the finding count, that
+/// the first M findings (roots recomputed here from the streamed entries) are a prefix of the
+/// case's lineage; the proof is the crate's and the README recipe's, it is the same from the
+/// index and after the index is deleted (rebuilt by a replay), and a relabelled one fails both
+/// checkers. M beyond the count is a usage error.
+#[test]
+fn every_prefix_has_a_consistency_proof_and_a_relabelled_one_fails() {
+    use authority_lane::lineage::merkle::{root_of, verify_consistency};
+    use authority_lane::lineage::proof::{ConsistencyProof, LineageHead};
+    let fx = case_with_lineage();
+    let export = ok(&run(&["lineage", "--journal", fx.j()], None));
+    let leaves: Vec<Hash> = export.lines().map(|l| leaf_hash(l.as_bytes())).collect();
+    let count = leaves.len() as u64;
+    let head = |m: usize| LineageHead {
+        count: m as u64,
+        root: authority_lane::lineage::digest_of(&root_of(&leaves[..m])),
+    };
+    let recipe = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.ci/check_consistency_proof.py"
+    );
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let recipe_accepts = |proof: &ConsistencyProof, from: &LineageHead, to: &LineageHead| {
+        let file = fx.path("consistency.json");
+        std::fs::write(&file, serde_json::to_vec(proof).unwrap()).unwrap();
+        std::process::Command::new("python3")
+            .args([recipe, "--check", file.to_str().unwrap()])
+            .args([&from.count.to_string(), from.root.as_str()])
+            .args([&to.count.to_string(), to.root.as_str()])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    let consistency = |m: usize| -> ConsistencyProof {
+        let out = ok(&run(
+            &[
+                "lineage",
+                "--journal",
+                fx.j(),
+                "--consistency",
+                &m.to_string(),
+            ],
+            None,
+        ));
+        ConsistencyProof::from_json(out.as_bytes()).unwrap()
+    };
+    let to = head(leaves.len());
+    for m in 0..=leaves.len() {
+        let proof = consistency(m);
+        assert_eq!(proof.from, head(m), "{m}");
+        assert_eq!(proof.to, to, "{m}");
+        proof.check(&head(m), &to).unwrap();
+        let path: Vec<Hash> = proof.path.iter().map(|d| hash(&json!(d))).collect();
+        assert!(verify_consistency(
+            m as u64,
+            count,
+            &root_of(&leaves[..m]),
+            &root_of(&leaves),
+            &path
+        ));
+        if python && m % 7 == 3 {
+            assert!(recipe_accepts(&proof, &head(m), &to), "{m}");
+        }
+        // (An empty path relabelled to the whole lineage or to the empty one is a true proof:
+        // n to n, or 0 to n.)
+        let genuine = |o: usize| proof.path.is_empty() && (o == leaves.len() || o == 0);
+        for other in (0..=leaves.len()).filter(|&o| o != m && !genuine(o)) {
+            let relabelled = ConsistencyProof {
+                from: head(other),
+                ..proof.clone()
+            };
+            assert!(
+                relabelled.check(&head(other), &to).is_err(),
+                "{m} as {other}"
+            );
+            if python && m % 7 == 3 && other % 5 == 1 {
+                assert!(
+                    !recipe_accepts(&relabelled, &head(other), &to),
+                    "{m} as {other}"
+                );
+            }
+        }
+        // The proof binds the trusted lineages: another `to` is refused.
+        assert!(proof.check(&head(m), &head(leaves.len() - 1)).is_err());
+    }
+    // Without the index (a cache), the same proof after a replay rebuilds it.
+    let first = consistency(17);
+    std::fs::remove_file(format!("{}.lineage", fx.j())).unwrap();
+    assert_eq!(consistency(17), first);
+    let out = run(
+        &[
+            "lineage",
+            "--journal",
+            fx.j(),
+            "--consistency",
+            &(count + 1).to_string(),
+        ],
+        None,
+    );
+    failed_with(&out, 2, "usage");
+}

@@ -1,5 +1,5 @@
-//! `lineage`: every finding of a case as NDJSON, or one finding's RFC 9162 inclusion proof
-//! (DESIGN §13). The journal is replayed (and so verified) as it streams; entries are written as
+//! `lineage`: every finding of a case as NDJSON, one finding's RFC 9162 inclusion proof
+//! (DESIGN §13), or the consistency proof from an earlier lineage to the case's (§15). The journal is replayed (and so verified) as it streams; entries are written as
 //! they are replayed and never kept, so memory does not grow with the lineage (a proof keeps the
 //! 32-byte leaf hashes).
 
@@ -7,10 +7,10 @@ use crate::*;
 use authority_lane::ErrorCode;
 use authority_lane::digest::Digest;
 use authority_lane::lineage::merkle::{self, Hash};
-use authority_lane::lineage::proof::{InclusionProof, ProofError};
+use authority_lane::lineage::proof::{ConsistencyProof, InclusionProof, LineageHead, ProofError};
 use authority_lane::lineage::{LineageEntry, digest_of};
 use authority_lane::packet::ViewFinding;
-use authority_lane::store::index::prove;
+use authority_lane::store::index::{prove, prove_consistency};
 use authority_lane::workflow::ChannelDef;
 
 /// Output is flushed in chunks of about this many bytes.
@@ -21,7 +21,11 @@ pub(crate) fn lineage(
     pins: &Pins,
     channel: Option<&str>,
     proof: Option<u64>,
+    consistency_from: Option<u64>,
 ) -> Result<(), Failure> {
+    if let Some(from) = consistency_from {
+        return consistency(location, pins, from);
+    }
     let wanted_channel = channel;
     if let Some(index) = proof
         && let Place::File(path) = location.place()?
@@ -132,6 +136,41 @@ fn proof_from_index(
     channel: Option<&str>,
     index: u64,
 ) -> Result<Option<Result<(), Failure>>, Failure> {
+    let in_range = |count| {
+        (index < count)
+            .then_some(())
+            .ok_or_else(|| out_of_range(index, count))
+    };
+    let Some((case, (entry, path))) =
+        from_index(journal, location, pins, in_range, |journal, case| {
+            prove(journal, case, index)
+        })?
+    else {
+        return Ok(None);
+    };
+    let channel = find_channel(&case, channel)?;
+    Ok(Some(print_json(&crate::output::ProofOutput {
+        index,
+        count: case.evidence().count(),
+        root: digest_of(&case.evidence().root()),
+        entry: ViewFinding::of(&entry, &channel),
+        leaf: digest_of(&entry.leaf()),
+        path: path.iter().map(digest_of).collect(),
+    })))
+}
+
+/// What the lineage index beside `journal` proves about the case (`prove`), with the case:
+/// opened from its snapshot only when the checkpoint record at the snapshot's seq commits its
+/// state (else replayed from record 0), and the index rebuilt by one full replay when it cannot
+/// give a proof that verifies against that case's root. `in_range` refuses a question the
+/// case's finding count cannot answer; `None` when even the rebuilt index gives nothing.
+fn from_index<T>(
+    journal: &Path,
+    location: &Location,
+    pins: &Pins,
+    in_range: impl Fn(u64) -> Result<(), Failure>,
+    prove: impl Fn(&Path, &authority_lane::case::Case) -> Option<T>,
+) -> Result<Option<(authority_lane::case::Case, T)>, Failure> {
     let (workflow, trust) = load_pins(pins)?;
     let anchors = Anchors {
         workflow,
@@ -139,36 +178,91 @@ fn proof_from_index(
         expect_head: None,
         case: location.expected_case(),
     };
-    // A proof answers a relying party, so it never rests on an unchecked cache (DESIGN §12.8):
-    // the case comes from a snapshot only when the checkpoint record at its seq commits its
-    // state (else from a replay of every record), and the index's proof must verify against
-    // that case's root, else the index is rebuilt from the journal.
+    // A proof answers a relying party, so it never rests on an unchecked cache (DESIGN §12.8).
     let (replay, _) = replay_file_with_snapshot(journal, anchors.clone()).map_err(store_failure)?;
-    let count = replay.case.evidence().count();
-    if index >= count {
-        return Err(out_of_range(index, count));
+    in_range(replay.case.evidence().count())?;
+    if let Some(proved) = prove(journal, &replay.case) {
+        return Ok(Some((replay.case, proved)));
     }
-    let (replay, proved) = match prove(journal, &replay.case, index) {
-        Some(proved) => (replay, proved),
-        None => {
-            // Missing or out of step: one full replay rebuilds it (and the snapshot).
-            let replay = replay_file_rebuilding_index(journal, anchors).map_err(store_failure)?;
-            match prove(journal, &replay.case, index) {
-                Some(proved) => (replay, proved),
-                None => return Ok(None),
-            }
-        }
+    // Missing or out of step: one full replay rebuilds it (and the snapshot).
+    let replay = replay_file_rebuilding_index(journal, anchors).map_err(store_failure)?;
+    Ok(prove(journal, &replay.case).map(|proved| (replay.case, proved)))
+}
+
+/// `lineage --consistency FROM_COUNT`: the RFC 9162 §2.1.4 proof that the case's first
+/// FROM_COUNT findings (the lineage a reviewer signed) are a prefix of its lineage now. From
+/// the lineage index beside a journal file (O(log n) reads), else by streaming the journal
+/// and keeping the 32-byte leaf hashes. The proof printed has been verified against the roots
+/// it names.
+fn consistency(location: &Location, pins: &Pins, from: u64) -> Result<(), Failure> {
+    let in_range = |count| {
+        (from <= count).then_some(()).ok_or_else(|| {
+            Failure::new(
+                ErrorCode::Usage,
+                format!("--consistency {from}: the case has {count} findings"),
+            )
+        })
     };
-    let (case, (entry, path)) = (&replay.case, proved);
-    let channel = find_channel(case, channel)?;
-    Ok(Some(print_json(&crate::output::ProofOutput {
-        index,
-        count,
-        root: digest_of(&case.evidence().root()),
-        entry: ViewFinding::of(&entry, &channel),
-        leaf: digest_of(&entry.leaf()),
+    if let Place::File(journal) = location.place()?
+        && let Some((case, (first, path))) =
+            from_index(journal, location, pins, in_range, |j, c| {
+                prove_consistency(j, c, from)
+            })?
+    {
+        let to = case.evidence().count();
+        return print_consistency(from, first, to, case.evidence().root(), path);
+    }
+    let mut leaves: Vec<Hash> = Vec::new();
+    let replay = read_case_each(location, pins, None, |case| {
+        let evidence = case.evidence();
+        if evidence.count() > leaves.len() as u64
+            && let Some(entry) = evidence.last()
+        {
+            leaves.push(entry.leaf());
+        }
+        Ok(())
+    })?;
+    let to = replay.case.evidence().count();
+    in_range(to)?;
+    let from_usize = usize::try_from(from).map_err(|_| in_range(0).unwrap_err())?;
+    let path = merkle::consistency_proof(from_usize, &leaves)
+        .expect("from is at most the findings replayed");
+    let root = merkle::root_of(&leaves);
+    if root != replay.case.evidence().root() {
+        return Err(Failure::new(
+            ErrorCode::Internal,
+            "the leaves replayed do not make the case's lineage root".to_owned(),
+        ));
+    }
+    print_consistency(from, merkle::root_of(&leaves[..from_usize]), to, root, path)
+}
+
+/// Prints a consistency proof after checking it with the crate's one checker.
+fn print_consistency(
+    from: u64,
+    first: Hash,
+    to: u64,
+    root: Hash,
+    path: Vec<Hash>,
+) -> Result<(), Failure> {
+    let proof = ConsistencyProof {
+        from: LineageHead {
+            count: from,
+            root: digest_of(&first),
+        },
+        to: LineageHead {
+            count: to,
+            root: digest_of(&root),
+        },
         path: path.iter().map(digest_of).collect(),
-    })))
+    };
+    proof.check(&proof.from, &proof.to).map_err(|e| {
+        Failure::new(
+            ErrorCode::Internal,
+            format!("the consistency proof computed does not check: {e}"),
+        )
+    })?;
+    print_json(&proof)
 }
 
 /// The workflow's channel `id`, or its default channel ([`Workflow::default_channel`]) when

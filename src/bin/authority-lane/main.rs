@@ -200,10 +200,11 @@ enum Command {
         expect_head: Option<String>,
     },
     /// Stream every finding of the case as NDJSON (lineage entries, as the channel may see
-    /// them), or print one finding's RFC 9162 inclusion proof against the lineage root the
-    /// draft carries (--proof INDEX; the README shows how to check it with SHA-256 alone).
+    /// them), print one finding's RFC 9162 inclusion proof against the lineage root the draft
+    /// carries (--proof INDEX), or the consistency proof from an earlier lineage to the case's
+    /// (--consistency FROM_COUNT); the README shows how to check both with SHA-256 alone.
     #[command(
-        after_long_help = "Examples:\n  authority-lane lineage --journal case.jsonl > entries.jsonl\n  authority-lane lineage --journal case.jsonl --proof 5 > proof.json\n  authority-lane lineage --check-proof proof.json --root sha256:<the packet's lineage.root> [--count N]\n--check-proof needs no case: it checks index < count, entry.index == index, the leaf against the entry (unless redacted), the path against the root, and the root (and --count) against yours; exit 4 proof_invalid otherwise."
+        after_long_help = "Examples:\n  authority-lane lineage --journal case.jsonl > entries.jsonl\n  authority-lane lineage --journal case.jsonl --proof 5 > proof.json\n  authority-lane lineage --journal case.jsonl --consistency 12 > consistency.json\n  authority-lane lineage --check-proof proof.json --root sha256:<the packet's lineage.root> [--count N]\n--check-proof needs no case: it checks index < count, entry.index == index, the leaf against the entry (unless redacted), the path against the root, and the root (and --count) against yours; exit 4 proof_invalid otherwise."
     )]
     Lineage {
         /// The case's journal file.
@@ -224,6 +225,10 @@ enum Command {
         /// Print the inclusion proof of finding INDEX instead of the entries.
         #[arg(long, value_name = "INDEX", conflicts_with = "check_proof")]
         proof: Option<u64>,
+        /// Print the RFC 9162 consistency proof from the case's first FROM_COUNT findings (a
+        /// lineage a reviewer signed: its `count`) to its lineage now, instead of the entries.
+        #[arg(long, value_name = "FROM_COUNT", conflicts_with_all = ["check_proof", "proof", "channel"])]
+        consistency: Option<u64>,
         /// Check a proof document (FILE, or `-`) instead: needs --root, no case.
         #[arg(long, value_name = "FILE", requires = "root")]
         check_proof: Option<PathBuf>,
@@ -465,6 +470,7 @@ fn run(command: Command) -> Result<(), Failure> {
             pins,
             channel,
             proof,
+            consistency,
             ..
         } => lineage(
             &Location {
@@ -475,6 +481,7 @@ fn run(command: Command) -> Result<(), Failure> {
             &pins,
             channel.as_deref(),
             proof,
+            consistency,
         ),
         Command::Completions { shell } => {
             let mut text = Vec::new();

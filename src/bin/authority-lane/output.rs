@@ -168,5 +168,9 @@ pub(crate) fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("lineage-entry.schema.json", raw::<ViewFinding>()),
         ("lineage-proof.schema.json", raw::<ProofOutput>()),
         ("lineage-check-proof.schema.json", raw::<ProofChecked>()),
+        (
+            "lineage-consistency.schema.json",
+            raw::<authority_lane::lineage::proof::ConsistencyProof>(),
+        ),
     ]
 }

@@ -92,6 +92,9 @@ pub enum Input {
         /// What changed it.
         by: Revision,
     },
+    /// A finding left the decision unchanged (`carry_over: "decision_unchanged"`): a new draft
+    /// version in the same epoch; the state and what it holds stay.
+    Carry,
     /// A verified review sign-off on the current draft, with the quorum proof when it completes
     /// the quorum.
     SignOff {
@@ -113,6 +116,7 @@ impl Input {
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Revise { ready, .. } => InputKind::Revise { ready: *ready },
+            Input::Carry => InputKind::Carry,
             Input::SignOff { quorum, .. } => InputKind::SignOff {
                 quorum: quorum.is_some(),
             },

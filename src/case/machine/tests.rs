@@ -54,6 +54,7 @@ impl Proofs {
                 ready,
                 by: Revision::Finding,
             },
+            InputKind::Carry => Input::Carry,
             InputKind::SignOff { quorum } => Input::SignOff {
                 review: self.review(),
                 quorum: quorum.then(|| self.quorum()),

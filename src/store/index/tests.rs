@@ -1,7 +1,9 @@
 //! The index's arithmetic against the tree, and its proofs against the reference proofs.
 
 use super::*;
-use crate::lineage::merkle::{CompactRange, inclusion_proof, leaf_hash, root_of};
+use crate::lineage::merkle::{
+    CompactRange, consistency_proof, inclusion_proof, leaf_hash, root_of,
+};
 use quickcheck::{QuickCheck, TestResult};
 
 /// A path in the temporary directory where no file is yet (the index is created exclusively),
@@ -54,6 +56,15 @@ fn index_matches_the_tree(n: u16) -> TestResult {
     }
     if n > 0 && slots.root(0, n).expect("a root") != root_of(&leaves) {
         return TestResult::error(format!("the root of {n} differs"));
+    }
+    for m in 1..n {
+        let mut path = Vec::new();
+        slots
+            .subproof(m, 0, n, true, &mut path)
+            .expect("a consistency path");
+        if Some(path) != consistency_proof(m as usize, &leaves) {
+            return TestResult::error(format!("the consistency path of {m} in {n} differs"));
+        }
     }
     TestResult::passed()
 }

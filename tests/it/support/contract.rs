@@ -64,6 +64,7 @@ fn stdout_schema(args: &[String]) -> Option<&'static str> {
         "packet" if !markdown => "packet.schema.json",
         "lineage" if has("--check-proof") => "lineage-check-proof.schema.json",
         "lineage" if has("--proof") => "lineage-proof.schema.json",
+        "lineage" if has("--consistency") => "lineage-consistency.schema.json",
         "lineage" => "lineage-entry.schema.json",
         "demo"
             if args
