@@ -402,11 +402,20 @@ fn approvals(out: &mut String, approvals: &[ApprovalRecord]) {
         "| at | issuer | kind | revision | token digest |\n|---|---|---|---|---|"
     );
     for a in approvals {
-        let kind = if a.voided {
+        let mut kind = if a.voided {
             format!("{} (voided)", text(&a.kind))
         } else {
             text(&a.kind)
         };
+        // Under carry_over "decision_unchanged": the draft the token named and what it saw.
+        if let Some(signed) = &a.signed {
+            let _ = write!(
+                kind,
+                " — signed draft {} at {} findings",
+                code(&signed.draft_digest),
+                text(signed.lineage.count)
+            );
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {kind} | {} | {} |",

@@ -86,7 +86,7 @@ fn roles_covered(
     go(roles, signers, &mut BTreeSet::new(), holds)
 }
 
-// ----- 1. accepted implies a valid quorum and a valid acceptance on the final digest -----
+// ----- 1. accepted implies a valid quorum and a valid acceptance on the final epoch -----
 
 fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
     let trace = drive(&script);
@@ -106,6 +106,24 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
         return fail("packet digest is not the digest of its content".into());
     }
     let case_id = CaseId::from(CASE_ID);
+    // The drafts of the final decision epoch (DESIGN §15), from the trace alone: walking back
+    // from the end, every draft version with the final decision digest, up to the first state
+    // without a draft or with another decision. Under `carry_over: "never"` it would be the
+    // final draft alone.
+    let final_decision = packet.draft().decision_digest.clone();
+    let mut final_epoch: BTreeSet<authority_lane::digest::Digest> = BTreeSet::new();
+    let cases = std::iter::once(&trace.start).chain(trace.entries.iter().map(|e| &e.case));
+    for case in cases.collect::<Vec<_>>().into_iter().rev() {
+        match (case.draft_digest(), case.decision_digest()) {
+            (Some(draft), Some(decision)) if decision == final_decision => {
+                final_epoch.insert(draft);
+            }
+            _ => break,
+        }
+    }
+    if !final_epoch.contains(&final_digest) {
+        return fail("the final draft is not in its own epoch".into());
+    }
 
     // Re-verify the raw token of every applied decision at its recorded time.
     let mut reviews = Vec::new();
@@ -133,7 +151,7 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
     // The review quorum on the final digest.
     let bound: Vec<_> = reviews
         .iter()
-        .filter(|(_, a)| a.decision().packet_digest == final_digest)
+        .filter(|(_, a)| final_epoch.contains(&a.decision().packet_digest))
         .collect();
     let issuers: BTreeSet<&PrincipalId> = bound.iter().map(|(_, a)| a.issuer()).collect();
     let kids: BTreeSet<_> = bound.iter().map(|(_, a)| a.kid()).collect();
@@ -193,8 +211,8 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
     if trace.events().last().and_then(|(e, _)| e["kind"].as_str()) != Some("accept") {
         return fail("the acceptance is not the last event".into());
     }
-    if accept.decision().packet_digest != final_digest {
-        return fail("the acceptance names another digest".into());
+    if !final_epoch.contains(&accept.decision().packet_digest) {
+        return fail("the acceptance names a draft outside the final epoch".into());
     }
     let lane = &packet.draft().content.recommended_lane;
     if &accept.decision().lane != lane {
