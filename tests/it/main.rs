@@ -17,6 +17,7 @@ mod journal_concurrency;
 mod journal_crash;
 mod journal_tamper;
 mod lineage_cli;
+mod living_case;
 mod markdown_injection;
 mod policy_properties;
 mod postgres_store;

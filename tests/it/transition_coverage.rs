@@ -5,7 +5,8 @@
 //! allow must be refused with `not_allowed_in_state` (`case_closed` in a closed leaf).
 //!
 //! Commands map to machine inputs as the case feeds them: findings, delegations and redirects
-//! are `Revise { ready }`, reviews `SignOff { quorum }`, acceptances `Accept`, stand-downs
+//! are `Revise { ready }` (a finding that leaves the decision unchanged in a deciding leaf is
+//! `Carry`), reviews `SignOff { quorum }`, acceptances `Accept`, stand-downs
 //! `StandDown` and declarations `Declare`.
 
 use authority_lane::ErrorCode;
@@ -113,6 +114,12 @@ fn commands(w: &mut World, leaf: Leaf, kind: &str) -> Vec<(Command, InputKind)> 
                 }),
             ),
             InputKind::Revise { ready: false },
+        )),
+        // A finding that repeats a resolved value leaves the decision unchanged: under the
+        // shipped workflow's `carry_over: "decision_unchanged"` it is a `Carry` (DESIGN §15).
+        "finding" if leaf.is_deciding() => out.push((
+            w.finding("custody.exposure", json!("suspected")),
+            InputKind::Carry,
         )),
         // A second product-security reviewer does not complete the quorum.
         "review" if leaf == Leaf::InReview => out.push((

@@ -1,0 +1,157 @@
+//! DESIGN §15 through the CLI, on the shipped workflow (`review.carry_over:
+//! "decision_unchanged"`): a review survives 1,000 findings that change no decision, a dispute
+//! voids it, an acceptance may name a draft 500 findings old in the same epoch, and every
+//! sign-off's lineage is a prefix of the accepted one (`lineage --consistency`).
+
+use crate::support;
+
+use authority_lane::lineage::proof::{ConsistencyProof, LineageHead};
+use serde_json::{Value, json};
+use support::*;
+
+/// `n` findings that repeat `lineage.internal_packages_in_window` = 12 from new records.
+fn corroborations(at: i64, from: usize, n: usize) -> Vec<String> {
+    (from..from + n)
+        .map(|i| {
+            finding(
+                at,
+                "lineage-agent-2",
+                "lineage.internal_packages_in_window",
+                json!(12),
+                &format!("lineage/corroboration/{i}"),
+                "the same count from another inventory run",
+            )
+        })
+        .collect()
+}
+
+/// A case with a draft (executive cyber command) in which internal packages are known (12).
+fn drafted() -> Fixture {
+    let fx = Fixture::new();
+    fx.init(T0);
+    let mut commands = required_findings(T0 + 60);
+    commands.extend(corroborations(T0 + 200, 0, 1));
+    fx.apply_ok(&commands);
+    assert_eq!(fx.status()["state"], "drafted");
+    fx
+}
+
+fn decide(fx: &Fixture, at: i64, who: &Principal, decision: Value) -> Value {
+    let out = fx.apply_ok(&[support::decision(at, &token(who, at, decision))]);
+    out.into_iter().next().expect("one line per command")
+}
+
+#[test]
+fn a_review_survives_a_thousand_findings_that_change_no_decision_and_the_acceptance_names_an_older_draft()
+ {
+    let fx = drafted();
+    let first = fx.status();
+    let reviewed = first["draft_digest"].as_str().unwrap().to_owned();
+    decide(&fx, T0 + 300, &LEE, review(&reviewed));
+    fx.apply_ok(&corroborations(T0 + 400, 1, 1000));
+    let after = fx.status();
+    assert_eq!(after["state"], "in_review", "{after}");
+    assert_eq!(after["signoffs"], 1);
+    assert_eq!(after["decision_digest"], first["decision_digest"]);
+    assert_ne!(after["draft_digest"], first["draft_digest"]);
+    assert_eq!(after["findings"], 1004);
+
+    // The trust reviewer signs the current draft; 500 more findings; the owner of executive
+    // cyber command accepts naming the draft the trust reviewer signed, 500 findings old.
+    let signed = after["draft_digest"].as_str().unwrap().to_owned();
+    decide(&fx, T0 + 500, &INES, review(&signed));
+    assert_eq!(fx.status()["state"], "awaiting_acceptance");
+    fx.apply_ok(&corroborations(T0 + 600, 1001, 500));
+    assert_eq!(fx.status()["state"], "awaiting_acceptance");
+    decide(
+        &fx,
+        T0 + 700,
+        &MARCUS,
+        accept("executive-cyber-command", &signed),
+    );
+    assert_eq!(fx.status()["state"], "accepted");
+    assert!(fx.verify().status.success(), "{}", describe(&fx.verify()));
+
+    let packet: Value = serde_json::from_str(&ok(&run(&fx.anchored(&["packet"]), None))).unwrap();
+    let accepted = LineageHead {
+        count: packet["lineage"]["count"].as_u64().unwrap(),
+        root: packet["lineage"]["root"].as_str().unwrap().parse().unwrap(),
+    };
+    assert_eq!(accepted.count, 1504);
+    let approvals = packet["approvals"].as_array().unwrap();
+    let signers: Vec<(&str, u64)> = approvals
+        .iter()
+        .filter(|a| a["kind"] != "declare")
+        .map(|a| {
+            assert_eq!(a["voided"], false, "{a}");
+            (
+                a["signed"]["draft_digest"].as_str().unwrap(),
+                a["signed"]["lineage"]["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        signers,
+        [
+            (reviewed.as_str(), 4),
+            (signed.as_str(), 1004),
+            (signed.as_str(), 1004)
+        ]
+    );
+    // Every sign-off saw a prefix of the accepted lineage.
+    for a in approvals.iter().filter(|a| a["kind"] != "declare") {
+        let from: LineageHead = serde_json::from_value(a["signed"]["lineage"].clone()).unwrap();
+        let out = ok(&run(
+            &[
+                "lineage",
+                "--journal",
+                fx.j(),
+                "--consistency",
+                &from.count.to_string(),
+            ],
+            None,
+        ));
+        let proof = ConsistencyProof::from_json(out.as_bytes()).unwrap();
+        proof.check(&from, &accepted).unwrap();
+    }
+}
+
+#[test]
+fn a_dispute_voids_the_carried_review_and_the_epochs_drafts() {
+    let fx = drafted();
+    let reviewed = fx.draft_digest();
+    decide(&fx, T0 + 300, &LEE, review(&reviewed));
+    fx.apply_ok(&corroborations(T0 + 400, 1, 1000));
+    assert_eq!(fx.status()["signoffs"], 1);
+    let before = fx.status()["decision_digest"].clone();
+    fx.apply_ok(&[finding(
+        T0 + 500,
+        "lineage-agent-3",
+        "lineage.internal_packages_in_window",
+        json!(9),
+        "lineage/disputing/1",
+        "another inventory counts fewer",
+    )]);
+    let status = fx.status();
+    assert_eq!(status["state"], "drafted");
+    assert_eq!(status["signoffs"], 0);
+    assert_ne!(status["decision_digest"], before);
+    let draft: Value =
+        serde_json::from_str(&ok(&run(&fx.anchored(&["packet", "--draft"]), None))).unwrap();
+    let recorded = draft["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "review")
+        .unwrap();
+    assert_eq!(recorded["voided"], true, "the voided sign-off is recorded");
+    // A token naming a draft of the old epoch is refused, and nothing is written.
+    let len = journal_len(&fx.journal);
+    let at = T0 + 600;
+    let out = fx.apply(&lines(&[support::decision(
+        at,
+        &token(&INES, at, review(&reviewed)),
+    )]));
+    failed_with(&out, 3, "stale_approval");
+    assert_eq!(journal_len(&fx.journal), len);
+}
