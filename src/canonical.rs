@@ -5,8 +5,11 @@
 //! the fuzz target `canonical_differential` and the journal's differential tests keep the fast
 //! and reference paths agreeing.
 
-use crate::digest::MAX_SAFE_INTEGER;
 use serde_json::Value;
+
+/// The largest integer magnitude I-JSON allows (RFC 7493 §2.2): 2^53 − 1, the largest `n` such
+/// that every integer in `-n..=n` is exactly representable as an IEEE 754 double.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// True when `serde_json`'s compact serialisation of `v` is its RFC 8785 serialisation. The
 /// two serialisers share `serde_json`'s string escaping (`serde_jcs` is `serde_json` with a

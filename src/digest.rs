@@ -39,9 +39,7 @@ struct DigestSchema(#[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))] Strin
 #[error("not a digest (expected `sha256:` and 64 lowercase hex digits): {0:?}")]
 pub struct DigestParseError(pub String);
 
-/// The largest integer magnitude I-JSON allows (RFC 7493 §2.2): 2^53 − 1, the largest `n` such
-/// that every integer in `-n..=n` is exactly representable as an IEEE 754 double.
-pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+pub use crate::canonical::MAX_SAFE_INTEGER;
 
 /// A value could not be put in canonical (RFC 8785) form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,8 +107,17 @@ pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Canon
 }
 
 /// [`canonical_json`] for a value that is already a [`serde_json::Value`] (no conversion).
+///
+/// When `serde_json`'s compact text of the value is already canonical
+/// ([`crate::canonical::compact_is_canonical`]: integers only, members in code-point order, no
+/// key with a character at or above U+E000) that text is written directly; otherwise the
+/// reference serialiser (`serde_jcs`). The `canonical_differential` fuzz target and the unit
+/// tests keep the two agreeing.
 pub fn canonical_value(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     check_i_json(value)?;
+    if crate::canonical::compact_is_canonical(value) {
+        return serde_json::to_vec(value).map_err(|e| CanonicalError::Serialize(e.to_string()));
+    }
     serde_jcs::to_vec(value).map_err(|e| CanonicalError::Serialize(e.to_string()))
 }
 
@@ -406,5 +413,39 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("2^53 - 1"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    /// The fast path (serde_json's compact text when it is already canonical) and the reference
+    /// serialiser agree, on values that take the fast path and on values that must not.
+    #[test]
+    fn canonical_value_agrees_with_the_reference_serialiser() {
+        let values = [
+            serde_json::json!({"b": [1, -2, {"z": null, "a": true}], "a": "tab\t \u{1f} € 😀"}),
+            serde_json::json!({"\u{e000}": 1, "\u{10000}": 2, "a": 3}),
+            serde_json::json!({"n": 9007199254740991_u64, "m": -9007199254740991_i64}),
+            serde_json::json!([]),
+            serde_json::json!({}),
+        ];
+        for v in values {
+            assert_eq!(
+                canonical_value(&v).unwrap(),
+                serde_jcs::to_vec(&v).unwrap(),
+                "{v}"
+            );
+        }
+        // A key at or above U+E000 beside a supplementary one takes the reference path: the
+        // UTF-16 order puts the supplementary character first.
+        let v = serde_json::json!({"\u{e000}": 1, "\u{10000}": 2});
+        assert!(!crate::canonical::compact_is_canonical(&v));
+        assert!(
+            String::from_utf8(canonical_value(&v).unwrap())
+                .unwrap()
+                .starts_with("{\"\u{10000}\"")
+        );
     }
 }

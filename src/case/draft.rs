@@ -71,6 +71,50 @@ impl Case {
     }
 
     pub(super) fn build_draft(&self) -> DraftPacket {
+        let content = self.draft_content();
+        let packet_digest = content
+            .digest()
+            .expect("draft content is plain JSON (string keys, integers, no floats) and always canonicalises");
+        let decision_digest = content
+            .decision()
+            .digest()
+            .expect("a decision is part of a draft's content and canonicalises as it does");
+        self.draft_with(content, packet_digest, decision_digest)
+    }
+
+    /// The draft around `content` and its digests: the approvals and timings so far.
+    fn draft_with(
+        &self,
+        content: DraftContent,
+        packet_digest: Digest,
+        decision_digest: Digest,
+    ) -> DraftPacket {
+        let approvals = self
+            .approvals
+            .iter()
+            .map(|r| ApprovalRecord {
+                voided: r.kind == "review"
+                    && r.revision
+                        .is_some_and(|rev| rev < self.epoch.first_revision),
+                ..r.clone()
+            })
+            .collect();
+        DraftPacket {
+            content,
+            approvals,
+            timings: Timings {
+                declared_at: self.declared.at,
+                first_draft_at: self.first_draft_at,
+                reviewed_at: self.chart.quorum().map(Quorum::reached_at),
+                accepted_at: self.chart.acceptance().map(Acceptance::at),
+            },
+            packet_digest,
+            decision_digest,
+        }
+    }
+
+    /// The draft's content: what reviewers sign.
+    pub(super) fn draft_content(&self) -> DraftContent {
         let facts = self
             .evidence
             .resolved()
@@ -99,7 +143,7 @@ impl Case {
             missing_required,
             ready_for_review: _,
         } = self.assessment();
-        let content = DraftContent {
+        DraftContent {
             case_id: self.id().clone(),
             revision: self.revision,
             workflow: WorkflowRef {
@@ -122,35 +166,6 @@ impl Case {
             delegations: self.delegations.clone(),
             redirects: self.redirects.clone(),
             excluded_options: self.lanes.excluded.iter().cloned().collect(),
-        };
-        let packet_digest = content
-            .digest()
-            .expect("draft content is plain JSON (string keys, integers, no floats) and always canonicalises");
-        let decision_digest = content
-            .decision()
-            .digest()
-            .expect("a decision is part of a draft's content and canonicalises as it does");
-        let approvals = self
-            .approvals
-            .iter()
-            .map(|r| ApprovalRecord {
-                voided: r.kind == "review"
-                    && r.revision
-                        .is_some_and(|rev| rev < self.epoch.first_revision),
-                ..r.clone()
-            })
-            .collect();
-        DraftPacket {
-            content,
-            approvals,
-            timings: Timings {
-                declared_at: self.declared.at,
-                first_draft_at: self.first_draft_at,
-                reviewed_at: self.chart.quorum().map(Quorum::reached_at),
-                accepted_at: self.chart.acceptance().map(Acceptance::at),
-            },
-            packet_digest,
-            decision_digest,
         }
     }
 }

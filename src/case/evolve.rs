@@ -223,10 +223,7 @@ impl Case {
         {
             self.revision += 1;
             self.memo = Memo::default();
-            let draft = self.current_draft_version();
-            if self.decision_digest() == self.epoch.decision {
-                self.dispatch(Input::Carry);
-                self.epoch.remember(draft);
+            if self.carry() {
                 return;
             }
             self.revision -= 1;
@@ -242,11 +239,36 @@ impl Case {
                 ..Epoch::default()
             };
             if self.carries() {
+                self.epoch.decided = Some(self.draft_content().decision());
                 self.epoch.decision = self.decision_digest();
                 let draft = self.current_draft_version();
                 self.epoch.remember(draft);
             }
         }
+    }
+
+    /// The new draft version (the revision already counted) joins the epoch if its decision
+    /// is the epoch's: the chart takes a `Carry`, the version is remembered, and the digests
+    /// are kept for the state (the decision's is the epoch's, so it is not computed again).
+    fn carry(&mut self) -> bool {
+        let content = self.draft_content();
+        let decision = content.decision();
+        let same = match &self.epoch.decided {
+            Some(decided) => *decided == decision,
+            None => decision.digest().ok() == self.epoch.decision,
+        };
+        let Some(decision_digest) = self.epoch.decision.clone().filter(|_| same) else {
+            return false;
+        };
+        let draft = content
+            .digest()
+            .expect("draft content is plain JSON and always canonicalises");
+        let _ = self.memo.draft_digests.set(Some((draft, decision_digest)));
+        self.epoch.decided = Some(decision);
+        self.dispatch(Input::Carry);
+        let version = self.current_draft_version();
+        self.epoch.remember(version);
+        true
     }
 
     /// The current draft as a version of the epoch.

@@ -196,6 +196,7 @@ impl Case {
                 Epoch {
                     first_revision: e.first_revision,
                     decision: e.decision,
+                    decided: None,
                     drafts: e.drafts.into(),
                 }
             }

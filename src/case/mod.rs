@@ -114,6 +114,10 @@ struct Epoch {
     first_revision: u64,
     /// The epoch's decision digest (`decision_unchanged` only).
     decision: Option<Digest>,
+    /// The epoch's decision itself, when this process computed it: a finding's new decision is
+    /// compared with it, not hashed (a case restored from an image compares digests until
+    /// the next epoch).
+    decided: Option<crate::packet::Decision>,
     /// The epoch's most recent draft versions, oldest first (`decision_unchanged` only).
     drafts: std::collections::VecDeque<crate::packet::SignedDraft>,
 }

@@ -218,8 +218,12 @@ fn an_image_keeps_the_epoch_and_replays_to_the_same_case() {
     let restored = Case::from_image(opened, image).unwrap();
     assert_eq!(restored.checkpoint().state, checkpoint.state);
     assert_eq!(restored.status(), h.case.status());
-    // The restored case still takes a review naming the epoch's first draft.
+    // The restored case (its decision known by digest only) still carries a finding that
+    // changes nothing, and takes a review naming the epoch's first draft.
     h.case = restored;
+    let c = corroboration(&mut h, 99);
+    h.must(c);
+    assert_eq!(h.case.state(), Leaf::InReview);
     let c = review_of(&mut h, "ines.duarte", &first);
     h.must(c);
     assert_eq!(h.case.state(), Leaf::AwaitingAcceptance);
