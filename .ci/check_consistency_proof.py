@@ -14,8 +14,12 @@ another root, and a bent hash must fail.
 """
 import hashlib
 import json
+import os
 import subprocess
 import sys
+
+WORKFLOW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workflows",
+                        "signing-key-compromise.json")
 
 h = lambda b: hashlib.sha256(b).digest()
 EMPTY = "sha256:" + h(b"").hex()
@@ -128,6 +132,21 @@ def main(binary, journal):
             assert not consistent(dict(p, path=bent), m, from_root, count, root), f"bent {i}"
     print(f"consistency proofs: every prefix 0..{count} of {root} verifies with hashlib, "
           "matches an independent RFC 9162 PROOF(m, D[n]), and fails relabelled or bent")
+    # The accepted packet (the demo leaves its trust file beside the journal): every sign-off's
+    # proof from the lineage it signed to the accepted lineage verifies with the recipe.
+    trust = journal.removesuffix(".jsonl") + ".trust.json"
+    if os.path.exists(trust):
+        packet = json.loads(run("packet", "--journal", journal, "--trust", trust,
+                                "--workflow", WORKFLOW))
+        signed = {a["token_digest"]: a["signed"]["lineage"] for a in packet["approvals"]
+                  if "signed" in a and not a["voided"]}
+        proofs = packet.get("consistency", [])
+        assert {c["token_digest"] for c in proofs} == set(signed), "a sign-off has no proof"
+        for c in proofs:
+            lin = signed[c["token_digest"]]
+            assert c["proof"]["from"] == lin, "the proof is not from the lineage signed"
+            assert consistent(c["proof"], lin["count"], lin["root"], count, root), c
+        print(f"accepted packet: {len(proofs)} sign-off consistency proofs verify with hashlib")
 
 
 if __name__ == "__main__":

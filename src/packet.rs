@@ -370,6 +370,17 @@ pub struct RecommendationPacket {
     draft: DraftPacket,
     accepted_by: PrincipalId,
     journal: JournalRef,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    consistency: Vec<SignOffConsistency>,
+}
+
+/// A sign-off's (or the acceptance's) lineage proved a prefix of the accepted lineage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SignOffConsistency {
+    /// The approval's token digest (as in `approvals`).
+    pub token_digest: Digest,
+    /// The proof from the lineage it signed to the accepted lineage.
+    pub proof: crate::lineage::proof::ConsistencyProof,
 }
 
 impl RecommendationPacket {
@@ -379,7 +390,49 @@ impl RecommendationPacket {
             draft,
             accepted_by,
             journal,
+            consistency: Vec::new(),
         }
+    }
+
+    /// Attaches, for every approval that recorded the draft it signed (and was not voided), the
+    /// consistency proof `prove` gives from that draft's lineage to the accepted lineage. Each
+    /// proof is checked before it is attached, so a packet never carries one that does not
+    /// verify; `prove` returning `None` for one of them is an error and attaches nothing.
+    pub fn attach_consistency(
+        &mut self,
+        mut prove: impl FnMut(
+            &crate::lineage::proof::LineageHead,
+        ) -> Option<crate::lineage::proof::ConsistencyProof>,
+    ) -> Result<(), crate::lineage::proof::ConsistencyError> {
+        use crate::lineage::proof::{ConsistencyError, LineageHead};
+        let accepted = LineageHead {
+            count: self.draft.content.lineage.count,
+            root: self.draft.content.lineage.root.clone(),
+        };
+        let mut attached = Vec::new();
+        for approval in self.draft.approvals.iter().filter(|a| !a.voided) {
+            let Some(signed) = &approval.signed else {
+                continue;
+            };
+            let proof = prove(&signed.lineage).ok_or_else(|| {
+                ConsistencyError::Malformed(format!(
+                    "no consistency proof from {} findings",
+                    signed.lineage.count
+                ))
+            })?;
+            proof.check(&signed.lineage, &accepted)?;
+            attached.push(SignOffConsistency {
+                token_digest: approval.token_digest.clone(),
+                proof,
+            });
+        }
+        self.consistency = attached;
+        Ok(())
+    }
+
+    /// The consistency proofs attached ([`attach_consistency`](Self::attach_consistency)).
+    pub fn consistency(&self) -> &[SignOffConsistency] {
+        &self.consistency
     }
     /// The journal record of the acceptance (the case's last record).
     pub fn journal(&self) -> &JournalRef {

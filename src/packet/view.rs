@@ -116,6 +116,11 @@ pub struct AcceptedView {
     pub accepted_by: PrincipalId,
     /// The journal record of the acceptance.
     pub journal: JournalRef,
+    /// Per review and acceptance that recorded the draft it signed (DESIGN §15): the RFC 9162
+    /// consistency proof from the lineage it signed to the accepted lineage (absent when none
+    /// was attached, e.g. under `carry_over: "never"`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consistency: Vec<super::SignOffConsistency>,
 }
 
 /// The lineage as one channel may see it.
@@ -408,6 +413,7 @@ impl ChannelView {
             accepted: Some(AcceptedView {
                 accepted_by: packet.accepted_by().clone(),
                 journal: packet.journal().clone(),
+                consistency: packet.consistency().to_vec(),
             }),
             ..ChannelView::of_draft(packet.draft(), channel)
         }

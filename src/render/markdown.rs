@@ -218,6 +218,18 @@ fn decision_owner(out: &mut String, view: &ChannelView) {
     }
     if let Some(accepted) = &view.accepted {
         let _ = writeln!(out, "- **Accepted by {}**", text(&accepted.accepted_by));
+        if !accepted.consistency.is_empty() {
+            let counts: Vec<String> = accepted
+                .consistency
+                .iter()
+                .map(|c| text(c.proof.from.count))
+                .collect();
+            let _ = writeln!(
+                out,
+                "- Every approval saw a prefix of the accepted evidence: consistency proofs from {} findings (JSON packet, `consistency`)",
+                counts.join(", ")
+            );
+        }
     }
     if let ScopedView::AuthoritySelection(selection) = &view.scope {
         for (k, v) in &selection.deadlines {

@@ -98,7 +98,41 @@ fn a_review_survives_a_thousand_findings_that_change_no_decision_and_the_accepta
             (signed.as_str(), 1004)
         ]
     );
-    // Every sign-off saw a prefix of the accepted lineage.
+    // The accepted packet carries, per sign-off, the proof that the lineage it signed is a
+    // prefix of the accepted one: it verifies with the crate's checker and the README's
+    // recipe, and fails relabelled.
+    let proofs = packet["consistency"].as_array().unwrap();
+    assert_eq!(proofs.len(), 3);
+    let recipe = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.ci/check_consistency_proof.py"
+    );
+    for c in proofs {
+        let proof: ConsistencyProof = serde_json::from_value(c["proof"].clone()).unwrap();
+        proof.check(&proof.from, &accepted).unwrap();
+        let file = fx.path("signoff-consistency.json");
+        std::fs::write(&file, c["proof"].to_string()).unwrap();
+        let check = |from: &LineageHead| {
+            std::process::Command::new("python3")
+                .args([recipe, "--check", file.to_str().unwrap()])
+                .args([&from.count.to_string(), from.root.as_str()])
+                .args([&accepted.count.to_string(), accepted.root.as_str()])
+                .output()
+                .unwrap()
+                .status
+                .success()
+        };
+        assert!(check(&proof.from), "the README recipe refuses {c}");
+        let mut relabelled = c["proof"].clone();
+        relabelled["from"]["count"] = json!(proof.from.count + 1);
+        std::fs::write(&file, relabelled.to_string()).unwrap();
+        let claimed = LineageHead {
+            count: proof.from.count + 1,
+            ..proof.from.clone()
+        };
+        assert!(!check(&claimed), "a relabelled proof verifies");
+    }
+    // Every sign-off saw a prefix of the accepted lineage (lineage --consistency agrees).
     for a in approvals.iter().filter(|a| a["kind"] != "declare") {
         let from: LineageHead = serde_json::from_value(a["signed"]["lineage"].clone()).unwrap();
         let out = ok(&run(

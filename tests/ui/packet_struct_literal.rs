@@ -3,7 +3,7 @@ use authority_lane::ids::PrincipalId;
 use authority_lane::packet::{DraftPacket, JournalRef, RecommendationPacket};
 
 fn forge(draft: DraftPacket, accepted_by: PrincipalId, journal: JournalRef) -> RecommendationPacket {
-    RecommendationPacket { draft, accepted_by, journal }
+    RecommendationPacket { draft, accepted_by, journal, consistency: Vec::new() }
 }
 
 fn main() {

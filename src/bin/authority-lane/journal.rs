@@ -542,9 +542,10 @@ pub(crate) fn packet(
             ),
         )
     } else {
-        let p = replay.packet().ok_or_else(|| {
+        let mut p = replay.packet().ok_or_else(|| {
             Failure::new(ErrorCode::NotReady, format!("no recommendation packet: the case is in {}; a packet exists only in closed/accepted (use --draft for the current draft)", case.path()))
         })?;
+        attach_consistency(journal, pins, case, &mut p)?;
         (p.view(channel), "Recommendation packet".to_owned())
     };
     match format {

@@ -237,15 +237,9 @@ fn consistency(location: &Location, pins: &Pins, from: u64) -> Result<(), Failur
     print_consistency(from, merkle::root_of(&leaves[..from_usize]), to, root, path)
 }
 
-/// Prints a consistency proof after checking it with the crate's one checker.
-fn print_consistency(
-    from: u64,
-    first: Hash,
-    to: u64,
-    root: Hash,
-    path: Vec<Hash>,
-) -> Result<(), Failure> {
-    let proof = ConsistencyProof {
+/// A consistency proof document from its parts.
+fn proof_of(from: u64, first: Hash, to: u64, root: Hash, path: &[Hash]) -> ConsistencyProof {
+    ConsistencyProof {
         from: LineageHead {
             count: from,
             root: digest_of(&first),
@@ -255,7 +249,72 @@ fn print_consistency(
             root: digest_of(&root),
         },
         path: path.iter().map(digest_of).collect(),
-    };
+    }
+}
+
+/// Attaches to an accepted packet, for every sign-off and acceptance that recorded the lineage
+/// it signed (DESIGN §15), the consistency proof from that lineage to the accepted one: from
+/// the lineage index beside a journal file (each proof verified against the case's root), else
+/// from the leaves of one more streaming replay. The packet checks every proof it is given.
+pub(crate) fn attach_consistency(
+    location: &Location,
+    pins: &Pins,
+    case: &authority_lane::case::Case,
+    packet: &mut authority_lane::packet::RecommendationPacket,
+) -> Result<(), Failure> {
+    if packet.draft().approvals.iter().all(|a| a.signed.is_none()) {
+        return Ok(());
+    }
+    let (to, root) = (case.evidence().count(), case.evidence().root());
+    if let Place::File(journal) = location.place()?
+        && packet
+            .attach_consistency(|from| {
+                let (first, path) = prove_consistency(journal, case, from.count)?;
+                Some(proof_of(from.count, first, to, root, &path))
+            })
+            .is_ok()
+    {
+        return Ok(());
+    }
+    let mut leaves: Vec<Hash> = Vec::new();
+    read_case_each(location, pins, None, |c| {
+        let evidence = c.evidence();
+        if evidence.count() > leaves.len() as u64
+            && let Some(entry) = evidence.last()
+        {
+            leaves.push(entry.leaf());
+        }
+        Ok(())
+    })?;
+    packet
+        .attach_consistency(|from| {
+            let m = usize::try_from(from.count).ok()?;
+            let path = merkle::consistency_proof(m, &leaves)?;
+            Some(proof_of(
+                from.count,
+                merkle::root_of(&leaves[..m]),
+                to,
+                root,
+                &path,
+            ))
+        })
+        .map_err(|e| {
+            Failure::new(
+                ErrorCode::Internal,
+                format!("a sign-off's lineage is not a prefix of the accepted lineage: {e}"),
+            )
+        })
+}
+
+/// Prints a consistency proof after checking it with the crate's one checker.
+fn print_consistency(
+    from: u64,
+    first: Hash,
+    to: u64,
+    root: Hash,
+    path: Vec<Hash>,
+) -> Result<(), Failure> {
+    let proof = proof_of(from, first, to, root, &path);
     proof.check(&proof.from, &proof.to).map_err(|e| {
         Failure::new(
             ErrorCode::Internal,
