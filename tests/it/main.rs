@@ -12,6 +12,7 @@ mod cli_edges;
 mod cli_evaluate;
 mod cli_lifecycle;
 mod compile_fail;
+mod epoch_properties;
 mod export_exact;
 mod journal_concurrency;
 mod journal_crash;
