@@ -106,16 +106,20 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
         return fail("packet digest is not the digest of its content".into());
     }
     let case_id = CaseId::from(CASE_ID);
-    // The drafts of the final decision epoch (DESIGN §15), from the trace alone: walking back
-    // from the end, every draft version with the final decision digest, up to the first state
-    // without a draft or with another decision. Under `carry_over: "never"` it would be the
-    // final draft alone.
+    // The drafts of the final decision epoch (DESIGN §15), from the trace alone: under
+    // `carry_over: "decision_unchanged"`, walking back from the end, every draft version with
+    // the final decision digest, up to the first state without a draft or with another
+    // decision; under `"never"` the final draft alone.
     let final_decision = packet.draft().decision_digest.clone();
+    let carries =
+        workflow.review().carry_over == authority_lane::workflow::CarryOver::DecisionUnchanged;
     let mut final_epoch: BTreeSet<authority_lane::digest::Digest> = BTreeSet::new();
     let cases = std::iter::once(&trace.start).chain(trace.entries.iter().map(|e| &e.case));
     for case in cases.collect::<Vec<_>>().into_iter().rev() {
         match (case.draft_digest(), case.decision_digest()) {
-            (Some(draft), Some(decision)) if decision == final_decision => {
+            (Some(draft), Some(decision))
+                if decision == final_decision && (carries || draft == final_digest) =>
+            {
                 final_epoch.insert(draft);
             }
             _ => break,

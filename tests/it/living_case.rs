@@ -1,5 +1,5 @@
-//! DESIGN §15 through the CLI, on the shipped workflow (`review.carry_over:
-//! "decision_unchanged"`): a review survives 1,000 findings that change no decision, a dispute
+//! DESIGN §15 through the CLI, on the shipped workflow with `review.carry_over:
+//! "decision_unchanged"`: a review survives 1,000 findings that change no decision, a dispute
 //! voids it, an acceptance may name a draft 500 findings old in the same epoch, and every
 //! sign-off's lineage is a prefix of the accepted one (`lineage --consistency`).
 
@@ -27,7 +27,11 @@ fn corroborations(at: i64, from: usize, n: usize) -> Vec<String> {
 
 /// A case with a draft (executive cyber command) in which internal packages are known (12).
 fn drafted() -> Fixture {
-    let fx = Fixture::new();
+    let mut fx = Fixture::new();
+    let mut spec: Value = serde_json::from_slice(&std::fs::read(workflow_path()).unwrap()).unwrap();
+    spec["review"]["carry_over"] = json!("decision_unchanged");
+    fx.workflow = fx.path("carrying-workflow.json");
+    std::fs::write(&fx.workflow, spec.to_string()).unwrap();
     fx.init(T0);
     let mut commands = required_findings(T0 + 60);
     commands.extend(corroborations(T0 + 200, 0, 1));

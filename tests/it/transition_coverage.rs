@@ -34,8 +34,14 @@ type World = Harness;
 
 fn open() -> World {
     let now: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
+    // The shipped workflow with `carry_over: "decision_unchanged"`, so that the `Carry` input is
+    // reachable too (under the default `never` every finding is a `Revise`).
+    let mut spec = authority_lane::workflow::shipped().spec().clone();
+    spec.review.carry_over = authority_lane::workflow::CarryOver::DecisionUnchanged;
+    let workflow =
+        authority_lane::workflow::Workflow::from_json(&serde_json::to_vec(&spec).unwrap()).unwrap();
     Harness::open(
-        authority_lane::workflow::shipped(),
+        std::sync::Arc::new(workflow),
         Cast::fixed(),
         "sam.rivera",
         case_id(),

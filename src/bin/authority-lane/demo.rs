@@ -6,8 +6,7 @@
 //! desktop-agent artifacts signed in the window (executive cyber command); a product-security
 //! reviewer signs off, then custody is *confirmed* and the sign-off goes stale and is voided;
 //! a sign-off minted on the old draft is refused; impact assessment finds contractual
-//! disclosure required (legal and trust office); both reviewers sign the new draft, with a late
-//! finding between them that repeats a known value and carries the first sign-off; executive
+//! disclosure required (legal and trust office); both reviewers sign the new draft; executive
 //! cyber command — now a lower authority — tries to accept and is refused; the legal and trust
 //! office accepts. Every step goes through the same [`CaseStore`] an integration uses.
 
@@ -388,18 +387,6 @@ const CUSTODY_CONFIRMED: &[Found] = &[
     },
 ];
 
-/// Late evidence while the review runs (DESIGN §15): a second source repeats a resolved value.
-/// The decision is unchanged, so the sign-off made before it is carried.
-const LATE_CORROBORATION: &[Found] = &[Found {
-    agent: "custody-agent-1",
-    fact: "custody.exposure",
-    value: r#""confirmed""#,
-    system: "hsm-audit-log",
-    record: "hsm/audit/2026-11-28/export-7",
-    note: "the HSM audit log shows the same export the custody ticket records",
-    what: "custody: the HSM audit log confirms the exposure too — the decision is unchanged, lee.park's sign-off is carried",
-}];
-
 /// Impact: customers affected (E2), contractual disclosure (L1), its deadline; the lane settles.
 const IMPACT: &[Found] = &[
     Found {
@@ -509,7 +496,6 @@ pub fn run<S: Backend>(
 
     let c = s.review("lee.park");
     s.ok("product security (lee.park) signs off the current draft", c)?;
-    s.findings(LATE_CORROBORATION)?;
     let c = s.review("ines.duarte");
     s.ok("trust review (ines.duarte) signs off — quorum reached", c)?;
     let c = s.accept("marcus.chen", "executive-cyber-command");
