@@ -89,14 +89,29 @@ fn roles_covered(
 // ----- 1. accepted implies a valid quorum and a valid acceptance on the final epoch -----
 
 fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
-    let trace = drive(&script);
+    accepted_needs_quorum_and_owner(shipped_workflow(), script)
+}
+
+/// Invariant 1 under `carry_over: "decision_unchanged"` (DESIGN §15): the quorum and the
+/// acceptance may name any draft of the final decision epoch.
+fn prop_accepted_needs_quorum_and_owner_when_carrying(script: Script) -> TestResult {
+    let mut spec = shipped_workflow().spec().clone();
+    spec.review.carry_over = authority_lane::workflow::CarryOver::DecisionUnchanged;
+    let workflow = Workflow::from_json(&serde_json::to_vec(&spec).unwrap()).unwrap();
+    accepted_needs_quorum_and_owner(std::sync::Arc::new(workflow), script)
+}
+
+fn accepted_needs_quorum_and_owner(
+    workflow: std::sync::Arc<Workflow>,
+    script: Script,
+) -> TestResult {
+    let mut driver = Driver::with_workflow(workflow.clone());
+    let trace = driver.run(&script);
     let last = trace.last();
     if last.state() != Leaf::Accepted {
         return TestResult::passed();
     }
-    let driver = Driver::new();
     let trust = driver.trust();
-    let workflow = shipped_workflow();
     let policy = workflow.review();
     let Some(packet) = last.packet(jref()) else {
         return fail("accepted without a packet".into());
@@ -501,6 +516,11 @@ fn prop_lower_lanes_blocked_with_reasons(script: Script) -> TestResult {
 #[test]
 fn accepted_implies_quorum_and_acceptance_on_the_final_digest() {
     check(prop_accepted_needs_quorum_and_owner);
+}
+
+#[test]
+fn accepted_implies_quorum_and_acceptance_on_the_final_epoch_when_carrying() {
+    check(prop_accepted_needs_quorum_and_owner_when_carrying);
 }
 
 #[test]
