@@ -14,25 +14,17 @@
 
 use authority_lane::case::{Command, Leaf};
 use authority_lane::digest::Digest;
-use authority_lane::testing::{Cast, Harness};
-use authority_lane::workflow::{CarryOver, Workflow};
+use authority_lane::testing::{Cast, Harness, shipped_workflow_carrying};
+use authority_lane::workflow::CarryOver;
 use serde_json::json;
-use std::sync::Arc;
 use std::time::Instant;
 
 const CHUNK: usize = 10_000;
 
-fn workflow(carry: CarryOver) -> Arc<Workflow> {
-    let mut spec: serde_json::Value =
-        serde_json::from_slice(include_bytes!("../workflows/signing-key-compromise.json")).unwrap();
-    spec["review"]["carry_over"] = serde_json::to_value(carry).unwrap();
-    Arc::new(Workflow::from_json(&serde_json::to_vec(&spec).unwrap()).unwrap())
-}
-
 /// A case in review (one sign-off) with `lineage.internal_packages_in_window` = 3.
 fn in_review(carry: CarryOver) -> Harness {
     let mut h = Harness::open(
-        workflow(carry),
+        shipped_workflow_carrying(carry),
         Cast::fixed(),
         "sam.rivera",
         "case-7".into(),

@@ -97,6 +97,15 @@ pub fn shipped_workflow() -> Arc<Workflow> {
     crate::workflow::shipped()
 }
 
+/// The shipped workflow with `review.carry_over` set to `carry` (DESIGN §15): the shipped one
+/// keeps the default, `never`; tests of carried sign-offs use `decision_unchanged`.
+pub fn shipped_workflow_carrying(carry: crate::workflow::CarryOver) -> Arc<Workflow> {
+    let mut spec = crate::workflow::shipped().spec().clone();
+    spec.review.carry_over = carry;
+    let json = serde_json::to_vec(&spec).expect("a workflow spec is plain JSON");
+    Arc::new(Workflow::from_json(&json).expect("the shipped workflow with either carry_over loads"))
+}
+
 /// Everything observable about a case, as JSON: status, draft (with its digest), lane history,
 /// evidence count and the time of the last event. Two cases with equal snapshots are
 /// indistinguishable to a reader.

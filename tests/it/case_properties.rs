@@ -17,7 +17,7 @@ use authority_lane::testing::{
 };
 use authority_lane::workflow::{Sensitivity, Workflow};
 
-use quickcheck::{Gen, QuickCheck, TestResult};
+use quickcheck::{Gen, TestResult};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,15 +33,7 @@ fn jref() -> authority_lane::packet::JournalRef {
 }
 
 fn check(prop: fn(Script) -> TestResult) {
-    let cases = std::env::var("QUICKCHECK_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(CASES);
-    QuickCheck::new()
-        .rng(Gen::new(40))
-        .tests(cases)
-        .max_tests(cases * 2)
-        .quickcheck(prop);
+    crate::support::check_property(prop, CASES);
 }
 
 fn fail(msg: String) -> TestResult {
@@ -95,10 +87,12 @@ fn prop_accepted_needs_quorum_and_owner(script: Script) -> TestResult {
 /// Invariant 1 under `carry_over: "decision_unchanged"` (DESIGN §15): the quorum and the
 /// acceptance may name any draft of the final decision epoch.
 fn prop_accepted_needs_quorum_and_owner_when_carrying(script: Script) -> TestResult {
-    let mut spec = shipped_workflow().spec().clone();
-    spec.review.carry_over = authority_lane::workflow::CarryOver::DecisionUnchanged;
-    let workflow = Workflow::from_json(&serde_json::to_vec(&spec).unwrap()).unwrap();
-    accepted_needs_quorum_and_owner(std::sync::Arc::new(workflow), script)
+    accepted_needs_quorum_and_owner(
+        authority_lane::testing::shipped_workflow_carrying(
+            authority_lane::workflow::CarryOver::DecisionUnchanged,
+        ),
+        script,
+    )
 }
 
 fn accepted_needs_quorum_and_owner(

@@ -5,33 +5,18 @@
 //! quorum and the acceptance are bound to the final epoch) is `case_properties`'.
 
 use authority_lane::case::{Case, Command, Leaf};
-use authority_lane::testing::{Driver, Outcome, Script, Trace, shipped_workflow};
-use authority_lane::workflow::{CarryOver, Workflow};
-use quickcheck::{Gen, QuickCheck, TestResult};
-use std::sync::Arc;
+use authority_lane::testing::{Driver, Outcome, Script, Trace, shipped_workflow_carrying};
+use authority_lane::workflow::CarryOver;
+use quickcheck::{Gen, TestResult};
 
 const CASES: u64 = 400;
 
 fn check(prop: fn(Script) -> TestResult) {
-    let cases = std::env::var("QUICKCHECK_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(CASES);
-    QuickCheck::new()
-        .rng(Gen::new(40))
-        .tests(cases)
-        .max_tests(cases * 2)
-        .quickcheck(prop);
-}
-
-fn workflow(carry: CarryOver) -> Arc<Workflow> {
-    let mut spec = shipped_workflow().spec().clone();
-    spec.review.carry_over = carry;
-    Arc::new(Workflow::from_json(&serde_json::to_vec(&spec).unwrap()).unwrap())
+    crate::support::check_property(prop, CASES);
 }
 
 fn run(carry: CarryOver, script: &Script) -> Trace {
-    Driver::with_workflow(workflow(carry)).run(script)
+    Driver::with_workflow(shipped_workflow_carrying(carry)).run(script)
 }
 
 /// Each applied finding with the case before and after it.

@@ -28,10 +28,11 @@ fn corroborations(at: i64, from: usize, n: usize) -> Vec<String> {
 /// A case with a draft (executive cyber command) in which internal packages are known (12).
 fn drafted() -> Fixture {
     let mut fx = Fixture::new();
-    let mut spec: Value = serde_json::from_slice(&std::fs::read(workflow_path()).unwrap()).unwrap();
-    spec["review"]["carry_over"] = json!("decision_unchanged");
+    let carrying = authority_lane::testing::shipped_workflow_carrying(
+        authority_lane::workflow::CarryOver::DecisionUnchanged,
+    );
     fx.workflow = fx.path("carrying-workflow.json");
-    std::fs::write(&fx.workflow, spec.to_string()).unwrap();
+    std::fs::write(&fx.workflow, serde_json::to_vec(carrying.spec()).unwrap()).unwrap();
     fx.init(T0);
     let mut commands = required_findings(T0 + 60);
     commands.extend(corroborations(T0 + 200, 0, 1));

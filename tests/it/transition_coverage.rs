@@ -36,12 +36,10 @@ fn open() -> World {
     let now: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
     // The shipped workflow with `carry_over: "decision_unchanged"`, so that the `Carry` input is
     // reachable too (under the default `never` every finding is a `Revise`).
-    let mut spec = authority_lane::workflow::shipped().spec().clone();
-    spec.review.carry_over = authority_lane::workflow::CarryOver::DecisionUnchanged;
-    let workflow =
-        authority_lane::workflow::Workflow::from_json(&serde_json::to_vec(&spec).unwrap()).unwrap();
     Harness::open(
-        std::sync::Arc::new(workflow),
+        authority_lane::testing::shipped_workflow_carrying(
+            authority_lane::workflow::CarryOver::DecisionUnchanged,
+        ),
         Cast::fixed(),
         "sam.rivera",
         case_id(),

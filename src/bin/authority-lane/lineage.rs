@@ -212,19 +212,10 @@ fn consistency(location: &Location, pins: &Pins, from: u64) -> Result<(), Failur
         let to = case.evidence().count();
         return print_consistency(from, first, to, case.evidence().root(), path);
     }
-    let mut leaves: Vec<Hash> = Vec::new();
-    let replay = read_case_each(location, pins, None, |case| {
-        let evidence = case.evidence();
-        if evidence.count() > leaves.len() as u64
-            && let Some(entry) = evidence.last()
-        {
-            leaves.push(entry.leaf());
-        }
-        Ok(())
-    })?;
+    let (replay, leaves) = replay_leaves(location, pins)?;
     let to = replay.case.evidence().count();
     in_range(to)?;
-    let from_usize = usize::try_from(from).map_err(|_| in_range(0).unwrap_err())?;
+    let from_usize = usize::try_from(from).expect("from is at most the leaves held in memory");
     let path = merkle::consistency_proof(from_usize, &leaves)
         .expect("from is at most the findings replayed");
     let root = merkle::root_of(&leaves);
@@ -235,6 +226,22 @@ fn consistency(location: &Location, pins: &Pins, from: u64) -> Result<(), Failur
         ));
     }
     print_consistency(from, merkle::root_of(&leaves[..from_usize]), to, root, path)
+}
+
+/// Replays the case from record 0 (verifying it), keeping every finding's 32-byte leaf hash:
+/// what a consistency proof needs where no lineage index serves.
+fn replay_leaves(location: &Location, pins: &Pins) -> Result<(Replay, Vec<Hash>), Failure> {
+    let mut leaves: Vec<Hash> = Vec::new();
+    let replay = read_case_each(location, pins, None, |case| {
+        let evidence = case.evidence();
+        if evidence.count() > leaves.len() as u64
+            && let Some(entry) = evidence.last()
+        {
+            leaves.push(entry.leaf());
+        }
+        Ok(())
+    })?;
+    Ok((replay, leaves))
 }
 
 /// A consistency proof document from its parts.
@@ -276,16 +283,7 @@ pub(crate) fn attach_consistency(
     {
         return Ok(());
     }
-    let mut leaves: Vec<Hash> = Vec::new();
-    read_case_each(location, pins, None, |c| {
-        let evidence = c.evidence();
-        if evidence.count() > leaves.len() as u64
-            && let Some(entry) = evidence.last()
-        {
-            leaves.push(entry.leaf());
-        }
-        Ok(())
-    })?;
+    let (_, leaves) = replay_leaves(location, pins)?;
     packet
         .attach_consistency(|from| {
             let m = usize::try_from(from.count).ok()?;

@@ -5,21 +5,12 @@
 use super::super::*;
 use crate::error_code::ErrorCode;
 use crate::testing::{Cast, Harness};
-use crate::workflow::{CarryOver, Workflow};
+use crate::workflow::CarryOver;
 use serde_json::json;
-
-fn workflow(carry: CarryOver) -> Arc<Workflow> {
-    let mut spec: serde_json::Value = serde_json::from_slice(include_bytes!(
-        "../../../workflows/signing-key-compromise.json"
-    ))
-    .unwrap();
-    spec["review"]["carry_over"] = serde_json::to_value(carry).unwrap();
-    Arc::new(Workflow::from_json(&serde_json::to_vec(&spec).unwrap()).unwrap())
-}
 
 fn harness(carry: CarryOver) -> Harness {
     Harness::open(
-        workflow(carry),
+        crate::testing::shipped_workflow_carrying(carry),
         Cast::fixed(),
         "sam.rivera",
         "case-7".into(),

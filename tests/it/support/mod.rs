@@ -606,3 +606,17 @@ pub fn demo_journal() -> Vec<u8> {
     ));
     std::fs::read(&path).expect("the demo wrote its journal")
 }
+
+/// Runs a property over `QUICKCHECK_CASES` generated inputs (else `default_cases`), generated at
+/// size 40: the one runner of the property suites.
+pub fn check_property<T: quickcheck::Testable>(prop: T, default_cases: u64) {
+    let cases = std::env::var("QUICKCHECK_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default_cases);
+    quickcheck::QuickCheck::new()
+        .rng(quickcheck::Gen::new(40))
+        .tests(cases)
+        .max_tests(cases * 2)
+        .quickcheck(prop);
+}
