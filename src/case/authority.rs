@@ -161,20 +161,24 @@ impl Case {
     /// The draft version `digest` names, if a review or an acceptance may name it now: the
     /// current draft, or under `decision_unchanged` one of the current epoch's remembered
     /// draft versions.
+    ///
+    /// Under `decision_unchanged` every draft version of the epoch, the current one included,
+    /// is remembered, so this looks there and computes no digest.
     pub(super) fn named_draft(&self, digest: &Digest) -> Option<crate::packet::SignedDraft> {
-        if self.draft_digest().as_ref() == Some(digest) {
-            return Some(crate::packet::SignedDraft {
-                draft_digest: digest.clone(),
-                revision: self.revision,
-                lineage: self.lineage_head(),
-            });
+        if self.carries() {
+            return self
+                .epoch
+                .drafts
+                .iter()
+                .rev()
+                .find(|d| &d.draft_digest == digest)
+                .cloned();
         }
-        self.epoch
-            .drafts
-            .iter()
-            .rev()
-            .find(|d| &d.draft_digest == digest)
-            .cloned()
+        (self.draft_digest().as_ref() == Some(digest)).then(|| crate::packet::SignedDraft {
+            draft_digest: digest.clone(),
+            revision: self.revision,
+            lineage: self.lineage_head(),
+        })
     }
 
     /// The lineage's count and root now.

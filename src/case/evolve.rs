@@ -80,9 +80,8 @@ impl Case {
                 self.settle(at, Revision::Redirect(Arc::new(a)));
             }
             AnyApproval::Review(a) => {
-                let signed = self.signed(&a.decision().packet_digest);
-                let revision = signed.revision;
-                self.keep_signed(&a, DecisionKind::Review, at, signed);
+                let (revision, signed) = self.approved(&a.decision().packet_digest);
+                self.keep_signed(&a, DecisionKind::Review, at, revision, signed);
                 self.signoffs.push(SignOff {
                     issuer: a.issuer().clone(),
                     kid: a.kid().clone(),
@@ -97,8 +96,8 @@ impl Case {
                 });
             }
             AnyApproval::Accept(a) => {
-                let signed = self.signed(&a.decision().packet_digest);
-                self.keep_signed(&a, DecisionKind::Accept, at, signed);
+                let (revision, signed) = self.approved(&a.decision().packet_digest);
+                self.keep_signed(&a, DecisionKind::Accept, at, revision, signed);
                 self.dispatch(Input::Accept(Acceptance::new(a, at)));
             }
             AnyApproval::StandDown(a) => {
@@ -282,10 +281,17 @@ impl Case {
         }
     }
 
-    /// The draft version an applied review or acceptance named (`decide` checked it names one).
-    fn signed(&self, digest: &Digest) -> crate::packet::SignedDraft {
-        self.named_draft(digest)
-            .expect("decide checked that the approval names a draft of the epoch")
+    /// The revision an applied review or acceptance approved and, under `decision_unchanged`,
+    /// the draft version it named (`decide` checked it names one). Under `never` it named the
+    /// current draft: no digest is computed again here.
+    fn approved(&self, digest: &Digest) -> (u64, Option<crate::packet::SignedDraft>) {
+        if !self.carries() {
+            return (self.revision, None);
+        }
+        let signed = self
+            .named_draft(digest)
+            .expect("decide checked that the approval names a draft of the epoch");
+        (signed.revision, Some(signed))
     }
 }
 
@@ -302,19 +308,18 @@ impl Case {
         self.tokens.push(a.token().to_owned());
     }
 
-    /// Keeps an applied review or acceptance with the draft version it named (recorded in the
-    /// approval under `decision_unchanged` only, so that under `never` records are as before).
+    /// Keeps an applied review or acceptance with the revision it approved and, under
+    /// `decision_unchanged`, the draft version it named (under `never` records are as before).
     fn keep_signed<D>(
         &mut self,
         a: &Approval<D>,
         kind: DecisionKind,
         at: DateTime<Utc>,
-        signed: crate::packet::SignedDraft,
+        revision: u64,
+        signed: Option<crate::packet::SignedDraft>,
     ) {
-        let mut r = record(a, kind, at, Some(signed.revision));
-        if self.carries() {
-            r.signed = Some(signed);
-        }
+        let mut r = record(a, kind, at, Some(revision));
+        r.signed = signed;
         self.approvals.push(r);
         self.tokens.push(a.token().to_owned());
     }
