@@ -25,6 +25,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod living;
+pub use living::{PriorRevision, ReopenCause, Reopened, Stability};
 mod view;
 pub use view::{
     AcceptedView, ChannelView, FullView, RedactedFact, RedactedFinding, ScopedView, SelectionView,
@@ -200,7 +202,9 @@ pub struct FactEntry {
 pub struct DraftContent {
     /// The case.
     pub case_id: CaseId,
-    /// Draft revision; changes whenever the content does.
+    /// The revision: under `carry_over: "never"` the draft version (it changes whenever the
+    /// content does); under `"decision_unchanged"` the decisions put to the owner (1, rising
+    /// when a decision-changing event reopens an accepted revision; DESIGN §15).
     pub revision: u64,
     /// The workflow.
     pub workflow: WorkflowRef,
@@ -239,6 +243,14 @@ pub struct DraftContent {
     pub redirects: Vec<RedirectRecord>,
     /// Options excluded by redirects.
     pub excluded_options: Vec<OptionId>,
+    /// Why this revision exists, when a decision-changing event reopened an accepted one
+    /// (DESIGN §15; absent for revision 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopened: Option<Reopened>,
+    /// The accepted revisions this one superseded, oldest first (absent before the first
+    /// reopening).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior_revisions: Vec<PriorRevision>,
 }
 
 impl DraftContent {
@@ -356,6 +368,8 @@ pub struct DraftPacket {
     pub approvals: Vec<ApprovalRecord>,
     /// Timings.
     pub timings: Timings,
+    /// How stable the recommendation was (DESIGN §15).
+    pub stability: Stability,
     /// `sha256:` of the canonical JSON of `content`.
     pub packet_digest: Digest,
     /// `sha256:` of the canonical JSON of the content's [`Decision`]: unchanged by findings

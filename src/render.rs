@@ -17,6 +17,9 @@ fn needs(kind: InputKind) -> &'static str {
         InputKind::Carry => {
             "a finding that leaves the decision digest unchanged (carry_over: decision_unchanged)"
         }
+        InputKind::Reopen { .. } => {
+            "a finding in closed/accepted that changes the accepted decision (opens the next revision)"
+        }
         InputKind::SignOff { .. } => {
             "a review Approval naming the current draft digest (or a draft of its decision epoch)"
         }

@@ -349,7 +349,8 @@ impl<B: Backend> CaseStore<B> {
     /// The accepted packet with the journal position of its acceptance: `Some` only in
     /// `closed/accepted`.
     pub fn packet(&self) -> Option<RecommendationPacket> {
-        self.case.packet(self.head.clone())
+        let record = self.case.acceptance_record().unwrap_or(&self.head);
+        self.case.packet(record.clone())
     }
 
     /// Decides and applies a batch of commands at one time of record, appending all their
@@ -408,6 +409,9 @@ impl<B: Backend> CaseStore<B> {
         // For the lineage index: the Merkle nodes each finding added, and (entry position, how
         // many nodes) per finding.
         let mut found = Found::default();
+        // The last event after which the case was accepted with no finding since: the record
+        // an accepted packet names, if a finding follows it in this batch.
+        let mut quiet = None;
         for (i, command) in commands.iter().enumerate() {
             match self.case.decide(command, now) {
                 Ok(decided) => {
@@ -420,6 +424,11 @@ impl<B: Backend> CaseStore<B> {
                         self.case
                             .evolve(e)
                             .expect("an event decided on this case applies to it at once");
+                        if self.case.state() == crate::case::Leaf::Accepted
+                            && self.case.findings_since_acceptance() == 0
+                        {
+                            quiet = Some(events.len() - 1);
+                        }
                         let evidence = self.case.evidence();
                         if self.index.is_some() && evidence.count() != before {
                             let nodes = evidence.last_nodes();
@@ -460,30 +469,18 @@ impl<B: Backend> CaseStore<B> {
             journal::seal_encoded(Some(&self.head), &events, std::mem::take(&mut self.lines))?;
         self.backend.append_batch(Some(&self.head), &batch)?;
         if let Some(head) = batch.head() {
+            // An accepted packet names the last record before the first finding since, as a
+            // replay finds it.
+            self.case.note_journal_record(&head);
+            if let Some(record) = quiet.and_then(|i| batch.record_ref(i)) {
+                self.case.fix_acceptance_record(record);
+            }
             self.head = head;
         }
         if supplied {
             self.supplied_clock += events.len() as u64;
         }
-        match checkpoint {
-            Some((_, image)) => {
-                self.since_checkpoint = 0;
-                // A cache for the next writer to join from: a failure loses nothing.
-                let _ = self.backend.save_snapshot(&StoredSnapshot {
-                    seq: self.head.seq,
-                    head: self.head.head.clone(),
-                    supplied_clock: self.supplied_clock,
-                    image: image.clone(),
-                });
-                self.checkpoint = Some(Checkpointed {
-                    head: self.head.clone(),
-                    offset: self.backend.head_offset(),
-                    supplied_clock: self.supplied_clock,
-                    image,
-                });
-            }
-            None => self.since_checkpoint += events.len() as u64,
-        }
+        self.note_checkpoint(checkpoint.map(|(_, image)| image), events.len());
         self.index_batch(&batch, &found);
         let (heads, lines) = batch.into_lines();
         self.lines = lines;
@@ -509,6 +506,30 @@ impl<B: Backend> CaseStore<B> {
             });
         }
         Ok(Submission { accepted, rejected })
+    }
+
+    /// After a batch of `events` events is stored: the checkpoint it ended with (its image),
+    /// if any, becomes the one a snapshot sits at — kept for the next writer too.
+    fn note_checkpoint(&mut self, image: Option<Vec<u8>>, events: usize) {
+        match image {
+            Some(image) => {
+                self.since_checkpoint = 0;
+                // A cache for the next writer to join from: a failure loses nothing.
+                let _ = self.backend.save_snapshot(&StoredSnapshot {
+                    seq: self.head.seq,
+                    head: self.head.head.clone(),
+                    supplied_clock: self.supplied_clock,
+                    image: image.clone(),
+                });
+                self.checkpoint = Some(Checkpointed {
+                    head: self.head.clone(),
+                    offset: self.backend.head_offset(),
+                    supplied_clock: self.supplied_clock,
+                    image,
+                });
+            }
+            None => self.since_checkpoint += events as u64,
+        }
     }
 
     /// Whether a batch of `events` events ends with a checkpoint.
@@ -619,6 +640,10 @@ fn replay_record(
             error,
         })?;
     *supplied_clock += u64::from(replayed.supplied_clock);
+    case.note_journal_record(&JournalRef {
+        seq: raw.seq,
+        head: raw.hash.clone(),
+    });
     Ok(replayed)
 }
 

@@ -79,7 +79,7 @@ impl Case {
     pub(super) fn current_signoffs(&self) -> impl Iterator<Item = &SignOff> {
         self.signoffs
             .iter()
-            .filter(move |s| s.revision >= self.epoch.first_revision)
+            .filter(move |s| s.version >= self.epoch.first_version)
     }
 
     pub(super) fn check_review(
@@ -158,35 +158,9 @@ impl Case {
         self.workflow.review().carry_over == crate::workflow::CarryOver::DecisionUnchanged
     }
 
-    /// The draft version `digest` names, if a review or an acceptance may name it now: the
-    /// current draft, or under `decision_unchanged` one of the current epoch's remembered
-    /// draft versions.
-    ///
-    /// Under `decision_unchanged` every draft version of the epoch, the current one included,
-    /// is remembered, so this looks there and computes no digest.
-    pub(super) fn named_draft(&self, digest: &Digest) -> Option<crate::packet::SignedDraft> {
-        if self.carries() {
-            return self
-                .epoch
-                .drafts
-                .iter()
-                .rev()
-                .find(|d| &d.draft_digest == digest)
-                .cloned();
-        }
-        (self.draft_digest().as_ref() == Some(digest)).then(|| crate::packet::SignedDraft {
-            draft_digest: digest.clone(),
-            revision: self.revision,
-            lineage: self.lineage_head(),
-        })
-    }
-
     /// The lineage's count and root now.
     pub(super) fn lineage_head(&self) -> crate::lineage::proof::LineageHead {
-        crate::lineage::proof::LineageHead {
-            count: self.evidence.count(),
-            root: crate::lineage::digest_of(&self.evidence.root()),
-        }
+        epoch::head_of(&self.evidence)
     }
 
     pub(super) fn check_accept(

@@ -11,8 +11,13 @@ impl Case {
     /// (`time_regression`), and the command's own `at` may not run ahead of it by more than the
     /// review policy's `max_clock_skew_secs` (`clock_skew`).
     pub fn decide(&self, command: &Command, now: DateTime<Utc>) -> Result<Vec<Event>, Rejection> {
-        if !InputKind::ALL.iter().any(|k| self.chart.allows(*k)) {
-            // No input is allowed in this state (the closed states): one code for all commands.
+        // A closed case takes no human decision, and a stood-down one nothing at all: one code
+        // for all of them. An accepted case still records findings under `carry_over:
+        // "decision_unchanged"` (DESIGN §15); under `"never"` it takes nothing, as before.
+        let takes_findings = self.carries() && self.chart.allows(InputKind::Carry);
+        if self.state().is_closed()
+            && (!takes_findings || matches!(command, Command::Decision { .. }))
+        {
             return Err(Rejection::CaseClosed {
                 state: self.state(),
             });
@@ -104,8 +109,11 @@ impl Case {
             });
         }
         let value = self.workflow.parse_fact(&input.fact, &input.value)?;
-        // `open` takes a revision whether or not it makes the draft reviewable.
-        self.allowed(InputKind::Revise { ready: true }, "finding")?;
+        // `open` takes a revision whether or not it makes the draft reviewable; `accepted` a
+        // finding whether or not it reopens the case.
+        if !self.chart.allows(InputKind::Carry) {
+            self.allowed(InputKind::Revise { ready: true }, "finding")?;
+        }
         Ok(Finding {
             fact: input.fact.clone(),
             value,

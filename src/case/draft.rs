@@ -67,6 +67,9 @@ impl Case {
             missing_required: a.missing_required,
             requested_evidence: self.requested.iter().cloned().collect(),
             findings: usize::try_from(self.evidence.count()).unwrap_or(usize::MAX),
+            findings_since_acceptance: self.findings_since_acceptance(),
+            lineage: (self.findings_since_acceptance() > 0).then(|| self.lineage_head()),
+            reopened: self.reopened.clone(),
         }
     }
 
@@ -89,19 +92,35 @@ impl Case {
         packet_digest: Digest,
         decision_digest: Digest,
     ) -> DraftPacket {
-        let approvals = self
+        let approvals: Vec<ApprovalRecord> = self
             .approvals
             .iter()
-            .map(|r| ApprovalRecord {
-                voided: r.kind == "review"
-                    && r.revision
-                        .is_some_and(|rev| rev < self.epoch.first_revision),
+            .zip(&self.versions)
+            .map(|(r, &version)| ApprovalRecord {
+                voided: living::is_voided(r, version, &self.epoch, self.accepted_floor),
                 ..r.clone()
             })
             .collect();
+        let count = |keep: &dyn Fn(&ApprovalRecord, u64) -> bool| {
+            approvals
+                .iter()
+                .zip(&self.versions)
+                .filter(|(r, v)| r.kind == "review" && keep(r, **v))
+                .count() as u64
+        };
+        let stability = crate::packet::Stability {
+            revisions: self.prior.len() as u64 + 1,
+            lane_changes: self.lane_history.len() as u64 - 1,
+            decision_changes_while_in_review: self.changes_in_review,
+            carried_signoffs: count(&|r, v| {
+                !r.voided && r.revision == Some(self.revision) && v < self.version
+            }),
+            voided_signoffs: count(&|r, _| r.voided),
+        };
         DraftPacket {
             content,
             approvals,
+            stability,
             timings: Timings {
                 declared_at: self.declared.at,
                 first_draft_at: self.first_draft_at,
@@ -115,8 +134,13 @@ impl Case {
 
     /// The draft's content: what reviewers sign.
     pub(super) fn draft_content(&self) -> DraftContent {
-        let facts = self
-            .evidence
+        self.content_with(self.draft_evidence())
+    }
+
+    /// The draft's content over `evidence`: the current draft's over the case's evidence, an
+    /// earlier version's of the epoch over that version's (only the evidence tail differs).
+    pub(super) fn content_with(&self, evidence: &Evidence) -> DraftContent {
+        let facts = evidence
             .resolved()
             .iter()
             .map(|(k, r)| {
@@ -142,7 +166,7 @@ impl Case {
             stable,
             missing_required,
             ready_for_review: _,
-        } = self.assessment();
+        } = assess_in(&self.workflow, evidence, &self.lanes);
         DraftContent {
             case_id: self.id().clone(),
             revision: self.revision,
@@ -162,10 +186,12 @@ impl Case {
             decision_owner: self.decision_owner(),
             lane_history: self.lane_history.clone(),
             facts,
-            lineage: self.evidence.lineage(),
+            lineage: evidence.lineage(),
             delegations: self.delegations.clone(),
             redirects: self.redirects.clone(),
             excluded_options: self.lanes.excluded.iter().cloned().collect(),
+            reopened: self.reopened.clone(),
+            prior_revisions: self.prior.clone(),
         }
     }
 }

@@ -27,9 +27,14 @@ impl Case {
             EventKind::Finding(f) => {
                 let fact = f.fact.clone();
                 let agent = f.agent.id.clone();
+                let before = self.evidence.resolved().get(&fact).cloned();
+                let repeats = before.as_ref().is_some_and(|r| r.value == f.value);
                 if let Some(def) = self.workflow.fact(&f.fact) {
                     self.evidence.record(def, f);
                 }
+                // A repeat of the resolved value that left the resolution as it was changes
+                // only the evidence tail (see `Case::same_decision`).
+                let tail_only = repeats && self.evidence.resolved().get(&fact) == before.as_ref();
                 self.requested.remove(&fact);
                 let index =
                     usize::try_from(self.evidence.count().saturating_sub(1)).unwrap_or(usize::MAX);
@@ -39,7 +44,7 @@ impl Case {
                     agent,
                     rules,
                 });
-                self.settle(at, Revision::Finding);
+                self.settle_finding(at, tail_only);
             }
             EventKind::Decision { approval, .. } => self.apply_decision(at, approval),
         }
@@ -80,25 +85,26 @@ impl Case {
                 self.settle(at, Revision::Redirect(Arc::new(a)));
             }
             AnyApproval::Review(a) => {
-                let (revision, signed) = self.approved(&a.decision().packet_digest);
-                self.keep_signed(&a, DecisionKind::Review, at, revision, signed);
+                let (version, signed) = self.approved(&a.decision().packet_digest);
+                self.keep_signed(&a, DecisionKind::Review, at, version, signed);
                 self.signoffs.push(SignOff {
                     issuer: a.issuer().clone(),
                     kid: a.kid().clone(),
-                    revision,
+                    version,
                 });
                 let quorum = self
                     .quorum_signers()
-                    .map(|signers| Quorum::new(self.revision, signers, at));
+                    .map(|signers| Quorum::new(self.version, signers, at));
                 self.dispatch(Input::SignOff {
                     review: Arc::new(a),
                     quorum,
                 });
             }
             AnyApproval::Accept(a) => {
-                let (revision, signed) = self.approved(&a.decision().packet_digest);
-                self.keep_signed(&a, DecisionKind::Accept, at, revision, signed);
+                let (version, signed) = self.approved(&a.decision().packet_digest);
+                self.keep_signed(&a, DecisionKind::Accept, at, version, signed);
                 self.dispatch(Input::Accept(Acceptance::new(a, at)));
+                self.keep_accepted();
             }
             AnyApproval::StandDown(a) => {
                 self.keep(&a, DecisionKind::StandDown, at, None);
@@ -211,87 +217,62 @@ impl Case {
                 .all(|f| self.evidence.resolved().contains_key(f))
     }
 
-    /// After the draft's content changed: a new revision when a reviewable draft exists, else
-    /// back to gathering. The new revision starts a decision epoch (voiding the sign-offs of
-    /// the old one), unless `carry_over` is `decision_unchanged`, a finding caused it and the
-    /// decision digest is the epoch's: then it joins the epoch and the state and its sign-offs
-    /// stay (DESIGN §15).
+    /// After the draft's content changed: a new draft version when a reviewable draft exists,
+    /// else back to gathering. The new version starts a decision epoch, voiding the sign-offs
+    /// of the old one.
     pub(super) fn settle(&mut self, at: DateTime<Utc>, by: Revision) {
         let ready = self.ready();
-        if ready && self.carries() && matches!(by, Revision::Finding) && self.state().is_deciding()
-        {
-            self.revision += 1;
-            self.memo = Memo::default();
-            if self.carry() {
-                return;
-            }
-            self.revision -= 1;
-            self.memo = Memo::default();
+        if matches!(self.state(), Leaf::InReview | Leaf::AwaitingAcceptance) {
+            self.changes_in_review += 1;
         }
         self.dispatch(Input::Revise { ready, by });
         if ready {
-            self.revision += 1;
-            self.first_draft_at.get_or_insert(at);
-            self.memo = Memo::default();
-            self.epoch = Epoch {
-                first_revision: self.revision,
-                ..Epoch::default()
-            };
-            if self.carries() {
-                self.epoch.decided = Some(self.draft_content().decision());
-                self.epoch.decision = self.decision_digest();
-                let draft = self.current_draft_version();
-                self.epoch.remember(draft);
-            }
+            self.new_version(at);
         }
     }
 
-    /// The new draft version (the revision already counted) joins the epoch if its decision
-    /// is the epoch's: the chart takes a `Carry`, the version is remembered, and the digests
-    /// are kept for the state (the decision's is the epoch's, so it is not computed again).
-    fn carry(&mut self) -> bool {
-        let content = self.draft_content();
-        let decision = content.decision();
-        let same = match &self.epoch.decided {
-            Some(decided) => *decided == decision,
-            None => decision.digest().ok() == self.epoch.decision,
-        };
-        let Some(decision_digest) = self.epoch.decision.clone().filter(|_| same) else {
-            return false;
-        };
-        let draft = content
-            .digest()
-            .expect("draft content is plain JSON and always canonicalises");
-        let _ = self.memo.draft_digests.set(Some((draft, decision_digest)));
-        self.epoch.decided = Some(decision);
-        self.dispatch(Input::Carry);
-        let version = self.current_draft_version();
-        self.epoch.remember(version);
-        true
-    }
-
-    /// The current draft as a version of the epoch.
-    fn current_draft_version(&self) -> crate::packet::SignedDraft {
-        crate::packet::SignedDraft {
-            draft_digest: self
-                .draft_digest()
-                .expect("a case in open/deciding has a draft"),
-            revision: self.revision,
-            lineage: self.lineage_head(),
+    /// After a finding: in `closed/accepted`, kept or reopening (see [`Case::after_acceptance`]);
+    /// under `carry_over: "decision_unchanged"`, a new version of the current epoch when the
+    /// decision is the epoch's (DESIGN §15); else as any change ([`Case::settle`]).
+    fn settle_finding(&mut self, at: DateTime<Utc>, tail_only: bool) {
+        if self.accepted.is_some() {
+            return self.after_acceptance(at, tail_only);
         }
+        if self.carries()
+            && self.state().is_deciding()
+            && self.ready()
+            && self.same_decision(tail_only)
+        {
+            return self.carry_version();
+        }
+        self.settle(at, Revision::Finding);
     }
 
-    /// The revision an applied review or acceptance approved and, under `decision_unchanged`,
-    /// the draft version it named (`decide` checked it names one). Under `never` it named the
-    /// current draft: no digest is computed again here.
+    /// A new draft version, starting a decision epoch. Under `never` the revision is the
+    /// version; under `decision_unchanged` it is 1 from the first draft until a reopening.
+    pub(super) fn new_version(&mut self, at: DateTime<Utc>) {
+        self.version += 1;
+        if !self.carries() {
+            self.revision = self.version;
+        } else if self.revision == 0 {
+            self.revision = 1;
+        }
+        self.first_draft_at.get_or_insert(at);
+        self.memo = Memo::default();
+        self.start_epoch();
+    }
+
+    /// The draft version an applied review or acceptance approved and, under
+    /// `decision_unchanged`, the draft it named (`decide` checked it names one). Under `never`
+    /// it named the current draft: no digest is computed again here.
     fn approved(&self, digest: &Digest) -> (u64, Option<crate::packet::SignedDraft>) {
         if !self.carries() {
-            return (self.revision, None);
+            return (self.version, None);
         }
-        let signed = self
+        let (signed, version) = self
             .named_draft(digest)
             .expect("decide checked that the approval names a draft of the epoch");
-        (signed.revision, Some(signed))
+        (version, Some(signed))
     }
 }
 
@@ -306,22 +287,25 @@ impl Case {
     ) {
         self.approvals.push(record(a, kind, at, revision));
         self.tokens.push(a.token().to_owned());
+        self.versions.push(0);
     }
 
-    /// Keeps an applied review or acceptance with the revision it approved and, under
-    /// `decision_unchanged`, the draft version it named (under `never` records are as before).
+    /// Keeps an applied review or acceptance with the revision and draft version it approved
+    /// and, under `decision_unchanged`, the draft it named (under `never` records are as
+    /// before).
     fn keep_signed<D>(
         &mut self,
         a: &Approval<D>,
         kind: DecisionKind,
         at: DateTime<Utc>,
-        revision: u64,
+        version: u64,
         signed: Option<crate::packet::SignedDraft>,
     ) {
-        let mut r = record(a, kind, at, Some(revision));
+        let mut r = record(a, kind, at, Some(self.revision));
         r.signed = signed;
         self.approvals.push(r);
         self.tokens.push(a.token().to_owned());
+        self.versions.push(version);
     }
 }
 

@@ -41,6 +41,38 @@ pub(crate) struct CaseImage {
     /// epoch is the current revision, and images are as they were before epochs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     epoch: Option<EpochImage>,
+    /// The draft version, under `decision_unchanged` (under `never` it is the revision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<u64>,
+    /// The draft version each approval named, under `decision_unchanged` (under `never` it is
+    /// the record's revision).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    versions: Vec<u64>,
+    /// See `Case::accepted_floor`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    accepted_floor: u64,
+    /// In `closed/accepted` once findings arrived since the acceptance: what it saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    accepted: Option<AcceptedImage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    prior: Vec<crate::packet::PriorRevision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reopened: Option<crate::packet::Reopened>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    changes_in_review: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The accepted revision once findings arrived after it (before, it is the case's evidence).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptedImage {
+    evidence: EvidenceImage,
+    since: u64,
+    record: Option<crate::packet::JournalRef>,
 }
 
 #[cfg(test)]
@@ -55,9 +87,12 @@ impl CaseImage {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EpochImage {
-    first_revision: u64,
+    first_version: u64,
     decision: Option<Digest>,
-    drafts: Vec<crate::packet::SignedDraft>,
+    /// The evidence of the oldest remembered version.
+    base: EvidenceImage,
+    /// The findings after it, as lineage entries.
+    later: Vec<serde_json::Value>,
 }
 
 /// Why an image does not describe a case this crate could have reached.
@@ -126,7 +161,7 @@ impl Case {
             signoffs: self
                 .signoffs
                 .iter()
-                .map(|s| (s.issuer.clone(), s.kid.clone(), s.revision))
+                .map(|s| (s.issuer.clone(), s.kid.clone(), s.version))
                 .collect(),
             seen_jti: self.seen_jti.clone(),
             last_at: self.last_at,
@@ -136,12 +171,48 @@ impl Case {
                 .chart
                 .quorum()
                 .map(|q| (q.revision(), q.signers().to_vec(), q.reached_at())),
-            epoch: self.carries().then(|| EpochImage {
-                first_revision: self.epoch.first_revision,
-                decision: self.epoch.decision.clone(),
-                drafts: self.epoch.drafts.iter().cloned().collect(),
-            }),
+            epoch: self.epoch_image(),
+            version: self.carries().then_some(self.version),
+            versions: if self.carries() {
+                self.versions.clone()
+            } else {
+                Vec::new()
+            },
+            accepted_floor: self.accepted_floor,
+            accepted: self
+                .accepted
+                .as_ref()
+                .filter(|a| a.since > 0)
+                .map(|a| AcceptedImage {
+                    evidence: a.evidence.image(),
+                    since: a.since,
+                    record: a.record.clone(),
+                }),
+            prior: self.prior.clone(),
+            reopened: self.reopened.clone(),
+            changes_in_review: self.changes_in_review,
         }
+    }
+
+    /// The epoch as an image keeps it (`decision_unchanged` only).
+    fn epoch_image(&self) -> Option<EpochImage> {
+        let base = self.epoch.base.as_ref().filter(|_| self.carries())?;
+        let first = base.count();
+        Some(EpochImage {
+            first_version: self.epoch.first_version,
+            decision: self.epoch.decision.clone(),
+            base: base.image(),
+            later: (first..)
+                .zip(&self.epoch.later)
+                .map(|(index, finding)| {
+                    crate::lineage::LineageEntry {
+                        index,
+                        finding: finding.clone(),
+                    }
+                    .image()
+                })
+                .collect(),
+        })
     }
 
     /// The case `image` describes, on top of `opened` — the case its journal's record 0 opens
@@ -151,16 +222,13 @@ impl Case {
         let mut case = opened;
         let evidence = Evidence::from_image(image.evidence, &case.workflow).map_err(bad)?;
         let held = case.verify_held(&image.approvals, &image.seen_jti)?;
-        for (issuer, kid, revision) in &image.signoffs {
-            if !held
-                .reviews
-                .iter()
-                .any(|(i, k, r)| i == issuer && k == kid && *r == Some(*revision))
-            {
+        for (issuer, kid, _) in &image.signoffs {
+            if !held.reviews.iter().any(|(i, k, _)| i == issuer && k == kid) {
                 return Err(bad(format!("a sign-off by {issuer} has no review token")));
             }
         }
-        let (approvals, tokens) = image.approvals.into_iter().unzip();
+        let (approvals, tokens): (Vec<ApprovalRecord>, Vec<String>) =
+            image.approvals.into_iter().unzip();
         case.evidence = evidence;
         case.lanes = image.lanes;
         case.lane_history = image.lane_history;
@@ -168,45 +236,35 @@ impl Case {
         case.redirects = image.redirects;
         case.requested = image.requested;
         case.revision = image.revision;
+        case.version = match (case.carries(), image.version) {
+            (false, None) => image.revision,
+            (true, Some(v)) if v >= image.revision => v,
+            _ => return Err(bad("the draft version does not match carry_over")),
+        };
+        case.versions = if case.carries() {
+            image.versions
+        } else {
+            approvals_versions(&approvals)
+        };
+        if case.versions.len() != approvals.len() {
+            return Err(bad("a draft version for each approval"));
+        }
         case.approvals = approvals;
         case.tokens = tokens;
         case.signoffs = image
             .signoffs
             .into_iter()
-            .map(|(issuer, kid, revision)| SignOff {
+            .map(|(issuer, kid, version)| SignOff {
                 issuer,
                 kid,
-                revision,
+                version,
             })
             .collect();
-        case.epoch = match (case.carries(), image.epoch) {
-            (false, None) => Epoch {
-                first_revision: image.revision,
-                ..Epoch::default()
-            },
-            (true, Some(e)) => {
-                if e.first_revision > image.revision
-                    || e.drafts.len() > EPOCH_DRAFTS
-                    || e.drafts
-                        .iter()
-                        .any(|d| d.revision < e.first_revision || d.revision > image.revision)
-                {
-                    return Err(bad("the decision epoch is not one a case could hold"));
-                }
-                Epoch {
-                    first_revision: e.first_revision,
-                    decision: e.decision,
-                    decided: None,
-                    drafts: e.drafts.into(),
-                }
-            }
-            (false, Some(_)) => return Err(bad("an epoch under carry_over \"never\"")),
-            (true, None) => {
-                return Err(bad(
-                    "no decision epoch under carry_over \"decision_unchanged\"",
-                ));
-            }
-        };
+        case.epoch = case.epoch_from(image.epoch)?;
+        case.accepted_floor = image.accepted_floor;
+        case.prior = image.prior;
+        case.reopened = image.reopened;
+        case.changes_in_review = image.changes_in_review;
         case.seen_jti = image.seen_jti;
         case.last_at = image.last_at;
         case.first_draft_at = image.first_draft_at;
@@ -216,6 +274,21 @@ impl Case {
             .quorum
             .map(|(revision, signers, at)| Quorum::new(revision, signers, at));
         case.chart = chart_for(image.state, held, quorum)?;
+        case.accepted = match (image.state, image.accepted) {
+            (Leaf::Accepted, None) => Some(case.accepted_now(case.evidence.clone())),
+            (Leaf::Accepted, Some(a)) => {
+                let evidence = Evidence::from_image(a.evidence, &case.workflow).map_err(bad)?;
+                if evidence.count() > case.evidence.count() || a.since == 0 {
+                    return Err(bad("the accepted evidence is not a prefix of the case's"));
+                }
+                let mut accepted = case.accepted_now(evidence);
+                accepted.since = a.since;
+                accepted.record = a.record;
+                Some(accepted)
+            }
+            (_, None) => None,
+            (_, Some(_)) => return Err(bad("an accepted revision outside closed/accepted")),
+        };
         if case.lane_history.is_empty() || case.lane_history[0] != opened_lane(&case) {
             return Err(bad("the lane history does not start at the declaration"));
         }
@@ -272,6 +345,67 @@ impl Case {
         }
         Ok(held)
     }
+}
+
+impl Case {
+    /// The epoch an image describes: under `never` the current version's; under
+    /// `decision_unchanged` its base and later findings, which must replay to the case's
+    /// evidence.
+    fn epoch_from(&self, image: Option<EpochImage>) -> Result<Epoch, ImageError> {
+        let e = match (self.carries(), image) {
+            (false, None) => {
+                return Ok(Epoch {
+                    first_version: self.version,
+                    ..Epoch::default()
+                });
+            }
+            (true, Some(e)) => e,
+            (false, Some(_)) => return Err(bad("an epoch under carry_over \"never\"")),
+            (true, None) => {
+                return Err(bad(
+                    "no decision epoch under carry_over \"decision_unchanged\"",
+                ));
+            }
+        };
+        let invalid = || bad("the decision epoch is not one a case could hold");
+        let mut evidence = Evidence::from_image(e.base, &self.workflow).map_err(bad)?;
+        let base = evidence.clone();
+        let mut later = std::collections::VecDeque::new();
+        for entry in e.later {
+            let entry =
+                crate::lineage::LineageEntry::from_image(entry, &self.workflow).map_err(bad)?;
+            let def = self
+                .workflow
+                .fact(&entry.finding.fact)
+                .ok_or_else(invalid)?;
+            if entry.index != evidence.count() {
+                return Err(invalid());
+            }
+            evidence.record(def, entry.finding.clone());
+            later.push_back(entry.finding);
+        }
+        let later_versions = later.len() as u64;
+        if later.len() >= EPOCH_DRAFTS
+            || later_versions > self.version
+            || e.first_version > self.version - later_versions
+            || evidence.count() != self.evidence.count()
+            || evidence.root() != self.evidence.root()
+        {
+            return Err(invalid());
+        }
+        Ok(Epoch {
+            first_version: e.first_version,
+            decision: e.decision,
+            decided: None,
+            base: Some(base),
+            later,
+        })
+    }
+}
+
+/// Under `never`, the draft version each approval named: its revision.
+fn approvals_versions(approvals: &[ApprovalRecord]) -> Vec<u64> {
+    approvals.iter().map(|r| r.revision.unwrap_or(0)).collect()
 }
 
 /// Record 0's lane change, as [`Case::open`] makes it.

@@ -9,7 +9,8 @@
 //! │       ├── in_review          some sign-offs, quorum not reached
 //! │       └── awaiting_acceptance   quorum reached; waiting for the lane's owner
 //! └── closed
-//!     ├── accepted               the RecommendationPacket exists only here
+//!     ├── accepted               the RecommendationPacket exists only here; a finding that
+//!     │                          changes its decision reopens the case (next revision)
 //!     └── stood_down             closed without a packet
 //! ```
 //!
@@ -140,6 +141,12 @@ pub enum InputKind {
     /// "decision_unchanged"` (DESIGN §15): a new draft version in the same decision epoch, whose
     /// sign-offs (and quorum) stay.
     Carry,
+    /// A finding in `closed/accepted` that changes the accepted decision (DESIGN §15): the
+    /// case reopens as the next revision; `ready` as for [`InputKind::Revise`].
+    Reopen {
+        /// Whether a draft can be reviewed.
+        ready: bool,
+    },
     /// A valid review sign-off on the current draft; `quorum` when it completes the quorum.
     SignOff {
         /// Whether the review quorum is now met.
@@ -155,10 +162,12 @@ pub enum InputKind {
 
 impl InputKind {
     /// Every kind, in the order of the table and the diagrams.
-    pub const ALL: [InputKind; 8] = [
+    pub const ALL: [InputKind; 10] = [
         InputKind::Revise { ready: false },
         InputKind::Revise { ready: true },
         InputKind::Carry,
+        InputKind::Reopen { ready: false },
+        InputKind::Reopen { ready: true },
         InputKind::SignOff { quorum: false },
         InputKind::SignOff { quorum: true },
         InputKind::Accept,
@@ -173,11 +182,13 @@ impl InputKind {
             InputKind::Revise { ready: false } => 0,
             InputKind::Revise { ready: true } => 1,
             InputKind::Carry => 2,
-            InputKind::SignOff { quorum: false } => 3,
-            InputKind::SignOff { quorum: true } => 4,
-            InputKind::Accept => 5,
-            InputKind::StandDown => 6,
-            InputKind::Declare => 7,
+            InputKind::Reopen { ready: false } => 3,
+            InputKind::Reopen { ready: true } => 4,
+            InputKind::SignOff { quorum: false } => 5,
+            InputKind::SignOff { quorum: true } => 6,
+            InputKind::Accept => 7,
+            InputKind::StandDown => 8,
+            InputKind::Declare => 9,
         }
     }
 
@@ -185,7 +196,7 @@ impl InputKind {
     pub const fn commands(self) -> &'static [&'static str] {
         match self {
             InputKind::Revise { .. } => &["finding", "delegate", "redirect"],
-            InputKind::Carry => &["finding"],
+            InputKind::Carry | InputKind::Reopen { .. } => &["finding"],
             InputKind::SignOff { .. } => &["review"],
             InputKind::Accept => &["accept"],
             InputKind::StandDown => &["stand_down"],
@@ -199,6 +210,8 @@ impl InputKind {
             InputKind::Revise { ready: false } => "revise [not ready]",
             InputKind::Revise { ready: true } => "revise [ready]",
             InputKind::Carry => "finding [decision unchanged]",
+            InputKind::Reopen { ready: false } => "finding [decision changed, not ready]",
+            InputKind::Reopen { ready: true } => "finding [decision changed]",
             InputKind::SignOff { quorum: false } => "review",
             InputKind::SignOff { quorum: true } => "review [quorum]",
             InputKind::Accept => "accept",
@@ -281,6 +294,17 @@ pub const TRANSITIONS: &[Transition] = &[
         Node::AwaitingAcceptance,
         InputKind::Accept,
         Target::Go(Leaf::Accepted),
+    ),
+    row(Node::Accepted, InputKind::Carry, Target::Stay),
+    row(
+        Node::Accepted,
+        InputKind::Reopen { ready: false },
+        Target::Go(Leaf::Gathering),
+    ),
+    row(
+        Node::Accepted,
+        InputKind::Reopen { ready: true },
+        Target::Go(Leaf::Drafted),
     ),
 ];
 

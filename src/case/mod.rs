@@ -13,10 +13,12 @@ mod authority;
 mod command;
 mod decide;
 mod draft;
+mod epoch;
 mod event;
 mod evolve;
 mod genesis;
 mod image;
+mod living;
 pub mod machine;
 mod rejection;
 mod replay;
@@ -29,8 +31,11 @@ pub use event::{CheckpointLineage, ClockMark, Event, EventRecord, StaleEvent};
 use evolve::record;
 pub use replay::{ReplayError, Replayed};
 
+pub use epoch::EPOCH_DRAFTS;
+use epoch::Epoch;
 pub use genesis::{Genesis, GenesisRecord};
 pub use image::{ImageError, StateCheckpoint};
+use living::Accepted;
 
 use crate::approval::{
     AnyApproval, Approval, DecisionKind, Redirect, RedirectAction, Trust, VerifyContext, verify,
@@ -64,7 +69,7 @@ pub struct Status {
     pub state: Leaf,
     /// Hierarchical path, e.g. `open/deciding/in_review`.
     pub path: String,
-    /// Current draft revision (0 before the first draft).
+    /// The revision (0 before the first draft; DESIGN §15).
     pub revision: u64,
     /// Recommended lane.
     pub recommended_lane: LaneId,
@@ -87,49 +92,30 @@ pub struct Status {
     pub requested_evidence: Vec<FactKey>,
     /// Findings recorded.
     pub findings: usize,
+    /// In `closed/accepted`: findings recorded since the acceptance that left its decision
+    /// as it was (absent when none; the accepted packet is unchanged by them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub findings_since_acceptance: u64,
+    /// The lineage now, when findings arrived since the acceptance (the accepted packet keeps
+    /// the lineage it was accepted with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<crate::lineage::proof::LineageHead>,
+    /// Why the current revision exists, after a reopening (DESIGN §15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reopened: Option<crate::packet::Reopened>,
 }
 
-/// A review sign-off as the case keeps it: who, with which key, and the draft revision the
-/// review named (it counts while that revision is in the current decision epoch).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A review sign-off as the case keeps it: who, with which key, and the draft version the
+/// review named (it counts while that version is in the current decision epoch).
 #[derive(Debug, Clone, PartialEq)]
 struct SignOff {
     issuer: PrincipalId,
     kid: crate::ids::KeyId,
-    revision: u64,
-}
-
-/// How many draft versions of the current decision epoch a review or an acceptance may name:
-/// the most recent ones (DESIGN §15, `carry_over: "decision_unchanged"`). What bounds the
-/// memory an epoch needs — about 130 bytes per version, some 530 KB at most — whatever the
-/// number of findings that arrive while people review; a token naming an older version of the
-/// epoch is `stale_approval`, and its signer signs the current draft instead.
-pub const EPOCH_DRAFTS: usize = 4096;
-
-/// The current decision epoch (DESIGN §15): the run of draft versions with one decision digest.
-/// Under `carry_over: "never"` every draft version is an epoch of its own and nothing else is
-/// kept.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Epoch {
-    /// The epoch's first draft revision: a sign-off on an earlier one is voided.
-    first_revision: u64,
-    /// The epoch's decision digest (`decision_unchanged` only).
-    decision: Option<Digest>,
-    /// The epoch's decision itself, when this process computed it: a finding's new decision is
-    /// compared with it, not hashed (a case restored from an image compares digests until
-    /// the next epoch).
-    decided: Option<crate::packet::Decision>,
-    /// The epoch's most recent draft versions, oldest first (`decision_unchanged` only).
-    drafts: std::collections::VecDeque<crate::packet::SignedDraft>,
-}
-
-impl Epoch {
-    /// Remembers a draft version of the epoch, forgetting the oldest beyond [`EPOCH_DRAFTS`].
-    fn remember(&mut self, draft: crate::packet::SignedDraft) {
-        if self.drafts.len() == EPOCH_DRAFTS {
-            self.drafts.pop_front();
-        }
-        self.drafts.push_back(draft);
-    }
+    version: u64,
 }
 
 /// One severe case.
@@ -146,13 +132,30 @@ pub struct Case {
     delegations: Vec<DelegationRecord>,
     redirects: Vec<RedirectRecord>,
     requested: BTreeSet<FactKey>,
+    /// Draft versions so far: one per change of the draft's content (0 before the first).
+    version: u64,
+    /// The revision (DESIGN §15): under `carry_over: "never"` the draft version; under
+    /// `"decision_unchanged"` the decisions put to the owner.
     revision: u64,
     approvals: Vec<ApprovalRecord>,
     /// The token of each of `approvals`, in the same order.
     tokens: Vec<String>,
+    /// For each of `approvals`, the draft version it named (reviews and acceptances; 0 else).
+    versions: Vec<u64>,
     signoffs: Vec<SignOff>,
     /// The current decision epoch.
     epoch: Epoch,
+    /// Reviews of draft versions up to this one belong to accepted revisions: a reopening
+    /// supersedes them, it does not void them.
+    accepted_floor: u64,
+    /// The accepted revision, in `closed/accepted`.
+    accepted: Option<Accepted>,
+    /// The accepted revisions a reopening superseded, oldest first.
+    prior: Vec<crate::packet::PriorRevision>,
+    /// Why the current revision exists, after a reopening.
+    reopened: Option<crate::packet::Reopened>,
+    /// Draft changes that voided sign-offs while the draft was under review.
+    changes_in_review: u64,
     seen_jti: BTreeSet<String>,
     last_at: DateTime<Utc>,
     first_draft_at: Option<DateTime<Utc>>,
@@ -244,11 +247,18 @@ impl Case {
             delegations: Vec::new(),
             redirects: Vec::new(),
             requested: BTreeSet::new(),
+            version: 0,
             revision: 0,
             approvals: vec![record(&approval, DecisionKind::Declare, at, None)],
             tokens: vec![token.to_owned()],
+            versions: vec![0],
             signoffs: Vec::new(),
             epoch: Epoch::default(),
+            accepted_floor: 0,
+            accepted: None,
+            prior: Vec::new(),
+            reopened: None,
+            changes_in_review: 0,
             seen_jti: [approval.jti().to_owned()].into(),
             last_at: at,
             first_draft_at: None,
@@ -287,7 +297,8 @@ impl Case {
     pub fn path(&self) -> String {
         self.state().path()
     }
-    /// The current draft revision (0 before the first draft).
+    /// The current revision (0 before the first draft): under `carry_over: "never"` the draft
+    /// version, under `"decision_unchanged"` the decisions put to the owner (DESIGN §15).
     pub fn revision(&self) -> u64 {
         self.revision
     }

@@ -281,6 +281,14 @@ impl Batch {
         })
     }
 
+    /// The position of the batch's `i`-th record (from 0), if it has one.
+    pub fn record_ref(&self, i: usize) -> Option<JournalRef> {
+        self.heads.get(i).map(|(seq, hash)| JournalRef {
+            seq: *seq,
+            head: hash.clone(),
+        })
+    }
+
     /// How many records the batch holds.
     pub fn len(&self) -> usize {
         self.heads.len()

@@ -55,6 +55,8 @@ pub struct ChannelView {
     /// The digest of the draft's decision (DESIGN §15): the same for every draft version that
     /// puts the same decision to its owner.
     pub decision_digest: Digest,
+    /// How stable the recommendation was (DESIGN §15).
+    pub stability: super::Stability,
     /// What the channel's scope adds.
     #[serde(flatten)]
     pub scope: ScopedView,
@@ -100,6 +102,12 @@ pub struct FullView {
     pub approvals: Vec<ApprovalRecord>,
     /// Timings.
     pub timings: Timings,
+    /// Why this revision exists, after a reopening (DESIGN §15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reopened: Option<super::Reopened>,
+    /// The accepted revisions this one superseded (DESIGN §15).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prior_revisions: Vec<super::PriorRevision>,
 }
 
 /// What an `authority_selection` channel sees besides the shared members.
@@ -343,6 +351,7 @@ impl ChannelView {
             content,
             approvals,
             timings,
+            stability,
             packet_digest,
             decision_digest,
         } = draft;
@@ -366,6 +375,8 @@ impl ChannelView {
             delegations,
             redirects,
             excluded_options,
+            reopened,
+            prior_revisions,
         } = content;
         let scope = match channel.scope {
             ChannelScope::Full => ScopedView::Full(Box::new(FullView {
@@ -384,6 +395,8 @@ impl ChannelView {
                 excluded_options: excluded_options.clone(),
                 approvals: approvals.clone(),
                 timings: timings.clone(),
+                reopened: reopened.clone(),
+                prior_revisions: prior_revisions.clone(),
             })),
             ChannelScope::AuthoritySelection => {
                 ScopedView::AuthoritySelection(SelectionView::of(facts))
@@ -402,6 +415,7 @@ impl ChannelView {
             lineage: ViewLineage::of(lineage, facts, channel),
             packet_digest: packet_digest.clone(),
             decision_digest: decision_digest.clone(),
+            stability: stability.clone(),
             scope,
             accepted: None,
         }

@@ -215,14 +215,20 @@ pub fn prove(journal: &Path, case: &Case, index: u64) -> Option<(LineageEntry, V
     merkle::verify_inclusion(index, count, &leaf, &path, &root).then_some((entry, path))
 }
 
-/// The consistency proof from the first `from` findings of `case`'s lineage to all of them
-/// (RFC 9162 §2.1.4), from the index beside `journal`: the earlier tree's root and the path,
-/// returned only if the path verifies from that root to the case's lineage root. `None` when
-/// `from` exceeds the findings or the index is missing, out of step or does not check; the
-/// caller replays the journal then.
-pub fn prove_consistency(journal: &Path, case: &Case, from: u64) -> Option<(Hash, Vec<Hash>)> {
+/// The consistency proof from the first `from` findings of `case`'s lineage to the first `to`
+/// (RFC 9162 §2.1.4; `to` is all of them but for an accepted packet that later findings
+/// followed), from the index beside `journal`: the two trees' roots and the path, returned only
+/// if the path verifies from the one root to the other (and `to`'s root, for all findings, is
+/// the case's). `None` when `from > to`, `to` exceeds the findings, or the index is missing,
+/// out of step or does not check; the caller replays the journal then.
+pub fn prove_consistency(
+    journal: &Path,
+    case: &Case,
+    from: u64,
+    to: u64,
+) -> Option<(Hash, Hash, Vec<Hash>)> {
     let count = case.evidence().count();
-    if from > count {
+    if from > to || to > count {
         return None;
     }
     let file = side::open_read(&index_path(journal)).ok()?;
@@ -236,11 +242,18 @@ pub fn prove_consistency(journal: &Path, case: &Case, from: u64) -> Option<(Hash
         slots.root(0, from).ok()?
     };
     let mut path = Vec::new();
-    if from > 0 && from < count {
-        slots.subproof(from, 0, count, true, &mut path).ok()?;
+    if from > 0 && from < to {
+        slots.subproof(from, 0, to, true, &mut path).ok()?;
     }
-    let root = case.evidence().root();
-    merkle::verify_consistency(from, count, &first_root, &root, &path).then_some((first_root, path))
+    let root = if to == count {
+        case.evidence().root()
+    } else if to == 0 {
+        merkle::empty_root()
+    } else {
+        slots.root(0, to).ok()?
+    };
+    merkle::verify_consistency(from, to, &first_root, &root, &path)
+        .then_some((first_root, root, path))
 }
 
 /// Finding `index`'s lineage entry, from the journal record at `offset` (its line verified on

@@ -129,7 +129,8 @@ impl Replay {
     /// The accepted packet, carrying the journal position of the acceptance: `Some` only for a
     /// case in `closed/accepted`.
     pub fn packet(&self) -> Option<RecommendationPacket> {
-        self.case.packet(self.head.clone())
+        let record = self.case.acceptance_record().unwrap_or(&self.head);
+        self.case.packet(record.clone())
     }
 }
 
@@ -252,10 +253,11 @@ impl Replayer {
     /// Replays one record; true when it was a checkpoint (which matched).
     fn feed(
         &mut self,
-        seq: u64,
+        record: JournalRef,
         at: DateTime<Utc>,
         event: EventSource<'_>,
     ) -> Result<bool, StoreError> {
+        let seq = record.seq;
         let mut checkpoint = false;
         let supplied = match (&mut self.case, self.pins.take()) {
             (Some(case), _) => {
@@ -266,6 +268,7 @@ impl Replayer {
                 }
                 .map_err(|error| StoreError::Replay { seq, error })?;
                 checkpoint = replayed.checkpoint;
+                case.note_journal_record(&record);
                 replayed.supplied_clock
             }
             (None, Some((workflow, trust))) => {
@@ -312,7 +315,11 @@ pub fn replay(
 ) -> Result<Case, StoreError> {
     let mut replayer = Replayer::new(workflow, trust, None);
     for r in records {
-        replayer.feed(r.seq, r.at, EventSource::Value(&r.event))?;
+        let record = JournalRef {
+            seq: r.seq,
+            head: r.hash.clone(),
+        };
+        replayer.feed(record, r.at, EventSource::Value(&r.event))?;
     }
     replayer.finish().map(|(case, _, _)| case)
 }
@@ -371,7 +378,11 @@ fn replay_scan<R: std::io::BufRead>(
             Some(record) => EventSource::Record(record),
             None => EventSource::Text(&raw.event),
         };
-        let at_checkpoint = replayer.feed(raw.seq, raw.at, event)?;
+        let record = JournalRef {
+            seq: raw.seq,
+            head: raw.hash.clone(),
+        };
+        let at_checkpoint = replayer.feed(record, raw.at, event)?;
         match &replayer.case {
             Some(case) => {
                 if at_checkpoint {

@@ -217,12 +217,24 @@ fn accepted_needs_quorum_and_owner(
         }
     }
 
-    // Exactly one acceptance, the last event, bound to the final digest by the lane's owner.
-    let [(accepted_at, accept)] = accepts.as_slice() else {
-        return fail(format!("{} acceptances applied", accepts.len()));
+    // One acceptance per accepted revision (a decision-changing finding after an acceptance
+    // reopens the case, DESIGN §15); the last one bound to the final digest by the lane's
+    // owner, and followed by findings only.
+    let revisions = last.prior_revisions().len() + 1;
+    let Some((accepted_at, accept)) = accepts.last().filter(|_| accepts.len() == revisions) else {
+        return fail(format!(
+            "{} acceptances applied for {revisions} accepted revisions",
+            accepts.len()
+        ));
     };
-    if trace.events().last().and_then(|(e, _)| e["kind"].as_str()) != Some("accept") {
-        return fail("the acceptance is not the last event".into());
+    let after: Vec<_> = trace
+        .events()
+        .skip_while(|(e, at)| !(e["kind"] == "accept" && at == accepted_at))
+        .skip(1)
+        .filter(|(e, _)| e["type"] != "finding")
+        .collect();
+    if !after.is_empty() {
+        return fail(format!("decisions after the last acceptance: {after:?}"));
     }
     if !final_epoch.contains(&accept.decision().packet_digest) {
         return fail("the acceptance names a draft outside the final epoch".into());

@@ -6,7 +6,8 @@
 //!
 //! Commands map to machine inputs as the case feeds them: findings, delegations and redirects
 //! are `Revise { ready }` (a finding that leaves the decision unchanged in a deciding leaf is
-//! `Carry`), reviews `SignOff { quorum }`, acceptances `Accept`, stand-downs
+//! `Carry`; in `accepted` it is `Carry` too, and one that changes the decision `Reopen`),
+//! reviews `SignOff { quorum }`, acceptances `Accept`, stand-downs
 //! `StandDown` and declarations `Declare`.
 
 use authority_lane::ErrorCode;
@@ -121,7 +122,7 @@ fn commands(w: &mut World, leaf: Leaf, kind: &str) -> Vec<(Command, InputKind)> 
         )),
         // A finding that repeats a resolved value leaves the decision unchanged: under the
         // shipped workflow's `carry_over: "decision_unchanged"` it is a `Carry` (DESIGN §15).
-        "finding" if leaf.is_deciding() => out.push((
+        "finding" if leaf.is_deciding() || leaf == Leaf::Accepted => out.push((
             w.finding("custody.exposure", json!("suspected")),
             InputKind::Carry,
         )),
@@ -141,6 +142,11 @@ fn command(w: &mut World, leaf: Leaf, kind: &str) -> (Command, InputKind) {
     // and gathering (required facts missing) stays gathering.
     let ready = leaf != Leaf::Gathering;
     match kind {
+        // In `accepted` a finding that changes the decision reopens the case (DESIGN §15).
+        "finding" if leaf == Leaf::Accepted => (
+            w.finding("lineage.internal_packages_in_window", json!(3)),
+            InputKind::Reopen { ready: true },
+        ),
         "finding" => (
             w.finding("lineage.internal_packages_in_window", json!(3)),
             InputKind::Revise { ready },

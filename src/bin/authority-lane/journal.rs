@@ -507,51 +507,123 @@ pub(crate) fn status(journal: &Location, pins: &Pins) -> Result<(), Failure> {
     print_json(&JournalStatus::of(&replay))
 }
 
+/// Which packet `packet` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Which {
+    /// The current draft (`--draft`).
+    Draft,
+    /// The accepted packet of a case in `closed/accepted`.
+    Accepted,
+    /// The packet accepted for revision N (`--revision N`), whatever happened since.
+    Revision(u64),
+}
+
 pub(crate) fn packet(
     journal: &Location,
-    draft: bool,
+    which: Which,
     channel: Option<&str>,
     format: PacketFormat,
     pins: &Pins,
     expect: Option<&str>,
 ) -> Result<(), Failure> {
-    let required = (!draft).then_some("packet (the accepted packet)");
-    let replay = read_case(journal, pins, required, expect)?;
-    if required.is_some() {
-        replay.check_not_future(Utc::now()).map_err(store_failure)?;
-    }
-    let case = &replay.case;
-    let channel = &find_channel(case, channel)?;
-    let (view, title) = if draft {
-        let d = case.draft().ok_or_else(|| {
-            Failure::new(ErrorCode::NotReady, format!(
-                "no draft: the case is in {}; {}",
-                case.path(),
-                if case.state().is_closed() {
-                    "it was closed without one"
-                } else {
-                    "required facts are missing or requested evidence has not arrived (status lists them)"
-                }
-            ))
-        })?;
-        (
-            d.view(channel),
-            format!(
+    let (view, title) = match which {
+        Which::Draft => {
+            let replay = read_case(journal, pins, None, expect)?;
+            let case = &replay.case;
+            let d = case.draft().ok_or_else(|| {
+                Failure::new(ErrorCode::NotReady, format!(
+                    "no draft: the case is in {}; {}",
+                    case.path(),
+                    if case.state().is_closed() {
+                        "it was closed without one"
+                    } else {
+                        "required facts are missing or requested evidence has not arrived (status lists them)"
+                    }
+                ))
+            })?;
+            let title = format!(
                 "Draft recommendation packet (revision {})",
                 d.content.revision
-            ),
-        )
-    } else {
-        let mut p = replay.packet().ok_or_else(|| {
-            Failure::new(ErrorCode::NotReady, format!("no recommendation packet: the case is in {}; a packet exists only in closed/accepted (use --draft for the current draft)", case.path()))
-        })?;
-        attach_consistency(journal, pins, case, &mut p)?;
-        (p.view(channel), "Recommendation packet".to_owned())
+            );
+            (d.view(&find_channel(case, channel)?), title)
+        }
+        Which::Accepted => {
+            let replay = read_case(journal, pins, Some("packet (the accepted packet)"), expect)?;
+            replay.check_not_future(Utc::now()).map_err(store_failure)?;
+            let case = &replay.case;
+            let mut p = replay.packet().ok_or_else(|| {
+                let earlier = case
+                    .prior_revisions()
+                    .last()
+                    .map(|r| format!("; revision {0} was accepted and reopened: packet --revision {0}", r.revision))
+                    .unwrap_or_default();
+                Failure::new(ErrorCode::NotReady, format!("no recommendation packet: the case is in {}; a packet exists only in closed/accepted (use --draft for the current draft){earlier}", case.path()))
+            })?;
+            attach_consistency(journal, pins, case, &mut p)?;
+            (
+                p.view(&find_channel(case, channel)?),
+                "Recommendation packet".to_owned(),
+            )
+        }
+        Which::Revision(n) => {
+            let (mut p, replay) = accepted_revision(journal, pins, expect, n)?;
+            let case = &replay.case;
+            attach_consistency(journal, pins, case, &mut p)?;
+            let title = format!("Recommendation packet (revision {n})");
+            (p.view(&find_channel(case, channel)?), title)
+        }
     };
     match format {
         PacketFormat::Json => print_json(&view.to_json()),
         PacketFormat::Markdown => emit(&render::packet_markdown(&view, &title)),
     }
+}
+
+/// The packet accepted for revision `n`, as it was while it stood: replayed from record 0
+/// against the relying party's own workflow and trust file, and taken at the last record
+/// before the first finding that followed its acceptance (what `packet` printed then).
+fn accepted_revision(
+    journal: &Location,
+    pins: &Pins,
+    expect: Option<&str>,
+    n: u64,
+) -> Result<(authority_lane::packet::RecommendationPacket, Replay), Failure> {
+    anchors(journal, pins, expect)?
+        .require_own_documents("packet --revision")
+        .map_err(store_failure)?;
+    let mut found = None;
+    let replay = read_case_each(journal, pins, expect, |case| {
+        if case.state() == authority_lane::case::Leaf::Accepted
+            && case.revision() == n
+            && case.findings_since_acceptance() == 0
+        {
+            found = case
+                .acceptance_record()
+                .and_then(|r| case.packet(r.clone()));
+        }
+        Ok(())
+    })?;
+    replay.check_not_future(Utc::now()).map_err(store_failure)?;
+    let Some(packet) = found else {
+        let mut accepted: Vec<u64> = replay
+            .case
+            .prior_revisions()
+            .iter()
+            .map(|r| r.revision)
+            .collect();
+        if replay.case.state() == authority_lane::case::Leaf::Accepted {
+            accepted.push(replay.case.revision());
+        }
+        return Err(Failure::new(
+            ErrorCode::NotReady,
+            format!(
+                "no packet was accepted for revision {n} (accepted revisions: {accepted:?}; the case is in {} at revision {})",
+                replay.case.path(),
+                replay.case.revision()
+            ),
+        ));
+    };
+    Ok((packet, replay))
 }
 
 pub(crate) fn verify(journal: &Location, pins: &Pins, expect: Option<&str>) -> Result<(), Failure> {

@@ -204,13 +204,13 @@ fn consistency(location: &Location, pins: &Pins, from: u64) -> Result<(), Failur
         })
     };
     if let Place::File(journal) = location.place()?
-        && let Some((case, (first, path))) =
+        && let Some((case, (first, root, path))) =
             from_index(journal, location, pins, in_range, |j, c| {
-                prove_consistency(j, c, from)
+                prove_consistency(j, c, from, c.evidence().count())
             })?
     {
         let to = case.evidence().count();
-        return print_consistency(from, first, to, case.evidence().root(), path);
+        return print_consistency(from, first, to, root, path);
     }
     let (replay, leaves) = replay_leaves(location, pins)?;
     let to = replay.case.evidence().count();
@@ -272,11 +272,13 @@ pub(crate) fn attach_consistency(
     if packet.draft().approvals.iter().all(|a| a.signed.is_none()) {
         return Ok(());
     }
-    let (to, root) = (case.evidence().count(), case.evidence().root());
+    // The accepted lineage: the case's, or a prefix of it when findings followed the
+    // acceptance (or a later revision was accepted).
+    let to = packet.draft().content.lineage.count;
     if let Place::File(journal) = location.place()?
         && packet
             .attach_consistency(|from| {
-                let (first, path) = prove_consistency(journal, case, from.count)?;
+                let (first, root, path) = prove_consistency(journal, case, from.count, to)?;
                 Some(proof_of(from.count, first, to, root, &path))
             })
             .is_ok()
@@ -284,13 +286,23 @@ pub(crate) fn attach_consistency(
         return Ok(());
     }
     let (_, leaves) = replay_leaves(location, pins)?;
+    let accepted = usize::try_from(to)
+        .ok()
+        .and_then(|n| leaves.get(..n))
+        .ok_or_else(|| {
+            Failure::new(
+                ErrorCode::Internal,
+                format!("the accepted lineage has {to} findings, the journal fewer"),
+            )
+        })?;
+    let root = merkle::root_of(accepted);
     packet
         .attach_consistency(|from| {
             let m = usize::try_from(from.count).ok()?;
-            let path = merkle::consistency_proof(m, &leaves)?;
+            let path = merkle::consistency_proof(m, accepted)?;
             Some(proof_of(
                 from.count,
-                merkle::root_of(&leaves[..m]),
+                merkle::root_of(accepted.get(..m)?),
                 to,
                 root,
                 &path,

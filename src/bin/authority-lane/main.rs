@@ -166,14 +166,18 @@ enum Command {
     },
     /// Print the accepted packet (or, with --draft, the current draft).
     #[command(
-        after_long_help = "Examples:\n  authority-lane packet --journal case.jsonl --draft\n  authority-lane packet --journal case.jsonl --draft --channel authority-selection --format markdown\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --channel executive-brief\nChannels: security-trust-review (default, everything), executive-brief (no key-custody records), authority-selection (every finding redacted). Exit 5 (not_ready) before acceptance without --draft."
+        after_long_help = "Examples:\n  authority-lane packet --journal case.jsonl --draft\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --revision 1\n  authority-lane packet --journal case.jsonl --draft --channel authority-selection --format markdown\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --channel executive-brief\nChannels: security-trust-review (default, everything), executive-brief (no key-custody records), authority-selection (every finding redacted). Exit 5 (not_ready) before acceptance without --draft."
     )]
     Packet {
         #[command(flatten)]
         journal: Location,
         /// Print the current draft instead of the accepted packet.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "revision")]
         draft: bool,
+        /// Print the packet accepted for revision N: a case reopened by evidence after its
+        /// acceptance keeps every accepted revision's packet in its journal, byte for byte.
+        #[arg(long, value_name = "N")]
+        revision: Option<u64>,
         /// Channel view (default: the workflow's default channel, security-trust-review in the
         /// shipped workflow, which carries everything; else its first channel).
         #[arg(long)]
@@ -436,13 +440,18 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Packet {
             journal,
             draft,
+            revision,
             channel,
             format,
             pins,
             expect_head,
         } => packet(
             &journal,
-            draft,
+            match (draft, revision) {
+                (true, _) => Which::Draft,
+                (false, None) => Which::Accepted,
+                (false, Some(n)) => Which::Revision(n),
+            },
             channel.as_deref(),
             format,
             &pins,

@@ -95,6 +95,11 @@ pub enum Input {
     /// A finding left the decision unchanged (`carry_over: "decision_unchanged"`): a new draft
     /// version in the same epoch; the state and what it holds stay.
     Carry,
+    /// A finding changed the accepted decision: the case reopens as the next revision.
+    Reopen {
+        /// Whether a draft can be reviewed.
+        ready: bool,
+    },
     /// A verified review sign-off on the current draft, with the quorum proof when it completes
     /// the quorum.
     SignOff {
@@ -117,6 +122,7 @@ impl Input {
         match self {
             Input::Revise { ready, .. } => InputKind::Revise { ready: *ready },
             Input::Carry => InputKind::Carry,
+            Input::Reopen { ready } => InputKind::Reopen { ready: *ready },
             Input::SignOff { quorum, .. } => InputKind::SignOff {
                 quorum: quorum.is_some(),
             },

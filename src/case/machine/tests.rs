@@ -55,6 +55,7 @@ impl Proofs {
                 by: Revision::Finding,
             },
             InputKind::Carry => Input::Carry,
+            InputKind::Reopen { ready } => Input::Reopen { ready },
             InputKind::SignOff { quorum } => Input::SignOff {
                 review: self.review(),
                 quorum: quorum.then(|| self.quorum()),
@@ -183,7 +184,7 @@ fn statig_superstates_agree_with_the_hierarchy() {
 }
 
 #[test]
-fn every_leaf_is_reachable_and_closed_states_reject_everything() {
+fn every_leaf_is_reachable_and_closed_states_take_only_later_findings() {
     let table = transition_table();
     for leaf in Leaf::ALL {
         assert!(
@@ -192,14 +193,21 @@ fn every_leaf_is_reachable_and_closed_states_reject_everything() {
         );
     }
     for s in &table {
-        if s.from.is_closed() {
+        // A stood-down case takes nothing; an accepted one only findings (DESIGN §15): kept
+        // beside its packet, or reopening it.
+        let later_finding = matches!(s.input, InputKind::Carry | InputKind::Reopen { .. });
+        if s.from == Leaf::StoodDown || (s.from == Leaf::Accepted && !later_finding) {
             assert_eq!(s.to, None, "{s:?}");
+        }
+        if s.from == Leaf::Accepted && later_finding {
+            assert!(s.to.is_some(), "{s:?}");
         }
         if s.input == InputKind::Declare {
             assert_eq!(s.to, None, "a case is declared once");
         }
     }
-    assert_eq!(accepted_commands(Leaf::Accepted), Vec::<&str>::new());
+    assert_eq!(accepted_commands(Leaf::Accepted), ["finding"]);
+    assert_eq!(accepted_commands(Leaf::StoodDown), Vec::<&str>::new());
     assert_eq!(
         accepted_commands(Leaf::AwaitingAcceptance),
         ["finding", "delegate", "redirect", "accept", "stand_down"]

@@ -183,10 +183,12 @@ fn drafts_older_than_the_epoch_window_are_stale() {
         let c = corroboration(&mut h, n);
         h.must(c);
     }
-    assert_eq!(h.case.epoch.drafts.len(), EPOCH_DRAFTS);
+    // The epoch remembers its base and the findings after it: EPOCH_DRAFTS versions.
+    assert_eq!(h.case.epoch.later.len() + 1, EPOCH_DRAFTS);
     let c = review_of(&mut h, "lee.park", &first);
     h.refuse(c, ErrorCode::StaleApproval);
-    let oldest = h.case.epoch.drafts[0].draft_digest.clone();
+    let base = h.case.epoch.base.clone().expect("carrying keeps a base");
+    let oldest = h.case.content_with(&base).digest().unwrap();
     let c = review_of(&mut h, "lee.park", &oldest);
     h.must(c);
 }
