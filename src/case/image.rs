@@ -353,7 +353,8 @@ impl Case {
     /// evidence.
     fn epoch_from(&self, image: Option<EpochImage>) -> Result<Epoch, ImageError> {
         let e = match (self.carries(), image) {
-            (false, None) => {
+            // Under `decision_unchanged` the first draft starts the first epoch.
+            (carries, None) if !carries || self.version == 0 => {
                 return Ok(Epoch {
                     first_version: self.version,
                     ..Epoch::default()
@@ -361,7 +362,7 @@ impl Case {
             }
             (true, Some(e)) => e,
             (false, Some(_)) => return Err(bad("an epoch under carry_over \"never\"")),
-            (true, None) => {
+            (_, None) => {
                 return Err(bad(
                     "no decision epoch under carry_over \"decision_unchanged\"",
                 ));

@@ -43,6 +43,18 @@ fn world() -> World {
     World::new()
 }
 
+/// The shipped workflow under `carry_over: "never"` (DESIGN §15): every draft change is a new
+/// revision and voids the sign-offs, as before epochs.
+fn world_never() -> World {
+    World::open(
+        crate::testing::shipped_workflow_carrying(crate::workflow::CarryOver::Never),
+        Cast::fixed(),
+        "sam.rivera",
+        case_id(),
+        t0(),
+    )
+}
+
 use crate::approval::Decision;
 
 /// Where a test pretends the acceptance sits in a journal.
@@ -119,7 +131,7 @@ fn happy_path_reaches_accepted_with_a_packet() {
 
 #[test]
 fn new_evidence_voids_signoffs_and_sends_the_draft_back() {
-    let mut w = world();
+    let mut w = world_never();
     w.ready();
     let first = w.case.draft_digest().unwrap();
     let c = w.review("lee.park");

@@ -98,7 +98,8 @@ pub fn shipped_workflow() -> Arc<Workflow> {
 }
 
 /// The shipped workflow with `review.carry_over` set to `carry` (DESIGN §15): the shipped one
-/// keeps the default, `never`; tests of carried sign-offs use `decision_unchanged`.
+/// uses `decision_unchanged`; tests of the behaviour before epochs (every draft change voids,
+/// an accepted case takes nothing) use `never`.
 pub fn shipped_workflow_carrying(carry: crate::workflow::CarryOver) -> Arc<Workflow> {
     let mut spec = crate::workflow::shipped().spec().clone();
     spec.review.carry_over = carry;

@@ -410,7 +410,7 @@ fn full_lifecycle_through_the_cli() {
     // Ines signs the current (soon superseded) draft, submitted later.
     let stale_at = tick();
     let ines_stale = token(&INES, stale_at, review(&fx.draft_digest()));
-    let old_revision = fx.status()["revision"].as_u64().unwrap();
+    let old = fx.status();
 
     let out = fx.apply_ok(&[
         finding(
@@ -442,7 +442,12 @@ fn full_lifecycle_through_the_cli() {
     let s = fx.status();
     assert_eq!(s["state"], "drafted", "{s}");
     assert_eq!(s["signoffs"], 0, "lee's sign-off is void on the new draft");
-    assert!(s["revision"].as_u64().unwrap() > old_revision);
+    // A new decision, still revision 1: nothing was accepted yet (DESIGN §15).
+    assert_ne!(s["decision_digest"], old["decision_digest"]);
+    assert_eq!(
+        (s["revision"].as_u64(), old["revision"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(s["recommended_lane"], "legal-trust-office");
     assert_eq!(s["decision_owner"]["lane"], "legal-trust-office");
     reject(&fx, &[], &decision(tick(), &ines_stale), "stale_approval");
@@ -544,13 +549,9 @@ fn full_lifecycle_through_the_cli() {
     assert_eq!(s["seq"], json!(records.len() - 1));
     assert_eq!(s["head"], records.last().unwrap()["hash"]);
 
-    // A closed case refuses everything.
-    reject(
-        &fx,
-        &[],
-        &internal(tick(), "lineage-agent-9"),
-        "case_closed",
-    );
+    // An accepted case takes no more decisions (findings it still records, DESIGN §15: see
+    // living_case).
+    reject(&fx, &[], &review_line(&LEE, tick(), &digest), "case_closed");
 
     // ----- the packet -----
     let p = packet_json(&fx, &[]);

@@ -140,15 +140,9 @@ fn lifecycle_on_postgres_exports_the_file_journal_byte_for_byte() {
     assert_eq!(s["state"], "accepted", "{s}");
     assert_eq!(s, status(&file));
 
-    // A rejected command: same code, same exit, nothing written on either.
-    let late = lines(&[finding(
-        at + 10,
-        "lineage-agent-1",
-        "lineage.internal_packages_in_window",
-        json!(1),
-        "late",
-        "after acceptance",
-    )]);
+    // A rejected command: same code, same exit, nothing written on either (an accepted case
+    // takes no more decisions).
+    let late = lines(&[decision(at + 10, &token(&INES, at + 10, review(&digest)))]);
     for location in [&file, &store] {
         failed_with(
             &apply(location, &late, Some(&ts(at + 10))),
@@ -349,7 +343,7 @@ fn eight_writers_and_racing_decisions_lose_nothing() {
     for w in writers {
         let out = w.join().unwrap();
         if out.status.code() != Some(0) {
-            // Only an accepted (closed) case refuses a finding.
+            // An accepted case still records findings (DESIGN §15); a refusal is `case_closed`.
             failed_with(&out, 3, "case_closed");
         }
         acknowledged.extend(acknowledged_records(&text(&out.stdout)));

@@ -115,10 +115,20 @@ fn a_writer_that_loses_the_race_is_refused_with_the_new_states_code() {
     to_awaiting_acceptance(&mut h, &mut a);
     let owner = a.case().status().decision_owner.holders[0].to_string();
     let accept = h.accept(&owner);
-    let late = h.finding("lineage.internal_packages_in_window", serde_json::json!(3));
+    // A delegation: valid while the case awaits acceptance, refused once it is accepted (an
+    // accepted case still records findings, DESIGN §15, but takes no more decisions).
+    let until = h.now + chrono::Duration::hours(1);
+    let late = h.decision(
+        "priya.natarajan",
+        authority_lane::approval::Decision::Delegate(authority_lane::approval::Delegate {
+            lane: "platform-security-command".into(),
+            to: "marcus.chen".into(),
+            until,
+        }),
+    );
 
-    // B catches up (to awaiting_acceptance) and decides its finding; just before its append,
-    // A's acceptance lands and closes the case.
+    // B catches up (to awaiting_acceptance) and decides its delegation; just before its
+    // append, A's acceptance lands and closes the case.
     let a = Rc::new(RefCell::new(a));
     let (a_in, accept_in) = (a.clone(), accept.clone());
     *shared.before_next_append.borrow_mut() = Some(Box::new(move || {
@@ -132,23 +142,22 @@ fn a_writer_that_loses_the_race_is_refused_with_the_new_states_code() {
     assert_eq!(a.case().path(), "closed/accepted", "A accepted first");
 
     assert!(done.accepted.is_empty(), "nothing acknowledged for B");
-    let (index, rejection) = done.rejected.expect("B's finding is refused");
+    let (index, rejection) = done.rejected.expect("B's delegation is refused");
     assert_eq!((index, rejection.code()), (0, ErrorCode::CaseClosed));
-    // B now holds exactly A's state, and the journal holds A's acceptance once, B's finding
-    // not at all.
+    // B now holds exactly A's state, and the journal holds A's acceptance once, B's
+    // delegation not at all.
     assert_eq!(b.status(), a.status());
     assert_eq!(b.case().path(), "closed/accepted");
     let records = shared.journal.borrow().records().to_vec();
     assert_eq!(records.len() as u64, a.position().seq + 1);
-    let late_record = match &late {
-        Command::Finding { finding, .. } => finding.source.record.clone(),
-        Command::Decision { .. } => unreachable!(),
+    let Command::Decision { token, .. } = &late else {
+        unreachable!()
     };
     assert!(
         !records
             .iter()
-            .any(|r| r.event.to_string().contains(&late_record)),
-        "B's finding was written"
+            .any(|r| r.event.to_string().contains(token.as_str())),
+        "B's delegation was written"
     );
 }
 

@@ -245,15 +245,10 @@ fn attack_2_a_missing_final_newline_never_drops_an_acknowledged_record() {
     let v: Value =
         serde_json::from_str(&ok(&anchored(&fx, "verify", &["--expect-head", &head]))).unwrap();
     assert_eq!(v["path"], "closed/accepted");
-    // The next writer completes the line instead of dropping it (then refuses: case closed).
-    let out = fx.apply(&lines(&[finding(
-        T0 + 500,
-        "lineage-agent-9",
-        "lineage.internal_packages_in_window",
-        json!(1),
-        "late/record",
-        "after acceptance",
-    )]));
+    // The next writer completes the line instead of dropping it (then refuses: an accepted
+    // case takes no more decisions).
+    let digest = v["packet_digest"].as_str().unwrap().to_owned();
+    let out = fx.apply(&lines(&[review_line(&LEE, T0 + 500, &digest)]));
     failed_with(&out, 3, "case_closed");
     assert_eq!(std::fs::read_to_string(&fx.journal).unwrap(), text);
     ok(&anchored(&fx, "verify", &["--expect-head", &head]));
