@@ -112,7 +112,7 @@ error_codes! {
     TimeRegression = "time_regression", exit 3, "3", "apply",
         "A supplied time of record (--at) is earlier than the last record's.";
     CaseClosed = "case_closed", exit 3, "3", "apply",
-        "The case is closed (accepted or stood down); nothing more is accepted.";
+        "The case is closed: stood down (nothing more is accepted) or accepted (no further decisions; under carry_over \"decision_unchanged\" findings are still recorded and may reopen it).";
     NotAllowedInState = "not_allowed_in_state", exit 3, "3", "apply",
         "The command is not allowed in the case's current state.";
     InvalidToken = "invalid_token", exit 3, "3", "init, apply",

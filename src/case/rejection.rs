@@ -145,8 +145,16 @@ pub enum Rejection {
     /// The fact is undeclared or its value mistyped.
     #[error(transparent)]
     Fact(#[from] FactError),
-    /// The case is closed.
-    #[error("the case is closed ({state}); no further commands are accepted")]
+    /// The case is closed: stood down, or accepted (which, under `carry_over:
+    /// "decision_unchanged"`, still records findings but takes no decision).
+    #[error(
+        "the case is closed ({state}); {}",
+        if *state == Leaf::Accepted {
+            "it takes no further decisions (under carry_over \"decision_unchanged\" it still records findings, which may reopen it)"
+        } else {
+            "no further commands are accepted"
+        }
+    )]
     CaseClosed {
         /// The closed leaf.
         state: Leaf,

@@ -51,7 +51,9 @@ pub fn packet_markdown(view: &ChannelView, title: &str) -> String {
     lanes(&mut out, &view.lanes);
     options(&mut out, view);
     pending(&mut out, &view.pending);
+    stability(&mut out, view);
     if let Some(full) = view.full() {
+        revisions(&mut out, full);
         lane_history(&mut out, &full.lane_history);
         redirects(&mut out, &full.redirects);
         approvals(&mut out, &full.approvals);
@@ -401,6 +403,72 @@ fn redirects(out: &mut String, redirects: &[RedirectRecord]) {
             text(&r.by),
             code(wire_name(action, Some("action"))),
             text(reason)
+        );
+    }
+    out.push('\n');
+}
+
+/// How stable the recommendation was (DESIGN §15), for every channel.
+fn stability(out: &mut String, view: &ChannelView) {
+    let s = &view.stability;
+    let _ = writeln!(out, "## Stability\n");
+    for (what, n) in [
+        ("Revisions (decisions put to the owner)", s.revisions),
+        ("Lane changes", s.lane_changes),
+        (
+            "Decision changes while under review",
+            s.decision_changes_while_in_review,
+        ),
+        (
+            "Sign-offs carried over findings that changed nothing",
+            s.carried_signoffs,
+        ),
+        (
+            "Sign-offs voided by a change of decision",
+            s.voided_signoffs,
+        ),
+    ] {
+        let _ = writeln!(out, "- {what}: {}", text(n));
+    }
+    out.push('\n');
+}
+
+/// Why this revision exists and the accepted revisions it superseded (DESIGN §15).
+fn revisions(out: &mut String, full: &crate::packet::FullView) {
+    if full.reopened.is_none() && full.prior_revisions.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Prior revisions
+"
+    );
+    if let Some(r) = &full.reopened {
+        let crate::packet::ReopenCause::Finding { index, fact, agent } = &r.cause;
+        let _ = writeln!(
+            out,
+            "Reopened from accepted revision {} (packet {}) by finding #{} on {} from {}.\n",
+            text(r.from_revision),
+            code(&r.packet_digest),
+            text(index),
+            code(fact),
+            text(agent)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| revision | lane | accepted by | accepted at | superseded at | packet digest |\n|---|---|---|---|---|---|"
+    );
+    for p in &full.prior_revisions {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            text(p.revision),
+            code(&p.lane),
+            text(&p.accepted_by),
+            time(&p.accepted_at),
+            time(&p.superseded_at),
+            code(&p.packet_digest)
         );
     }
     out.push('\n');

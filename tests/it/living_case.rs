@@ -1,7 +1,10 @@
-//! DESIGN §15 through the CLI, on the shipped workflow with `review.carry_over:
-//! "decision_unchanged"`: a review survives 1,000 findings that change no decision, a dispute
-//! voids it, an acceptance may name a draft 500 findings old in the same epoch, and every
-//! sign-off's lineage is a prefix of the accepted one (`lineage --consistency`).
+//! DESIGN §15 through the CLI, on the shipped workflow (`review.carry_over:
+//! "decision_unchanged"`): a review survives 1,000 findings that change no decision, a dispute
+//! voids it, an acceptance may name a draft 500 findings old in the same epoch, every
+//! sign-off's lineage is a prefix of the accepted one (`lineage --consistency`), and after the
+//! acceptance a finding that changes nothing leaves the packet as it was while one that changes
+//! the decision reopens the case, whose first packet `packet --revision 1` still prints.
+//! `.ci/check_living_case.py` runs the same story with PyJWT tokens.
 
 use crate::support;
 
@@ -27,12 +30,7 @@ fn corroborations(at: i64, from: usize, n: usize) -> Vec<String> {
 
 /// A case with a draft (executive cyber command) in which internal packages are known (12).
 fn drafted() -> Fixture {
-    let mut fx = Fixture::new();
-    let carrying = authority_lane::testing::shipped_workflow_carrying(
-        authority_lane::workflow::CarryOver::DecisionUnchanged,
-    );
-    fx.workflow = fx.path("carrying-workflow.json");
-    std::fs::write(&fx.workflow, serde_json::to_vec(carrying.spec()).unwrap()).unwrap();
+    let fx = Fixture::new();
     fx.init(T0);
     let mut commands = required_findings(T0 + 60);
     commands.extend(corroborations(T0 + 200, 0, 1));
@@ -153,6 +151,51 @@ fn a_review_survives_a_thousand_findings_that_change_no_decision_and_the_accepta
         let proof = ConsistencyProof::from_json(out.as_bytes()).unwrap();
         proof.check(&from, &accepted).unwrap();
     }
+    after_acceptance(&fx, &packet_text(&fx, &[]));
+}
+
+fn packet_text(fx: &Fixture, extra: &[&str]) -> String {
+    let mut args = vec!["packet"];
+    args.extend_from_slice(extra);
+    ok(&run(&fx.anchored(&args), None))
+}
+
+/// A finding that changes nothing is kept beside the accepted packet; one that changes the
+/// decision reopens the case as revision 2, and revision 1's packet stays printable.
+fn after_acceptance(fx: &Fixture, first: &str) {
+    fx.apply_ok(&corroborations(T0 + 800, 5000, 1));
+    let s = fx.status();
+    assert_eq!(s["state"], "accepted", "{s}");
+    assert_eq!(s["findings_since_acceptance"], 1);
+    assert_eq!(s["lineage"]["count"], 1505);
+    assert_eq!(packet_text(fx, &[]), first, "the packet is unchanged");
+    fx.apply_ok(&[finding(
+        T0 + 900,
+        "impact-agent-1",
+        "impact.contractual_disclosure_required",
+        json!(true),
+        "contracts/enterprise-msa/s9.2",
+        "enterprise MSA s9.2 requires notice",
+    )]);
+    let s = fx.status();
+    assert_eq!(s["state"], "drafted", "{s}");
+    assert_eq!(s["revision"], 2);
+    assert_eq!(s["reopened"]["from_revision"], 1);
+    assert_eq!(
+        s["reopened"]["cause"]["fact"],
+        "impact.contractual_disclosure_required"
+    );
+    assert_eq!(packet_text(fx, &["--revision", "1"]), first);
+    failed_with(&run(&fx.anchored(&["packet"]), None), 5, "not_ready");
+    failed_with(
+        &run(&fx.anchored(&["packet", "--revision", "2"]), None),
+        5,
+        "not_ready",
+    );
+    let draft: Value = serde_json::from_str(&packet_text(fx, &["--draft"])).unwrap();
+    assert_eq!(draft["prior_revisions"][0]["revision"], 1);
+    assert_eq!(draft["stability"]["revisions"], 2);
+    assert_eq!(draft["stability"]["carried_signoffs"], 0);
 }
 
 #[test]
