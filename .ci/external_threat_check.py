@@ -209,7 +209,8 @@ def main():
     expect("2 cut acceptance", (rc, code_of(err)), (4, "rollback"))
     open(c.journal, "wb").write(full[:-1])
     expect("2 no final newline still verifies", c.verify("--expect-head", head)[0], 0)
-    c.apply(finding("lineage.internal_packages_in_window", 1, "release-lineage"))
+    # (An accepted case takes no more decisions; findings it would record, DESIGN §15.)
+    c.apply(review(LEE, d))
     expect("2 the next writer completes the line", open(c.journal, "rb").read(), full)
 
     # 3. Timestamps outside the grammar.
