@@ -91,8 +91,9 @@ struct EpochImage {
     decision: Option<Digest>,
     /// The evidence of the oldest remembered version.
     base: EvidenceImage,
-    /// The findings after it, as lineage entries.
-    later: Vec<serde_json::Value>,
+    /// The findings after it: each lineage entry's RFC 8785 text, as a string (a checkpoint
+    /// digests the image on every interval; a string is escaped, not re-sorted).
+    later: Vec<String>,
 }
 
 /// Why an image does not describe a case this crate could have reached.
@@ -205,11 +206,11 @@ impl Case {
             later: (first..)
                 .zip(&self.epoch.later)
                 .map(|(index, finding)| {
-                    crate::lineage::LineageEntry {
+                    let entry = crate::lineage::LineageEntry {
                         index,
                         finding: finding.clone(),
-                    }
-                    .image()
+                    };
+                    String::from_utf8(entry.canonical()).expect("RFC 8785 text is UTF-8")
                 })
                 .collect(),
         })
@@ -372,9 +373,10 @@ impl Case {
         let mut evidence = Evidence::from_image(e.base, &self.workflow).map_err(bad)?;
         let base = evidence.clone();
         let mut later = std::collections::VecDeque::new();
-        for entry in e.later {
+        for text in e.later {
+            let value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
             let entry =
-                crate::lineage::LineageEntry::from_image(entry, &self.workflow).map_err(bad)?;
+                crate::lineage::LineageEntry::from_image(value, &self.workflow).map_err(bad)?;
             let def = self
                 .workflow
                 .fact(&entry.finding.fact)
