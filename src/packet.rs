@@ -149,10 +149,12 @@ pub struct ApprovalRecord {
     pub at: DateTime<Utc>,
     /// SHA-256 of the compact token.
     pub token_digest: Digest,
-    /// For reviews and acceptances: the draft revision it approved.
+    /// For reviews and acceptances: the revision it approved (DESIGN §15; under `carry_over:
+    /// "never"` the draft version).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<u64>,
-    /// For reviews: true when a later draft revision voided it.
+    /// For reviews: true when a later change of decision (under `never`, of draft) voided it.
+    /// A reopening supersedes the accepted revision's sign-offs; it does not void them.
     pub voided: bool,
     /// For reviews and acceptances under `carry_over: "decision_unchanged"` (DESIGN §15): the
     /// draft version the token named, and its lineage (absent under `never`, where it is always
