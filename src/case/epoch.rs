@@ -118,11 +118,21 @@ impl Case {
         if !self.carries() || !self.state().is_deciding() {
             return None;
         }
+        if let Some((named, draft, version)) = self.memo.named.get()
+            && named == digest
+        {
+            return Some((draft.clone(), *version));
+        }
         let mut evidence = self.epoch.base.clone()?;
         let oldest = self.version - self.epoch.later.len() as u64;
         for (i, next) in (0u64..).zip(&self.epoch.later) {
             if self.content_with(&evidence).digest().ok().as_ref() == Some(digest) {
-                return Some((signed(&evidence), oldest + i));
+                let found = (signed(&evidence), oldest + i);
+                let _ = self
+                    .memo
+                    .named
+                    .set((digest.clone(), found.0.clone(), found.1));
+                return Some(found);
             }
             let def = self.workflow.fact(&next.fact)?;
             evidence.record(def, next.clone());

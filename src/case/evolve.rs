@@ -20,7 +20,13 @@ impl Case {
             });
         }
         self.applied += 1;
+        // A decision changes neither the evidence nor the epoch: the draft version a token
+        // named (found by `decide`) is still the one it names.
+        let named = self.memo.named.take();
         self.memo = Memo::default();
+        if let (EventKind::Decision { .. }, Some(named)) = (&event.kind, named) {
+            let _ = self.memo.named.set(named);
+        }
         let at = event.recorded_at;
         self.last_at = at;
         match event.kind {

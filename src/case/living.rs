@@ -27,6 +27,12 @@ impl Case {
     /// Keeps the revision just accepted: its evidence, decision and digest.
     pub(super) fn keep_accepted(&mut self) {
         self.accepted = Some(self.accepted_now(self.evidence.clone()));
+        // No token names a draft of an accepted case: its epoch forgets the older versions
+        // (what a checkpoint image would otherwise carry while findings are recorded).
+        if let Some(base) = self.epoch.base.as_mut() {
+            *base = self.evidence.clone();
+            self.epoch.later.clear();
+        }
     }
 
     /// The accepted revision over `evidence`, nothing recorded since.

@@ -173,6 +173,9 @@ pub struct Case {
 struct Memo {
     draft_digests: std::sync::OnceLock<Option<(Digest, Digest)>>,
     assessment_digest: std::sync::OnceLock<Digest>,
+    /// The older draft version of the epoch a token named, once found: `decide` looks for it
+    /// and `evolve` applies the decision without rebuilding the epoch's versions again.
+    named: std::sync::OnceLock<(Digest, crate::packet::SignedDraft, u64)>,
 }
 
 impl Case {
