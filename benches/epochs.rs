@@ -1,7 +1,8 @@
 //! Streaming evidence under review (DESIGN §15): the per-finding cost of `decide` + `evolve`
 //! while a sign-off waits, under `review.carry_over: "never"` (every finding voids it) and
-//! `"decision_unchanged"` (every finding that changes no decision carries it; the case
-//! computes the new draft's decision digest for each).
+//! `"decision_unchanged"` (every finding that changes no decision carries it; a repeat of a
+//! resolved value is known to change none without building the draft, and the epoch keeps the
+//! finding, not a draft digest).
 //!
 //! `cargo bench --bench epochs` streams N findings (default 100,000;
 //! `AUTHORITY_LANE_BENCH_FINDINGS`) that repeat a resolved value into a case in review, in
@@ -9,7 +10,7 @@
 //! the ratio between them, and the last chunk against the first (flat means the cost does not
 //! grow with the lineage). Under `decision_unchanged` it then checks what the stream did: the
 //! sign-off carried through every finding, a second review naming the first draft (N findings
-//! old, outside the remembered window when N > 4096) refused and one naming the current draft
+//! old, outside the remembered window when N ≥ `EPOCH_DRAFTS`) refused and one naming the current draft
 //! taken, an acceptance naming the current draft accepted.
 
 use authority_lane::case::{Command, Leaf};
@@ -115,7 +116,7 @@ fn main() {
         flat(&carry_medians)
     );
 
-    // What the stream left: the first draft fell out of the epoch's window (when n > 4096),
+    // What the stream left: the first draft fell out of the epoch's window (when n > EPOCH_DRAFTS),
     // the current one is nameable, and the acceptance closes the case.
     let named = |h: &mut Harness, who: &str, digest: &Digest| {
         let attests = h.case.workflow().review().attestations.clone();
