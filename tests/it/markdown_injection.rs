@@ -221,14 +221,15 @@ fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
         .iter_mut()
         .for_each(|h| *h = PrincipalId::new(s()));
     v.decision_owner.delegates.iter_mut().for_each(owner);
-    // Map keys get a distinct suffix, so that no two collapse into one.
+    // Map keys get a distinct, zero-padded suffix, so that no two collapse into one and they
+    // keep their order (x010 after x009, as the real keys were).
     let facts = std::mem::take(&mut v.lineage.facts);
     for (i, (_, mut l)) in facts.into_iter().enumerate() {
         l.sources = l
             .sources
             .into_values()
             .enumerate()
-            .map(|(j, n)| (format!("{}{j}", s()), n))
+            .map(|(j, n)| (format!("{}{j:03}", s()), n))
             .collect();
         for e in &mut l.decisive {
             match e {
@@ -247,7 +248,7 @@ fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
         }
         v.lineage
             .facts
-            .insert(FactKey::new(format!("{}{i}", s())), l);
+            .insert(FactKey::new(format!("{}{i:03}", s())), l);
     }
     match &mut v.scope {
         ScopedView::Full(full) => {
@@ -295,6 +296,20 @@ fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
             for a in &mut full.approvals {
                 a.issuer = PrincipalId::new(s());
                 a.kind = s();
+            }
+            // DESIGN §15: why the revision exists and the revisions it superseded.
+            let cause = |c: &mut authority_lane::packet::ReopenCause| {
+                let authority_lane::packet::ReopenCause::Finding { fact, agent, .. } = c;
+                *fact = FactKey::new(s());
+                *agent = s();
+            };
+            if let Some(r) = &mut full.reopened {
+                cause(&mut r.cause);
+            }
+            for p in &mut full.prior_revisions {
+                p.lane = LaneId::new(s());
+                p.accepted_by = PrincipalId::new(s());
+                cause(&mut p.cause);
             }
         }
         ScopedView::AuthoritySelection(selection) => {
@@ -495,7 +510,7 @@ fn benign_words_keep_the_real_skeleton() {
         assert_eq!(
             skeleton(&real).iter().map(|s| &s.0).collect::<Vec<_>>(),
             skeleton(&benign).iter().map(|s| &s.0).collect::<Vec<_>>(),
-            "{real}"
+            "{real}\n=====BENIGN=====\n{benign}"
         );
     }
 }

@@ -4,11 +4,16 @@
 //!
 //! Security leadership declares the case; custody evidence arrives as *suspected*, lineage shows
 //! desktop-agent artifacts signed in the window (executive cyber command); a product-security
-//! reviewer signs off, then custody is *confirmed* and the sign-off goes stale and is voided;
-//! a sign-off minted on the old draft is refused; impact assessment finds contractual
-//! disclosure required (legal and trust office); both reviewers sign the new draft; executive
-//! cyber command — now a lower authority — tries to accept and is refused; the legal and trust
-//! office accepts. Every step goes through the same [`CaseStore`] an integration uses.
+//! reviewer signs off, a second custody source repeats *suspected* and the sign-off carries
+//! (DESIGN §15), then custody is *confirmed*, the decision changes and the sign-off is voided;
+//! a sign-off minted on the old decision's draft is refused; impact assessment finds customers
+//! affected; both reviewers sign the new draft; platform security command — a lower authority —
+//! tries to accept and is refused; executive cyber command accepts revision 1. After the
+//! acceptance a repeated estimate is recorded beside the unchanged packet, and an hour later
+//! contractual disclosure turns out to be required: the case reopens as revision 2 for the
+//! legal and trust office, the reviewers sign it, executive cyber command — now lower — is
+//! refused, and the legal and trust office accepts. Every step goes through the same
+//! [`CaseStore`] an integration uses.
 
 use authority_lane::ErrorCode;
 use authority_lane::approval::{
@@ -374,7 +379,7 @@ const CUSTODY_CONFIRMED: &[Found] = &[
         system: "key-custody-records",
         record: "custody/ticket/SEC-4471",
         note: "key material found on a build host outside the HSM boundary",
-        what: "custody: exposure confirmed — the draft changes, lee.park's sign-off is voided",
+        what: "custody: exposure confirmed — the decision changes, lee.park's sign-off is voided",
     },
     Found {
         agent: "custody-agent-2",
@@ -387,7 +392,19 @@ const CUSTODY_CONFIRMED: &[Found] = &[
     },
 ];
 
-/// Impact: customers affected (E2), contractual disclosure (L1), its deadline; the lane settles.
+/// A second custody source repeats the resolved value: the decision is unchanged.
+const CUSTODY_REPEATED: &[Found] = &[Found {
+    agent: "custody-agent-2",
+    fact: "custody.exposure",
+    value: r#""suspected""#,
+    system: "key-custody-records",
+    record: "custody/ticket/SEC-4470",
+    note: "the custody ticket repeats the HSM audit's finding",
+    what: "custody: a second source repeats \"suspected\" — the decision is unchanged, lee.park's sign-off carries",
+}];
+
+/// Impact: customers affected (E2), no broad invalidation, no redistribution; the lane settles
+/// on executive cyber command.
 const IMPACT: &[Found] = &[
     Found {
         agent: "impact-agent-1",
@@ -397,24 +414,6 @@ const IMPACT: &[Found] = &[
         record: "impact/estimate/rev3",
         note: "1,840 customers run 5.14.x",
         what: "impact: 1,840 customers affected (E2)",
-    },
-    Found {
-        agent: "impact-agent-1",
-        fact: "impact.contractual_disclosure_required",
-        value: "true",
-        system: "support-obligation-notes",
-        record: "contracts/enterprise-msa/s9.2",
-        note: "enterprise MSA s9.2 requires notice of signing-key compromise",
-        what: "impact: contractual disclosure required (L1) — legal and trust office",
-    },
-    Found {
-        agent: "impact-agent-1",
-        fact: "impact.disclosure_deadline",
-        value: r#""2026-11-30T17:00:00Z""#,
-        system: "approved-disclosure-constraints",
-        record: "contracts/enterprise-msa/s9.2/deadline",
-        note: "72 hours from confirmation",
-        what: "impact: disclosure deadline 2026-11-30T17:00Z",
     },
     Found {
         agent: "impact-agent-1",
@@ -432,7 +431,42 @@ const IMPACT: &[Found] = &[
         system: "package-publication-history",
         record: "publication/mirrors/2026-11",
         note: "no partner mirror carried 5.14.x",
-        what: "lineage: no third-party redistribution — the lane is stable",
+        what: "lineage: no third-party redistribution",
+    },
+];
+
+/// After the acceptance: the artifact inventory repeats the release catalogue's count
+/// (recorded, the accepted packet unchanged).
+const AFTER_ACCEPTANCE: &[Found] = &[Found {
+    agent: "lineage-agent-2",
+    fact: "lineage.desktop_agent_artifacts_in_window",
+    value: "3",
+    system: "artifact-lineage-inventory",
+    record: "inventory/desktop-agent/window-2026-11-26",
+    note: "the artifact inventory agrees: 3 desktop-agent releases",
+    what: "lineage: the artifact inventory repeats 3 desktop-agent releases — recorded; the accepted packet is unchanged",
+}];
+
+/// An hour after the acceptance, legal review of the contracts: disclosure required (L1) and
+/// its deadline. The decision changes: the case reopens as revision 2, legal and trust office.
+const DISCLOSURE: &[Found] = &[
+    Found {
+        agent: "impact-agent-1",
+        fact: "impact.contractual_disclosure_required",
+        value: "true",
+        system: "support-obligation-notes",
+        record: "contracts/enterprise-msa/s9.2",
+        note: "enterprise MSA s9.2 requires notice of signing-key compromise",
+        what: "impact: contractual disclosure required (L1) — the accepted decision changes: revision 2 opens for the legal and trust office",
+    },
+    Found {
+        agent: "impact-agent-1",
+        fact: "impact.disclosure_deadline",
+        value: r#""2026-11-30T17:00:00Z""#,
+        system: "approved-disclosure-constraints",
+        record: "contracts/enterprise-msa/s9.2/deadline",
+        note: "72 hours from confirmation",
+        what: "impact: disclosure deadline 2026-11-30T17:00Z",
     },
 ];
 
@@ -479,10 +513,11 @@ pub fn run<S: Backend>(
 
     let c = s.review("lee.park");
     s.ok("product security (lee.park) signs off the draft", c)?;
+    s.findings(CUSTODY_REPEATED)?;
     let stale = s.review("ines.duarte");
 
     s.findings(CUSTODY_CONFIRMED)?;
-    // The trust reviewer's token was minted on the old draft.
+    // The trust reviewer's token was minted on the old decision's draft.
     let Command::Decision { token, .. } = stale else {
         return Err(DemoError::Scenario("a review is a decision command".into()));
     };
@@ -498,13 +533,37 @@ pub fn run<S: Backend>(
     s.ok("product security (lee.park) signs off the current draft", c)?;
     let c = s.review("ines.duarte");
     s.ok("trust review (ines.duarte) signs off — quorum reached", c)?;
+    let c = s.accept("priya.natarajan", "platform-security-command");
+    s.refused(
+        "platform security command (priya.natarajan) tries to accept for its own, lower lane",
+        c,
+    )?;
+    let c = s.accept("marcus.chen", "executive-cyber-command");
+    s.ok(
+        "executive cyber command (marcus.chen) accepts revision 1",
+        c,
+    )?;
+
+    s.findings(AFTER_ACCEPTANCE)?;
+    s.advance(60);
+    s.findings(DISCLOSURE)?;
+    let c = s.review("lee.park");
+    s.ok("product security (lee.park) signs off revision 2", c)?;
+    let c = s.review("ines.duarte");
+    s.ok(
+        "trust review (ines.duarte) signs off revision 2 — quorum reached",
+        c,
+    )?;
     let c = s.accept("marcus.chen", "executive-cyber-command");
     s.refused(
-        "executive cyber command (marcus.chen) tries to accept for its own, lower lane",
+        "executive cyber command (marcus.chen) tries to accept revision 2 for its own, now lower lane",
         c,
     )?;
     let c = s.accept("dana.okafor", "legal-trust-office");
-    s.ok("legal and trust office (dana.okafor) accepts the packet", c)?;
+    s.ok(
+        "legal and trust office (dana.okafor) accepts revision 2; revision 1's packet stays in the journal",
+        c,
+    )?;
 
     Ok(DemoRun {
         steps: s.steps,
