@@ -261,7 +261,6 @@ impl Case {
                 version,
             })
             .collect();
-        case.epoch = case.epoch_from(image.epoch)?;
         case.accepted_floor = image.accepted_floor;
         case.prior = image.prior;
         case.reopened = image.reopened;
@@ -283,6 +282,11 @@ impl Case {
                     return Err(bad("the accepted evidence is not a prefix of the case's"));
                 }
                 let mut accepted = case.accepted_now(evidence);
+                // The findings since changed no decision: the case's evidence decides as the
+                // accepted evidence does.
+                if case.content_with(&case.evidence).decision() != accepted.decided {
+                    return Err(bad("findings since the acceptance changed its decision"));
+                }
                 accepted.since = a.since;
                 accepted.record = a.record;
                 Some(accepted)
@@ -290,6 +294,7 @@ impl Case {
             (_, None) => None,
             (_, Some(_)) => return Err(bad("an accepted revision outside closed/accepted")),
         };
+        case.epoch = case.epoch_from(image.epoch)?;
         if case.lane_history.is_empty() || case.lane_history[0] != opened_lane(&case) {
             return Err(bad("the lane history does not start at the declaration"));
         }
@@ -350,8 +355,8 @@ impl Case {
 
 impl Case {
     /// The epoch an image describes: under `never` the current version's; under
-    /// `decision_unchanged` its base and later findings, which must replay to the case's
-    /// evidence.
+    /// `decision_unchanged` its base and later findings, which must replay to the evidence the
+    /// draft shows (in `closed/accepted`, what the acceptance saw).
     fn epoch_from(&self, image: Option<EpochImage>) -> Result<Epoch, ImageError> {
         let e = match (self.carries(), image) {
             // Under `decision_unchanged` the first draft starts the first epoch.
@@ -391,8 +396,8 @@ impl Case {
         if later.len() >= EPOCH_DRAFTS
             || later_versions > self.version
             || e.first_version > self.version - later_versions
-            || evidence.count() != self.evidence.count()
-            || evidence.root() != self.evidence.root()
+            || evidence.count() != self.draft_evidence().count()
+            || evidence.root() != self.draft_evidence().root()
         {
             return Err(invalid());
         }

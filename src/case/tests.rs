@@ -2,6 +2,7 @@
 //! a rejected command changes nothing.
 
 mod carry;
+mod living;
 
 use super::*;
 use crate::approval::{Accept, Declare, Delegate, Review, StandDown};
