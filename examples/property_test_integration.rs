@@ -7,7 +7,10 @@
 //! generators produce random scripts of agents' findings and humans' tokens: valid ones, and
 //! forged, expired, misdirected, replayed and stale ones. The property below checks that, however
 //! the script goes, your integration never reports an accepted recommendation unless the
-//! journal holds a review quorum and an acceptance bound to the final draft digest.
+//! journal holds a review quorum and an acceptance bound to the accepted decision: under the
+//! shipped workflow's `carry_over: "decision_unchanged"` a review or acceptance may name any
+//! draft of the decision epoch, and a case can leave `closed/accepted` again when evidence
+//! after the acceptance changes the decision (DESIGN §15) — an integration must follow both.
 
 use authority_lane::case::Leaf;
 use authority_lane::journal::MemoryJournal;
@@ -19,8 +22,11 @@ use std::collections::BTreeSet;
 /// The integration under test: a thin loop around a journaled case.
 struct MyIntegration {
     store: CaseStore<MemoryJournal>,
-    /// The integration's own view: set when it believes a packet was accepted.
+    /// The integration's own view: the accepted packet's digest while it believes the case is
+    /// accepted (a reopened case is not).
     accepted_digest: Option<String>,
+    /// Every draft it was shown, with its decision digest: what reviewers could have signed.
+    shown: Vec<(String, String)>,
 }
 
 impl MyIntegration {
@@ -29,8 +35,11 @@ impl MyIntegration {
     fn handle(&mut self, command: authority_lane::case::Command) {
         match self.store.submit(std::slice::from_ref(&command)) {
             Ok(_) => {
-                if let Some(packet) = self.store.packet() {
-                    self.accepted_digest = Some(packet.packet_digest().to_string());
+                self.accepted_digest = self.store.packet().map(|p| p.packet_digest().to_string());
+                let case = self.store.case();
+                if let (Some(draft), Some(decision)) = (case.draft_digest(), case.decision_digest())
+                {
+                    self.shown.push((draft.to_string(), decision.to_string()));
                 }
             }
             Err(e) => panic!("in-memory journal failed: {e}"),
@@ -39,7 +48,7 @@ impl MyIntegration {
 }
 
 /// The property: "accepted" in the integration implies, in the journal, two distinct reviewers'
-/// sign-offs on the accepted digest and one acceptance naming it.
+/// sign-offs and one acceptance naming drafts of the accepted decision.
 fn never_accepts_without_humans(script: Script) -> TestResult {
     let mut driver = Driver::new();
     let case = driver.open();
@@ -55,6 +64,7 @@ fn never_accepts_without_humans(script: Script) -> TestResult {
     let mut integration = MyIntegration {
         store,
         accepted_digest: None,
+        shown: Vec::new(),
     };
     for timed in &script.steps {
         let case = integration.store.case().clone();
@@ -65,6 +75,18 @@ fn never_accepts_without_humans(script: Script) -> TestResult {
     let Some(digest) = integration.accepted_digest else {
         return TestResult::discard();
     };
+    // The drafts of the accepted decision the integration was shown.
+    let decision = integration
+        .shown
+        .iter()
+        .find(|(draft, _)| *draft == digest)
+        .map(|(_, decision)| decision.clone());
+    let epoch: BTreeSet<&str> = integration
+        .shown
+        .iter()
+        .filter(|(_, d)| Some(d) == decision.as_ref())
+        .map(|(draft, _)| draft.as_str())
+        .collect();
     // Read the journal, not the integration: who signed what.
     let mut reviewers = BTreeSet::new();
     let mut acceptances = 0;
@@ -75,7 +97,9 @@ fn never_accepts_without_humans(script: Script) -> TestResult {
         }
         let token = event["token"].as_str().unwrap_or_default();
         let claims = decode_claims(token);
-        let named = claims["decision"]["packet_digest"].as_str() == Some(digest.as_str());
+        let named = claims["decision"]["packet_digest"]
+            .as_str()
+            .is_some_and(|d| epoch.contains(d));
         match event["kind"].as_str() {
             Some("review") if named => {
                 reviewers.insert(event["issuer"].to_string());
@@ -110,7 +134,7 @@ fn main() {
         .quicktest(never_accepts_without_humans as fn(Script) -> TestResult);
     match result {
         Ok(passed) => println!(
-            "property held: {passed} generated scripts reached an accepted packet, each with a review quorum and an acceptance on the final digest"
+            "property held: {passed} generated scripts reached an accepted packet, each with a review quorum and an acceptance on drafts of the accepted decision"
         ),
         Err(failure) => {
             eprintln!("property failed: {failure:?}");
