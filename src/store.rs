@@ -347,7 +347,9 @@ impl<B: Backend> CaseStore<B> {
     }
 
     /// The accepted packet with the journal position of its acceptance: `Some` only in
-    /// `closed/accepted`.
+    /// `closed/accepted`. A store opened from a snapshot taken after findings followed the
+    /// acceptance does not know that position (the snapshot does not keep it) and names its
+    /// head; a replay from record 0 (`authority-lane packet`) names the acceptance.
     pub fn packet(&self) -> Option<RecommendationPacket> {
         let record = self.case.acceptance_record().unwrap_or(&self.head);
         self.case.packet(record.clone())

@@ -67,12 +67,15 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// The accepted revision once findings arrived after it (before, it is the case's evidence).
+/// The journal record its packet names is not kept: a writer learns it only once its batch is
+/// sealed, after the batch's checkpoint was computed, so a replay and the writer would commit
+/// different states. A case opened from an image learns it again from the records it replays;
+/// `authority-lane packet` always replays from record 0.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AcceptedImage {
     evidence: EvidenceImage,
     since: u64,
-    record: Option<crate::packet::JournalRef>,
 }
 
 #[cfg(test)]
@@ -187,7 +190,6 @@ impl Case {
                 .map(|a| AcceptedImage {
                     evidence: a.evidence.image(),
                     since: a.since,
-                    record: a.record.clone(),
                 }),
             prior: self.prior.clone(),
             reopened: self.reopened.clone(),
@@ -288,7 +290,6 @@ impl Case {
                     return Err(bad("findings since the acceptance changed its decision"));
                 }
                 accepted.since = a.since;
-                accepted.record = a.record;
                 Some(accepted)
             }
             (_, None) => None,
