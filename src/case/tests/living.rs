@@ -206,3 +206,29 @@ fn an_image_whose_accepted_evidence_is_not_the_cases_prefix_is_refused() {
         "a forged accepted evidence is refused"
     );
 }
+
+#[test]
+fn an_image_taken_in_gathering_after_a_draft_restores() {
+    // The snapshot property's counterexample: a draft, a redirect asking for evidence (back to
+    // gathering), then a finding that is not the one asked for. The epoch of the last draft
+    // no longer replays to the case's evidence, and need not: nothing can name its drafts.
+    let mut h = accepted(CarryOver::DecisionUnchanged);
+    let c = escalation(&mut h);
+    h.must(c);
+    let c = h.decision(
+        "sam.rivera",
+        crate::approval::Decision::Redirect(crate::approval::Redirect {
+            action: crate::approval::RedirectAction::RequestEvidence {
+                facts: vec!["custody.rogue_signatures_observed".into()],
+            },
+            reason: "need telemetry".into(),
+        }),
+    );
+    h.must(c);
+    assert_eq!(h.case.state(), Leaf::Gathering);
+    let c = repeat(&mut h, 1);
+    h.must(c);
+    round_trip(&h, |h| {
+        h.finding("custody.rogue_signatures_observed", json!(0))
+    });
+}
