@@ -11,8 +11,9 @@
 //! tries to accept and is refused; executive cyber command accepts revision 1. After the
 //! acceptance a repeated estimate is recorded beside the unchanged packet, and an hour later
 //! contractual disclosure turns out to be required: the case reopens as revision 2 for the
-//! legal and trust office, the reviewers sign it, executive cyber command — now lower — is
-//! refused, and the legal and trust office accepts. Every step goes through the same
+//! legal and trust office, product security signs it, a second legal source repeats the
+//! obligation and the sign-off carries, trust review signs, executive cyber command — now
+//! lower — is refused, and the legal and trust office accepts. Every step goes through the same
 //! [`CaseStore`] an integration uses.
 
 use authority_lane::ErrorCode;
@@ -470,6 +471,19 @@ const DISCLOSURE: &[Found] = &[
     },
 ];
 
+/// Revision 2 under review: the approved disclosure constraints repeat that disclosure is
+/// required; the decision is unchanged and lee.park's sign-off of revision 2 carries into its
+/// acceptance (the accepted packet's `stability` counts it).
+const DISCLOSURE_REPEATED: &[Found] = &[Found {
+    agent: "impact-agent-1",
+    fact: "impact.contractual_disclosure_required",
+    value: "true",
+    system: "approved-disclosure-constraints",
+    record: "constraints/disclosure/enterprise-msa",
+    note: "the approved disclosure constraints list the enterprise MSA's notice obligation",
+    what: "impact: the disclosure constraints repeat that disclosure is required — the decision is unchanged, lee.park's sign-off of revision 2 carries",
+}];
+
 /// The demo case's id unless `demo --store URL --case ID` names another.
 pub const CASE_ID: &str = "sev1-signing-key-2026-11-28";
 
@@ -549,6 +563,7 @@ pub fn run<S: Backend>(
     s.findings(DISCLOSURE)?;
     let c = s.review("lee.park");
     s.ok("product security (lee.park) signs off revision 2", c)?;
+    s.findings(DISCLOSURE_REPEATED)?;
     let c = s.review("ines.duarte");
     s.ok(
         "trust review (ines.duarte) signs off revision 2 — quorum reached",
