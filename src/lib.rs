@@ -184,7 +184,8 @@
 //! 6  lineage                  — findings resolved into facts, their Merkle log and its proofs
 //! 7  packet                   — drafts, packets, channel views
 //! 8  case                     — decide/evolve and the statechart
-//! 9  store render             — a case bound to a backend, with its side files; Markdown, diagrams
+//! 9  store render report      — a case bound to a backend, with its side files; Markdown, HTML,
+//!                               diagrams; the cross-case report's measures
 //! 10 schema testing           — JSON Schemas of every document; test support
 //! io: journal store            — the only modules that touch files, the network or the clock
 //! ```
@@ -224,6 +225,7 @@ pub mod journal;
 pub mod lineage;
 pub mod packet;
 pub mod render;
+pub mod report;
 pub mod schema;
 pub mod store;
 #[cfg(feature = "testing")]

@@ -1,12 +1,35 @@
-//! What people read: Markdown for reviewers ([`packet_markdown`], in `markdown`), rendered from a
+//! What people read: Markdown for reviewers ([`packet_markdown`], in `markdown`) and
+//! self-contained HTML pages ([`packet_html`], [`status_html`]; DESIGN §17), rendered from a
 //! typed channel view with every value made inert, and the statechart diagrams ([`mermaid`],
 //! [`dot`]) drawn from the statechart's one table and hierarchy.
 
 use crate::case::machine::{InputKind, Leaf, Node, TRANSITIONS, Target};
 use std::fmt::Write as _;
 
+mod html;
 mod markdown;
+mod page;
+mod report;
+mod svg;
+pub use html::{packet_html, status_html};
 pub use markdown::packet_markdown;
+pub use report::report_html;
+
+/// Characters that break a line or hide or reorder text: controls (C0, DEL, C1 with U+0085),
+/// the line and paragraph separators, zero-width and bidirectional format characters.
+pub(crate) fn shown_as_code_point(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
 
 /// What an input needs from a human, for the diagrams' legend.
 fn needs(kind: InputKind) -> &'static str {

@@ -232,6 +232,7 @@ pub fn documents() -> Vec<(&'static str, Value)> {
         ("genesis.schema.json", raw::<case::GenesisRecord>()),
         ("journal-record.schema.json", raw::<journal::Record>()),
         ("status.schema.json", raw_output::<store::JournalStatus>()),
+        ("report.schema.json", raw_output::<crate::report::Report>()),
         ("draft-packet.schema.json", view_schema(false)),
         ("packet.schema.json", view_schema(true)),
         ("trust.schema.json", raw::<approval::TrustFile>()),

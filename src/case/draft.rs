@@ -101,22 +101,7 @@ impl Case {
                 ..r.clone()
             })
             .collect();
-        let count = |keep: &dyn Fn(&ApprovalRecord, u64) -> bool| {
-            approvals
-                .iter()
-                .zip(&self.versions)
-                .filter(|(r, v)| r.kind == "review" && keep(r, **v))
-                .count() as u64
-        };
-        let stability = crate::packet::Stability {
-            revisions: self.prior.len() as u64 + 1,
-            lane_changes: self.lane_history.len() as u64 - 1,
-            decision_changes_while_in_review: self.changes_in_review,
-            carried_signoffs: count(&|r, v| {
-                !r.voided && r.revision == Some(self.revision) && v < self.version
-            }),
-            voided_signoffs: count(&|r, _| r.voided),
-        };
+        let stability = self.stability_of(&approvals);
         DraftPacket {
             content,
             approvals,
@@ -129,6 +114,41 @@ impl Case {
             },
             packet_digest,
             decision_digest,
+        }
+    }
+
+    /// How stable the recommendation has been so far (DESIGN §15), with or without a draft:
+    /// what every draft and packet carries as `stability`.
+    pub fn stability(&self) -> crate::packet::Stability {
+        let approvals: Vec<ApprovalRecord> = self
+            .approvals
+            .iter()
+            .zip(&self.versions)
+            .map(|(r, &version)| ApprovalRecord {
+                voided: living::is_voided(r, version, &self.epoch, self.accepted_floor),
+                ..r.clone()
+            })
+            .collect();
+        self.stability_of(&approvals)
+    }
+
+    /// The stability record over `approvals` (the case's, with `voided` as of now).
+    fn stability_of(&self, approvals: &[ApprovalRecord]) -> crate::packet::Stability {
+        let count = |keep: &dyn Fn(&ApprovalRecord, u64) -> bool| {
+            approvals
+                .iter()
+                .zip(&self.versions)
+                .filter(|(r, v)| r.kind == "review" && keep(r, **v))
+                .count() as u64
+        };
+        crate::packet::Stability {
+            revisions: self.prior.len() as u64 + 1,
+            lane_changes: self.lane_history.len() as u64 - 1,
+            decision_changes_while_in_review: self.changes_in_review,
+            carried_signoffs: count(&|r, v| {
+                !r.voided && r.revision == Some(self.revision) && v < self.version
+            }),
+            voided_signoffs: count(&|r, _| r.voided),
         }
     }
 

@@ -318,6 +318,11 @@ impl Case {
         &self.lane_history
     }
 
+    /// Every human redirect applied so far.
+    pub fn redirects(&self) -> &[RedirectRecord] {
+        &self.redirects
+    }
+
     /// The assessment under the case's lane context.
     pub fn assessment(&self) -> Assessment {
         assess_in(&self.workflow, &self.evidence, &self.lanes)

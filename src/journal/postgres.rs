@@ -287,6 +287,24 @@ impl PgBackend {
         self
     }
 
+    /// Every case id the store holds a record 0 for, in order (for `report --store`). The
+    /// ids are what the rows say; each case is authenticated only when it is replayed.
+    pub fn case_ids(&mut self) -> Result<Vec<String>, JournalError> {
+        let rows = self
+            .client
+            .query(
+                &format!(
+                    "SELECT case_id FROM {} WHERE seq = 0 ORDER BY case_id",
+                    self.table
+                ),
+                &[],
+            )
+            .map_err(|e| self.err(&e))?;
+        rows.iter()
+            .map(|row| row.try_get::<_, String>(0).map_err(|e| self.err(&e)))
+            .collect()
+    }
+
     /// The case the backend is bound to, if any.
     pub fn case_id(&self) -> Option<&str> {
         self.case.as_deref()

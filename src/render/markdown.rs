@@ -85,7 +85,7 @@ fn inert(raw: &str) -> String {
             '\n' => out.push_str("\\\\n"),
             '\r' => out.push_str("\\\\r"),
             '\t' => out.push_str("\\\\t"),
-            c if shown_as_code_point(c) => {
+            c if super::shown_as_code_point(c) => {
                 let _ = write!(out, "\\\\u{{{:04x}}}", u32::from(c));
             }
             '&' => out.push_str("&amp;"),
@@ -114,22 +114,6 @@ fn inert(raw: &str) -> String {
         }
     }
     out
-}
-
-/// Characters that break a line or hide or reorder text: controls (C0, DEL, C1 with U+0085),
-/// the line and paragraph separators, zero-width and bidirectional format characters.
-fn shown_as_code_point(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-        )
 }
 
 /// A value from the view as inert text.

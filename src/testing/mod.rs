@@ -65,6 +65,7 @@
 mod cast;
 mod driver;
 mod entitled;
+pub mod fixtures;
 mod harness;
 mod mint;
 mod script;

@@ -3,6 +3,7 @@
 
 use crate::*;
 use authority_lane::ErrorCode;
+use authority_lane::case::Leaf;
 use authority_lane::ids::CaseId;
 #[cfg(feature = "postgres")]
 use authority_lane::journal::PgBackend;
@@ -502,9 +503,17 @@ fn copy_out<B: Backend>(backend: &mut B, expected: Option<&CaseId>) -> Result<()
     }
 }
 
-pub(crate) fn status(journal: &Location, pins: &Pins) -> Result<(), Failure> {
+pub(crate) fn status(journal: &Location, pins: &Pins, format: StatusFormat) -> Result<(), Failure> {
     let replay = read_case(journal, pins, None, None)?;
-    print_json(&JournalStatus::of(&replay))
+    let status = JournalStatus::of(&replay);
+    match format {
+        StatusFormat::Json => print_json(&status),
+        StatusFormat::Html => emit(&render::status_html(
+            &status.status,
+            status.seq,
+            &status.head,
+        )),
+    }
 }
 
 /// Which packet `packet` prints.
@@ -526,7 +535,7 @@ pub(crate) fn packet(
     pins: &Pins,
     expect: Option<&str>,
 ) -> Result<(), Failure> {
-    let (view, title) = match which {
+    let (view, title, state) = match which {
         Which::Draft => {
             let replay = read_case(journal, pins, None, expect)?;
             let case = &replay.case;
@@ -545,7 +554,7 @@ pub(crate) fn packet(
                 "Draft recommendation packet (revision {})",
                 d.content.revision
             );
-            (d.view(&find_channel(case, channel)?), title)
+            (d.view(&find_channel(case, channel)?), title, case.state())
         }
         Which::Accepted => {
             let replay = read_case(journal, pins, Some("packet (the accepted packet)"), expect)?;
@@ -563,6 +572,7 @@ pub(crate) fn packet(
             (
                 p.view(&find_channel(case, channel)?),
                 "Recommendation packet".to_owned(),
+                Leaf::Accepted,
             )
         }
         Which::Revision(n) => {
@@ -570,12 +580,13 @@ pub(crate) fn packet(
             let case = &replay.case;
             attach_consistency(journal, pins, case, &mut p)?;
             let title = format!("Recommendation packet (revision {n})");
-            (p.view(&find_channel(case, channel)?), title)
+            (p.view(&find_channel(case, channel)?), title, Leaf::Accepted)
         }
     };
     match format {
         PacketFormat::Json => print_json(&view.to_json()),
         PacketFormat::Markdown => emit(&render::packet_markdown(&view, &title)),
+        PacketFormat::Html => emit(&render::packet_html(&view, &title, state)),
     }
 }
 

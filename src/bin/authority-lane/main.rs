@@ -10,6 +10,7 @@ mod failure;
 mod journal;
 mod lineage;
 mod output;
+mod report;
 mod tools;
 
 use failure::*;
@@ -163,10 +164,14 @@ enum Command {
         journal: Location,
         #[command(flatten)]
         pins: Pins,
+        /// Output format: JSON, or a self-contained HTML page (no script, no remote resource)
+        /// with the statechart and the current state lit.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Json)]
+        format: StatusFormat,
     },
     /// Print the accepted packet (or, with --draft, the current draft).
     #[command(
-        after_long_help = "Examples:\n  authority-lane packet --journal case.jsonl --draft\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --revision 1\n  authority-lane packet --journal case.jsonl --draft --channel authority-selection --format markdown\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --channel executive-brief\nChannels: security-trust-review (default, everything), executive-brief (no key-custody records), authority-selection (every finding redacted). Exit 5 (not_ready) before acceptance without --draft."
+        after_long_help = "Examples:\n  authority-lane packet --journal case.jsonl --draft\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --revision 1\n  authority-lane packet --journal case.jsonl --draft --channel authority-selection --format markdown\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --channel executive-brief --format html > brief.html\nChannels: security-trust-review (default, everything), executive-brief (no key-custody records), authority-selection (every finding redacted). Exit 5 (not_ready) before acceptance without --draft."
     )]
     Packet {
         #[command(flatten)]
@@ -260,6 +265,29 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// The seed's evaluation measures over many cases, from their journals alone (DESIGN §17):
+    /// per case the time from declaration to first draft, quorum and acceptance, revisions,
+    /// lane changes and their causes, redirects, carried and voided sign-offs; across cases
+    /// their distributions (nearest-rank median and p90).
+    #[command(
+        after_long_help = "Examples:\n  authority-lane report --journal a.jsonl --journal b.jsonl\n  authority-lane report --dir cases/ --format html > report.html\n  authority-lane report --store postgres://root@127.0.0.1/test\nJSON (schemas/report.schema.json) by default; --format html is one self-contained page. Each case is replayed against the workflow and trust pinned in its record 0 (or, with --trust and --workflow, against yours: every case must match them). A case that does not replay stops the report with its error."
+    )]
+    Report {
+        /// A case's journal file (repeatable).
+        #[arg(long = "journal", value_name = "PATH")]
+        journals: Vec<PathBuf>,
+        /// Every `*.jsonl` journal in DIR, by name.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Every case in a PostgreSQL store.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+        #[command(flatten)]
+        pins: Pins,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+        format: ReportFormat,
+    },
     /// Draw the statechart from its one table of transitions and hierarchy.
     Diagram {
         /// Output format.
@@ -346,6 +374,22 @@ enum DemoFormat {
 enum PacketFormat {
     Json,
     Markdown,
+    /// One self-contained page (DESIGN §17): no script, no remote resource, a strict CSP.
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Json,
+    /// One self-contained page with charts as inline SVG.
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusFormat {
+    Json,
+    /// One self-contained page with the statechart and the current state lit.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -436,7 +480,11 @@ fn run(command: Command) -> Result<(), Failure> {
             std::time::Duration::from_secs(lock_timeout),
             input.as_deref(),
         ),
-        Command::Status { journal, pins } => status(&journal, &pins),
+        Command::Status {
+            journal,
+            pins,
+            format,
+        } => status(&journal, &pins, format),
         Command::Packet {
             journal,
             draft,
@@ -502,6 +550,21 @@ fn run(command: Command) -> Result<(), Failure> {
             );
             emit(&String::from_utf8_lossy(&text))
         }
+        Command::Report {
+            journals,
+            dir,
+            store,
+            pins,
+            format,
+        } => report::report(
+            &report::Sources {
+                journals: &journals,
+                dir: dir.as_deref(),
+                store: store.as_deref(),
+            },
+            &pins,
+            format,
+        ),
         Command::Diagram { format } => emit(&match format {
             DiagramFormat::Mermaid => render::mermaid(),
             DiagramFormat::Dot => render::dot(),
