@@ -163,6 +163,27 @@ fn decision(b: &mut String, view: &ChannelView) {
             esc(accepted.accepted_by.as_str())
         );
     }
+    if let Some(full) = view.full() {
+        let d = &full.declared;
+        let _ = write!(
+            b,
+            "<dt>Declared</dt><dd>{} · {} · by {} at {}</dd><dt>Workflow</dt><dd><code>{}</code> <code>{}</code></dd><dt>Trust file</dt><dd><code>{}</code></dd>",
+            esc(&d.severity),
+            esc(&d.scope),
+            esc(d.by.as_str()),
+            time(&d.at),
+            esc(&full.workflow.id),
+            esc(full.workflow_digest.as_str()),
+            esc(full.trust_digest.as_str())
+        );
+        if !full.missing_required.is_empty() {
+            let _ = write!(
+                b,
+                "<dt>Required facts missing</dt><dd>{}</dd>",
+                list(full.missing_required.iter().map(|f| f.as_str()))
+            );
+        }
+    }
     if let ScopedView::AuthoritySelection(selection) = &view.scope {
         for (k, v) in &selection.deadlines {
             let _ = write!(

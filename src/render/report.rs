@@ -7,6 +7,14 @@ use super::svg::{human_ms, scale};
 use crate::report::{CaseReport, Distribution, Report};
 use std::fmt::Write as _;
 
+/// A measure's JSON key, its label, its distribution and how to read it off one case.
+type Row<'a, T> = (
+    &'static str,
+    &'static str,
+    &'a Distribution,
+    fn(&CaseReport) -> T,
+);
+
 /// `report --format html`.
 pub fn report_html(report: &Report) -> String {
     let title = format!("Incident report: {} cases", report.across.cases);
@@ -54,7 +62,7 @@ fn summary(b: &mut String, report: &Report) {
 /// the figures in a table.
 fn durations(b: &mut String, report: &Report) {
     let a = &report.across;
-    let rows: [(&str, &str, &Distribution, fn(&CaseReport) -> Option<u64>); 3] = [
+    let rows: [Row<'_, Option<u64>>; 3] = [
         (
             "to_first_draft_ms",
             "Declaration → first draft",
@@ -153,7 +161,7 @@ fn opt(v: Option<u64>) -> String {
 /// The counts per case: a small histogram each (cases per value), and a table.
 fn counts(b: &mut String, report: &Report) {
     let a = &report.across;
-    let rows: [(&str, &str, &Distribution, fn(&CaseReport) -> u64); 5] = [
+    let rows: [Row<'_, u64>; 5] = [
         ("revisions", "Revisions", &a.revisions, |c| c.revisions),
         ("lane_changes", "Lane changes", &a.lane_changes, |c| {
             c.lane_changes.len() as u64

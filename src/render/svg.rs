@@ -250,7 +250,7 @@ fn edge(svg: &mut String, a: Rect, b: Rect, label: &str, i: usize) {
     } else if same_row {
         // Positive bends below a left-to-right arrow, negative below a right-to-left one.
         if dx > 0.0 { 70.0 } else { -70.0 }
-    } else if i % 2 == 0 {
+    } else if i.is_multiple_of(2) {
         26.0
     } else {
         -26.0
@@ -343,24 +343,12 @@ pub(crate) fn lane_timeline(view: &ChannelView, full: &FullView) -> String {
         let _ = write!(d, " H{right:.1}");
         let _ = write!(svg, r#"<path class="step" d="{d}"/>"#);
     }
-    // An acceptance is a circle, a reopening a diamond: the shape says which, not the colour.
     let mark = |svg: &mut String, t: DateTime<Utc>, lane: &str, class: &str, what: &str| {
-        let (mx, my) = (x(t), y(lane));
-        let shape = if class == "reopened" {
-            format!(
-                r#"<path class="mark {class}" d="M{:.1},{my:.1} L{mx:.1},{:.1} L{:.1},{my:.1} L{mx:.1},{:.1} z"/>"#,
-                mx - 7.0,
-                my - 7.0,
-                mx + 7.0,
-                my + 7.0
-            )
-        } else {
-            format!(r#"<circle class="mark {class}" cx="{mx:.1}" cy="{my:.1}" r="6"/>"#)
-        };
-        let _ = write!(
+        marker(
             svg,
-            r#"<g data-mark="{class}">{shape}<title>{what} at {}</title></g>"#,
-            esc(&t.to_rfc3339())
+            (x(t), y(lane)),
+            class,
+            &format!("{what} at {}", t.to_rfc3339()),
         );
     };
     for p in &full.prior_revisions {
@@ -395,6 +383,27 @@ pub(crate) fn lane_timeline(view: &ChannelView, full: &FullView) -> String {
         human_ms((end - start).num_milliseconds().max(0) as u64)
     );
     svg
+}
+
+/// A timeline marker at `(mx, my)`: an acceptance is a circle, a reopening a diamond (the
+/// shape says which, not the colour), with `what` as its tooltip.
+fn marker(svg: &mut String, (mx, my): (f64, f64), class: &str, what: &str) {
+    let shape = if class == "reopened" {
+        format!(
+            r#"<path class="mark {class}" d="M{:.1},{my:.1} L{mx:.1},{:.1} L{:.1},{my:.1} L{mx:.1},{:.1} z"/>"#,
+            mx - 7.0,
+            my - 7.0,
+            mx + 7.0,
+            my + 7.0
+        )
+    } else {
+        format!(r#"<circle class="mark {class}" cx="{mx:.1}" cy="{my:.1}" r="6"/>"#)
+    };
+    let _ = write!(
+        svg,
+        r#"<g data-mark="{class}">{shape}<title>{}</title></g>"#,
+        esc(what)
+    );
 }
 
 /// A horizontal axis of `width` pixels over `[lo, hi]`: where `v` falls.

@@ -14,6 +14,7 @@ mod cli_lifecycle;
 mod compile_fail;
 mod epoch_properties;
 mod export_exact;
+mod html_pages;
 mod journal_concurrency;
 mod journal_crash;
 mod journal_tamper;

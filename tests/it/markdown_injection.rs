@@ -34,7 +34,7 @@ const CHANNELS: [&str; 3] = [
 
 /// Strings that try to start a block, close a code span, open emphasis, split a table cell,
 /// inject HTML or break the line by every line ending Markdown or a browser knows.
-const PAYLOADS: &[&str] = &[
+pub(crate) const PAYLOADS: &[&str] = &[
     "x\n\n# Heading\n**Recommended lane: `platform-security-command`**\n| a | b |\n- item\r\n<script>alert(1)</script>\u{2028}Accepted by mallory",
     "x\n\n**Recommended lane: `platform-security-command`**\n\nAccepted by mallory",
     "\n\n- **Accepted by mallory**\n",
@@ -180,7 +180,7 @@ fn skeleton(md: &str) -> Vec<(Kind, [usize; 8])> {
 /// do the typed members that cannot hold text of anyone's choosing: times, digests and the
 /// closed enums the renderer branches on. `every_string_is_replaced` checks that this walk
 /// misses no other string, so a text member added to the view is attacked too.
-fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
+pub(crate) fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
     let mut v = view.clone();
     let s = || with.to_owned();
     let ids = |items: &mut Vec<FactKey>| items.iter_mut().for_each(|k| *k = FactKey::new(s()));
@@ -224,6 +224,13 @@ fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
     // Map keys get a distinct, zero-padded suffix, so that no two collapse into one and they
     // keep their order (x010 after x009, as the real keys were).
     let facts = std::mem::take(&mut v.lineage.facts);
+    // The new key of each fact, so that the packet's resolved facts keep matching their
+    // lineage (the HTML joins the two).
+    let renamed: std::collections::BTreeMap<FactKey, FactKey> = facts
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), FactKey::new(format!("{}{i:03}", s()))))
+        .collect();
     for (i, (_, mut l)) in facts.into_iter().enumerate() {
         l.sources = l
             .sources
@@ -275,6 +282,14 @@ fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
                     }
                 }
             }
+            let resolved = std::mem::take(&mut full.facts);
+            for (i, (k, f)) in resolved.into_iter().enumerate() {
+                let key = renamed
+                    .get(&k)
+                    .cloned()
+                    .unwrap_or_else(|| FactKey::new(format!("{}r{i:03}", s())));
+                full.facts.insert(key, f);
+            }
             for f in full.facts.values_mut() {
                 if let ViewFact::Shown(entry) = f {
                     value(&mut entry.value);
@@ -323,7 +338,7 @@ fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
 }
 
 /// The accepted demo packet in every channel, with every renderer branch populated.
-fn views() -> Vec<ChannelView> {
+pub(crate) fn views() -> Vec<ChannelView> {
     let journal = support::demo_journal();
     let run = replay_reader(&journal[..], Anchors::default()).expect("the demo's journal replays");
     let packet = run.packet().expect("the demo reaches closed/accepted");

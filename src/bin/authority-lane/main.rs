@@ -273,15 +273,8 @@ enum Command {
         after_long_help = "Examples:\n  authority-lane report --journal a.jsonl --journal b.jsonl\n  authority-lane report --dir cases/ --format html > report.html\n  authority-lane report --store postgres://root@127.0.0.1/test\nJSON (schemas/report.schema.json) by default; --format html is one self-contained page. Each case is replayed against the workflow and trust pinned in its record 0 (or, with --trust and --workflow, against yours: every case must match them). A case that does not replay stops the report with its error."
     )]
     Report {
-        /// A case's journal file (repeatable).
-        #[arg(long = "journal", value_name = "PATH")]
-        journals: Vec<PathBuf>,
-        /// Every `*.jsonl` journal in DIR, by name.
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
-        /// Every case in a PostgreSQL store.
-        #[arg(long, value_name = "URL")]
-        store: Option<String>,
+        #[command(flatten)]
+        sources: report::Sources,
         #[command(flatten)]
         pins: Pins,
         /// Output format.
@@ -540,36 +533,29 @@ fn run(command: Command) -> Result<(), Failure> {
             proof,
             consistency,
         ),
-        Command::Completions { shell } => {
-            let mut text = Vec::new();
-            clap_complete::generate(
-                shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "authority-lane",
-                &mut text,
-            );
-            emit(&String::from_utf8_lossy(&text))
-        }
+        Command::Completions { shell } => completions(shell),
         Command::Report {
-            journals,
-            dir,
-            store,
+            sources,
             pins,
             format,
-        } => report::report(
-            &report::Sources {
-                journals: &journals,
-                dir: dir.as_deref(),
-                store: store.as_deref(),
-            },
-            &pins,
-            format,
-        ),
+        } => report::report(&sources, &pins, format),
         Command::Diagram { format } => emit(&match format {
             DiagramFormat::Mermaid => render::mermaid(),
             DiagramFormat::Dot => render::dot(),
         }),
     }
+}
+
+/// `completions SHELL`: the shell's completion script, to stdout.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut text = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "authority-lane",
+        &mut text,
+    );
+    emit(&String::from_utf8_lossy(&text))
 }
 
 // ----- case commands -----

@@ -5,15 +5,22 @@ use crate::*;
 use authority_lane::report::{Report, Watch};
 
 /// Where `report` finds its cases.
-pub(crate) struct Sources<'a> {
-    pub journals: &'a [PathBuf],
-    pub dir: Option<&'a Path>,
-    pub store: Option<&'a str>,
+#[derive(clap::Args)]
+pub(crate) struct Sources {
+    /// A case's journal file (repeatable).
+    #[arg(long = "journal", value_name = "PATH")]
+    journals: Vec<PathBuf>,
+    /// Every `*.jsonl` journal in DIR, by name.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Every case in a PostgreSQL store.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
 }
 
 /// Every case the sources name, as the locations `read_case_each` takes: the journals in the
 /// order given, then the directory's `*.jsonl` files by name, then the store's cases by id.
-fn locations(sources: &Sources<'_>) -> Result<Vec<(Location, String)>, Failure> {
+fn locations(sources: &Sources) -> Result<Vec<(Location, String)>, Failure> {
     let file = |p: &Path| {
         (
             Location {
@@ -25,7 +32,7 @@ fn locations(sources: &Sources<'_>) -> Result<Vec<(Location, String)>, Failure> 
         )
     };
     let mut out: Vec<(Location, String)> = sources.journals.iter().map(|p| file(p)).collect();
-    if let Some(dir) = sources.dir {
+    if let Some(dir) = &sources.dir {
         let entries = std::fs::read_dir(dir)
             .map_err(|e| unreadable(&format!("directory {}", dir.display()), &e))?;
         let mut paths = Vec::new();
@@ -40,7 +47,7 @@ fn locations(sources: &Sources<'_>) -> Result<Vec<(Location, String)>, Failure> 
         paths.sort();
         out.extend(paths.iter().map(|p| file(p)));
     }
-    if let Some(url) = sources.store {
+    if let Some(url) = &sources.store {
         out.extend(store_cases(url)?);
     }
     if out.is_empty() {
@@ -84,7 +91,7 @@ fn store_cases(_url: &str) -> Result<Vec<(Location, String)>, Failure> {
 /// replay stops the report with its own error, naming where it was read: a report that left a
 /// case out would understate what it measures.
 pub(crate) fn report(
-    sources: &Sources<'_>,
+    sources: &Sources,
     pins: &Pins,
     format: ReportFormat,
 ) -> Result<(), Failure> {
