@@ -239,8 +239,12 @@ impl FactTrail {
                 .map(|v| LineageEntry::from_image(v, workflow))
                 .collect()
         };
-        let counted = image.sources.values().sum::<u64>() + image.other_sources;
-        if counted != image.findings || image.sources.len() > SOURCES_PER_FACT {
+        // Checked: counts chosen to overflow must be refused, not wrap or panic.
+        let counted = image
+            .sources
+            .values()
+            .try_fold(image.other_sources, |sum, n| sum.checked_add(*n));
+        if counted != Some(image.findings) || image.sources.len() > SOURCES_PER_FACT {
             return Err("the per-source counts do not add up to the findings".into());
         }
         Ok(FactTrail {

@@ -238,6 +238,16 @@ impl Case {
         case.delegations = image.delegations;
         case.redirects = image.redirects;
         case.requested = image.requested;
+        // Counters past 2^53 - 1 could not be written into the next checkpoint (RFC 7493
+        // numbers, as every journal line holds): no case reaches them, so an image holding one
+        // is refused here rather than restored into a case whose next checkpoint fails.
+        let safe = crate::digest::MAX_SAFE_INTEGER;
+        if image.revision > safe
+            || image.version.is_some_and(|v| v > safe)
+            || image.versions.iter().any(|v| *v > safe)
+        {
+            return Err(bad("a revision or draft version beyond 2^53 - 1"));
+        }
         case.revision = image.revision;
         case.version = match (case.carries(), image.version) {
             (false, None) => image.revision,

@@ -90,11 +90,7 @@ fn store_cases(_url: &str) -> Result<Vec<(Location, String)>, Failure> {
 /// Replays every case, watching each record, and prints the report. A case that does not
 /// replay stops the report with its own error, naming where it was read: a report that left a
 /// case out would understate what it measures.
-pub(crate) fn report(
-    sources: &Sources,
-    pins: &Pins,
-    format: ReportFormat,
-) -> Result<(), Failure> {
+pub(crate) fn report(sources: &Sources, pins: &Pins, format: ReportFormat) -> Result<(), Failure> {
     let mut cases = Vec::new();
     for (location, source) in locations(sources)? {
         let mut watch = Watch::new();

@@ -232,3 +232,63 @@ fn an_image_taken_in_gathering_after_a_draft_restores() {
         h.finding("custody.rogue_signatures_observed", json!(0))
     });
 }
+
+/// Restores `image` into a fresh case opened from `h`'s genesis: `Err` when refused.
+fn restore(h: &Harness, image: serde_json::Value) -> Result<(), String> {
+    let (workflow, trust) = h.case.shared();
+    let opened = Case::from_genesis(workflow, trust, h.case.genesis()).unwrap();
+    let image = serde_json::from_value(image).map_err(|e| e.to_string())?;
+    Case::from_image(opened, image)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn an_image_with_counters_beyond_2_53_is_refused() {
+    // Found by the case_image fuzz target: a version near 2^64 restored, and the case's next
+    // checkpoint could not be written.
+    let mut h = accepted(CarryOver::DecisionUnchanged);
+    let c = repeat(&mut h, 0);
+    h.must(c);
+    let image: serde_json::Value = serde_json::from_slice(&h.case.checkpoint().image).unwrap();
+    assert!(
+        restore(&h, image.clone()).is_ok(),
+        "the honest image restores"
+    );
+    for (key, value) in [
+        ("version", json!(u64::MAX - 1)),
+        ("revision", json!(crate::digest::MAX_SAFE_INTEGER + 1)),
+    ] {
+        let mut forged = image.clone();
+        forged[key] = value;
+        assert!(
+            restore(&h, forged).is_err(),
+            "{key} beyond 2^53 - 1 is refused"
+        );
+    }
+}
+
+#[test]
+fn an_image_whose_source_counts_overflow_is_refused() {
+    // Found by the case_image fuzz target: per-source counts summing past u64::MAX panicked
+    // (debug) or wrapped to the findings count (release).
+    fn forge(v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(map)
+                if map.contains_key("sources") && map.contains_key("findings") =>
+            {
+                map.insert("sources".into(), json!({"a": u64::MAX, "b": 2}));
+                map.insert("other_sources".into(), json!(0));
+                map.insert("findings".into(), json!(1));
+                true
+            }
+            serde_json::Value::Object(map) => map.values_mut().any(forge),
+            serde_json::Value::Array(items) => items.iter_mut().any(forge),
+            _ => false,
+        }
+    }
+    let h = accepted(CarryOver::DecisionUnchanged);
+    let mut image: serde_json::Value = serde_json::from_slice(&h.case.checkpoint().image).unwrap();
+    assert!(forge(&mut image), "the image has a fact trail");
+    assert!(restore(&h, image).is_err());
+}
