@@ -13,8 +13,8 @@
 //!   exists); **quorum**: the first after which it is in `awaiting_acceptance`; **acceptance**:
 //!   the first after which it is in `closed/accepted`. Durations are from the declaration
 //!   (record 0), in milliseconds.
-//! - **revisions**: the decisions put to the owner (DESIGN §15); **reopenings**: acceptances
-//!   that evidence reopened.
+//! - **revisions**: the decisions put to the owner (DESIGN §15; 0 for a case that never had a
+//!   draft); **reopenings**: acceptances that evidence reopened.
 //! - **lane changes**: the lane history less its first entry, each with its cause (`finding`
 //!   or `redirect`).
 //! - **redirects**: human redirects recorded (`request_evidence`, `set_lane`,
@@ -324,7 +324,12 @@ impl Watch {
             to_first_draft_ms: since(self.first_draft_at),
             to_quorum_ms: since(self.first_quorum_at),
             to_acceptance_ms: since(self.first_accepted_at),
-            revisions: stability.revisions,
+            // A case that never had a draft put no decision to its owner.
+            revisions: if self.first_draft_at.is_some() {
+                stability.revisions
+            } else {
+                0
+            },
             reopenings: self.reopenings,
             lane_changes,
             redirects,

@@ -52,6 +52,7 @@ pub fn packet_html(view: &ChannelView, title: &str, state: Leaf) -> String {
     }
     evidence(&mut b, view);
     if let Some(full) = view.full() {
+        redirects(&mut b, full);
         signoffs(&mut b, view, &full.approvals);
     }
     anchor(&mut b, view);
@@ -491,6 +492,40 @@ fn finding_row(b: &mut String, e: &ViewFinding) {
             )
         }
     };
+}
+
+/// Human redirects: who changed course, how and why.
+fn redirects(b: &mut String, full: &FullView) {
+    if full.redirects.is_empty() {
+        return;
+    }
+    b.push_str(r#"<section id="redirects"><h2>Redirects</h2><table><thead><tr><th scope="col">At</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Reason</th></tr></thead><tbody>"#);
+    for r in &full.redirects {
+        let action = serde_json::to_value(&r.redirect.action)
+            .ok()
+            .and_then(|v| v.get("action")?.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let what = match &r.redirect.action {
+            crate::approval::RedirectAction::RequestEvidence { facts } => {
+                list(facts.iter().map(|f| f.as_str()))
+            }
+            crate::approval::RedirectAction::SetLane { lane, .. } => {
+                format!("<code>{}</code>", esc(lane.as_str()))
+            }
+            crate::approval::RedirectAction::ExcludeOption { option, .. } => {
+                format!("<code>{}</code>", esc(option.as_str()))
+            }
+        };
+        let _ = write!(
+            b,
+            r#"<tr data-redirect="{0}"><td>{1}</td><td>{2}</td><td>{0}: {what}</td><td>{3}</td></tr>"#,
+            esc(&action),
+            time(&r.at),
+            esc(r.by.as_str()),
+            esc(&r.redirect.reason)
+        );
+    }
+    b.push_str("</tbody></table></section>");
 }
 
 /// Sign-offs and every other approval: carried (signed an earlier draft of the same decision)

@@ -294,6 +294,11 @@ fn report_measures_the_fixture_set() {
     };
     assert_eq!(state("fx-04")["state"], "stood_down");
     assert!(state("fx-04").get("first_draft_at").is_none());
+    assert_eq!(
+        state("fx-08")["revisions"],
+        0,
+        "no draft, no decision put to the owner"
+    );
     let reopened = state("fx-05");
     assert_eq!(
         (
