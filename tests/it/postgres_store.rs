@@ -609,6 +609,34 @@ fn the_demo_runs_on_a_store_and_verifies_there() {
     assert_eq!(verified["packet_digest"], shown["packet"]["packet_digest"]);
     failed_with(&demo("markdown"), 2, "journal_exists");
     assert_eq!(verify(), verified);
+
+    // `report --store` measures every case in the store: the same figures as the exported
+    // journal gives (but for where each was read).
+    let report: Value =
+        serde_json::from_str(&ok(&run(&["report", "--store", &db.url], None))).unwrap();
+    assert_eq!(report["across"]["cases"], 1);
+    let mut stored = report["cases"][0].clone();
+    assert_eq!(stored["source"], "store:sev1-demo");
+    let file = dir.path().join("exported.jsonl");
+    std::fs::write(&file, export_case(&db.url, "sev1-demo")).unwrap();
+    let exported: Value = serde_json::from_str(&ok(&run(
+        &["report", "--journal", file.to_str().unwrap()],
+        None,
+    )))
+    .unwrap();
+    let mut from_file = exported["cases"][0].clone();
+    stored["source"] = Value::Null;
+    from_file["source"] = Value::Null;
+    assert_eq!(stored, from_file);
+    assert_eq!(stored["state"], "accepted");
+    assert_eq!(stored["revisions"], 2);
+}
+
+/// `export --store URL --case ID`'s bytes.
+fn export_case(url: &str, case: &str) -> Vec<u8> {
+    let out = run(&["export", "--store", url, "--case", case], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    out.stdout
 }
 
 /// `url` with its user name replaced by `role` (trust authentication: no password).
