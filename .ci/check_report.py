@@ -91,6 +91,9 @@ def independent(path, tmp):
         "stood_down_at": first(lambda s: s == "stood_down"),
         "revisions": seen[-1][2],
         "reopenings": sum(1 for a, b in zip(seen, seen[1:]) if a[1] == "accepted" and b[1] != "accepted"),
+        "acceptances": [{"revision": rev, "at": at, "lane": lane}
+                        for i, (at, state, rev, lane, _) in enumerate(seen)
+                        if state == "accepted" and (i == 0 or seen[i - 1][1] != "accepted")],
     }
     for key, at in (("to_first_draft_ms", out["first_draft_at"]),
                     ("to_quorum_ms", out["first_quorum_at"]),

@@ -70,6 +70,9 @@ pub struct CaseReport {
     /// When the case was first accepted.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub first_accepted_at: Option<DateTime<Utc>>,
+    /// Every acceptance, in order: the first, and one per revision a reopening put to an owner
+    /// again.
+    pub acceptances: Vec<AcceptanceReport>,
     /// When it was stood down.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub stood_down_at: Option<DateTime<Utc>>,
@@ -94,6 +97,18 @@ pub struct CaseReport {
     pub carried_signoffs: u64,
     /// Sign-offs voided by a change of decision.
     pub voided_signoffs: u64,
+}
+
+/// One acceptance: the revision accepted, when, and the lane that owned it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptanceReport {
+    /// The revision accepted.
+    pub revision: u64,
+    /// The acceptance's time of record.
+    pub at: DateTime<Utc>,
+    /// The lane whose owner accepted it.
+    pub lane: LaneId,
 }
 
 /// A lane change and why.
@@ -223,6 +238,7 @@ pub struct Watch {
     first_draft_at: Option<DateTime<Utc>>,
     first_quorum_at: Option<DateTime<Utc>>,
     first_accepted_at: Option<DateTime<Utc>>,
+    acceptances: Vec<AcceptanceReport>,
     stood_down_at: Option<DateTime<Utc>>,
     reopenings: u64,
     /// The revision seen last and its carried sign-offs then.
@@ -253,6 +269,13 @@ impl Watch {
         }
         if state == Leaf::Accepted && self.first_accepted_at.is_none() {
             self.first_accepted_at = Some(at);
+        }
+        if state == Leaf::Accepted && self.last_state != Some(Leaf::Accepted) {
+            self.acceptances.push(AcceptanceReport {
+                revision: case.revision(),
+                at,
+                lane: case.recommended_lane().clone(),
+            });
         }
         if state == Leaf::StoodDown && self.stood_down_at.is_none() {
             self.stood_down_at = Some(at);
@@ -320,6 +343,7 @@ impl Watch {
             first_draft_at: self.first_draft_at,
             first_quorum_at: self.first_quorum_at,
             first_accepted_at: self.first_accepted_at,
+            acceptances: self.acceptances,
             stood_down_at: self.stood_down_at,
             to_first_draft_ms: since(self.first_draft_at),
             to_quorum_ms: since(self.first_quorum_at),

@@ -291,11 +291,13 @@ fn timelines(b: &mut String, cases: &[CaseReport]) {
                 );
             }
         }
-        if let Some(t) = c.first_accepted_at {
+        for a in &c.acceptances {
             let _ = write!(
                 b,
-                r#"<circle class="mark accepted" cx="{:.1}" cy="{y:.0}" r="5"><title>accepted</title></circle>"#,
-                at(t)
+                r#"<circle class="mark accepted" cx="{:.1}" cy="{y:.0}" r="5"><title>revision {} accepted ({})</title></circle>"#,
+                at(a.at),
+                a.revision,
+                esc(a.lane.as_str())
             );
         }
         b.push_str("</g>");

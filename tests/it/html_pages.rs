@@ -307,6 +307,24 @@ fn report_measures_the_fixture_set() {
         ),
         (Some(2), Some(1))
     );
+    let accepted: Vec<(u64, String)> = reopened["acceptances"]
+        .as_array()
+        .expect("acceptances")
+        .iter()
+        .map(|a| {
+            (
+                a["revision"].as_u64().unwrap(),
+                a["lane"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        accepted,
+        [
+            (1, "executive-cyber-command".to_owned()),
+            (2, "legal-trust-office".to_owned())
+        ]
+    );
     assert_eq!(state("fx-03")["voided_signoffs"], 1);
     assert_eq!(state("fx-06")["carried_signoffs"], 1);
     assert_eq!(state("fx-07")["redirects"]["set_lane"], 1);
