@@ -349,6 +349,46 @@ impl Case {
         .then(|| signers.into_iter().cloned().collect())
     }
 
+    /// What an open draft still waits for (`None` outside `open/deciding/*`).
+    pub(super) fn awaiting(&self) -> Option<super::Awaiting> {
+        if !self.state().is_deciding() {
+            return None;
+        }
+        let policy = self.workflow.review();
+        let signers: Vec<&PrincipalId> = {
+            let mut seen = BTreeSet::new();
+            self.current_signoffs()
+                .map(|s| &s.issuer)
+                .filter(|p| seen.insert(*p))
+                .collect()
+        };
+        // Greedy over the required roles finds a largest set the signers can cover, each by a
+        // different signer (coverable sets form a transversal matroid); the rest are missing.
+        let mut covered: Vec<RoleId> = Vec::new();
+        let mut roles_to_sign = Vec::new();
+        for role in &policy.required_roles {
+            covered.push(role.clone());
+            if !roles_coverable(&covered, &signers, &self.trust) {
+                covered.pop();
+                roles_to_sign.push(role.clone());
+            }
+        }
+        let owner = self.decision_owner();
+        let mut may_accept = owner.holders;
+        for d in owner.delegates {
+            if d.until > self.last_at && !may_accept.contains(&d.to) {
+                may_accept.push(d.to);
+            }
+        }
+        Some(super::Awaiting {
+            quorum: policy.quorum,
+            signoffs_to_quorum: u64::from(policy.quorum).saturating_sub(signers.len() as u64),
+            roles_to_sign,
+            attestations: policy.attestations.clone(),
+            may_accept,
+        })
+    }
+
     pub(super) fn decision_owner(&self) -> DecisionOwner {
         let lane = self.recommended_lane().clone();
         let holders = self

@@ -70,6 +70,7 @@ impl Case {
             findings_since_acceptance: self.findings_since_acceptance(),
             lineage: (self.findings_since_acceptance() > 0).then(|| self.lineage_head()),
             reopened: self.reopened.clone(),
+            awaiting: self.awaiting(),
         }
     }
 

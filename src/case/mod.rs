@@ -103,6 +103,27 @@ pub struct Status {
     /// Why the current revision exists, after a reopening (DESIGN §15).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reopened: Option<crate::packet::Reopened>,
+    /// While a draft is open (`open/deciding/*`): what it still waits for from people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<Awaiting>,
+}
+
+/// What an open draft still waits for: the sign-offs and roles its quorum needs, what each
+/// review must attest, and who may accept it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Awaiting {
+    /// Distinct reviewers the quorum needs on one draft.
+    pub quorum: u32,
+    /// Sign-offs still needed to reach it (0 once as many as `quorum` have signed).
+    pub signoffs_to_quorum: u64,
+    /// Required review roles that no counted sign-off covers yet (each must be held by a
+    /// different signer).
+    pub roles_to_sign: Vec<crate::ids::RoleId>,
+    /// What every review must attest.
+    pub attestations: Vec<crate::ids::Attestation>,
+    /// Who may accept for the recommended lane now: its holders and the delegates whose
+    /// delegation has not ended; in `awaiting_acceptance`, one of them accepts.
+    pub may_accept: Vec<PrincipalId>,
 }
 
 fn is_zero(n: &u64) -> bool {

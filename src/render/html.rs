@@ -92,6 +92,17 @@ pub fn status_html(status: &Status, seq: u64, head: &Digest) -> String {
         list(status.missing_required.iter().map(|f| f.as_str())),
         list(status.requested_evidence.iter().map(|f| f.as_str())),
     );
+    if let Some(a) = &status.awaiting {
+        let _ = write!(
+            b,
+            r#"<section id="awaiting"><h2>Waiting for</h2><dl class="facts"><dt>Sign-offs to quorum</dt><dd data-measure="signoffs_to_quorum">{} (quorum {})</dd><dt>Review roles still to sign</dt><dd>{}</dd><dt>Each review attests</dt><dd>{}</dd><dt>May accept</dt><dd>{}</dd></dl></section>"#,
+            a.signoffs_to_quorum,
+            a.quorum,
+            list(a.roles_to_sign.iter().map(|r| r.as_str())),
+            list(a.attestations.iter().map(|r| r.as_str())),
+            list(a.may_accept.iter().map(|p| p.as_str())),
+        );
+    }
     let _ = write!(
         b,
         r#"<section id="statechart"><h2>Where the case is</h2><figure>{}<figcaption>The lit box is the case's state.</figcaption></figure></section>"#,

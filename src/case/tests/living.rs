@@ -292,3 +292,63 @@ fn an_image_whose_source_counts_overflow_is_refused() {
     assert!(forge(&mut image), "the image has a fact trail");
     assert!(restore(&h, image).is_err());
 }
+
+#[test]
+fn status_says_what_an_open_draft_waits_for() {
+    let mut h = harness(CarryOver::DecisionUnchanged);
+    assert!(
+        h.case.status().awaiting.is_none(),
+        "gathering: no draft yet"
+    );
+    for (f, v) in [
+        ("custody.exposure", json!("suspected")),
+        ("lineage.desktop_agent_artifacts_in_window", json!(3)),
+        ("authority.platform_delegation", json!("active")),
+    ] {
+        let c = h.finding(f, v);
+        h.must(c);
+    }
+    let roles = |h: &Harness| {
+        let a = h.case.status().awaiting.expect("a draft is open");
+        let roles: Vec<String> = a.roles_to_sign.iter().map(|r| r.to_string()).collect();
+        (a.signoffs_to_quorum, roles, a.may_accept)
+    };
+    let marcus = vec![crate::ids::PrincipalId::from("marcus.chen")];
+    assert_eq!(
+        roles(&h),
+        (
+            2,
+            vec![
+                "product-security-reviewer".to_owned(),
+                "trust-reviewer".to_owned()
+            ],
+            marcus.clone()
+        )
+    );
+    let c = h.review("omar.haddad");
+    h.must(c);
+    assert_eq!(
+        roles(&h),
+        (1, vec!["trust-reviewer".to_owned()], marcus.clone())
+    );
+    // A second product-security reviewer reaches the count but not the trust-reviewer role.
+    let c = h.review("lee.park");
+    h.must(c);
+    assert_eq!(h.case.state(), Leaf::InReview);
+    assert_eq!(
+        roles(&h),
+        (0, vec!["trust-reviewer".to_owned()], marcus.clone())
+    );
+    let c = h.review("ines.duarte");
+    h.must(c);
+    assert_eq!(h.case.state(), Leaf::AwaitingAcceptance);
+    assert_eq!(roles(&h), (0, vec![], marcus));
+    let a = h.case.status().awaiting.unwrap();
+    assert_eq!(a.attestations, h.case.workflow().review().attestations);
+    let c = h.accept("marcus.chen");
+    h.must(c);
+    assert!(
+        h.case.status().awaiting.is_none(),
+        "accepted: nothing awaited"
+    );
+}
