@@ -288,7 +288,7 @@ impl Watch {
             self.carried_before += self.carried_now;
             self.revision = case.revision();
         }
-        // Only reviews carry, and only when there are any: skip the count otherwise.
+        // Skipped at record 0 and in gathering, where no draft stands whose sign-offs carry.
         self.carried_now = if self.records > 1 && state != Leaf::Gathering {
             case.stability().carried_signoffs
         } else {
@@ -348,12 +348,7 @@ impl Watch {
             to_first_draft_ms: since(self.first_draft_at),
             to_quorum_ms: since(self.first_quorum_at),
             to_acceptance_ms: since(self.first_accepted_at),
-            // A case that never had a draft put no decision to its owner.
-            revisions: if self.first_draft_at.is_some() {
-                stability.revisions
-            } else {
-                0
-            },
+            revisions: stability.revisions,
             reopenings: self.reopenings,
             lane_changes,
             redirects,

@@ -333,17 +333,20 @@ impl Case {
         }
     }
 
+    /// The principals whose sign-offs count now, each once, in signing order.
+    fn distinct_signers(&self) -> Vec<&PrincipalId> {
+        let mut seen = BTreeSet::new();
+        self.current_signoffs()
+            .map(|s| &s.issuer)
+            .filter(|p| seen.insert(*p))
+            .collect()
+    }
+
     /// The quorum on the current revision, if it is met: enough distinct principals, and every
     /// required role covered by a different signer.
     pub(super) fn quorum_signers(&self) -> Option<Vec<PrincipalId>> {
         let policy = self.workflow.review();
-        let signers: Vec<&PrincipalId> = {
-            let mut seen = BTreeSet::new();
-            self.current_signoffs()
-                .map(|s| &s.issuer)
-                .filter(|p| seen.insert(*p))
-                .collect()
-        };
+        let signers = self.distinct_signers();
         (signers.len() >= policy.quorum as usize
             && roles_coverable(&policy.required_roles, &signers, &self.trust))
         .then(|| signers.into_iter().cloned().collect())
@@ -355,13 +358,7 @@ impl Case {
             return None;
         }
         let policy = self.workflow.review();
-        let signers: Vec<&PrincipalId> = {
-            let mut seen = BTreeSet::new();
-            self.current_signoffs()
-                .map(|s| &s.issuer)
-                .filter(|p| seen.insert(*p))
-                .collect()
-        };
+        let signers = self.distinct_signers();
         // Greedy over the required roles finds a largest set the signers can cover, each by a
         // different signer (coverable sets form a transversal matroid); the rest are missing.
         let mut covered: Vec<RoleId> = Vec::new();

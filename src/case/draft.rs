@@ -98,15 +98,14 @@ impl Case {
             .iter()
             .zip(&self.versions)
             .map(|(r, &version)| ApprovalRecord {
-                voided: living::is_voided(r, version, &self.epoch, self.accepted_floor),
+                voided: self.voided_now(r, version),
                 ..r.clone()
             })
             .collect();
-        let stability = self.stability_of(&approvals);
         DraftPacket {
             content,
             approvals,
-            stability,
+            stability: self.stability(),
             timings: Timings {
                 declared_at: self.declared.at,
                 first_draft_at: self.first_draft_at,
@@ -119,38 +118,34 @@ impl Case {
     }
 
     /// How stable the recommendation has been so far (DESIGN §15), with or without a draft:
-    /// what every draft and packet carries as `stability`.
+    /// what every draft and packet carries as `stability`. A case that never had a draft put
+    /// no decision to its owner: 0 revisions.
     pub fn stability(&self) -> crate::packet::Stability {
-        let approvals: Vec<ApprovalRecord> = self
-            .approvals
-            .iter()
-            .zip(&self.versions)
-            .map(|(r, &version)| ApprovalRecord {
-                voided: living::is_voided(r, version, &self.epoch, self.accepted_floor),
-                ..r.clone()
-            })
-            .collect();
-        self.stability_of(&approvals)
-    }
-
-    /// The stability record over `approvals` (the case's, with `voided` as of now).
-    fn stability_of(&self, approvals: &[ApprovalRecord]) -> crate::packet::Stability {
-        let count = |keep: &dyn Fn(&ApprovalRecord, u64) -> bool| {
-            approvals
+        let count = |keep: &dyn Fn(&ApprovalRecord, u64, bool) -> bool| {
+            self.approvals
                 .iter()
                 .zip(&self.versions)
-                .filter(|(r, v)| r.kind == "review" && keep(r, **v))
+                .filter(|(r, v)| r.kind == "review" && keep(r, **v, self.voided_now(r, **v)))
                 .count() as u64
         };
         crate::packet::Stability {
-            revisions: self.prior.len() as u64 + 1,
+            revisions: if self.version == 0 {
+                0
+            } else {
+                self.prior.len() as u64 + 1
+            },
             lane_changes: self.lane_history.len() as u64 - 1,
             decision_changes_while_in_review: self.changes_in_review,
-            carried_signoffs: count(&|r, v| {
-                !r.voided && r.revision == Some(self.revision) && v < self.version
+            carried_signoffs: count(&|r, v, voided| {
+                !voided && r.revision == Some(self.revision) && v < self.version
             }),
-            voided_signoffs: count(&|r, _| r.voided),
+            voided_signoffs: count(&|_, _, voided| voided),
         }
+    }
+
+    /// Whether approval `r`, which named draft version `version`, is voided as of now.
+    fn voided_now(&self, r: &ApprovalRecord, version: u64) -> bool {
+        living::is_voided(r, version, &self.epoch, self.accepted_floor)
     }
 
     /// The draft's content: what reviewers sign.
