@@ -31,6 +31,18 @@ pub(crate) fn shown_as_code_point(c: char) -> bool {
         )
 }
 
+/// The word the JSON view writes for an enum (for an internally tagged enum, its tag under
+/// `tag`), so that the Markdown and the HTML show the same word without a second copy of the
+/// names.
+fn wire_name<T: serde::Serialize>(value: &T, tag: Option<&str>) -> String {
+    let v = serde_json::to_value(value).unwrap_or_default();
+    let v = match tag {
+        Some(t) => v.get(t).cloned().unwrap_or_default(),
+        None => v,
+    };
+    v.as_str().unwrap_or_default().to_owned()
+}
+
 /// What an input needs from a human, for the diagrams' legend.
 fn needs(kind: InputKind) -> &'static str {
     match kind {

@@ -9,6 +9,7 @@
 
 use super::page::{document, esc};
 use super::svg;
+use super::wire_name;
 use crate::assess::{BoundaryStatus, LaneAssessment, LaneStatus, OptionAssessment};
 use crate::case::Leaf;
 use crate::case::Status;
@@ -17,7 +18,6 @@ use crate::packet::{
     ApprovalRecord, ChannelView, FullView, LaneCause, ScopedView, ViewFact, ViewFinding,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
 use std::fmt::Write as _;
 
 /// A packet or draft channel view as a self-contained HTML page; `state` is the case's state
@@ -141,14 +141,6 @@ fn time(t: &DateTime<Utc>) -> String {
     )
 }
 
-/// The word the JSON writes for an enum.
-fn wire<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// The decision first: lane, owner, delegates, acceptance, deadlines.
 fn decision(b: &mut String, view: &ChannelView) {
     let owner = &view.decision_owner;
@@ -216,7 +208,7 @@ fn ladder(b: &mut String, lanes: &[LaneAssessment]) {
     sorted.sort_by_key(|l| std::cmp::Reverse(l.rank));
     b.push_str(r#"<section id="lanes"><h2>Lane ladder</h2><p class="note">Highest authority first. A blocked lane may not own the decision: the reasons say which rule and which facts block it.</p><ol class="ladder">"#);
     for l in sorted {
-        let status = wire(&l.status);
+        let status = wire_name(&l.status, None);
         let _ = write!(
             b,
             r#"<li class="is-{status}" data-lane="{}" data-status="{status}"><strong>{}</strong> <span class="badge {status}">{}</span> <span class="meta">rank {}</span>"#,
@@ -263,7 +255,7 @@ fn options(b: &mut String, view: &ChannelView) {
         let _ = write!(
             b,
             r#"<div data-boundary-group="{}"><h3>{heading}</h3>"#,
-            wire(&which)
+            wire_name(&which, None)
         );
         let opts: Vec<&OptionAssessment> = view
             .options
@@ -306,7 +298,7 @@ fn option(b: &mut String, o: &OptionAssessment) {
         b,
         r#"<li class="{rev}" data-option="{}" data-boundary="{}" data-reversibility="{rev}"><strong><code>{}</code></strong><br><span class="badge {rev}">{symbol} {words}</span> <span class="meta">needs <code>{}</code></span>{}"#,
         esc(o.id.as_str()),
-        wire(&o.boundary),
+        wire_name(&o.boundary, None),
         esc(o.id.as_str()),
         esc(o.boundary_lane.as_str()),
         if o.conditional {
@@ -512,10 +504,7 @@ fn redirects(b: &mut String, full: &FullView) {
     }
     b.push_str(r#"<section id="redirects"><h2>Redirects</h2><table><thead><tr><th scope="col">At</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Reason</th></tr></thead><tbody>"#);
     for r in &full.redirects {
-        let action = serde_json::to_value(&r.redirect.action)
-            .ok()
-            .and_then(|v| v.get("action")?.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let action = wire_name(&r.redirect.action, Some("action"));
         let what = match &r.redirect.action {
             crate::approval::RedirectAction::RequestEvidence { facts } => {
                 list(facts.iter().map(|f| f.as_str()))

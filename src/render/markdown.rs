@@ -31,6 +31,7 @@
 //! work inside a code span, so nothing else may go in one); any other value is shown as
 //! escaped text instead.
 
+use super::wire_name;
 use crate::approval::Redirect;
 use crate::assess::{BoundaryStatus, LaneAssessment, LaneStatus, OptionAssessment, Pending};
 use crate::packet::{
@@ -39,7 +40,6 @@ use crate::packet::{
 };
 use crate::workflow::FactValue;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
 use std::fmt::{Display, Write as _};
 
 /// Renders a packet or draft channel view as Markdown. Every value from the view, and the
@@ -136,17 +136,6 @@ fn time(t: &DateTime<Utc>) -> String {
 /// inert.
 fn fact_value(v: &FactValue) -> String {
     text(v)
-}
-
-/// The word the JSON view writes for an enum (for an internally tagged enum, its tag under
-/// `tag`), so that the Markdown shows the same word without a second copy of the names.
-fn wire_name<T: Serialize>(value: &T, tag: Option<&str>) -> String {
-    let v = serde_json::to_value(value).unwrap_or_default();
-    let v = match tag {
-        Some(t) => v.get(t).cloned().unwrap_or_default(),
-        None => v,
-    };
-    v.as_str().unwrap_or_default().to_owned()
 }
 
 /// An identifier as a code span when it is plain (nothing in it needs escaping, and a code

@@ -135,23 +135,41 @@ fn durations(b: &mut String, report: &Report) {
         r#"<line class="axis" x1="{left}" x2="{right:.0}" y1="{axis:.0}" y2="{axis:.0}"/><text x="{left}" y="{label:.0}">0</text><text x="{right:.0}" y="{label:.0}" text-anchor="end">{}</text></svg><figcaption>One dot per case; solid line median, dashed line p90.</figcaption></figure>"#,
         human_ms(max)
     );
-    b.push_str(r#"<table><thead><tr><th scope="col">Measure</th><th scope="col">Cases</th><th scope="col">Min</th><th scope="col">Median</th><th scope="col">p90</th><th scope="col">Max</th></tr></thead><tbody>"#);
-    for (key, label, d, _) in &rows {
-        let f = |v: Option<u64>| v.map_or_else(|| "—".to_owned(), human_ms);
+    let human = |v: Option<u64>| v.map_or_else(|| "—".to_owned(), human_ms);
+    let rows: Vec<_> = rows.iter().map(|(k, l, d, _)| (*k, *l, *d)).collect();
+    figures(b, &rows, ("Cases", |d| d.n), human);
+    b.push_str("</section>");
+}
+
+/// A table of distributions, one row per measure: `first` (its header and value) then min,
+/// median, p90 and max as `show` writes them; the row's `data-*` attributes carry n, median
+/// and p90 for tools.
+fn figures(
+    b: &mut String,
+    rows: &[(&str, &str, &Distribution)],
+    first: (&str, fn(&Distribution) -> u64),
+    show: impl Fn(Option<u64>) -> String,
+) {
+    let _ = write!(
+        b,
+        r#"<table><thead><tr><th scope="col">Measure</th><th scope="col">{}</th><th scope="col">Min</th><th scope="col">Median</th><th scope="col">p90</th><th scope="col">Max</th></tr></thead><tbody>"#,
+        first.0
+    );
+    for (key, label, d) in rows {
         let _ = write!(
             b,
             r#"<tr data-distribution="{key}" data-n="{}" data-median="{}" data-p90="{}"><th scope="row">{label}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
             d.n,
             opt(d.median),
             opt(d.p90),
-            d.n,
-            f(d.min),
-            f(d.median),
-            f(d.p90),
-            f(d.max)
+            (first.1)(d),
+            show(d.min),
+            show(d.median),
+            show(d.p90),
+            show(d.max)
         );
     }
-    b.push_str("</tbody></table></section>");
+    b.push_str("</tbody></table>");
 }
 
 fn opt(v: Option<u64>) -> String {
@@ -215,22 +233,10 @@ fn counts(b: &mut String, report: &Report) {
             r#"</svg><figcaption>{label}: cases (bar height, number above) per value (below)</figcaption></figure>"#
         );
     }
-    b.push_str(r#"</div><table><thead><tr><th scope="col">Measure</th><th scope="col">Sum</th><th scope="col">Min</th><th scope="col">Median</th><th scope="col">p90</th><th scope="col">Max</th></tr></thead><tbody>"#);
-    for (key, label, d, _) in &rows {
-        let _ = write!(
-            b,
-            r#"<tr data-distribution="{key}" data-n="{}" data-median="{}" data-p90="{}"><th scope="row">{label}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-            d.n,
-            opt(d.median),
-            opt(d.p90),
-            d.sum,
-            opt(d.min),
-            opt(d.median),
-            opt(d.p90),
-            opt(d.max)
-        );
-    }
-    b.push_str("</tbody></table></section>");
+    let rows: Vec<_> = rows.iter().map(|(k, l, d, _)| (*k, *l, *d)).collect();
+    b.push_str("</div>");
+    figures(b, &rows, ("Sum", |d| d.sum), opt);
+    b.push_str("</section>");
 }
 
 /// One row per case on a shared time axis: first draft (◇), quorum (▲), acceptance (●),

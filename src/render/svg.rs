@@ -3,6 +3,7 @@
 //! pages and the report. Every text goes through [`esc`](super::html::esc); no SVG here links,
 //! embeds or scripts anything.
 
+use super::children;
 use super::page::esc;
 use crate::case::machine::{Leaf, Node, TRANSITIONS, Target};
 use crate::packet::{ChannelView, FullView};
@@ -70,18 +71,11 @@ fn stays(node: Node) -> Vec<&'static str> {
         .collect()
 }
 
-fn children(node: Node) -> Vec<Node> {
-    Node::ALL
-        .into_iter()
-        .filter(|n| n.parent() == Some(node))
-        .collect()
-}
-
 /// The size of `node`'s box; the root's children stack vertically, every other node's sit side
 /// by side.
 fn size(node: Node, depth: usize) -> (f64, f64) {
     let head = TITLE + LINE * stays(node).len() as f64;
-    let kids = children(node);
+    let kids: Vec<Node> = children(node).collect();
     if kids.is_empty() {
         // A line more for the words "current state", so that lighting a box moves nothing.
         return (LEAF_W, LEAF_H + LINE * (stays(node).len() + 1) as f64);
