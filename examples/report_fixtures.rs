@@ -4,7 +4,6 @@
 //! `authority-lane report --dir DIR --format html > report.html`.
 
 use authority_lane::testing::{Cast, fixtures};
-use authority_lane::{CaseStore, Clock};
 use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,18 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for side in ["", ".lineage", ".snapshot", ".lock"] {
             let _ = std::fs::remove_file(format!("{}{side}", path.display()));
         }
-        let workflow = authority_lane::workflow::shipped();
-        let mut store = CaseStore::create_file(
-            &path,
-            workflow,
-            trust.clone(),
-            &f.declaration,
-            Clock::Supplied(f.declared_at),
-        )?;
-        for command in f.commands {
-            store.set_clock(Clock::Supplied(command.at()));
-            store.submit_one(command)?;
-        }
+        f.write(&path, trust.clone())?;
     }
     println!("{n} journals and trust.json in {}", dir.display());
     Ok(())

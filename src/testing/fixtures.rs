@@ -28,6 +28,30 @@ pub struct Fixture {
     pub commands: Vec<Command>,
 }
 
+impl Fixture {
+    /// Writes the case as a new journal at `path` under the shipped workflow and `trust` (the
+    /// fixed cast's), each record at its command's time: what `report` reads.
+    pub fn write(
+        &self,
+        path: &std::path::Path,
+        trust: Arc<crate::approval::Trust>,
+    ) -> Result<(), crate::store::StoreError> {
+        use crate::store::{CaseStore, Clock};
+        let mut store = CaseStore::create_file(
+            path,
+            crate::workflow::shipped(),
+            trust,
+            &self.declaration,
+            Clock::Supplied(self.declared_at),
+        )?;
+        for command in &self.commands {
+            store.set_clock(Clock::Supplied(command.at()));
+            store.submit_one(command.clone())?;
+        }
+        Ok(())
+    }
+}
+
 /// The shapes the set cycles through.
 const SHAPES: [&str; 12] = [
     "platform",

@@ -256,23 +256,10 @@ fn each_channel_page_shows_its_view_and_nothing_more() {
 /// Writes the fixture set into `dir` as journals.
 fn write_fixtures(dir: &Path, n: usize) {
     use authority_lane::testing::{Cast, fixtures};
-    use authority_lane::{CaseStore, Clock};
     let trust = std::sync::Arc::new(Cast::fixed().trust().clone());
     for f in fixtures::report_fixtures(n) {
-        let mut store = CaseStore::create_file(
-            &dir.join(format!("{}.jsonl", f.id)),
-            authority_lane::workflow::shipped(),
-            trust.clone(),
-            &f.declaration,
-            Clock::Supplied(f.declared_at),
-        )
-        .expect("a fixture opens");
-        for c in f.commands {
-            store.set_clock(Clock::Supplied(c.at()));
-            store
-                .submit_one(c)
-                .expect("a fixture's command is accepted");
-        }
+        f.write(&dir.join(format!("{}.jsonl", f.id)), trust.clone())
+            .expect("a fixture's journal is written");
     }
 }
 
