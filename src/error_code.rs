@@ -136,7 +136,7 @@ error_codes! {
     ReplayedToken = "replayed_token", exit 3, "3", "apply",
         "The token's `jti` was seen before in this case.";
     StaleApproval = "stale_approval", exit 3, "3", "apply",
-        "The token's digest (packet or assessment) is not the current one; re-read `status`.";
+        "The token's digest (packet, assessment, or an amendment's trust_digest_before) is not the current one, or the amendment already took effect; re-read `status`.";
     NotAuthorized = "not_authorized", exit 3, "3", "init, apply",
         "The issuer lacks the role or lane the decision needs; the message says who may.";
     DuplicateApprover = "duplicate_approver", exit 3, "3", "apply",
@@ -145,6 +145,14 @@ error_codes! {
         "The acceptor also reviewed this revision.";
     MissingAttestation = "missing_attestation", exit 3, "3", "apply",
         "A review's attestations are not exactly the policy's set.";
+    InvalidAmendment = "invalid_amendment", exit 3, "3", "apply",
+        "A trust amendment (DESIGN §16) is not valid: its new trust breaks a key-hygiene rule, or a compromised kid is not a key of the trust in force, is listed twice, or is compromised since a time after the time of record.";
+    AmendmentLockout = "amendment_lockout", exit 3, "3", "apply",
+        "A trust amendment's new trust could never be amended again: no `amendments`, or fewer principals holding an amendment role than its threshold.";
+    CompromisedKeyReadmitted = "compromised_key_readmitted", exit 3, "3", "apply",
+        "A trust amendment's new trust lists a key declared compromised (its kid or the same public key under another kid).";
+    KeyCompromised = "key_compromised", exit 3, "3", "apply",
+        "The token's key was declared compromised by a trust amendment; or an amendment is signed by a principal whose key it declares compromised.";
     StaleEvent = "stale_event", exit 2, "—", "library only (`Case::evolve`)",
         "An event decided against another state than the case is in; the CLI reports a journal that replays to one as `journal_tampered`.";
     AnchorRequired = "anchor_required", exit 2, "2", "verify, packet",

@@ -26,7 +26,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod living;
-pub use living::{PriorRevision, ReopenCause, Reopened, Stability};
+pub use living::{PriorRevision, ReopenCause, Reopened, Stability, TrustChange, TrustGrant};
 mod view;
 pub use view::{
     AcceptedView, ChannelView, FullView, RedactedFact, RedactedFinding, ScopedView, SelectionView,
@@ -110,6 +110,12 @@ pub enum LaneCause {
         /// The stated reason.
         reason: String,
     },
+    /// A trust amendment voided a `set_lane` redirect made with a compromised key: the lane
+    /// returns to the highest one the case has recommended (DESIGN §16).
+    Amendment {
+        /// The amendment digest.
+        amendment_digest: Digest,
+    },
 }
 
 /// One lane change.
@@ -154,8 +160,14 @@ pub struct ApprovalRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<u64>,
     /// For reviews: true when a later change of decision (under `never`, of draft) voided it.
-    /// A reopening supersedes the accepted revision's sign-offs; it does not void them.
+    /// A reopening supersedes the accepted revision's sign-offs; it does not void them. For any
+    /// approval: true when a trust amendment declared its key compromised since before it
+    /// (`voided_by` names the amendment; DESIGN §16).
     pub voided: bool,
+    /// The amendment digest of the trust amendment that voided it, when its key was declared
+    /// compromised since a time at or before the approval (DESIGN §16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided_by: Option<Digest>,
     /// For reviews and acceptances under `carry_over: "decision_unchanged"` (DESIGN §15): the
     /// draft version the token named, and its lineage (absent under `never`, where it is always
     /// the draft of `revision`).
@@ -377,6 +389,13 @@ pub struct DraftPacket {
     /// `sha256:` of the canonical JSON of the content's [`Decision`]: unchanged by findings
     /// that change only the evidence tail (DESIGN §15).
     pub decision_digest: Digest,
+    /// The digest of the trust in force, once an amendment changed it (absent while the trust
+    /// pinned in record 0, `trust_digest`, is in force; DESIGN §16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_in_force: Option<Digest>,
+    /// Every trust amendment that took effect, oldest first (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trust_history: Vec<TrustChange>,
 }
 
 /// The accepted recommendation. Exists only for a case in `closed/accepted`; see the module docs.

@@ -47,13 +47,13 @@ fn wire_name<T: serde::Serialize>(value: &T, tag: Option<&str>) -> String {
 fn needs(kind: InputKind) -> &'static str {
     match kind {
         InputKind::Revise { .. } => {
-            "a finding (unsigned; checked against the workflow), or a delegate or redirect Approval"
+            "a finding (unsigned; checked against the workflow), a delegate or redirect Approval, or a trust amendment that changes the decision"
         }
         InputKind::Carry => {
             "a finding that leaves the decision digest unchanged (carry_over: decision_unchanged)"
         }
         InputKind::Reopen { .. } => {
-            "a finding in closed/accepted that changes the accepted decision (opens the next revision)"
+            "a finding in closed/accepted that changes the accepted decision, or a trust amendment that changes it or voids the acceptance or a quorum sign-off (opens the next revision)"
         }
         InputKind::SignOff { .. } => {
             "a review Approval naming the current draft digest (or a draft of its decision epoch)"
@@ -61,6 +61,9 @@ fn needs(kind: InputKind) -> &'static str {
         InputKind::Accept => "an accept Approval by an owner of the recommended lane",
         InputKind::StandDown => "a stand_down Approval by security leadership",
         InputKind::Declare => "a declare Approval by security leadership (opens the case)",
+        InputKind::Withdraw { .. } => {
+            "the amend_trust Approval completing an amendment's quorum, voiding sign-offs made with a key it declares compromised"
+        }
     }
 }
 

@@ -318,6 +318,7 @@ impl Watch {
                     LaneCause::Finding { .. } => "finding",
                     LaneCause::Redirect { .. } => "redirect",
                     LaneCause::Declared { .. } => "declared",
+                    LaneCause::Amendment { .. } => "amendment",
                 }
                 .to_owned(),
             })

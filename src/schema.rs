@@ -237,6 +237,10 @@ pub fn documents() -> Vec<(&'static str, Value)> {
         ("packet.schema.json", view_schema(true)),
         ("trust.schema.json", raw::<approval::TrustFile>()),
         (
+            "trust-in-force.schema.json",
+            raw_output::<case::SigningRights>(),
+        ),
+        (
             "token-claims.schema.json",
             claims(workflow::MAX_TOKEN_LIFETIME_SECS),
         ),

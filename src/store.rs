@@ -426,6 +426,10 @@ impl<B: Backend> CaseStore<B> {
                         self.case
                             .evolve(e)
                             .expect("an event decided on this case applies to it at once");
+                        // The record this event becomes: the next seq after the head and the
+                        // batch's events before it (a checkpoint goes after them all).
+                        self.case
+                            .note_record_seq(self.head.seq + events.len() as u64);
                         if self.case.state() == crate::case::Leaf::Accepted
                             && self.case.findings_since_acceptance() == 0
                         {

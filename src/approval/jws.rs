@@ -242,6 +242,13 @@ struct Shaped<'t> {
     exp: DateTime<Utc>,
 }
 
+/// The header `kid` and the claims of a token of the right shape, **unverified**: for reading
+/// back a token the case verified when it applied it (the key that signed an approval, the
+/// decision it carried), never for deciding whether to trust one.
+pub(crate) fn read_verified(token: &str) -> Option<(Option<KeyId>, Claims)> {
+    check_shape(token).ok().map(|s| (s.kid, s.claims))
+}
+
 /// Step 1 of [`verify`]: the token's shape, its header and the shape of its claims.
 fn check_shape(token: &str) -> Result<Shaped<'_>, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {

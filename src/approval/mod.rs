@@ -47,15 +47,18 @@ mod signer;
 mod token;
 mod trust;
 
+pub(crate) use jws::read_verified;
 pub use jws::{
     AUDIENCE, MAX_TOKEN_BYTES, NOT_BEFORE_LEEWAY_SECS, TokenError, VerifyContext, verify,
 };
 pub use signer::Signer;
 pub use token::{
-    Accept, Audience, Claims, Decision, DecisionKind, Declare, Delegate, Redirect, RedirectAction,
-    Review, StandDown,
+    Accept, AmendTrust, Audience, Claims, Compromised, Decision, DecisionKind, Declare, Delegate,
+    Redirect, RedirectAction, Review, StandDown,
 };
-pub use trust::{KeyEntry, PrincipalEntry, PublicJwk, Trust, TrustError, TrustFile};
+pub use trust::{
+    AmendmentPolicy, KeyEntry, PrincipalEntry, PublicJwk, Trust, TrustError, TrustFile,
+};
 
 use crate::digest::Digest;
 use crate::ids::{CaseId, KeyId, PrincipalId};
@@ -158,6 +161,8 @@ pub enum AnyApproval {
     Redirect(Approval<Redirect>),
     /// A verified `stand_down` decision.
     StandDown(Approval<StandDown>),
+    /// A verified `amend_trust` decision (one signature of an amendment).
+    AmendTrust(Approval<AmendTrust>),
 }
 
 /// Applies `$f` to the inner approval whatever its payload type.
@@ -170,6 +175,7 @@ macro_rules! with_inner {
             AnyApproval::Accept($a) => $e,
             AnyApproval::Redirect($a) => $e,
             AnyApproval::StandDown($a) => $e,
+            AnyApproval::AmendTrust($a) => $e,
         }
     };
 }
@@ -183,6 +189,7 @@ impl AnyApproval {
             Decision::Accept(d) => AnyApproval::Accept(Approval::new(v, d)),
             Decision::Redirect(d) => AnyApproval::Redirect(Approval::new(v, d)),
             Decision::StandDown(d) => AnyApproval::StandDown(Approval::new(v, d)),
+            Decision::AmendTrust(d) => AnyApproval::AmendTrust(Approval::new(v, d)),
         }
     }
 
@@ -195,6 +202,7 @@ impl AnyApproval {
             AnyApproval::Accept(_) => DecisionKind::Accept,
             AnyApproval::Redirect(_) => DecisionKind::Redirect,
             AnyApproval::StandDown(_) => DecisionKind::StandDown,
+            AnyApproval::AmendTrust(_) => DecisionKind::AmendTrust,
         }
     }
     /// The approving principal (`iss`).

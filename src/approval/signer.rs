@@ -100,6 +100,7 @@ impl super::TrustFile {
                     }],
                 })
                 .collect(),
+            amendments: None,
         }
     }
 }

@@ -92,6 +92,9 @@ pub enum Decision {
     Redirect(Redirect),
     /// Stand the case down.
     StandDown(StandDown),
+    /// Amend the trust in force (DESIGN §16): takes effect once a quorum of amendment-role
+    /// holders signed the same amendment.
+    AmendTrust(AmendTrust),
 }
 
 impl Decision {
@@ -104,6 +107,7 @@ impl Decision {
             Decision::Accept(_) => DecisionKind::Accept,
             Decision::Redirect(_) => DecisionKind::Redirect,
             Decision::StandDown(_) => DecisionKind::StandDown,
+            Decision::AmendTrust(_) => DecisionKind::AmendTrust,
         }
     }
 }
@@ -126,6 +130,8 @@ pub enum DecisionKind {
     Redirect,
     /// `stand_down`
     StandDown,
+    /// `amend_trust`
+    AmendTrust,
 }
 
 impl DecisionKind {
@@ -138,6 +144,7 @@ impl DecisionKind {
             DecisionKind::Accept => "accept",
             DecisionKind::Redirect => "redirect",
             DecisionKind::StandDown => "stand_down",
+            DecisionKind::AmendTrust => "amend_trust",
         }
     }
 }
@@ -285,6 +292,48 @@ impl From<RedirectWire> for Redirect {
             },
         }
     }
+}
+
+/// `amend_trust`: replace the trust in force by `trust` (DESIGN §16). Signed by several holders
+/// of the trust's amendment roles; it takes effect when the trust's `amendments.threshold`
+/// distinct principals (with distinct keys) have signed the same amendment — the same
+/// [`amendment_digest`](AmendTrust::digest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendTrust {
+    /// The digest of the trust in force the signer amends (`status` shows it as
+    /// `trust_digest`); an amendment of any other trust is `stale_approval`.
+    pub trust_digest_before: Digest,
+    /// The whole new trust document. It must pass every key-hygiene rule, declare
+    /// `amendments` that its own principals can satisfy, and hold no key declared compromised.
+    pub trust: super::TrustFile,
+    /// Keys of the trust in force that are compromised, each since a time: every approval
+    /// made with one at or after its `since` is voided (may be empty).
+    pub compromised: Vec<Compromised>,
+    /// Why.
+    pub reason: String,
+}
+
+impl AmendTrust {
+    /// The amendment digest: `sha256:` + SHA-256 of the RFC 8785 form of this decision object
+    /// (with `kind`), as the crate reads it. The signatures of one amendment name the same one.
+    pub fn digest(&self) -> Digest {
+        Digest::of_canonical(&Decision::AmendTrust(self.clone()))
+            .expect("an amendment is plain JSON (string keys, integers, no floats)")
+    }
+}
+
+/// A key declared compromised by an amendment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Compromised {
+    /// The key: a kid of the trust in force.
+    #[schemars(extend("pattern" = "^[a-z0-9][a-z0-9._-]{0,63}$"))]
+    pub kid: crate::ids::KeyId,
+    /// Since when (RFC 3339, four-digit year): approvals made with the key at or after it are
+    /// voided.
+    #[serde(deserialize_with = "crate::time::de")]
+    pub since: DateTime<Utc>,
 }
 
 /// `stand_down`: close the case without further action.

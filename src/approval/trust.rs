@@ -14,15 +14,32 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The trust file as written on disk.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrustFile {
     /// Every principal that may sign approvals.
     pub principals: Vec<PrincipalEntry>,
+    /// Who may amend the trust during a case (DESIGN §16). Without it no amendment is possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amendments: Option<AmendmentPolicy>,
+}
+
+/// Who may amend the trust during a case: `threshold` distinct principals, with distinct keys,
+/// each holding one of `roles` in the trust in force, must sign the same amendment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentPolicy {
+    /// The roles whose holders sign amendments.
+    #[schemars(length(min = 1), extend("uniqueItems" = true))]
+    pub roles: Vec<RoleId>,
+    /// How many distinct holders must sign one amendment: at least 1, and no more than the
+    /// principals holding one of `roles` (else no amendment could ever take effect).
+    #[schemars(range(min = 1))]
+    pub threshold: u32,
 }
 
 /// One principal in the trust file.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrincipalEntry {
     /// The principal's id (the `iss` of its tokens).
@@ -35,7 +52,7 @@ pub struct PrincipalEntry {
 }
 
 /// One signing key of a principal.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEntry {
     /// Key id, unique across the whole file.
@@ -187,6 +204,26 @@ pub enum TrustError {
         /// The kid under which it first appeared.
         first_kid: KeyId,
     },
+    /// The `amendments` policy names no role, a role twice, or a threshold of 0.
+    #[error(
+        "the amendments policy is not valid: {0}; it needs one or more distinct roles and a threshold of at least 1"
+    )]
+    AmendmentPolicy(String),
+    /// Fewer principals hold an amendment role (with a key) than the threshold: no amendment
+    /// could ever take effect, and the trust could never be corrected (a lock-out).
+    #[error(
+        "the amendments policy needs {threshold} distinct signers holding one of {roles:?}, but only {able} principal(s) with a key hold one ({holders:?}); lower the threshold or add holders"
+    )]
+    AmendmentsUnsatisfiable {
+        /// The policy's threshold.
+        threshold: u32,
+        /// The policy's roles.
+        roles: Vec<RoleId>,
+        /// How many principals could sign.
+        able: usize,
+        /// Who they are.
+        holders: Vec<PrincipalId>,
+    },
     /// The file could not be canonicalised for its digest.
     #[error("trust file cannot be canonicalised: {0}")]
     Canonical(String),
@@ -254,6 +291,9 @@ impl Trust {
                 keys.insert(k.kid.clone(), (p.id.clone(), key));
             }
         }
+        if let Some(policy) = &file.amendments {
+            check_policy(&file, policy)?;
+        }
         let digest =
             Digest::of_canonical(&file).map_err(|e| TrustError::Canonical(e.to_string()))?;
         Ok(Trust {
@@ -305,6 +345,24 @@ impl Trust {
         self.keys.get(kid).map(|(owner, key)| (owner, key))
     }
 
+    /// The amendment policy, if the trust allows amendments (DESIGN §16).
+    pub fn amendment_policy(&self) -> Option<&AmendmentPolicy> {
+        self.file.amendments.as_ref()
+    }
+
+    /// Whether `id` holds one of the amendment roles.
+    pub fn may_amend(&self, id: &PrincipalId) -> bool {
+        self.amendment_policy()
+            .is_some_and(|p| p.roles.iter().any(|r| self.has_role(id, r)))
+    }
+
+    /// Every kid with its public key bytes.
+    pub(crate) fn key_bytes(&self) -> impl Iterator<Item = (&KeyId, [u8; PUBLIC_KEY_LENGTH])> {
+        self.keys
+            .iter()
+            .map(|(kid, (_, key))| (kid, key.to_bytes()))
+    }
+
     /// All roles held by anyone, for diagnostics.
     pub fn roles(&self) -> BTreeSet<&RoleId> {
         self.file
@@ -313,6 +371,36 @@ impl Trust {
             .flat_map(|p| p.roles.iter())
             .collect()
     }
+}
+
+/// Refuses an amendment policy that names no role, a role twice or a threshold of 0, or that
+/// fewer principals (with a key) can satisfy than its threshold.
+fn check_policy(file: &TrustFile, policy: &AmendmentPolicy) -> Result<(), TrustError> {
+    if policy.roles.is_empty() {
+        return Err(TrustError::AmendmentPolicy("no role".into()));
+    }
+    if policy.threshold == 0 {
+        return Err(TrustError::AmendmentPolicy("a threshold of 0".into()));
+    }
+    let distinct: BTreeSet<&RoleId> = policy.roles.iter().collect();
+    if distinct.len() != policy.roles.len() {
+        return Err(TrustError::AmendmentPolicy("a role listed twice".into()));
+    }
+    let holders: Vec<PrincipalId> = file
+        .principals
+        .iter()
+        .filter(|p| !p.keys.is_empty() && p.roles.iter().any(|r| distinct.contains(r)))
+        .map(|p| p.id.clone())
+        .collect();
+    if holders.len() < policy.threshold as usize {
+        return Err(TrustError::AmendmentsUnsatisfiable {
+            threshold: policy.threshold,
+            roles: policy.roles.clone(),
+            able: holders.len(),
+            holders,
+        });
+    }
+    Ok(())
 }
 
 /// Decodes any spelling of base64url (padded or not, stray trailing bits or not), so that a

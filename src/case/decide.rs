@@ -11,13 +11,23 @@ impl Case {
     /// (`time_regression`), and the command's own `at` may not run ahead of it by more than the
     /// review policy's `max_clock_skew_secs` (`clock_skew`).
     pub fn decide(&self, command: &Command, now: DateTime<Utc>) -> Result<Vec<Event>, Rejection> {
-        // A closed case takes no human decision, and a stood-down one nothing at all: one code
-        // for all of them. An accepted case still records findings under `carry_over:
-        // "decision_unchanged"` (DESIGN §15); under `"never"` it takes nothing, as before.
+        // A stood-down case takes nothing at all: one code for all of it. An accepted case
+        // still records findings and trust amendments under `carry_over: "decision_unchanged"`
+        // (DESIGN §15, §16; any other decision is `case_closed`, see `decide_decision`); under
+        // `"never"` it takes nothing, as before.
         let takes_findings = self.carries() && self.chart.allows(InputKind::Carry);
-        if self.state().is_closed()
-            && (!takes_findings || matches!(command, Command::Decision { .. }))
-        {
+        // Which decision a token carries is read here only to keep the order of refusals an
+        // accepted case always had (`case_closed` first); `decide_decision` verifies it.
+        let amends = |token: &str| {
+            crate::approval::read_verified(token).is_some_and(|(_, claims)| {
+                claims.decision.kind() == crate::approval::DecisionKind::AmendTrust
+            })
+        };
+        let closed_to = match command {
+            Command::Finding { .. } => !takes_findings,
+            Command::Decision { token, .. } => !takes_findings || !amends(token),
+        };
+        if self.state().is_closed() && closed_to {
             return Err(Rejection::CaseClosed {
                 state: self.state(),
             });
@@ -130,13 +140,21 @@ impl Case {
         at: DateTime<Utc>,
         token: &str,
     ) -> Result<AnyApproval, Rejection> {
+        // An accepted case takes findings and trust amendments only (DESIGN §15, §16): `decide`
+        // refused any other token there; an amendment's refusals are its own.
         bounded("the token", token, limits::TOKEN_BYTES)?;
         let ctx = VerifyContext {
             case_id: Some(self.id()),
             at,
             max_lifetime_secs: self.workflow.review().max_token_lifetime_secs,
         };
+        self.check_not_compromised(token)?;
         let approval = verify(token, &self.trust, &ctx)?;
+        if self.state().is_closed() && !matches!(approval, AnyApproval::AmendTrust(_)) {
+            return Err(Rejection::CaseClosed {
+                state: self.state(),
+            });
+        }
         if self.seen_jti.contains(approval.jti()) {
             return Err(Rejection::ReplayedToken {
                 jti: approval.jti().to_owned(),
@@ -148,6 +166,7 @@ impl Case {
             AnyApproval::Review(a) => self.check_review(a)?,
             AnyApproval::Accept(a) => self.check_accept(a, at)?,
             AnyApproval::Redirect(a) => self.check_redirect(a, at)?,
+            AnyApproval::AmendTrust(a) => self.chain.check(&self.trust, a, at)?,
             AnyApproval::StandDown(a) => {
                 self.allowed(InputKind::StandDown, "stand_down")?;
                 let role = &self.workflow.review().command_role;

@@ -71,6 +71,9 @@ impl Case {
             lineage: (self.findings_since_acceptance() > 0).then(|| self.lineage_head()),
             reopened: self.reopened.clone(),
             awaiting: self.awaiting(),
+            trust_digest: self.trust.digest().clone(),
+            trust_history: self.chain.history.clone(),
+            pending_amendments: self.pending_amendments(),
         }
     }
 
@@ -114,6 +117,8 @@ impl Case {
             },
             packet_digest,
             decision_digest,
+            trust_in_force: (!self.chain.history.is_empty()).then(|| self.trust.digest().clone()),
+            trust_history: self.chain.history.clone(),
         }
     }
 
@@ -191,7 +196,7 @@ impl Case {
                 digest: self.workflow.digest().clone(),
             },
             workflow_digest: self.workflow.digest().clone(),
-            trust_digest: self.trust.digest().clone(),
+            trust_digest: self.root_trust.digest().clone(),
             declared: self.declared.clone(),
             recommended_lane,
             lanes,

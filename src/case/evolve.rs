@@ -116,6 +116,7 @@ impl Case {
                 self.keep(&a, DecisionKind::StandDown, at, None);
                 self.dispatch(Input::StandDown(Arc::new(a)));
             }
+            AnyApproval::AmendTrust(a) => self.apply_amendment(at, a),
         }
     }
 
@@ -328,6 +329,7 @@ pub(super) fn record<D>(
         token_digest: a.token_digest().clone(),
         revision,
         voided: false,
+        voided_by: None,
         signed: None,
     }
 }

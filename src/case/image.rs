@@ -60,6 +60,11 @@ pub(crate) struct CaseImage {
     reopened: Option<crate::packet::Reopened>,
     #[serde(default, skip_serializing_if = "is_zero")]
     changes_in_review: u64,
+    /// The journal seq of each trust amendment that took effect, oldest first, when the case
+    /// knows them all (a writer and a replay both learn each before the next checkpoint). The
+    /// amendments themselves are re-walked from the approvals' tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    trust_seqs: Vec<u64>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -116,6 +121,9 @@ struct Held {
     stand_down: Option<Arc<Approval<crate::approval::StandDown>>>,
     /// (issuer, key, revision) of every review.
     reviews: Vec<(PrincipalId, KeyId, Option<u64>)>,
+    /// The trust in force after the last approval, and the chain of amendments that led to
+    /// it, re-walked from the root (DESIGN §16).
+    trust: Option<(Arc<Trust>, super::amend::TrustChain)>,
 }
 
 /// The case state a checkpoint commits (DESIGN §12.8): the RFC 8785 form of its image (what a
@@ -194,6 +202,13 @@ impl Case {
             prior: self.prior.clone(),
             reopened: self.reopened.clone(),
             changes_in_review: self.changes_in_review,
+            trust_seqs: self
+                .chain
+                .history
+                .iter()
+                .map(|c| c.seq)
+                .collect::<Option<Vec<u64>>>()
+                .unwrap_or_default(),
         }
     }
 
@@ -224,7 +239,19 @@ impl Case {
     pub(crate) fn from_image(opened: Case, image: CaseImage) -> Result<Case, ImageError> {
         let mut case = opened;
         let evidence = Evidence::from_image(image.evidence, &case.workflow).map_err(bad)?;
-        let held = case.verify_held(&image.approvals, &image.seen_jti)?;
+        let mut held = case.verify_held(&image.approvals, &image.seen_jti)?;
+        if let Some((trust, chain)) = held.trust.take() {
+            case.trust = trust;
+            case.chain = chain.sealed();
+        }
+        if !image.trust_seqs.is_empty() {
+            if image.trust_seqs.len() != case.chain.history.len() {
+                return Err(bad("a journal seq for each trust amendment in effect"));
+            }
+            for (c, seq) in case.chain.history.iter_mut().zip(&image.trust_seqs) {
+                c.seq = Some(*seq);
+            }
+        }
         for (issuer, kid, _) in &image.signoffs {
             if !held.reviews.iter().any(|(i, k, _)| i == issuer && k == kid) {
                 return Err(bad(format!("a sign-off by {issuer} has no review token")));
@@ -326,13 +353,17 @@ impl Case {
             return Err(bad("the first approval is not record 0's declaration"));
         }
         let mut held = Held::default();
+        // Each token is verified against the trust in force at its place in the order applied:
+        // the root, then each amendment as its quorum completes.
+        let mut trust = Arc::clone(&self.root_trust);
+        let mut chain = super::amend::TrustChain::default();
         for (record, token) in rest {
             let ctx = VerifyContext {
                 case_id: Some(self.id()),
                 at: record.at,
                 max_lifetime_secs: self.workflow.review().max_token_lifetime_secs,
             };
-            let a = verify(token, &self.trust, &ctx).map_err(|e| {
+            let a = verify(token, &trust, &ctx).map_err(|e| {
                 bad(format!(
                     "an approval by {} does not verify: {e}",
                     record.issuer
@@ -358,8 +389,17 @@ impl Case {
                 AnyApproval::StandDown(r) => held.stand_down = Some(Arc::new(r)),
                 AnyApproval::Declare(_) => return Err(bad("a second declaration")),
                 AnyApproval::Delegate(_) | AnyApproval::Redirect(_) => {}
+                AnyApproval::AmendTrust(a) => {
+                    chain.check(&trust, &a, record.at).map_err(|e| {
+                        bad(format!("an amendment by {} is refused: {e}", record.issuer))
+                    })?;
+                    if let Some(new) = chain.sign(&trust, &a, record.at) {
+                        trust = new;
+                    }
+                }
             }
         }
+        held.trust = Some((trust, chain));
         Ok(held)
     }
 }

@@ -72,20 +72,21 @@ impl Case {
             }
             self.dispatch(Input::Carry);
         } else {
-            self.reopen(at);
+            let entry = self.evidence.last().expect("a finding reopens the case");
+            let cause = ReopenCause::Finding {
+                index: entry.index,
+                fact: entry.finding.fact.clone(),
+                agent: entry.finding.agent.id.clone(),
+            };
+            self.reopen(at, cause);
         }
     }
 
-    /// The latest finding changed the accepted decision: the accepted revision becomes a prior
-    /// one and the next revision starts in `drafted` (or `gathering`), with no sign-off.
-    fn reopen(&mut self, at: DateTime<Utc>) {
+    /// A finding (or a trust amendment) changed the accepted decision, or an amendment voided
+    /// the acceptance: the accepted revision becomes a prior one and the next revision starts
+    /// in `drafted` (or `gathering`), with no sign-off.
+    pub(super) fn reopen(&mut self, at: DateTime<Utc>, cause: ReopenCause) {
         let accepted = self.accepted.take().expect("reopened from closed/accepted");
-        let entry = self.evidence.last().expect("a finding reopens the case");
-        let cause = ReopenCause::Finding {
-            index: entry.index,
-            fact: entry.finding.fact.clone(),
-            agent: entry.finding.agent.id.clone(),
-        };
         let acceptance = self
             .chart
             .acceptance()
@@ -123,6 +124,7 @@ impl Case {
     /// `closed/accepted`, until a finding arrives after the acceptance, the accepted packet
     /// names it ([`Case::acceptance_record`]). Replays and stores call it after every record.
     pub fn note_journal_record(&mut self, record: &JournalRef) {
+        self.note_record_seq(record.seq);
         if let Some(a) = self.accepted.as_mut().filter(|a| a.since == 0) {
             a.record = Some(record.clone());
         }

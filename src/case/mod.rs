@@ -9,6 +9,7 @@
 //! replay turns each recorded event back into its command and runs it through `decide` again,
 //! which re-verifies every token at its recorded time ([`Case::replay_event`]).
 
+mod amend;
 mod authority;
 mod command;
 mod decide;
@@ -22,14 +23,17 @@ mod living;
 pub mod machine;
 mod rejection;
 mod replay;
+mod rights;
 mod wire;
 
+pub use amend::PendingAmendment;
 use command::bounded;
 pub use command::{Command, limits};
 use event::{Basis, EventKind};
 pub use event::{CheckpointLineage, ClockMark, Event, EventRecord, StaleEvent};
 use evolve::record;
 pub use replay::{ReplayError, Replayed};
+pub use rights::{PrincipalRights, SigningRights};
 
 pub use epoch::EPOCH_DRAFTS;
 use epoch::Epoch;
@@ -106,6 +110,15 @@ pub struct Status {
     /// While a draft is open (`open/deciding/*`): what it still waits for from people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub awaiting: Option<Awaiting>,
+    /// The digest of the trust in force: what an amendment's `trust_digest_before` names
+    /// (DESIGN §16; the trust pinned in record 0 until an amendment takes effect).
+    pub trust_digest: Digest,
+    /// Amendments that took effect, oldest first (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trust_history: Vec<crate::packet::TrustChange>,
+    /// Amendments of the trust in force still collecting signatures (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_amendments: Vec<PendingAmendment>,
 }
 
 /// What an open draft still waits for: the sign-offs and roles its quorum needs, what each
@@ -143,7 +156,12 @@ struct SignOff {
 #[derive(Debug, Clone)]
 pub struct Case {
     workflow: Arc<Workflow>,
+    /// The trust in force: `root_trust` as amended since (DESIGN §16).
     trust: Arc<Trust>,
+    /// The trust pinned in record 0.
+    root_trust: Arc<Trust>,
+    /// The amendments beyond the root.
+    chain: amend::TrustChain,
     genesis: Genesis,
     declared: Declared,
     chart: Chart,
@@ -289,6 +307,8 @@ impl Case {
             applied: 0,
             memo: Memo::default(),
             workflow,
+            root_trust: Arc::clone(&trust),
+            chain: amend::TrustChain::default(),
             trust,
         };
         // A workflow with nothing required is reviewable at once.
@@ -304,9 +324,10 @@ impl Case {
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
     }
-    /// The shared workflow and trust registry the case runs under.
+    /// The shared workflow and the trust registry pinned in record 0 (the root of any
+    /// amendments: [`Case::trust`] is the trust in force), as a replay from record 0 needs them.
     pub fn shared(&self) -> (Arc<Workflow>, Arc<Trust>) {
-        (Arc::clone(&self.workflow), Arc::clone(&self.trust))
+        (Arc::clone(&self.workflow), Arc::clone(&self.root_trust))
     }
 
     /// The workflow.

@@ -150,7 +150,7 @@ pub enum Rejection {
     #[error(
         "the case is closed ({state}); {}",
         if *state == Leaf::Accepted {
-            "it takes no further decisions (under carry_over \"decision_unchanged\" it still records findings, which may reopen it)"
+            "it takes no further decisions (under carry_over \"decision_unchanged\" it still records findings and trust amendments, which may reopen it)"
         } else {
             "no further commands are accepted"
         }
@@ -158,6 +158,75 @@ pub enum Rejection {
     CaseClosed {
         /// The closed leaf.
         state: Leaf,
+    },
+    /// An amendment of another trust than the one in force (DESIGN §16).
+    #[error(
+        "the amendment amends trust {got} but the trust in force is {expected}; `status` shows its trust_digest: amend that"
+    )]
+    StaleAmendment {
+        /// The trust in force.
+        expected: Digest,
+        /// The `trust_digest_before` the amendment names.
+        got: Digest,
+    },
+    /// The same amendment already took effect.
+    #[error(
+        "amendment {digest} already took effect at {}; an amendment applies once",
+        crate::time::format(at)
+    )]
+    AmendmentApplied {
+        /// The amendment digest.
+        digest: Digest,
+        /// When it took effect.
+        at: DateTime<Utc>,
+    },
+    /// The amendment's compromised keys or new trust document are not valid.
+    #[error("the trust amendment is not valid: {reason}")]
+    InvalidAmendment {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The new trust could never be amended again: it declares no `amendments`, or fewer
+    /// principals could sign one than its threshold.
+    #[error("the trust amendment would lock the case's trust: {reason}")]
+    AmendmentLockout {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The new trust holds a key declared compromised (by this or an earlier amendment), under
+    /// its kid or another.
+    #[error(
+        "the new trust holds key {kid}, which is (or is the same public key as) {compromised}, declared compromised; a compromised key is never re-admitted: list a new key"
+    )]
+    CompromisedKeyReadmitted {
+        /// The kid in the new trust.
+        kid: KeyId,
+        /// The compromised kid it repeats.
+        compromised: KeyId,
+    },
+    /// The token's key was declared compromised by an amendment.
+    #[error(
+        "key {kid} was declared compromised since {} by amendment {amendment}; nothing it signs counts: sign with a key of the trust in force",
+        crate::time::format(since)
+    )]
+    KeyCompromised {
+        /// The key.
+        kid: KeyId,
+        /// Since when.
+        since: DateTime<Utc>,
+        /// The amendment that declared it.
+        amendment: Digest,
+    },
+    /// An amendment signed by a principal it declares one of whose keys compromised: that
+    /// principal's signature does not count towards it.
+    #[error(
+        "{issuer} may not sign an amendment that declares their own key {kid} compromised; other holders of an amendment role must sign it"
+    )]
+    SignerCompromised {
+        /// The signer.
+        issuer: PrincipalId,
+        /// Their key the amendment declares compromised.
+        kid: KeyId,
     },
 }
 
@@ -180,6 +249,15 @@ impl Rejection {
             Rejection::RoleNotPermitted { .. } => ErrorCode::RoleNotPermitted,
             Rejection::Fact(e) => e.code(),
             Rejection::CaseClosed { .. } => ErrorCode::CaseClosed,
+            Rejection::StaleAmendment { .. } | Rejection::AmendmentApplied { .. } => {
+                ErrorCode::StaleApproval
+            }
+            Rejection::InvalidAmendment { .. } => ErrorCode::InvalidAmendment,
+            Rejection::AmendmentLockout { .. } => ErrorCode::AmendmentLockout,
+            Rejection::CompromisedKeyReadmitted { .. } => ErrorCode::CompromisedKeyReadmitted,
+            Rejection::KeyCompromised { .. } | Rejection::SignerCompromised { .. } => {
+                ErrorCode::KeyCompromised
+            }
         }
     }
 }
@@ -210,6 +288,17 @@ pub enum Needed {
         /// The lane's holder role.
         role: RoleId,
     },
+    /// One of the trust's amendment roles (DESIGN §16).
+    #[error(
+        "one of the amendment roles {} in the trust in force",
+        .0.iter().map(RoleId::as_str).collect::<Vec<_>>().join(", ")
+    )]
+    AmendmentRole(Vec<RoleId>),
+    /// A trust that allows amendments.
+    #[error(
+        "a trust that declares `amendments`; this one does not, so the trust pinned in record 0 holds for the life of the case"
+    )]
+    AmendmentPolicy,
     /// A delegation to oneself.
     #[error("a delegation to another principal; nobody delegates to themselves")]
     AnotherPrincipal,

@@ -1,6 +1,7 @@
 //! Case unit tests: lifecycle, evidence semantics, and one test per rejection code showing that
 //! a rejected command changes nothing.
 
+mod amend;
 mod carry;
 mod living;
 

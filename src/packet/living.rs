@@ -20,6 +20,12 @@ pub enum ReopenCause {
         /// The submitting agent's id.
         agent: String,
     },
+    /// A trust amendment (DESIGN §16) voided the acceptance or a sign-off of its quorum (its
+    /// key declared compromised), or changed the decision (e.g. the lane's holders).
+    Amendment {
+        /// The amendment digest.
+        amendment_digest: Digest,
+    },
 }
 
 /// Why the current revision exists: the accepted revision a decision-changing event reopened.
@@ -72,4 +78,44 @@ pub struct Stability {
     pub carried_signoffs: u64,
     /// Sign-offs voided by a change of decision (every revision).
     pub voided_signoffs: u64,
+}
+
+/// A trust amendment that took effect (DESIGN §16): what the packet's `trust_history` lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustChange {
+    /// The journal record whose signature completed the amendment's quorum, when known (a
+    /// case restored from a snapshot knows it for records it replayed since).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// Its time of record.
+    pub at: DateTime<Utc>,
+    /// The digest of the amendment all its signers signed.
+    pub amendment_digest: Digest,
+    /// The trust in force before.
+    pub trust_digest_before: Digest,
+    /// The trust in force after.
+    pub trust_digest: Digest,
+    /// The distinct principals whose signatures made the quorum, in signing order.
+    pub signed_by: Vec<crate::ids::PrincipalId>,
+    /// Principals, roles and keys the new trust grants that the old did not.
+    pub added: Vec<TrustGrant>,
+    /// Principals, roles and keys the old trust granted that the new does not.
+    pub removed: Vec<TrustGrant>,
+    /// Keys declared compromised, each since a time.
+    pub compromised: Vec<crate::approval::Compromised>,
+    /// The amendment's reason.
+    pub reason: String,
+}
+
+/// Roles and keys of one principal, added or removed by an amendment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustGrant {
+    /// The principal.
+    pub principal: crate::ids::PrincipalId,
+    /// Roles.
+    pub roles: Vec<crate::ids::RoleId>,
+    /// Key ids.
+    pub kids: Vec<crate::ids::KeyId>,
 }

@@ -108,6 +108,12 @@ pub struct FullView {
     /// The accepted revisions this one superseded (DESIGN §15).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub prior_revisions: Vec<super::PriorRevision>,
+    /// The digest of the trust in force, once an amendment changed it (DESIGN §16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_in_force: Option<Digest>,
+    /// The trust amendments that took effect, oldest first (DESIGN §16).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trust_history: Vec<super::TrustChange>,
 }
 
 /// What an `authority_selection` channel sees besides the shared members.
@@ -354,6 +360,8 @@ impl ChannelView {
             stability,
             packet_digest,
             decision_digest,
+            trust_in_force,
+            trust_history,
         } = draft;
         let DraftContent {
             case_id,
@@ -397,6 +405,8 @@ impl ChannelView {
                 timings: timings.clone(),
                 reopened: reopened.clone(),
                 prior_revisions: prior_revisions.clone(),
+                trust_in_force: trust_in_force.clone(),
+                trust_history: trust_history.clone(),
             })),
             ChannelScope::AuthoritySelection => {
                 ScopedView::AuthoritySelection(SelectionView::of(facts))

@@ -371,6 +371,10 @@ fn timeline(b: &mut String, view: &ChannelView, full: &FullView) {
                 format!("redirect by {}: {}", esc(by.as_str()), esc(reason))
             }
             LaneCause::Declared { by } => format!("declared by {}", esc(by.as_str())),
+            LaneCause::Amendment { amendment_digest } => format!(
+                "trust amendment <code>{}</code> voided a set_lane redirect",
+                esc(amendment_digest.as_str())
+            ),
         };
         let _ = write!(
             b,

@@ -56,6 +56,7 @@ pub fn packet_markdown(view: &ChannelView, title: &str) -> String {
         revisions(&mut out, full);
         lane_history(&mut out, &full.lane_history);
         redirects(&mut out, &full.redirects);
+        trust_history(&mut out, full);
         approvals(&mut out, &full.approvals);
     }
     lineage(&mut out, &view.lineage);
@@ -349,6 +350,10 @@ fn lane_history(out: &mut String, history: &[LaneChange]) {
                 format!("redirect by {}: {}", text(by), text(reason))
             }
             LaneCause::Declared { by } => format!("declared by {}", text(by)),
+            LaneCause::Amendment { amendment_digest } => format!(
+                "trust amendment {} voided a set_lane redirect",
+                code(amendment_digest)
+            ),
         };
         let _ = writeln!(
             out,
@@ -417,15 +422,22 @@ fn revisions(out: &mut String, full: &crate::packet::FullView) {
 "
     );
     if let Some(r) = &full.reopened {
-        let crate::packet::ReopenCause::Finding { index, fact, agent } = &r.cause;
+        let by = match &r.cause {
+            crate::packet::ReopenCause::Finding { index, fact, agent } => format!(
+                "finding #{} on {} from {}",
+                text(index),
+                code(fact),
+                text(agent)
+            ),
+            crate::packet::ReopenCause::Amendment { amendment_digest } => {
+                format!("trust amendment {}", code(amendment_digest))
+            }
+        };
         let _ = writeln!(
             out,
-            "Reopened from accepted revision {} (packet {}) by finding #{} on {} from {}.\n",
+            "Reopened from accepted revision {} (packet {}) by {by}.\n",
             text(r.from_revision),
             code(&r.packet_digest),
-            text(index),
-            code(fact),
-            text(agent)
         );
     }
     let _ = writeln!(
@@ -455,10 +467,14 @@ fn approvals(out: &mut String, approvals: &[ApprovalRecord]) {
         "| at | issuer | kind | revision | token digest |\n|---|---|---|---|---|"
     );
     for a in approvals {
-        let mut kind = if a.voided {
-            format!("{} (voided)", text(&a.kind))
-        } else {
-            text(&a.kind)
+        let mut kind = match (a.voided, &a.voided_by) {
+            (true, Some(by)) => format!(
+                "{} (voided: key declared compromised by amendment {})",
+                text(&a.kind),
+                code(by)
+            ),
+            (true, None) => format!("{} (voided)", text(&a.kind)),
+            (false, _) => text(&a.kind),
         };
         // Under carry_over "decision_unchanged": the draft the token named and what it saw.
         if let Some(signed) = &a.signed {
@@ -476,6 +492,68 @@ fn approvals(out: &mut String, approvals: &[ApprovalRecord]) {
             text(&a.issuer),
             text_or_dash(a.revision),
             code(&a.token_digest)
+        );
+    }
+    out.push('\n');
+}
+
+/// The trust amendments that took effect (DESIGN §16): who signed each, what it added and
+/// removed, the keys it declared compromised, and the trust in force now.
+fn trust_history(out: &mut String, full: &crate::packet::FullView) {
+    if full.trust_history.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Trust amendments
+"
+    );
+    if let Some(now) = &full.trust_in_force {
+        let _ = writeln!(
+            out,
+            "Trust in force: {} (pinned in record 0: {}).\n",
+            code(now),
+            code(&full.trust_digest)
+        );
+    }
+    let grants = |grants: &[crate::packet::TrustGrant]| {
+        let items: Vec<String> = grants
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} (roles {}; keys {})",
+                    text(&g.principal),
+                    join(&g.roles),
+                    join(&g.kids)
+                )
+            })
+            .collect();
+        if items.is_empty() {
+            "—".to_owned()
+        } else {
+            items.join("; ")
+        }
+    };
+    for c in &full.trust_history {
+        let compromised: Vec<String> = c
+            .compromised
+            .iter()
+            .map(|k| format!("{} since {}", code(&k.kid), time(&k.since)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "- {} · amendment {} signed by {} · {}\n  - added: {}\n  - removed: {}\n  - compromised: {}",
+            time(&c.at),
+            code(&c.amendment_digest),
+            join(&c.signed_by),
+            text(&c.reason),
+            grants(&c.added),
+            grants(&c.removed),
+            if compromised.is_empty() {
+                "—".to_owned()
+            } else {
+                compromised.join("; ")
+            }
         );
     }
     out.push('\n');

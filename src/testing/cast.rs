@@ -35,6 +35,21 @@ pub const STANDARD: &[(&str, &[&str])] = &[
     ("victor.outsider", &[]),
 ];
 
+/// Who may amend the cast's trust mid-case (DESIGN §16): two signers holding security
+/// leadership, executive cyber command or the legal and trust office.
+pub fn amendments() -> crate::approval::AmendmentPolicy {
+    crate::approval::AmendmentPolicy {
+        roles: [
+            "security-leadership",
+            "executive-cyber-command",
+            "legal-trust-office",
+        ]
+        .map(RoleId::from)
+        .to_vec(),
+        threshold: 2,
+    }
+}
+
 /// People with keys, and the trust registry that lists their public keys.
 #[derive(Debug)]
 pub struct Cast {
@@ -71,11 +86,12 @@ impl Cast {
                 },
             );
         }
-        let file = TrustFile::listing(
+        let mut file = TrustFile::listing(
             members
                 .values()
                 .map(|m| (&m.id, m.roles.as_slice(), &m.signer)),
         );
+        file.amendments = Some(amendments());
         let trust = Trust::from_file(file).map_err(|e| e.to_string())?;
         Ok(Cast {
             members,

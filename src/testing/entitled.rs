@@ -42,7 +42,7 @@ pub(super) fn fallback() -> PrincipalId {
 
 /// The trust file's principals (in its order) for whom `entitled` holds.
 fn principals(case: &Case, entitled: impl Fn(&PrincipalId) -> bool) -> Vec<PrincipalId> {
-    let (_, trust) = case.shared();
+    let trust = case.trust();
     trust
         .file()
         .principals
@@ -55,7 +55,7 @@ fn principals(case: &Case, entitled: impl Fn(&PrincipalId) -> bool) -> Vec<Princ
 
 /// Principals holding `role` in the case's trust.
 pub(super) fn with_role(case: &Case, role: &RoleId) -> Vec<PrincipalId> {
-    let (_, trust) = case.shared();
+    let trust = case.trust();
     principals(case, |p| trust.has_role(p, role))
 }
 
@@ -99,7 +99,8 @@ pub(super) fn current_signers(case: &Case) -> Vec<PrincipalId> {
 
 /// Reviewers holding a required role that no current signer covers, who have not signed.
 pub(super) fn needed_reviewers(case: &Case) -> Vec<PrincipalId> {
-    let (workflow, trust) = case.shared();
+    let (workflow, _) = case.shared();
+    let trust = case.trust();
     let signed = current_signers(case);
     let roles = &workflow.review().required_roles;
     let uncovered: Vec<&RoleId> = roles

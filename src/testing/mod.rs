@@ -70,7 +70,7 @@ mod harness;
 mod mint;
 mod script;
 
-pub use cast::{Cast, Member, STANDARD};
+pub use cast::{Cast, Member, STANDARD, amendments};
 pub use driver::{Driver, Entry, Outcome, Trace, drive, reached};
 pub use harness::Harness;
 pub use mint::Fault;

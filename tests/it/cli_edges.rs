@@ -340,7 +340,8 @@ fn the_demo_keys_sign_a_new_case_under_the_demo_trust_file() {
             "a private key readable by others: {mode:o}"
         );
     }
-    assert_eq!(std::fs::read_dir(&keys).unwrap().count(), 6);
+    // The six people of record 0 and nora.quinn, whom the demo's trust amendment adds.
+    assert_eq!(std::fs::read_dir(&keys).unwrap().count(), 7);
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(body)

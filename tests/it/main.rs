@@ -4,6 +4,8 @@
 
 mod support;
 
+mod amend_properties;
+mod amendments_cli;
 mod bounds;
 mod case_binding;
 mod case_properties;

@@ -14,7 +14,9 @@ use authority_lane::approval::{Redirect, RedirectAction};
 use authority_lane::assess::{BoundaryStatus, Pending};
 use authority_lane::digest::Digest;
 use authority_lane::ids::ChannelId;
-use authority_lane::ids::{AgentRole, CaseId, FactKey, LaneId, OptionId, PrincipalId, RuleId};
+use authority_lane::ids::{
+    AgentRole, CaseId, FactKey, KeyId, LaneId, OptionId, PrincipalId, RoleId, RuleId,
+};
 use authority_lane::packet::{
     ChannelView, DelegationRecord, LaneCause, LaneChange, RedirectRecord, ScopedView, ViewFact,
     ViewFinding,
@@ -280,6 +282,8 @@ pub(crate) fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
                         *by = PrincipalId::new(s());
                         *reason = s();
                     }
+                    // A digest: nothing a writer chooses.
+                    LaneCause::Amendment { .. } => {}
                 }
             }
             let resolved = std::mem::take(&mut full.facts);
@@ -314,9 +318,10 @@ pub(crate) fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
             }
             // DESIGN §15: why the revision exists and the revisions it superseded.
             let cause = |c: &mut authority_lane::packet::ReopenCause| {
-                let authority_lane::packet::ReopenCause::Finding { fact, agent, .. } = c;
-                *fact = FactKey::new(s());
-                *agent = s();
+                if let authority_lane::packet::ReopenCause::Finding { fact, agent, .. } = c {
+                    *fact = FactKey::new(s());
+                    *agent = s();
+                }
             };
             if let Some(r) = &mut full.reopened {
                 cause(&mut r.cause);
@@ -325,6 +330,21 @@ pub(crate) fn replace_strings(view: &ChannelView, with: &str) -> ChannelView {
                 p.lane = LaneId::new(s());
                 p.accepted_by = PrincipalId::new(s());
                 cause(&mut p.cause);
+            }
+            // DESIGN §16: an amendment's reason, signers, grants and compromised kids.
+            for c in &mut full.trust_history {
+                c.reason = s();
+                c.signed_by
+                    .iter_mut()
+                    .for_each(|p| *p = PrincipalId::new(s()));
+                for g in c.added.iter_mut().chain(c.removed.iter_mut()) {
+                    g.principal = PrincipalId::new(s());
+                    g.roles.iter_mut().for_each(|r| *r = RoleId::new(s()));
+                    g.kids.iter_mut().for_each(|k| *k = KeyId::new(s()));
+                }
+                c.compromised
+                    .iter_mut()
+                    .for_each(|k| k.kid = KeyId::new(s()));
             }
         }
         ScopedView::AuthoritySelection(selection) => {

@@ -46,6 +46,7 @@ fn fx() -> Fx {
             entry("dana.okafor", "legal-trust-office", &dana),
             entry("sam.lee", "security-leadership", &sam),
         ],
+        amendments: None,
     })
     .unwrap();
     Fx {

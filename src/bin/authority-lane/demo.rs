@@ -12,13 +12,16 @@
 //! acceptance a repeated estimate is recorded beside the unchanged packet, and an hour later
 //! contractual disclosure turns out to be required: the case reopens as revision 2 for the
 //! legal and trust office, product security signs it, a second legal source repeats the
-//! obligation and the sign-off carries, trust review signs, executive cyber command — now
-//! lower — is refused, and the legal and trust office accepts. Every step goes through the same
+//! obligation and the sign-off carries. The trust reviewer is off shift: security leadership and
+//! executive cyber command sign a trust amendment adding a second trust reviewer (DESIGN §16; a
+//! token she signs before the amendment's quorum is refused), she signs, executive cyber
+//! command — now lower — is refused, and the legal and trust office accepts. Every step goes through the same
 //! [`CaseStore`] an integration uses.
 
 use authority_lane::ErrorCode;
 use authority_lane::approval::{
-    AUDIENCE, Accept, Claims, Decision, Declare, Review, Signer, Trust, TrustFile,
+    AUDIENCE, Accept, AmendTrust, AmendmentPolicy, Claims, Decision, Declare, KeyEntry,
+    PrincipalEntry, Review, Signer, Trust, TrustFile,
 };
 use authority_lane::case::{Command, Rejection};
 use authority_lane::digest::Digest;
@@ -41,7 +44,26 @@ const PEOPLE: &[(&str, &[&str])] = &[
     ("dana.okafor", &["legal-trust-office"]),
     ("lee.park", &["product-security-reviewer"]),
     ("ines.duarte", &["trust-reviewer"]),
+    ("nora.quinn", &["trust-reviewer"]),
 ];
+
+/// The person a trust amendment adds mid-case: not in the trust pinned in record 0.
+const JOINS: &str = "nora.quinn";
+
+/// Who may amend the demo's trust: two of security leadership, executive cyber command and the
+/// legal and trust office (DESIGN §16).
+fn amendment_policy() -> AmendmentPolicy {
+    AmendmentPolicy {
+        roles: [
+            "security-leadership",
+            "executive-cyber-command",
+            "legal-trust-office",
+        ]
+        .map(RoleId::from)
+        .to_vec(),
+        threshold: 2,
+    }
+}
 
 /// The scenario's people with keys fresh from the operating system's RNG, and the trust
 /// registry listing them. With `demo --journal`, the CLI writes the private keys into a
@@ -82,7 +104,13 @@ impl People {
                 held.iter().map(|r| RoleId::from(*r)).collect::<Vec<_>>(),
             );
         }
-        let file = TrustFile::listing(signers.iter().map(|(id, s)| (id, roles[id].as_slice(), s)));
+        let mut file = TrustFile::listing(
+            signers
+                .iter()
+                .filter(|(id, _)| id.as_str() != JOINS)
+                .map(|(id, s)| (id, roles[id].as_slice(), s)),
+        );
+        file.amendments = Some(amendment_policy());
         let trust = Trust::from_file(file).map_err(|e| e.to_string())?;
         Ok(People {
             signers,
@@ -292,6 +320,28 @@ impl<S: Backend> Script<S> {
                 attests: self.store.case().workflow().review().attestations.clone(),
             }),
         )
+    }
+
+    /// A signature of the amendment adding [`JOINS`] as a trust reviewer to the trust in force.
+    fn amend_adding(&mut self, who: &str) -> Command {
+        let trust = self.store.case().trust();
+        let mut file = trust.file().clone();
+        let signer = &self.people.signers[&PrincipalId::from(JOINS)];
+        file.principals.push(PrincipalEntry {
+            id: JOINS.into(),
+            roles: vec!["trust-reviewer".into()],
+            keys: vec![KeyEntry {
+                kid: signer.kid().clone(),
+                jwk: signer.public_jwk(),
+            }],
+        });
+        let amendment = AmendTrust {
+            trust_digest_before: trust.digest().clone(),
+            trust: file,
+            compromised: Vec::new(),
+            reason: "ines.duarte is off shift; nora.quinn reviews for trust".into(),
+        };
+        self.decision(who, Decision::AmendTrust(amendment))
     }
 
     fn accept(&mut self, who: &str, lane: &str) -> Command {
@@ -564,9 +614,24 @@ pub fn run<S: Backend>(
     let c = s.review("lee.park");
     s.ok("product security (lee.park) signs off revision 2", c)?;
     s.findings(DISCLOSURE_REPEATED)?;
-    let c = s.review("ines.duarte");
+    let c = s.amend_adding("sam.rivera");
     s.ok(
-        "trust review (ines.duarte) signs off revision 2 — quorum reached",
+        "the trust reviewer is off shift: security leadership (sam.rivera) signs a trust amendment adding nora.quinn as trust reviewer (1 of 2)",
+        c,
+    )?;
+    let c = s.review(JOINS);
+    s.refused(
+        "trust review (nora.quinn) tries to sign off before the amendment takes effect",
+        c,
+    )?;
+    let c = s.amend_adding("marcus.chen");
+    s.ok(
+        "executive cyber command (marcus.chen) co-signs: the amendment takes effect, lee.park's sign-off stands",
+        c,
+    )?;
+    let c = s.review(JOINS);
+    s.ok(
+        "trust review (nora.quinn) signs off revision 2 — quorum reached",
         c,
     )?;
     let c = s.accept("marcus.chen", "executive-cyber-command");

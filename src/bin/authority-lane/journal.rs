@@ -516,6 +516,11 @@ pub(crate) fn status(journal: &Location, pins: &Pins, format: StatusFormat) -> R
     }
 }
 
+pub(crate) fn trust(journal: &Location, pins: &Pins) -> Result<(), Failure> {
+    let replay = read_case(journal, pins, None, None)?;
+    print_json(&replay.case.signing_rights())
+}
+
 /// Which packet `packet` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Which {
@@ -664,5 +669,6 @@ pub(crate) fn verify(journal: &Location, pins: &Pins, expect: Option<&str>) -> R
         packet_digest,
         workflow_digest: case.genesis().workflow_digest.clone(),
         trust_digest: case.genesis().trust_digest.clone(),
+        trust_in_force: (!case.trust_history().is_empty()).then(|| case.trust().digest().clone()),
     })
 }

@@ -169,6 +169,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = StatusFormat::Json)]
         format: StatusFormat,
     },
+    /// Show the trust in force and who may sign what now (DESIGN §16): each principal's roles,
+    /// keys, the decisions it may sign and the lanes it owns; keys declared compromised,
+    /// amendments collecting signatures and those that took effect.
+    #[command(after_long_help = "Example:
+  authority-lane trust --journal case.jsonl
+trust_digest is what an amend_trust decision's trust_digest_before names (schemas/trust-in-force.schema.json).")]
+    Trust {
+        #[command(flatten)]
+        journal: Location,
+        #[command(flatten)]
+        pins: Pins,
+    },
     /// Print the accepted packet (or, with --draft, the current draft).
     #[command(
         after_long_help = "Examples:\n  authority-lane packet --journal case.jsonl --draft\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --revision 1\n  authority-lane packet --journal case.jsonl --draft --channel authority-selection --format markdown\n  authority-lane packet --journal case.jsonl --trust T.json --workflow W.json --channel executive-brief --format html > brief.html\nChannels: security-trust-review (default, everything), executive-brief (no key-custody records), authority-selection (every finding redacted). Exit 5 (not_ready) before acceptance without --draft."
@@ -478,6 +490,7 @@ fn run(command: Command) -> Result<(), Failure> {
             pins,
             format,
         } => status(&journal, &pins, format),
+        Command::Trust { journal, pins } => trust(&journal, &pins),
         Command::Packet {
             journal,
             draft,

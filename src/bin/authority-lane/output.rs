@@ -92,8 +92,12 @@ pub(crate) struct VerifyOutput {
     pub packet_digest: Option<Digest>,
     /// Digest of the workflow the journal pins.
     pub workflow_digest: Digest,
-    /// Digest of the trust file the journal pins.
+    /// Digest of the trust file the journal pins (the root of any amendments).
     pub trust_digest: Digest,
+    /// Digest of the trust in force, when trust amendments changed it (DESIGN §16): the chain
+    /// from `trust_digest` to it was re-verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_in_force: Option<Digest>,
 }
 
 /// The error object: one line on stderr.

@@ -2,7 +2,9 @@
 //! keep.
 
 use super::InputKind;
-use crate::approval::{Accept, Approval, Declare, Delegate, Redirect, Review, StandDown};
+use crate::approval::{
+    Accept, AmendTrust, Approval, Declare, Delegate, Redirect, Review, StandDown,
+};
 use crate::ids::PrincipalId;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -79,6 +81,8 @@ pub enum Revision {
     Delegation(Arc<Approval<Delegate>>),
     /// A verified redirect.
     Redirect(Arc<Approval<Redirect>>),
+    /// A trust amendment that took effect (its last signature, verified).
+    Amendment(Arc<Approval<AmendTrust>>),
 }
 
 /// What the case feeds the machine once a command has been decided: inputs that need a human
@@ -114,6 +118,14 @@ pub enum Input {
     StandDown(Arc<Approval<StandDown>>),
     /// A verified second declaration (never allowed: a case is declared once).
     Declare(Arc<Approval<Declare>>),
+    /// A trust amendment voided sign-offs of the current draft (their key declared
+    /// compromised): `signoffs` when some still count, with the quorum they still make, if any.
+    Withdraw {
+        /// Whether any sign-off still counts.
+        signoffs: bool,
+        /// The quorum the sign-offs left still make.
+        quorum: Option<Quorum>,
+    },
 }
 
 impl Input {
@@ -129,6 +141,10 @@ impl Input {
             Input::Accept(_) => InputKind::Accept,
             Input::StandDown(_) => InputKind::StandDown,
             Input::Declare(_) => InputKind::Declare,
+            Input::Withdraw { signoffs, quorum } => InputKind::Withdraw {
+                signoffs: *signoffs,
+                quorum: quorum.is_some(),
+            },
         }
     }
 }

@@ -56,6 +56,10 @@ impl Proofs {
             },
             InputKind::Carry => Input::Carry,
             InputKind::Reopen { ready } => Input::Reopen { ready },
+            InputKind::Withdraw { signoffs, quorum } => Input::Withdraw {
+                signoffs,
+                quorum: quorum.then(|| self.quorum()),
+            },
             InputKind::SignOff { quorum } => Input::SignOff {
                 review: self.review(),
                 quorum: quorum.then(|| self.quorum()),
@@ -206,11 +210,22 @@ fn every_leaf_is_reachable_and_closed_states_take_only_later_findings() {
             assert_eq!(s.to, None, "a case is declared once");
         }
     }
-    assert_eq!(accepted_commands(Leaf::Accepted), ["finding"]);
+    // Trust amendments (DESIGN §16) are taken wherever findings are.
+    assert_eq!(
+        accepted_commands(Leaf::Accepted),
+        ["finding", "amend_trust"]
+    );
     assert_eq!(accepted_commands(Leaf::StoodDown), Vec::<&str>::new());
     assert_eq!(
         accepted_commands(Leaf::AwaitingAcceptance),
-        ["finding", "delegate", "redirect", "accept", "stand_down"]
+        [
+            "finding",
+            "delegate",
+            "redirect",
+            "amend_trust",
+            "accept",
+            "stand_down"
+        ]
     );
 }
 

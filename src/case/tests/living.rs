@@ -140,7 +140,9 @@ fn a_finding_that_changes_the_decision_reopens_the_case_as_the_next_revision() {
     let reopened = h.case.status().reopened.expect("reopened");
     assert_eq!(reopened.from_revision, 1);
     assert_eq!(reopened.packet_digest, first);
-    let crate::packet::ReopenCause::Finding { index, fact, .. } = &reopened.cause;
+    let crate::packet::ReopenCause::Finding { index, fact, .. } = &reopened.cause else {
+        panic!("reopened by a finding: {:?}", reopened.cause);
+    };
     assert_eq!(
         (*index, fact.as_str()),
         (4, "impact.contractual_disclosure_required")

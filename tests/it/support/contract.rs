@@ -58,6 +58,7 @@ fn stdout_schema(args: &[String]) -> Option<&'static str> {
         "store" => "store-migrate.schema.json",
         "apply" => "apply-line.schema.json",
         "status" => "status.schema.json",
+        "trust" => "trust-in-force.schema.json",
         "verify" => "verify.schema.json",
         "evaluate" => "assessment.schema.json",
         "packet" if !markdown && has("--draft") => "draft-packet.schema.json",
