@@ -53,6 +53,7 @@ pub fn packet_html(view: &ChannelView, title: &str, state: Leaf) -> String {
     evidence(&mut b, view);
     if let Some(full) = view.full() {
         redirects(&mut b, full);
+        trust_history(&mut b, full);
         signoffs(&mut b, view, &full.approvals);
     }
     anchor(&mut b, view);
@@ -532,6 +533,67 @@ fn redirects(b: &mut String, full: &FullView) {
     b.push_str("</tbody></table></section>");
 }
 
+/// The trust amendments that took effect (DESIGN §16): when, who signed, what each added,
+/// removed and declared compromised, and the trust in force.
+fn trust_history(b: &mut String, full: &FullView) {
+    if full.trust_history.is_empty() {
+        return;
+    }
+    let _ = write!(
+        b,
+        r#"<section id="trust"><h2>Trust amendments</h2><p>Trust in force <code>{}</code>; pinned in record 0 <code>{}</code>.</p><table><thead><tr><th scope="col">At</th><th scope="col">Signed by</th><th scope="col">Added</th><th scope="col">Removed</th><th scope="col">Compromised</th><th scope="col">Reason</th></tr></thead><tbody>"#,
+        esc(full.trust_in_force.as_ref().map_or("", |d| d.as_str())),
+        esc(full.trust_digest.as_str())
+    );
+    let grants = |grants: &[crate::packet::TrustGrant]| {
+        let items: Vec<String> = grants
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} (roles {}; keys {})",
+                    esc(g.principal.as_str()),
+                    list(g.roles.iter().map(|r| r.as_str())),
+                    list(g.kids.iter().map(|k| k.as_str()))
+                )
+            })
+            .collect();
+        if items.is_empty() {
+            "—".to_owned()
+        } else {
+            items.join("; ")
+        }
+    };
+    for c in &full.trust_history {
+        let compromised: Vec<String> = c
+            .compromised
+            .iter()
+            .map(|k| {
+                format!(
+                    "<code>{}</code> since {}",
+                    esc(k.kid.as_str()),
+                    time(&k.since)
+                )
+            })
+            .collect();
+        let _ = write!(
+            b,
+            r#"<tr data-amendment="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            esc(c.amendment_digest.as_str()),
+            time(&c.at),
+            list(c.signed_by.iter().map(|p| p.as_str())),
+            grants(&c.added),
+            grants(&c.removed),
+            if compromised.is_empty() {
+                "—".to_owned()
+            } else {
+                compromised.join("; ")
+            },
+            esc(&c.reason)
+        );
+    }
+    b.push_str("</tbody></table></section>");
+}
+
 /// Sign-offs and every other approval: carried (signed an earlier draft of the same decision)
 /// or voided (a change of decision), the draft each signed.
 fn signoffs(b: &mut String, view: &ChannelView, approvals: &[ApprovalRecord]) {
@@ -541,7 +603,9 @@ fn signoffs(b: &mut String, view: &ChannelView, approvals: &[ApprovalRecord]) {
             && a.signed.as_ref().is_some_and(|s| {
                 s.revision == view.revision && s.draft_digest != view.packet_digest
             });
-        let (status, words) = if a.voided {
+        let (status, words) = if a.voided_by.is_some() {
+            ("voided", "✖ voided: its key was declared compromised")
+        } else if a.voided {
             ("voided", "✖ voided by a change of decision")
         } else if carried {
             ("carried", "↷ carried: later findings changed nothing")
