@@ -308,7 +308,9 @@ pub struct AmendTrust {
     /// `amendments` that its own principals can satisfy, and hold no key declared compromised.
     pub trust: super::TrustFile,
     /// Keys of the trust in force that are compromised, each since a time: every approval
-    /// made with one at or after its `since` is voided (may be empty).
+    /// made with one at or after its `since` is voided (may be empty or left out; the
+    /// amendment digest is of the decision as read, with `compromised` always written).
+    #[serde(default)]
     pub compromised: Vec<Compromised>,
     /// Why.
     pub reason: String,
@@ -382,6 +384,28 @@ mod tests {
             assert_eq!(dec.kind().as_str(), v["kind"].as_str().unwrap());
             assert_eq!(serde_json::to_value(&dec).unwrap(), v);
         }
+    }
+
+    #[test]
+    fn an_amendment_without_compromised_keys_reads_as_one_with_none() {
+        let d = format!("sha256:{}", "c".repeat(64));
+        let trust = json!({"principals": [], "amendments": {"roles": ["security-leadership"], "threshold": 1}});
+        let short =
+            json!({"kind": "amend_trust", "trust_digest_before": d, "trust": trust, "reason": "r"});
+        let mut full = short.clone();
+        full["compromised"] = json!([]);
+        let (a, b): (Decision, Decision) = (
+            serde_json::from_value(short).unwrap(),
+            serde_json::from_value(full.clone()).unwrap(),
+        );
+        assert_eq!(a, b);
+        assert_eq!(serde_json::to_value(&a).unwrap(), full);
+        let (Decision::AmendTrust(a), Decision::AmendTrust(b)) = (a, b) else {
+            panic!("amend_trust");
+        };
+        assert_eq!(a.digest(), b.digest());
+        let extra = json!({"kind": "amend_trust", "trust_digest_before": d, "trust": {"principals": []}, "reason": "r", "lane": "x"});
+        assert!(serde_json::from_value::<Decision>(extra).is_err());
     }
 
     #[test]
