@@ -58,6 +58,7 @@ pub use token::{
 };
 pub use trust::{
     AmendmentPolicy, KeyEntry, PrincipalEntry, PublicJwk, Trust, TrustError, TrustFile,
+    shipped_amendments,
 };
 
 use crate::digest::Digest;

@@ -77,6 +77,22 @@ pub struct PublicJwk {
     pub x: String,
 }
 
+/// The amendment policy of the shipped scenario's trust files (the demo's and the test cast's):
+/// two signers holding security leadership, executive cyber command or the legal and trust
+/// office.
+pub fn shipped_amendments() -> AmendmentPolicy {
+    AmendmentPolicy {
+        roles: [
+            "security-leadership",
+            "executive-cyber-command",
+            "legal-trust-office",
+        ]
+        .map(RoleId::from)
+        .to_vec(),
+        threshold: 2,
+    }
+}
+
 /// The trust file was unusable. Every variant has code `invalid_trust`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

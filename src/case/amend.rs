@@ -503,26 +503,9 @@ impl Case {
     fn restore_floor(&mut self, at: DateTime<Utc>, digest: &Digest) {
         let highest = self.max_lane().clone();
         self.lanes.acknowledged.clear();
-        self.lanes.floor = Some(Floor {
-            lane: highest.clone(),
-            reasons: vec![Reason {
-                rule: "amendment".into(),
-                lane: highest,
-                facts: Vec::new(),
-            }],
+        self.set_floor(at, highest, "amendment", || LaneCause::Amendment {
+            amendment_digest: digest.clone(),
         });
-        let from = self.recommended_lane().clone();
-        let to = self.assessment().recommended_lane;
-        if to != from {
-            self.lane_history.push(LaneChange {
-                at,
-                from: Some(from),
-                to,
-                cause: LaneCause::Amendment {
-                    amendment_digest: digest.clone(),
-                },
-            });
-        }
     }
 
     /// Voided sign-offs left the current draft's quorum: the state follows what is left.

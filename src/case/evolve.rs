@@ -150,29 +150,41 @@ impl Case {
                     .map(|t| t.id.clone())
                     .collect();
                 self.lanes.acknowledged.extend(acknowledged);
-                self.lanes.floor = Some(Floor {
-                    lane: lane.clone(),
-                    reasons: vec![Reason {
-                        rule: "redirect".into(),
-                        lane: lane.clone(),
-                        facts: Vec::new(),
-                    }],
+                self.set_floor(at, lane.clone(), "redirect", || LaneCause::Redirect {
+                    by: a.issuer().clone(),
+                    token_digest: a.token_digest().clone(),
+                    reason: r.reason.clone(),
                 });
-                let from = self.recommended_lane().clone();
-                let to = self.assessment().recommended_lane;
-                if to != from {
-                    self.lane_history.push(LaneChange {
-                        at,
-                        from: Some(from),
-                        to,
-                        cause: LaneCause::Redirect {
-                            by: a.issuer().clone(),
-                            token_digest: a.token_digest().clone(),
-                            reason: r.reason.clone(),
-                        },
-                    });
-                }
             }
+        }
+    }
+
+    /// Floors the lane at `lane` (the reason named `rule`) and records the change of the
+    /// recommended lane this makes, if any, with its `cause`.
+    pub(super) fn set_floor(
+        &mut self,
+        at: DateTime<Utc>,
+        lane: LaneId,
+        rule: &str,
+        cause: impl FnOnce() -> LaneCause,
+    ) {
+        self.lanes.floor = Some(Floor {
+            lane: lane.clone(),
+            reasons: vec![Reason {
+                rule: rule.into(),
+                lane,
+                facts: Vec::new(),
+            }],
+        });
+        let from = self.recommended_lane().clone();
+        let to = self.assessment().recommended_lane;
+        if to != from {
+            self.lane_history.push(LaneChange {
+                at,
+                from: Some(from),
+                to,
+                cause: cause(),
+            });
         }
     }
 

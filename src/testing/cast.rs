@@ -35,19 +35,9 @@ pub const STANDARD: &[(&str, &[&str])] = &[
     ("victor.outsider", &[]),
 ];
 
-/// Who may amend the cast's trust mid-case (DESIGN §16): two signers holding security
-/// leadership, executive cyber command or the legal and trust office.
+/// Who may amend the cast's trust mid-case (DESIGN §16): the shipped scenario's policy.
 pub fn amendments() -> crate::approval::AmendmentPolicy {
-    crate::approval::AmendmentPolicy {
-        roles: [
-            "security-leadership",
-            "executive-cyber-command",
-            "legal-trust-office",
-        ]
-        .map(RoleId::from)
-        .to_vec(),
-        threshold: 2,
-    }
+    crate::approval::shipped_amendments()
 }
 
 /// People with keys, and the trust registry that lists their public keys.

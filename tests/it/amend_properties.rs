@@ -101,6 +101,22 @@ struct Run {
 }
 
 impl Run {
+    /// A case just declared, under the shipped workflow and the fixed cast.
+    fn open() -> Run {
+        Run {
+            h: Harness::open(
+                shipped_workflow(),
+                Cast::fixed(),
+                "sam.rivera",
+                "case-amend".into(),
+                "2026-11-28T09:00:00Z".parse().unwrap(),
+            ),
+            kids: BTreeMap::new(),
+            events: Vec::new(),
+            last_amendment: None,
+        }
+    }
+
     fn apply(&mut self, cmd: Command, who: Option<&str>) {
         if let (Command::Decision { token, .. }, Some(who)) = (&cmd, who) {
             let kid = self.h.cast.member(who).unwrap().signer.kid().clone();
@@ -226,19 +242,7 @@ impl Run {
 }
 
 fn prop_no_compromised_key_counts(script: Script) -> TestResult {
-    let h = Harness::open(
-        shipped_workflow(),
-        Cast::fixed(),
-        "sam.rivera",
-        "case-amend".into(),
-        "2026-11-28T09:00:00Z".parse().unwrap(),
-    );
-    let mut run = Run {
-        h,
-        kids: BTreeMap::new(),
-        events: Vec::new(),
-        last_amendment: None,
-    };
+    let mut run = Run::open();
     for (i, step) in script.0.iter().enumerate() {
         run.step(step);
         if let Err(e) = run.check() {
@@ -267,19 +271,7 @@ fn the_scripts_reach_voided_approvals_and_reopenings() {
     let (mut voided, mut reopened, mut amended) = (0, 0, 0);
     for _ in 0..300 {
         let script = Script::arbitrary(&mut g);
-        let h = Harness::open(
-            shipped_workflow(),
-            Cast::fixed(),
-            "sam.rivera",
-            "case-amend".into(),
-            "2026-11-28T09:00:00Z".parse().unwrap(),
-        );
-        let mut run = Run {
-            h,
-            kids: BTreeMap::new(),
-            events: Vec::new(),
-            last_amendment: None,
-        };
+        let mut run = Run::open();
         for step in &script.0 {
             run.step(step);
         }

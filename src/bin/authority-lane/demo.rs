@@ -20,8 +20,8 @@
 
 use authority_lane::ErrorCode;
 use authority_lane::approval::{
-    AUDIENCE, Accept, AmendTrust, AmendmentPolicy, Claims, Decision, Declare, KeyEntry,
-    PrincipalEntry, Review, Signer, Trust, TrustFile,
+    AUDIENCE, Accept, AmendTrust, Claims, Decision, Declare, KeyEntry, PrincipalEntry, Review,
+    Signer, Trust, TrustFile,
 };
 use authority_lane::case::{Command, Rejection};
 use authority_lane::digest::Digest;
@@ -49,21 +49,6 @@ const PEOPLE: &[(&str, &[&str])] = &[
 
 /// The person a trust amendment adds mid-case: not in the trust pinned in record 0.
 const JOINS: &str = "nora.quinn";
-
-/// Who may amend the demo's trust: two of security leadership, executive cyber command and the
-/// legal and trust office (DESIGN §16).
-fn amendment_policy() -> AmendmentPolicy {
-    AmendmentPolicy {
-        roles: [
-            "security-leadership",
-            "executive-cyber-command",
-            "legal-trust-office",
-        ]
-        .map(RoleId::from)
-        .to_vec(),
-        threshold: 2,
-    }
-}
 
 /// The scenario's people with keys fresh from the operating system's RNG, and the trust
 /// registry listing them. With `demo --journal`, the CLI writes the private keys into a
@@ -110,7 +95,9 @@ impl People {
                 .filter(|(id, _)| id.as_str() != JOINS)
                 .map(|(id, s)| (id, roles[id].as_slice(), s)),
         );
-        file.amendments = Some(amendment_policy());
+        // Who may amend it: two of security leadership, executive cyber command and the legal
+        // and trust office (DESIGN §16).
+        file.amendments = Some(authority_lane::approval::shipped_amendments());
         let trust = Trust::from_file(file).map_err(|e| e.to_string())?;
         Ok(People {
             signers,
