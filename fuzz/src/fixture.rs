@@ -6,11 +6,11 @@
 //! signed by the key the target's trust file lists, for the target's case, valid at the target's
 //! time of record.
 
-use authority_lane::approval::{AUDIENCE, Decision, Declare, Trust};
+use authority_lane::approval::{AUDIENCE, Decision, Declare, Signer, Trust};
 use authority_lane::case::{Case, Command};
 use authority_lane::testing::{Cast, STANDARD};
 use authority_lane::digest::Digest;
-use authority_lane::ids::{CaseId, LaneId};
+use authority_lane::ids::{CaseId, KeyId, LaneId};
 use authority_lane::workflow::Workflow;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -101,6 +101,27 @@ pub fn decision_line(at: &str, token: &str) -> Value {
     json!({"type": "decision", "at": at, "token": token})
 }
 
+/// Principals a trust amendment may add (DESIGN §16): none is in the fixed cast.
+pub const NEWCOMERS: &[&str] = &["fz.newcomer-0", "fz.newcomer-1", "fz.newcomer-2", "fz.newcomer-3"];
+
+/// How many extra keys [`World::pool`] holds.
+pub const POOL: usize = 6;
+
+/// The kid of pool key `i` (see [`World::pool`]).
+pub fn pool_kid(i: usize) -> String {
+    format!("fz-pool-{i}")
+}
+
+/// The roles of the fixed cast (DESIGN §7), in a fixed order: what amendments grant.
+pub const ROLES: &[&str] = &[
+    "security-leadership",
+    "platform-security-command",
+    "executive-cyber-command",
+    "legal-trust-office",
+    "product-security-reviewer",
+    "trust-reviewer",
+];
+
 /// Everything the targets share, built once per process.
 pub struct World {
     /// The fixed cast (signs tokens).
@@ -117,6 +138,10 @@ pub struct World {
     pub gathering: Case,
     /// The case after the three required findings: `open/deciding/drafted`.
     pub drafted: Case,
+    /// Keys no trust file of the fixed cast lists, from fixed seeds (`[0xA0 + i; 32]`), kids
+    /// [`pool_kid`]`(i)`: what trust amendments add (a newcomer's key, a second key, a
+    /// replacement for a compromised one).
+    pub pool: Vec<Signer>,
 }
 
 impl World {
@@ -157,7 +182,61 @@ impl World {
             declaration,
             gathering,
             drafted,
+            pool: (0..POOL)
+                .map(|i| Signer::from_seed(KeyId::from(pool_kid(i).as_str()), [0xA0 + i as u8; 32]))
+                .collect(),
         }
+    }
+
+    /// The signer of `kid`: a cast member's key or a pool key.
+    pub fn signer(&self, kid: &str) -> Option<&Signer> {
+        STANDARD
+            .iter()
+            .filter_map(|(id, _)| self.cast.member(id))
+            .map(|m| &m.signer)
+            .chain(self.pool.iter())
+            .find(|s| s.kid().as_str() == kid)
+    }
+
+    /// The signer `who` signs with under `trust` (the trust in force of a case): the first of
+    /// `who`'s keys there that this world holds; otherwise `who`'s cast key, or for a newcomer
+    /// the pool key of its index, or pool key 0.
+    pub fn signer_in(&self, trust: &Trust, who: &str) -> &Signer {
+        let listed = trust
+            .file()
+            .principals
+            .iter()
+            .find(|p| p.id.as_str() == who)
+            .and_then(|p| p.keys.iter().find_map(|k| self.signer(k.kid.as_str())));
+        listed
+            .or_else(|| self.cast.member(who).map(|m| &m.signer))
+            .or_else(|| NEWCOMERS.iter().position(|n| *n == who).map(|i| &self.pool[i % POOL]))
+            .unwrap_or(&self.pool[0])
+    }
+
+    /// As [`sign`](World::sign), with the key [`signer_in`](World::signer_in) picks under
+    /// `trust`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sign_in(&self, trust: &Trust, who: &str, sub: &str, iat: i64, exp: i64, jti: &str, decision: Value) -> String {
+        let claims = json!({
+            "iss": who, "aud": AUDIENCE, "sub": sub, "iat": iat, "exp": exp, "jti": jti,
+            "decision": decision,
+        });
+        let signer = self.signer_in(trust, who);
+        let header = json!({"alg": "EdDSA", "kid": signer.kid().as_str(), "typ": "JWT"});
+        signer.sign_raw(&header, &serde_json::to_vec(&claims).expect("a JSON value serialises"))
+    }
+
+    /// The principals of `trust` holding one of its amendment roles, in its order (empty when
+    /// it declares no `amendments`).
+    pub fn amenders(trust: &Trust) -> Vec<String> {
+        trust
+            .file()
+            .principals
+            .iter()
+            .filter(|p| trust.may_amend(&p.id))
+            .map(|p| p.id.as_str().to_owned())
+            .collect()
     }
 
     /// The ids of the cast, in [`STANDARD`] order.

@@ -10,7 +10,9 @@
 #[allow(dead_code)]
 mod fixture;
 
+use authority_lane::approval::{KeyEntry, PrincipalEntry, Trust, TrustFile};
 use authority_lane::case::{Case, Command};
+use authority_lane::ids::{KeyId, PrincipalId, RoleId};
 use authority_lane::store::{CaseStore, Clock};
 use chrono::{DateTime, Duration, Utc};
 use fixture::{CASE_ID, World, decision_line, finding_line, now, rfc3339, t0};
@@ -47,6 +49,32 @@ fn filler(seed: u64, len: usize) -> Vec<u8> {
 fn token_at(w: &World, who: &str, at: DateTime<Utc>, jti: &str, decision: Value) -> String {
     let iat = at.timestamp() - 60;
     w.sign(who, CASE_ID, iat, iat + 600, jti, decision)
+}
+
+/// As [`token_at`], signed with `who`'s key in `trust` (the trust in force of a case).
+fn token_in(w: &World, trust: &Trust, who: &str, at: DateTime<Utc>, jti: &str, decision: Value) -> String {
+    let iat = at.timestamp() - 60;
+    w.sign_in(trust, who, CASE_ID, iat, iat + 600, jti, decision)
+}
+
+/// The kid of `who` in `trust`.
+fn kid_of(trust: &Trust, who: &str) -> KeyId {
+    trust.file().principals.iter().find(|p| p.id.as_str() == who).expect("a principal of the trust").keys[0].kid.clone()
+}
+
+/// `trust` with `who`'s keys replaced by pool key `pool` (a re-key after a compromise).
+fn rekeyed(w: &World, trust: &Trust, who: &str, pool: usize) -> TrustFile {
+    let mut file = trust.file().clone();
+    let p = file.principals.iter_mut().find(|p| p.id.as_str() == who).expect("a principal of the trust");
+    p.keys = vec![KeyEntry { kid: w.pool[pool].kid().clone(), jwk: w.pool[pool].public_jwk() }];
+    file
+}
+
+/// An `amend_trust` decision of `trust` to `new`, declaring `compromised` (kid, since).
+fn amend_trust(trust: &Trust, new: &TrustFile, compromised: &[(KeyId, DateTime<Utc>)], reason: &str) -> Value {
+    let compromised: Vec<Value> = compromised.iter().map(|(kid, since)| json!({"kid": kid, "since": rfc3339(since)})).collect();
+    json!({"kind": "amend_trust", "trust_digest_before": trust.digest(), "trust": new,
+           "compromised": compromised, "reason": reason})
 }
 
 fn all_attests(w: &World) -> Vec<String> {
@@ -133,7 +161,7 @@ fn command_decide(w: &World, dir: &Path) {
     write(dir, "script-accept", lines.join("\n").as_bytes());
     // Structured scripts, encoded as `arbitrary` decodes command_decide's `Script`: a bool
     // (from drafted), then per step a "keep going" byte, `Advance::Seconds(5)` (variant 1 of 4)
-    // and `Step::Next` (variant 2 of 4) without `odd`. Such a script walks the case to
+    // and `Step::Next` (variant 2 of 6) without `odd`. Such a script walks the case to
     // `closed/accepted`; the fuzzer mutates it from there. If the layout of `Script` changes,
     // these stay valid inputs, only less useful ones.
     let next_steps = |drafted: bool, steps: usize| {
@@ -142,7 +170,7 @@ fn command_decide(w: &World, dir: &Path) {
             bytes.push(1);
             bytes.extend_from_slice(&variant(1, 4));
             bytes.push(5);
-            bytes.extend_from_slice(&variant(2, 4));
+            bytes.extend_from_slice(&variant(2, STEP_VARIANTS));
             bytes.push(0);
         }
         bytes.push(0);
@@ -150,11 +178,125 @@ fn command_decide(w: &World, dir: &Path) {
     };
     write(dir, "structured-next-drafted", &next_steps(true, 4));
     write(dir, "structured-next-gathering", &next_steps(false, 7));
+    write(dir, "structured-amend-rekey", &structured_amend(w));
+    amend_seeds(w, dir);
     let mut bytes = filler(1, 512);
     if bytes[0] == b'{' {
         bytes[0] = 0;
     }
     write(dir, "structured-random", &bytes);
+}
+
+/// How many variants command_decide's `Step` has.
+const STEP_VARIANTS: u64 = 6;
+
+/// A structured script from the drafted case: a review (`Next`), an amendment by the first
+/// amender declaring the reviewer's key compromised since that review (`Since::Record(0)`) and
+/// re-keying the reviewer with pool key 0, its second signature (`Cosign`, the next amender),
+/// then `Next` three times: the reviewer again (with the new key), the second reviewer, the
+/// owner's acceptance.
+fn structured_amend(w: &World) -> Vec<u8> {
+    let mut bytes = vec![1u8];
+    let advance = |bytes: &mut Vec<u8>| {
+        bytes.push(1); // keep going
+        bytes.extend_from_slice(&variant(1, 4)); // Advance::Seconds
+        bytes.push(5);
+    };
+    let next = |bytes: &mut Vec<u8>| {
+        advance(bytes);
+        bytes.extend_from_slice(&variant(2, STEP_VARIANTS));
+        bytes.push(0); // odd: None
+    };
+    next(&mut bytes);
+    advance(&mut bytes);
+    bytes.extend_from_slice(&variant(4, STEP_VARIANTS)); // Step::Amend
+    bytes.push(0); // who: None
+    bytes.push(0); // changes: []
+    bytes.push(1); // compromised: [one]
+    let kids: Vec<String> = w.trust.file().principals.iter().flat_map(|p| p.keys.iter().map(|k| k.kid.to_string())).collect();
+    let lee = kids.iter().position(|k| *k == kid_of(&w.trust, "lee.park").as_str()).expect("lee.park's kid");
+    bytes.extend_from_slice(&variant(0, 3)); // KidPick::InForce
+    bytes.push(lee as u8);
+    bytes.extend_from_slice(&variant(2, 6)); // Since::Record
+    bytes.push(0);
+    bytes.push(0); // keep: false
+    bytes.push(1); // rekey: Some(0)
+    bytes.push(0);
+    bytes.push(0); // end of compromised
+    bytes.push(0); // before: None
+    bytes.push(0); // reason: None
+    bytes.push(0); // odd: None
+    advance(&mut bytes);
+    bytes.extend_from_slice(&variant(5, STEP_VARIANTS)); // Step::Cosign
+    bytes.push(0); // who: None
+    bytes.push(0); // odd: None
+    for _ in 0..3 {
+        next(&mut bytes);
+    }
+    bytes.push(0);
+    bytes
+}
+
+/// Raw seeds (one command line each, decided against the drafted case at `now()` + i s) that
+/// reach trust amendments: a re-key that voids a review, an amendment after acceptance that
+/// voids the acceptance (and reopens), and a newcomer added with a second key.
+fn amend_seeds(w: &World, dir: &Path) {
+    let at = now();
+    let attests = all_attests(w);
+    let root = w.trust.clone();
+    // 1. lee.park reviews; sam.rivera and marcus.chen declare lee's key compromised since that
+    //    review and give lee pool key 0; lee reviews again with it, ines.duarte reviews, the
+    //    owner accepts.
+    let mut case = w.drafted.clone();
+    let mut lines: Vec<String> = Vec::new();
+    let push = |case: &mut Case, lines: &mut Vec<String>, who: &str, decision: Value| {
+        let t_i = at + Duration::seconds(lines.len() as i64);
+        let token = token_in(w, case.trust(), who, at, &format!("seed-amend-{}", lines.len()), decision);
+        let line = decision_line(&rfc3339(&t_i), &token).to_string();
+        *case = simulate(w, "amend-rekey (build)", case.clone(), std::slice::from_ref(&line), t_i);
+        lines.push(line);
+    };
+    let review = |case: &Case| json!({"kind": "review", "packet_digest": case.draft_digest().expect("a draft"), "attests": attests});
+    let d = review(&case);
+    push(&mut case, &mut lines, "lee.park", d);
+    let amendment = amend_trust(&root, &rekeyed(w, &root, "lee.park", 0), &[(kid_of(&root, "lee.park"), at)], "lee.park's laptop was stolen");
+    push(&mut case, &mut lines, "sam.rivera", amendment.clone());
+    push(&mut case, &mut lines, "marcus.chen", amendment);
+    assert_eq!(case.trust_history().len(), 1, "the re-key amendment takes effect");
+    assert_eq!(case.status().signoffs, 0, "the re-key amendment voids lee.park's review");
+    let d = review(&case);
+    push(&mut case, &mut lines, "lee.park", d);
+    let d = review(&case);
+    push(&mut case, &mut lines, "ines.duarte", d);
+    let lane = case.recommended_lane().clone();
+    let owner = w.owner_of(&lane).expect("an owner");
+    let d = json!({"kind": "accept", "lane": lane, "packet_digest": case.draft_digest().expect("a draft")});
+    push(&mut case, &mut lines, owner, d);
+    assert_eq!(case.path(), "closed/accepted", "the re-key seed reaches acceptance");
+    // 2. After that acceptance, dana.okafor and ruth.mensah declare the owner's key compromised
+    //    since the acceptance, add a newcomer holding security leadership with two pool keys,
+    //    and re-key the owner: the acceptance is voided and the case reopens.
+    let trust = case.trust().clone();
+    let accepted_at = at + Duration::seconds(lines.len() as i64 - 1);
+    let mut new = rekeyed(w, &trust, owner, 1);
+    new.principals.push(PrincipalEntry {
+        id: PrincipalId::from("fz.newcomer-0"),
+        roles: vec![RoleId::from("security-leadership")],
+        keys: [2, 3].map(|i| KeyEntry { kid: w.pool[i].kid().clone(), jwk: w.pool[i].public_jwk() }).to_vec(),
+    });
+    let amendment = amend_trust(&trust, &new, &[(kid_of(&trust, owner), accepted_at)], "the owner's key signed outside the HSM");
+    push(&mut case, &mut lines, "dana.okafor", amendment.clone());
+    push(&mut case, &mut lines, "ruth.mensah", amendment);
+    assert_eq!(case.trust_history().len(), 2, "the second amendment takes effect");
+    assert_ne!(case.path(), "closed/accepted", "a voided acceptance reopens the case");
+    write(dir, "amend-rekey-void-acceptance", lines.join("\n").as_bytes());
+    // 3. One signature of an amendment that would lock amendments out (threshold 9), then one
+    //    of an amendment that drops `amendments`: both refused, as raw lines.
+    let mut locked = root.file().clone();
+    locked.amendments.as_mut().expect("the cast declares amendments").threshold = 9;
+    let line = decision_line(&rfc3339(&at), &token_in(w, &root, "sam.rivera", at, "seed-lockout", amend_trust(&root, &locked, &[], "lock-out"))).to_string();
+    simulate(w, "amend-lockout", w.drafted.clone(), std::slice::from_ref(&line), at);
+    write(dir, "amend-lockout", line.as_bytes());
 }
 
 /// The little-endian `u32` that `arbitrary`'s derived enums decode as variant `i` of `n`
@@ -242,6 +384,74 @@ fn journal_replay(w: &World, dir: &Path) {
     let mut torn: Vec<u8> = lines[..lines.len() - 1].concat();
     torn.extend_from_slice(&lines[lines.len() - 1][..40]);
     write(dir, "fixed-torn-tail", &torn);
+    journal_amended(w, dir);
+}
+
+/// A fixed-cast journal with trust amendments (DESIGN §16): a review, an amendment declaring the
+/// reviewer's key compromised since before it (so the review is voided) and re-keying the
+/// reviewer, signed by two amenders, the reviewer's review with the new key, a second review,
+/// the acceptance; then an amendment adding a newcomer amender with a pool key, in effect after
+/// acceptance (the case stays accepted: security leadership holds no lane, so the decision,
+/// whose owner lists the lane's holders, is unchanged). Also its prefix up to the first amendment's first
+/// signature (pending); both in the re-chained form (whose bytes the raw checks also read).
+fn journal_amended(w: &World, dir: &Path) {
+    let mut store = CaseStore::in_memory(w.workflow.clone(), w.trust.clone(), &w.declaration, Clock::Supplied(t0()))
+        .expect("the fixed declaration opens a case");
+    let submit = |store: &mut CaseStore<_>, at: DateTime<Utc>, line: Value| {
+        store.set_clock(Clock::Supplied(at));
+        let command = Command::from_json(&line.to_string()).expect("a seed command parses");
+        let done = store.submit(&[command]).expect("the journal appends");
+        if let Some((_, r)) = done.rejected {
+            panic!("seed journal command refused: {r}");
+        }
+    };
+    for (i, (role, agent, fact, value, system, record)) in fixture::required_findings().into_iter().enumerate() {
+        let at = t0() + Duration::minutes(i as i64 + 1);
+        submit(&mut store, at, finding_line(&rfc3339(&at), role, agent, fact, value, system, record, None));
+    }
+    let attests = all_attests(w);
+    let decide = |store: &mut CaseStore<_>, minute: i64, who: &str, decision: Value| {
+        let at = t0() + Duration::minutes(minute);
+        let token = token_in(w, store.case().trust(), who, at, &format!("journal-amended-{minute}"), decision);
+        submit(store, at, decision_line(&rfc3339(&at), &token));
+    };
+    let review = |store: &CaseStore<_>| json!({"kind": "review", "packet_digest": store.case().draft_digest().expect("a draft"), "attests": attests});
+    let d = review(&store);
+    decide(&mut store, 5, "lee.park", d);
+    let root = w.trust.clone();
+    let amendment = amend_trust(&root, &rekeyed(w, &root, "lee.park", 0), &[(kid_of(&root, "lee.park"), t0() + Duration::minutes(4))], "stolen laptop");
+    decide(&mut store, 6, "sam.rivera", amendment.clone());
+    let pending = store.journal().to_jsonl().expect("the journal encodes");
+    decide(&mut store, 7, "marcus.chen", amendment);
+    assert_eq!(store.case().status().signoffs, 0, "the amendment voids the review");
+    let d = review(&store);
+    decide(&mut store, 8, "lee.park", d);
+    let d = review(&store);
+    decide(&mut store, 9, "ines.duarte", d);
+    let lane = store.case().recommended_lane().clone();
+    let owner = w.owner_of(&lane).expect("an owner");
+    let accept = json!({"kind": "accept", "lane": lane, "packet_digest": store.case().draft_digest().expect("a draft")});
+    decide(&mut store, 10, owner, accept);
+    let trust = store.case().trust().clone();
+    let mut new = trust.file().clone();
+    new.principals.push(PrincipalEntry {
+        id: PrincipalId::from("fz.newcomer-1"),
+        roles: vec![RoleId::from("security-leadership")],
+        keys: vec![KeyEntry { kid: w.pool[4].kid().clone(), jwk: w.pool[4].public_jwk() }],
+    });
+    let amendment = amend_trust(&trust, &new, &[], "a deputy joins");
+    decide(&mut store, 11, "dana.okafor", amendment.clone());
+    decide(&mut store, 12, "ruth.mensah", amendment);
+    assert_eq!(store.case().trust_history().len(), 2, "both amendments take effect");
+    assert_eq!(store.case().path(), "closed/accepted", "the amended seed journal stays accepted");
+    let bytes = store.journal().to_jsonl().expect("the journal encodes");
+    println!("journal_replay/seed-amended-accepted-rechain: {} records, {} bytes", store.journal().records().len(), bytes.len());
+    let mut rechain = vec![0u8];
+    rechain.extend_from_slice(&bytes);
+    write(dir, "amended-accepted-rechain", &rechain);
+    let mut rechain = vec![0u8];
+    rechain.extend_from_slice(&pending);
+    write(dir, "amended-pending-rechain", &rechain);
 }
 
 fn documents_load(w: &World, dir: &Path) {
