@@ -43,6 +43,50 @@ fn wire_name<T: serde::Serialize>(value: &T, tag: Option<&str>) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
+/// A trust amendment's added and removed grants and its compromised keys in words, the same in
+/// every format (what each format's *Trust amendments* section shows): `text` writes a value,
+/// `code` a key id and `time` a time as the format escapes them; several values are joined
+/// with commas, none is an em dash.
+fn amendment_words(
+    c: &crate::packet::TrustChange,
+    text: impl Fn(&str) -> String,
+    code: impl Fn(&str) -> String,
+    time: impl Fn(&chrono::DateTime<chrono::Utc>) -> String,
+) -> [String; 3] {
+    let joined = |items: Vec<String>, separator: &str| {
+        if items.is_empty() {
+            "—".to_owned()
+        } else {
+            items.join(separator)
+        }
+    };
+    let grants = |grants: &[crate::packet::TrustGrant]| {
+        let values = |items: Vec<&str>| joined(items.into_iter().map(&text).collect(), ", ");
+        let items = grants
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} (roles {}; keys {})",
+                    text(g.principal.as_str()),
+                    values(g.roles.iter().map(|r| r.as_str()).collect()),
+                    values(g.kids.iter().map(|k| k.as_str()).collect())
+                )
+            })
+            .collect();
+        joined(items, "; ")
+    };
+    let compromised = c
+        .compromised
+        .iter()
+        .map(|k| format!("{} since {}", code(k.kid.as_str()), time(&k.since)))
+        .collect();
+    [
+        grants(&c.added),
+        grants(&c.removed),
+        joined(compromised, "; "),
+    ]
+}
+
 /// What an input needs from a human, for the diagrams' legend.
 fn needs(kind: InputKind) -> &'static str {
     match kind {

@@ -545,49 +545,15 @@ fn trust_history(b: &mut String, full: &FullView) {
         esc(full.trust_in_force.as_ref().map_or("", |d| d.as_str())),
         esc(full.trust_digest.as_str())
     );
-    let grants = |grants: &[crate::packet::TrustGrant]| {
-        let items: Vec<String> = grants
-            .iter()
-            .map(|g| {
-                format!(
-                    "{} (roles {}; keys {})",
-                    esc(g.principal.as_str()),
-                    list(g.roles.iter().map(|r| r.as_str())),
-                    list(g.kids.iter().map(|k| k.as_str()))
-                )
-            })
-            .collect();
-        if items.is_empty() {
-            "—".to_owned()
-        } else {
-            items.join("; ")
-        }
-    };
     for c in &full.trust_history {
-        let compromised: Vec<String> = c
-            .compromised
-            .iter()
-            .map(|k| {
-                format!(
-                    "<code>{}</code> since {}",
-                    esc(k.kid.as_str()),
-                    time(&k.since)
-                )
-            })
-            .collect();
+        let [added, removed, compromised] =
+            super::amendment_words(c, esc, |kid| format!("<code>{}</code>", esc(kid)), time);
         let _ = write!(
             b,
-            r#"<tr data-amendment="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            r#"<tr data-amendment="{}"><td>{}</td><td>{}</td><td>{added}</td><td>{removed}</td><td>{compromised}</td><td>{}</td></tr>"#,
             esc(c.amendment_digest.as_str()),
             time(&c.at),
             list(c.signed_by.iter().map(|p| p.as_str())),
-            grants(&c.added),
-            grants(&c.removed),
-            if compromised.is_empty() {
-                "—".to_owned()
-            } else {
-                compromised.join("; ")
-            },
             esc(&c.reason)
         );
     }

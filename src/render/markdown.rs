@@ -516,44 +516,16 @@ fn trust_history(out: &mut String, full: &crate::packet::FullView) {
             code(&full.trust_digest)
         );
     }
-    let grants = |grants: &[crate::packet::TrustGrant]| {
-        let items: Vec<String> = grants
-            .iter()
-            .map(|g| {
-                format!(
-                    "{} (roles {}; keys {})",
-                    text(&g.principal),
-                    join(&g.roles),
-                    join(&g.kids)
-                )
-            })
-            .collect();
-        if items.is_empty() {
-            "—".to_owned()
-        } else {
-            items.join("; ")
-        }
-    };
     for c in &full.trust_history {
-        let compromised: Vec<String> = c
-            .compromised
-            .iter()
-            .map(|k| format!("{} since {}", code(&k.kid), time(&k.since)))
-            .collect();
+        let [added, removed, compromised] =
+            super::amendment_words(c, |v| text(v), |v| code(v), time);
         let _ = writeln!(
             out,
-            "- {} · amendment {} signed by {} · {}\n  - added: {}\n  - removed: {}\n  - compromised: {}",
+            "- {} · amendment {} signed by {} · {}\n  - added: {added}\n  - removed: {removed}\n  - compromised: {compromised}",
             time(&c.at),
             code(&c.amendment_digest),
             join(&c.signed_by),
             text(&c.reason),
-            grants(&c.added),
-            grants(&c.removed),
-            if compromised.is_empty() {
-                "—".to_owned()
-            } else {
-                compromised.join("; ")
-            }
         );
     }
     out.push('\n');
